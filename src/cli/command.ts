@@ -1,0 +1,38 @@
+/** What every CLI command declares: its name, its help, its options, and what it runs. */
+import type { ParseArgsConfig } from 'node:util';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandContext {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Lines of help below the usage: what each option means. */
+  help: string[];
+  options: OptionSpec;
+  /** Positional arguments allowed (e.g. `nodes remove NAME`). */
+  positionals?: boolean;
+  run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export const DEFAULT_CONFIG_PATH = '/etc/appliance-mail/config.json';
+
+export const CONFIG_OPTION: OptionSpec = { config: { type: 'string', short: 'c' } };
+export const CONFIG_HELP = `  -c, --config PATH   config file (default: $APPLIANCE_MAIL_CONFIG, else ${DEFAULT_CONFIG_PATH})`;
+
+export function configPath(args: ParsedArgs, env: NodeJS.ProcessEnv): string {
+  const given = args.values['config'];
+  if (typeof given === 'string') return given;
+  return env['APPLIANCE_MAIL_CONFIG'] || DEFAULT_CONFIG_PATH;
+}

@@ -1,0 +1,47 @@
+import { connectControl } from '../../control/client.js';
+import type { StatusReply__Output } from '../../generated/appliance_mail/control/v1/StatusReply.js';
+import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
+import { ago, duration, keyValues } from '../format.js';
+import { controlSocketPath } from '../socket-path.js';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: "show what the running daemon is doing",
+  usage: 'appliance-mail status [--config PATH] [--json]',
+  help: [CONFIG_HELP, '      --json          one JSON object, for scripts'],
+  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
+  async run(args, ctx) {
+    const control = connectControl(controlSocketPath(configPath(args, ctx.env)));
+    try {
+      const status = await control.status();
+      if (args.values['json']) ctx.out(JSON.stringify(status, null, 2));
+      else for (const line of renderStatus(status)) ctx.out(line);
+      return 0;
+    } finally {
+      control.close();
+    }
+  },
+};
+
+export function renderStatus(s: StatusReply__Output): string[] {
+  const mail = s.mail_server;
+  const mailLine = !mail?.enabled
+    ? 'disabled: no mail is sent'
+    : `${mail.server}, ${mail.tls ? 'STARTTLS required' : 'plain text (no TLS)'}${mail.private_ca ? ', private CA' : ''}`;
+  const auth = mail?.username ? `user ${mail.username}, password ${mail.password}` : 'none';
+  const config = s.config;
+  const rows: Array<[string, string]> = [
+    ['Node', `${s.node_name} (${s.role}), appliance-mail ${s.daemon_version}, up ${duration(s.uptime_seconds)}`],
+    ['Mode', s.mode],
+    ['Settings from', s.settings_source],
+    ['Mail server', mailLine],
+    ['Sender', mail?.sender || '(unset)'],
+    ['Auth', auth],
+    ['Config', `${config?.file} version ${config?.version}, applied ${ago(config?.applied_at ?? '')}`],
+    ['Config error', config?.error ? `${config.error} [${config.error_code}] (${ago(config.error_at)})` : 'none'],
+    ['Control socket', `${s.control_socket}: ${s.control_access}`],
+  ];
+  const lines = keyValues(rows);
+  for (const warning of s.warnings) lines.push(`warning: ${warning}`);
+  return lines;
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * The `appliance-mail` command. Thin: pick the command, parse its arguments, run it, turn an
+ * error into one line and an exit code. The only place that calls process.exit.
+ */
+import { parseArgs } from 'node:util';
+import { AppError, toAppError } from '../errors/registry.js';
+import type { Command, CommandContext } from './command.js';
+import { daemonCommand } from './commands/daemon.js';
+import { statusCommand } from './commands/status.js';
+import { validateCommand } from './commands/validate.js';
+
+const COMMANDS: Command[] = [daemonCommand, validateCommand, statusCommand];
+
+function usage(): string[] {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'usage: appliance-mail COMMAND [options]',
+    '',
+    'Outgoing mail for this Appliance: alerts, digests and notifications through the effective mail server settings.',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'appliance-mail COMMAND --help' for a command's options.",
+  ];
+}
+
+function commandHelp(command: Command): string[] {
+  return [`usage: ${command.usage}`, '', command.summary, '', ...command.help];
+}
+
+/** Finds the command for argv: the longest name that prefixes it ("nodes remove" before "nodes"). */
+function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
+  const candidates = COMMANDS.map((command) => ({ command, words: command.name.split(' ') }))
+    .filter(({ words }) => words.every((word, i) => argv[i] === word))
+    .sort((a, b) => b.words.length - a.words.length);
+  const best = candidates[0];
+  return best ? { command: best.command, rest: argv.slice(best.words.length) } : null;
+}
+
+export async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    for (const line of usage()) ctx.out(line);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    ctx.err(`appliance-mail: unknown command '${argv[0]}'. Run 'appliance-mail --help' for the list.`);
+    return 2;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    for (const line of commandHelp(command)) ctx.out(line);
+    return 0;
+  }
+  try {
+    const parsed = parseUsage(command, rest);
+    return await command.run(parsed, ctx);
+  } catch (err) {
+    const appError = toAppError(err);
+    ctx.err(`appliance-mail ${command.name}: ${appError.message} [${appError.code}]`);
+    return appError.exitCode;
+  }
+}
+
+function parseUsage(command: Command, rest: string[]) {
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: command.positionals ?? false,
+      strict: true,
+    });
+    return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
+  } catch (err) {
+    throw new AppError('AM_USAGE', `${(err as Error).message}. Usage: ${command.usage}`);
+  }
+}
+
+const ctx: CommandContext = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+};
+
+runCli(process.argv.slice(2), ctx).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`appliance-mail: ${String(err)}\n`);
+    process.exit(1);
+  },
+);

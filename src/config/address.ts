@@ -1,0 +1,103 @@
+/**
+ * Parsing of the addresses operators type: mail server `host[:port]`, listen addresses, email
+ * addresses. Shared by the config schema, the federation (settings from the primary) and the
+ * relay's intake, so that one definition decides what is valid everywhere.
+ */
+import { isIP, isIPv6 } from 'node:net';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+const SMTP_DEFAULT_PORT = 25;
+
+/** A DNS name (RFC 1123 labels, 253 characters at most) or an IPv4/IPv6 literal without brackets. */
+export function isHostname(value: string): boolean {
+  if (isIP(value) !== 0) return true;
+  if (value.length === 0 || value.length > 253) return false;
+  const labels = value.endsWith('.') ? value.slice(0, -1).split('.') : value.split('.');
+  // An all-numeric name that is not a valid IPv4 address (999.1.1.1) is a typo, not a host.
+  if (labels.every((label) => /^\d+$/.test(label))) return false;
+  return labels.every((label) => LABEL.test(label));
+}
+
+/**
+ * Parses `host`, `host:port`, `[v6]` or `[v6]:port`. Returns a reason instead of throwing so the
+ * schema can report it against the field that holds the value.
+ */
+export function parseHostPort(value: string, defaultPort: number | null): HostPort | { error: string } {
+  let host: string;
+  let portText: string | undefined;
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(value);
+  if (bracketed) {
+    host = bracketed[1] ?? '';
+    portText = bracketed[2];
+    if (!isIPv6(host)) return { error: `'${host}' in brackets is not an IPv6 address` };
+  } else {
+    const colons = value.split(':').length - 1;
+    if (colons > 1) return { error: 'an IPv6 address must be written in brackets, as [2001:db8::1]:25' };
+    [host = '', portText] = value.split(':');
+    if (!isHostname(host)) return { error: `'${host}' is not a valid DNS name or IP address` };
+  }
+  if (portText === undefined) {
+    if (defaultPort === null) return { error: 'a port is required, as host:port' };
+    return { host, port: defaultPort };
+  }
+  if (!/^\d{1,5}$/.test(portText)) return { error: `port '${portText}' is not a number` };
+  const port = Number(portText);
+  if (port < 1 || port > 65535) return { error: `port ${port} is out of range (1-65535)` };
+  return { host, port };
+}
+
+export function parseMailServer(value: string): HostPort | { error: string } {
+  return parseHostPort(value, SMTP_DEFAULT_PORT);
+}
+
+/** `host:port` as it must be written to connect: IPv6 in brackets. */
+export function formatHostPort({ host, port }: HostPort): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+// Dot-atom local part (RFC 5322, no quoted strings, no comments): what real fleets use, and
+// nothing that could smuggle a header or a second address.
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+
+/** A bare email address, `user@example.com` or `user@[192.0.2.1]`; no display name. */
+export function isEmailAddress(value: string): boolean {
+  if (value.length > 254) return false;
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at > 64) return false;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (!LOCAL_PART.test(local)) return false;
+  const literal = /^\[(?:IPv6:)?([^\]]+)\]$/.exec(domain);
+  if (literal) return isIP(literal[1] ?? '') !== 0;
+  return domain.includes('.') && isIP(domain) === 0 && isHostname(domain);
+}
+
+/**
+ * Splits a recipient list as operators type it ("a@x.com, b@y.com;c@z.com" or an array of such
+ * strings): spaces trimmed, empty entries skipped, duplicates (case-insensitive) removed, order
+ * kept. Invalid entries are returned separately so the caller can name them.
+ */
+export function splitRecipients(input: string | readonly string[]): { valid: string[]; invalid: string[] } {
+  const parts = (typeof input === 'string' ? [input] : input).flatMap((entry) => entry.split(/[,;]/));
+  const seen = new Set<string>();
+  const valid: string[] = [];
+  const invalid: string[] = [];
+  for (const raw of parts) {
+    const address = raw.trim();
+    if (address === '') continue;
+    if (!isEmailAddress(address)) {
+      invalid.push(address);
+      continue;
+    }
+    const key = address.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    valid.push(address);
+  }
+  return { valid, invalid };
+}

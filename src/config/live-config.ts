@@ -1,0 +1,171 @@
+/**
+ * The config in force, kept in step with the operator's file. The file is watched through its
+ * folder, so in-place writes, editors that rename a temporary file over it and delete-then-create
+ * are all seen. A valid edit swaps the whole config; an invalid one is refused whole and the last
+ * good config stays.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { AppError, toAppError } from '../errors/registry.js';
+import type { Logger } from '../log/logger.js';
+import { parseConfig, type Config } from './load.js';
+
+/**
+ * Events of one save arrive within a few ms; reading after a short quiet time avoids reading the
+ * file twice. Far below the 1 s an operator waits for an edit to apply.
+ */
+const DEBOUNCE_MS = 15;
+/**
+ * An editor writing in place can be caught between truncate and write. A file that reads as
+ * invalid is read again after this long, and the error is reported only if the bytes are the
+ * same (a finished save): a half-written file costs a short delay, not a false alarm.
+ */
+const SETTLE_MS = 150;
+
+/** Fields that select files, sockets or identity at start; changing them needs a restart. */
+const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
+  ['node.role', (c) => c.node.role],
+  ['node.stateDir', (c) => c.node.stateDir],
+  ['control.socket', (c) => c.control.socket],
+  ['control.socketMode', (c) => c.control.socketMode],
+  ['federation.listen', (c) => c.federation.listen],
+  ['federation.certFile', (c) => c.federation.certFile],
+  ['federation.keyFile', (c) => c.federation.keyFile],
+];
+
+export interface ConfigError {
+  code: string;
+  message: string;
+  at: Date;
+}
+
+/** Called after a new config is in force, with the one it replaced. */
+export type ConfigListener = (next: Config, previous: Config) => void;
+
+export interface LiveConfig {
+  current(): Config;
+  /** The error of the last refused edit, cleared by the next good one. */
+  lastError(): ConfigError | null;
+  appliedAt(): Date;
+  onChange(listener: ConfigListener): void;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
+  let config = initial;
+  let appliedAt = new Date();
+  let error: ConfigError | null = null;
+  let watcher: FSWatcher | null = null;
+  let debounce: NodeJS.Timeout | null = null;
+  let lastSeenDigest = digest(null);
+  let currentText: string | null = null;
+  let reading: Promise<void> = Promise.resolve();
+  const listeners: ConfigListener[] = [];
+  const file = initial.file;
+
+  function schedule(delayMs: number): void {
+    if (debounce) clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      debounce = null;
+      reading = reading.then(() => reload(delayMs === SETTLE_MS));
+    }, delayMs);
+    debounce.unref();
+  }
+
+  async function reload(settled: boolean): Promise<void> {
+    let text: string | null;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      text = null;
+    }
+    const seen = digest(text);
+    if (text !== null && seen === digest(currentText)) {
+      lastSeenDigest = seen;
+      clearError();
+      return;
+    }
+    try {
+      if (text === null) {
+        throw new AppError('AM_CONFIG_UNREADABLE', `config file ${file} is missing or unreadable; the last good config stays in force`);
+      }
+      const next = parseConfig(text, file);
+      checkRestartOnly(next, config);
+      const previous = config;
+      config = next;
+      currentText = text;
+      appliedAt = new Date();
+      error = null;
+      lastSeenDigest = seen;
+      log.info({ file, version: next.version, previous: previous.version }, 'config applied');
+      for (const listener of listeners) listener(next, previous);
+    } catch (err) {
+      const appError = toAppError(err, 'AM_CONFIG_INVALID');
+      // First sighting of these bytes: wait for the save to finish before calling it an error.
+      if (!settled || seen !== lastSeenDigest) {
+        lastSeenDigest = seen;
+        schedule(SETTLE_MS);
+        return;
+      }
+      error = { code: appError.code, message: appError.message, at: new Date() };
+      log.error({ file, code: appError.code, issues: appError.details['issues'] }, appError.message);
+    }
+  }
+
+  function clearError(): void {
+    if (error) log.info({ file }, 'config file is back to the config in force; error cleared');
+    error = null;
+  }
+
+  return {
+    current: () => config,
+    lastError: () => error,
+    appliedAt: () => appliedAt,
+    onChange(listener) {
+      listeners.push(listener);
+    },
+    async start() {
+      currentText = await readFile(file, 'utf8').catch(() => null);
+      lastSeenDigest = digest(currentText);
+      const name = basename(file);
+      // Watch the folder, not the file: a watch on the file itself is lost when an editor
+      // replaces it with rename() or the file is deleted and created again.
+      watcher = watch(dirname(file), {
+        ignoreInitial: true,
+        depth: 0,
+        atomic: false,
+        ignored: (path) => path !== dirname(file) && basename(path) !== name,
+      });
+      watcher.on('all', (_event, path) => {
+        if (basename(path) === name) schedule(DEBOUNCE_MS);
+      });
+      await new Promise<void>((resolve, reject) => {
+        watcher?.once('ready', resolve);
+        watcher?.once('error', reject);
+      });
+    },
+    async close() {
+      if (debounce) clearTimeout(debounce);
+      await watcher?.close();
+      watcher = null;
+      await reading;
+    },
+  };
+}
+
+function checkRestartOnly(next: Config, current: Config): void {
+  const changed = RESTART_ONLY.filter(([, get]) => get(next) !== get(current)).map(([path]) => path);
+  if (changed.length === 0) return;
+  throw new AppError(
+    'AM_CONFIG_INVALID',
+    `invalid config ${next.file}: ${changed.map((path) => `${path}: changing it needs a restart (systemctl restart appliance-mail)`).join('; ')}`,
+    { details: { file: next.file, issues: changed.map((path) => ({ path, message: 'needs a restart' })) } },
+  );
+}
+
+function digest(text: string | null): string {
+  return text === null ? 'missing' : createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,149 @@
+/**
+ * The one door through which a config enters the daemon, at start and on every reload: read,
+ * parse, validate, resolve, freeze. Every problem is reported at once with its field path.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { AppError } from '../errors/registry.js';
+import { parseMailServer, splitRecipients } from './address.js';
+import { configSchema, parseDurationMs, type RawConfig } from './schema.js';
+import type { MailServerSettings } from './settings.js';
+
+export interface Config {
+  /** Absolute path of the file this config came from. */
+  readonly file: string;
+  /** sha256 of the file's bytes, shortened: tells two versions of the file apart in `status`. */
+  readonly version: string;
+  readonly node: { readonly name: string; readonly role: 'primary' | 'secondary'; readonly stateDir: string };
+  readonly mailServer: MailServerSettings;
+  readonly notifications: { readonly recipients: readonly string[] };
+  readonly portal: { readonly address: string | null };
+  readonly federation: {
+    readonly listen: string | null;
+    readonly certFile: string | null;
+    readonly keyFile: string | null;
+  };
+  readonly control: { readonly socket: string; readonly socketMode: number };
+  readonly relay: { readonly maxAgeMs: number; readonly maxMessageBytes: number };
+  readonly log: { readonly level: string };
+}
+
+export interface ConfigIssue {
+  /** Dotted field path, as `mailServer.server`; empty for the whole file. */
+  path: string;
+  message: string;
+}
+
+/** Reads and validates a config file. Throws AppError AM_CONFIG_UNREADABLE or AM_CONFIG_INVALID. */
+export function loadConfigFile(file: string): Config {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
+    throw new AppError('AM_CONFIG_UNREADABLE', `cannot read config ${path}: ${reason}`, {
+      cause: err,
+      details: { file: path },
+    });
+  }
+  return parseConfig(text, path);
+}
+
+/** Validates config text as if read from `path` (relative paths resolve against its folder). */
+export function parseConfig(text: string, path: string): Config {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw invalid(path, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
+  }
+  const result = configSchema.safeParse(json);
+  if (!result.success) {
+    throw invalid(
+      path,
+      result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    );
+  }
+  const raw = result.data;
+  const base = dirname(path);
+  const password = readPassword(raw, base, path);
+  const version = createHash('sha256').update(text).digest('hex').slice(0, 12);
+  return deepFreeze(resolveConfig(raw, base, path, version, password));
+}
+
+function resolveConfig(raw: RawConfig, base: string, file: string, version: string, password: string | null): Config {
+  const at = (p: string | undefined) => (p === undefined ? null : resolve(base, p));
+  const server = raw.mailServer.server === undefined ? null : parseMailServer(raw.mailServer.server);
+  return {
+    file,
+    version,
+    node: { name: raw.node.name, role: raw.node.role, stateDir: resolve(base, raw.node.stateDir) },
+    mailServer: {
+      enabled: raw.mailServer.enabled,
+      host: server && !('error' in server) ? server.host : null,
+      port: server && !('error' in server) ? server.port : null,
+      sender: raw.mailServer.sender ?? null,
+      username: raw.mailServer.username ?? null,
+      password,
+      tls: raw.mailServer.tls,
+      caPem: readCa(raw, base, file),
+    },
+    notifications: { recipients: splitRecipients(raw.notifications.recipients).valid },
+    portal: { address: raw.portal.address ?? null },
+    federation: {
+      listen: raw.federation.listen ?? null,
+      certFile: at(raw.federation.certFile),
+      keyFile: at(raw.federation.keyFile),
+    },
+    control: { socket: resolve(base, raw.control.socket), socketMode: Number.parseInt(raw.control.socketMode, 8) },
+    relay: { maxAgeMs: parseDurationMs(raw.relay.maxAge), maxMessageBytes: raw.relay.maxMessageBytes },
+    log: { level: raw.log.level },
+  };
+}
+
+function readPassword(raw: RawConfig, base: string, file: string): string | null {
+  if (raw.mailServer.password !== undefined) return raw.mailServer.password;
+  if (raw.mailServer.passwordFile === undefined) return null;
+  const text = readReferencedFile(resolve(base, raw.mailServer.passwordFile), 'mailServer.passwordFile', file);
+  // A trailing newline is how editors and `echo` save a one-line file; it is not part of the secret.
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '' || /[\r\n\0]/.test(password)) {
+    throw invalid(file, [{ path: 'mailServer.passwordFile', message: 'must hold one non-empty line' }]);
+  }
+  return password;
+}
+
+function readCa(raw: RawConfig, base: string, file: string): string | null {
+  if (raw.mailServer.caFile === undefined) return null;
+  const pem = readReferencedFile(resolve(base, raw.mailServer.caFile), 'mailServer.caFile', file);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw invalid(file, [{ path: 'mailServer.caFile', message: 'is not a PEM certificate file' }]);
+  }
+  return pem;
+}
+
+function readReferencedFile(path: string, field: string, file: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw invalid(file, [{ path: field, message: `cannot read ${path} (${reason})` }]);
+  }
+}
+
+function invalid(file: string, issues: ConfigIssue[]): AppError {
+  const lines = issues.map((issue) => `${issue.path === '' ? '(file)' : issue.path}: ${issue.message}`);
+  return new AppError('AM_CONFIG_INVALID', `invalid config ${file}: ${lines.join('; ')}`, {
+    details: { file, issues },
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

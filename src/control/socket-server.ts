@@ -1,0 +1,84 @@
+/**
+ * The gRPC server on the control socket. It owns the socket file: refuses to start over a live
+ * daemon, replaces a stale socket left by a crash, sets the file mode that decides who may use it.
+ */
+import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { AppError } from '../errors/registry.js';
+
+/** A graceful close waits this long for calls in flight, then cuts them. */
+const CLOSE_GRACE_MS = 2_000;
+
+export interface SocketServer {
+  readonly server: grpc.Server;
+  readonly path: string;
+  /** Binds the socket; services must have been added first. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createSocketServer(path: string, mode: number): SocketServer {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  let state: 'new' | 'started' | 'closed' = 'new';
+  return {
+    server,
+    path,
+    async start() {
+      await mkdir(dirname(path), { recursive: true, mode: 0o750 });
+      await removeStaleSocket(path);
+      await new Promise<void>((resolve, reject) => {
+        server.bindAsync(`unix:${path}`, grpc.ServerCredentials.createInsecure(), (err) => {
+          if (err) reject(new AppError('AM_INTERNAL', `cannot listen on control socket ${path}: ${err.message}`, { cause: err }));
+          else resolve();
+        });
+      });
+      await chmod(path, mode);
+      state = 'started';
+    },
+    async close() {
+      if (state === 'closed') return;
+      const wasStarted = state === 'started';
+      state = 'closed';
+      if (!wasStarted) return;
+      await shutdownServer(server, CLOSE_GRACE_MS);
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+/** Stops accepting, lets calls in flight finish for `graceMs`, then ends the rest. */
+export function shutdownServer(server: grpc.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    force.unref();
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  const existing = await stat(path).catch(() => null);
+  if (existing === null) return;
+  if (!existing.isSocket()) {
+    throw new AppError('AM_INTERNAL', `control socket path ${path} exists and is not a socket; remove it or set control.socket`);
+  }
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) {
+    throw new AppError('AM_ALREADY_RUNNING', `another appliance-mail daemon is listening on ${path}; stop it first or use another control.socket`);
+  }
+  await unlink(path);
+}

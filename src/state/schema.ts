@@ -1,0 +1,94 @@
+/**
+ * The shape of state.json. Checked on every read: a state file that does not match is corrupt,
+ * and the daemon stops rather than act on it.
+ */
+import { z } from 'zod';
+
+const mailServerSettingsSchema = z.object({
+  enabled: z.boolean(),
+  host: z.string().nullable(),
+  port: z.number().int().nullable(),
+  sender: z.string().nullable(),
+  username: z.string().nullable(),
+  password: z.string().nullable(),
+  tls: z.boolean(),
+  caPem: z.string().nullable(),
+});
+
+/** Settings the primary federates: its mail server and the notification recipients. */
+export const federatedSettingsSchema = z.object({
+  mailServer: mailServerSettingsSchema,
+  recipients: z.array(z.string()),
+});
+export type FederatedSettings = z.infer<typeof federatedSettingsSchema>;
+
+const reportSchema = z.object({ version: z.number().int(), at: z.string(), error: z.string().nullable() });
+export type VersionReport = z.infer<typeof reportSchema>;
+
+const nodeRecordSchema = z.object({
+  name: z.string(),
+  credentialHash: z.string(),
+  mode: z.enum(['centralized', 'local']),
+  joinedAt: z.string(),
+  lastSeen: z.string().nullable(),
+  /** The last version sent, the last one applied or refused, and the last verification. */
+  received: reportSchema.nullable(),
+  applied: reportSchema.nullable(),
+  verified: reportSchema.nullable(),
+});
+export type NodeRecord = z.infer<typeof nodeRecordSchema>;
+
+const tokenRecordSchema = z.object({
+  id: z.string(),
+  secretHash: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  usedAt: z.string().nullable(),
+  usedBy: z.string().nullable(),
+});
+export type TokenRecord = z.infer<typeof tokenRecordSchema>;
+
+const primaryStateSchema = z.object({
+  /** Only goes up; survives restarts. */
+  settingsVersion: z.number().int().nonnegative(),
+  settingsDigest: z.string().nullable(),
+  tokens: z.array(tokenRecordSchema),
+  nodes: z.record(z.string(), nodeRecordSchema),
+});
+export type PrimaryState = z.infer<typeof primaryStateSchema>;
+
+const membershipSchema = z.object({
+  primary: z.string(),
+  name: z.string(),
+  credential: z.string(),
+  primaryCertPem: z.string(),
+  mode: z.enum(['centralized', 'local']),
+  joinedAt: z.string(),
+});
+export type Membership = z.infer<typeof membershipSchema>;
+
+const centralizedSchema = z.object({
+  version: z.number().int().nonnegative(),
+  settings: federatedSettingsSchema,
+  appliedAt: z.string(),
+});
+export type CentralizedSettings = z.infer<typeof centralizedSchema>;
+
+const stateSchema = z.object({
+  schema: z.literal(1),
+  primary: primaryStateSchema.nullable(),
+  membership: membershipSchema.nullable(),
+  centralized: centralizedSchema.nullable(),
+});
+export type State = z.infer<typeof stateSchema>;
+
+export function emptyState(): State {
+  return { schema: 1, primary: null, membership: null, centralized: null };
+}
+
+/** null when `json` is a valid state, else what is wrong with it, naming the field. */
+export function validateState(json: unknown): string | null {
+  const result = stateSchema.safeParse(json);
+  if (result.success) return null;
+  return result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}

@@ -1,0 +1,102 @@
+/**
+ * The daemon's own state (federation membership and credentials, the last centralized settings),
+ * kept with lowdb in one JSON file under node.stateDir. Small and rarely written: lowdb's
+ * whole-file rewrite is cheap here. The mail queue does not live here (see src/relay/outbox).
+ */
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Low, type Adapter } from 'lowdb';
+import { AppError } from '../errors/registry.js';
+import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
+import { emptyState, validateState, type State } from './schema.js';
+
+export const STATE_FILE_NAME = 'state.json';
+
+/** lowdb adapter: atomic, fsync'd, mode 0600 writes; a corrupt file is an error, never a reset. */
+class DurableJsonFile implements Adapter<State> {
+  constructor(private readonly path: string) {}
+
+  async read(): Promise<State | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new AppError('AM_STATE_IO', `cannot read state file ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw corrupt(this.path, `not valid JSON (${(err as Error).message})`, err);
+    }
+    const problem = validateState(json);
+    if (problem !== null) throw corrupt(this.path, problem);
+    return json as State;
+  }
+
+  async write(data: State): Promise<void> {
+    try {
+      await writeFileDurably(this.path, `${JSON.stringify(data, null, 2)}\n`);
+    } catch (err) {
+      throw new AppError('AM_STATE_IO', `cannot write state file ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+function corrupt(path: string, reason: string, cause?: unknown): AppError {
+  return new AppError(
+    'AM_STATE_CORRUPT',
+    `state file ${path} is corrupt: ${reason}. The daemon will not start on a state it cannot trust; ` +
+      `restore it from a backup, or move it aside to start afresh (a secondary must then join again)`,
+    { cause, details: { file: path } },
+  );
+}
+
+export interface StateStore {
+  readonly path: string;
+  /** The current state; read-only for callers, change it through `update`. */
+  get(): Readonly<State>;
+  /** Applies `fn` to the state and writes it durably before resolving. Writes are serialized. */
+  update(fn: (state: State) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openStateStore(stateDir: string): Promise<StateStore> {
+  const path = join(stateDir, STATE_FILE_NAME);
+  const db = new Low<State>(new DurableJsonFile(path), emptyState());
+  await mkdir(stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await db.read();
+  // Write the file on first start so that its mode and place are settled before any secret.
+  if (db.data.schema === 1 && !(await fileExists(path))) await db.write();
+  let queue: Promise<void> = Promise.resolve();
+  let closed = false;
+  return {
+    path,
+    get: () => db.data,
+    update(fn) {
+      if (closed) return Promise.reject(new AppError('AM_CLOSED', 'the state store is closed'));
+      const next = queue.then(async () => {
+        // Change a copy and swap it in only once it is on disk: a failed write leaves the
+        // state in memory as it is on disk.
+        const draft = structuredClone(db.data);
+        fn(draft);
+        await db.adapter.write(draft);
+        db.data = draft;
+      });
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    async close() {
+      closed = true;
+      await queue;
+    },
+  };
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
