@@ -24,6 +24,13 @@ const DEBOUNCE_MS = 15;
  */
 const SETTLE_MS = 150;
 
+/**
+ * chokidar drops a 'change' that follows another within 50 ms of it (a leading-edge throttle with
+ * no trailing event), so a second save in quick succession would be missed. The file is read
+ * once more this long after the last event; an unchanged file costs one read and a hash.
+ */
+const THROTTLE_GUARD_MS = 75;
+
 /** Fields that select files, sockets or identity at start; changing them needs a restart. */
 const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
   ['node.role', (c) => c.node.role],
@@ -60,6 +67,7 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
   let error: ConfigError | null = null;
   let watcher: FSWatcher | null = null;
   let debounce: NodeJS.Timeout | null = null;
+  let guard: NodeJS.Timeout | null = null;
   let lastSeenDigest = digest(null);
   let currentText: string | null = null;
   let reading: Promise<void> = Promise.resolve();
@@ -70,9 +78,21 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
     if (debounce) clearTimeout(debounce);
     debounce = setTimeout(() => {
       debounce = null;
-      reading = reading.then(() => reload(delayMs === SETTLE_MS));
+      enqueueReload(delayMs === SETTLE_MS);
     }, delayMs);
     debounce.unref();
+  }
+
+  function enqueueReload(settled: boolean): void {
+    // reload() catches its own errors; the chain must never reject or later reloads would not run.
+    reading = reading.then(() => reload(settled)).catch((err: unknown) => log.error({ err }, 'config reload failed'));
+  }
+
+  function onFileEvent(): void {
+    schedule(DEBOUNCE_MS);
+    if (guard) clearTimeout(guard);
+    guard = setTimeout(() => enqueueReload(false), THROTTLE_GUARD_MS);
+    guard.unref();
   }
 
   async function reload(settled: boolean): Promise<void> {
@@ -140,7 +160,7 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
         ignored: (path) => path !== dirname(file) && basename(path) !== name,
       });
       watcher.on('all', (_event, path) => {
-        if (basename(path) === name) schedule(DEBOUNCE_MS);
+        if (basename(path) === name) onFileEvent();
       });
       await new Promise<void>((resolve, reject) => {
         watcher?.once('ready', resolve);
@@ -149,6 +169,7 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
     },
     async close() {
       if (debounce) clearTimeout(debounce);
+      if (guard) clearTimeout(guard);
       await watcher?.close();
       watcher = null;
       await reading;
