@@ -1,16 +1,24 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
- * start: state, config watcher, services, listeners; close: stop accepting, drain, flush state.
+ * start: state, config watcher, effective settings, federation, control socket;
+ * close: stop accepting (control socket), federation, watcher, then flush state.
  */
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './config/settings.js';
+import type { ControlApi } from './control/service.js';
 import { addControlService } from './control/service.js';
 import { createSocketServer, type SocketServer } from './control/socket-server.js';
+import { AppError } from './errors/registry.js';
+import { createFederationPrimary, type FederationPrimary } from './federation/primary.js';
+import { createFederationSecondary, type FederationSecondary } from './federation/secondary.js';
 import type { StatusReply } from './generated/appliance_mail/control/v1/StatusReply.js';
+import type { VersionReport } from './generated/appliance_mail/control/v1/VersionReport.js';
 import type { Logger } from './log/logger.js';
+import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
+import type { VersionReport as StoredReport } from './state/schema.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { describeAccess } from './util/accounts.js';
 
@@ -19,22 +27,45 @@ const DAEMON_VERSION = (createRequire(import.meta.url)('../package.json') as { v
 export interface Daemon {
   readonly config: LiveConfig;
   readonly state: StateStore;
+  readonly effective: EffectiveSettings;
   close(): Promise<void>;
+}
+
+interface Parts {
+  config: LiveConfig;
+  effective: EffectiveSettings;
+  control: SocketServer;
+  primary: FederationPrimary | null;
+  secondary: FederationSecondary | null;
+  startedAt: number;
 }
 
 export async function startDaemon(initial: Config, log: Logger): Promise<Daemon> {
   const startedAt = Date.now();
   const state = await openStateStore(initial.node.stateDir);
   const config = createLiveConfig(initial, log.child({ component: 'config' }));
+  const effective = createEffectiveSettings(config, state, log.child({ component: 'settings' }));
   const control = createSocketServer(initial.control.socket, initial.control.socketMode);
+  const federationLog = log.child({ component: 'federation' });
+  const primary = initial.node.role === 'primary' && initial.federation.listen !== null
+    ? createFederationPrimary({ config, state, log: federationLog })
+    : null;
+  const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, effective, log: federationLog }) : null;
+  const parts: Parts = { config, effective, control, primary, secondary, startedAt };
+
   const closers: Array<() => Promise<void>> = [];
   try {
     await config.start();
     closers.push(() => config.close());
-
-    addControlService(control.server, {
-      status: async () => buildStatus(config, control, startedAt),
-    });
+    if (primary) {
+      await primary.start();
+      closers.push(() => primary.close());
+    }
+    if (secondary) {
+      await secondary.start();
+      closers.push(() => secondary.close());
+    }
+    addControlService(control.server, controlApi(parts));
     await control.start();
     closers.push(() => control.close());
   } catch (err) {
@@ -43,8 +74,11 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     throw err;
   }
 
+  effective.onChange((next) => {
+    log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
+  });
   log.info(
-    { component: 'daemon', node: initial.node.name, role: initial.node.role, socket: initial.control.socket, version: DAEMON_VERSION },
+    { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: initial.control.socket, version: DAEMON_VERSION },
     'appliance-mail ready',
   );
 
@@ -52,6 +86,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
   return {
     config,
     state,
+    effective,
     close() {
       closing ??= (async () => {
         await closeAll(closers);
@@ -70,15 +105,67 @@ async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {
   }
 }
 
-async function buildStatus(config: LiveConfig, control: SocketServer, startedAt: number): Promise<StatusReply> {
+function controlApi(parts: Parts): ControlApi {
+  const needPrimary = (): FederationPrimary => {
+    if (parts.primary) return parts.primary;
+    throw new AppError('AM_NOT_PRIMARY', 'this node does not serve secondaries: run this on the primary (node.role "primary" with federation.listen set)');
+  };
+  const needSecondary = (): FederationSecondary => {
+    if (parts.secondary) return parts.secondary;
+    throw new AppError('AM_NOT_SECONDARY', 'this node is a primary (node.role); only a secondary joins a primary or changes mode');
+  };
+  return {
+    status: () => buildStatus(parts),
+    async createToken(ttlSeconds) {
+      const reply = await needPrimary().createToken(ttlSeconds);
+      return { token: reply.token, expires_at: reply.expiresAt, primary_cert_sha256: reply.certSha256 };
+    },
+    async listNodes() {
+      const { settingsVersion, nodes } = needPrimary().listNodes();
+      return {
+        settings_version: String(settingsVersion),
+        nodes: nodes.map((n) => ({
+          name: n.name,
+          mode: n.mode,
+          connected: n.connected,
+          last_seen: n.lastSeen ?? '',
+          joined_at: n.joinedAt,
+          received: report(n.received),
+          applied: report(n.applied),
+          verified: report(n.verified),
+        })),
+      };
+    },
+    removeNode: (name) => needPrimary().removeNode(name),
+    join: (request) => needSecondary().join(request.primary, request.token, request.centralize),
+    async setMode(mode) {
+      if (mode !== 'centralized' && mode !== 'local') throw new AppError('AM_INVALID_ARGUMENT', `mode must be centralized or local, not '${mode}'`);
+      await needSecondary().setMode(mode);
+      return mode;
+    },
+  };
+}
+
+function report(value: StoredReport | null): VersionReport | null {
+  return value === null ? null : { version: String(value.version), at: value.at, error: value.error ?? '' };
+}
+
+async function buildStatus(parts: Parts): Promise<StatusReply> {
+  const { config, effective, control, primary, secondary } = parts;
   const current = config.current();
-  const view = describeMailServer(current.mailServer);
+  const settings = effective.current();
+  const view = describeMailServer(settings.mailServer);
   const error = config.lastError();
   const socket = await stat(control.path).catch(() => null);
+  const warnings: string[] = [];
+  const notice = effective.readOnlyNotice();
+  if (notice) warnings.push(notice);
+  const p = primary?.status();
+  const s = secondary?.status();
   return {
     node_name: current.node.name,
     role: current.node.role,
-    mode: current.node.role === 'primary' ? 'primary' : 'standalone',
+    mode: effective.mode(),
     mail_server: {
       enabled: view.enabled,
       server: view.server ?? '',
@@ -88,7 +175,7 @@ async function buildStatus(config: LiveConfig, control: SocketServer, startedAt:
       tls: view.tls,
       private_ca: view.privateCa,
     },
-    settings_source: `config file ${current.file}`,
+    settings_source: settings.source,
     config: {
       file: current.file,
       version: current.version,
@@ -97,10 +184,22 @@ async function buildStatus(config: LiveConfig, control: SocketServer, startedAt:
       error_code: error?.code ?? '',
       error_at: error?.at.toISOString() ?? '',
     },
-    uptime_seconds: (Date.now() - startedAt) / 1000,
+    uptime_seconds: (Date.now() - parts.startedAt) / 1000,
     daemon_version: DAEMON_VERSION,
     control_socket: control.path,
     control_access: socket ? describeAccess(socket.uid, socket.gid, socket.mode) : 'unknown',
-    warnings: [],
+    warnings,
+    federation: {
+      listen: p?.listen ?? '',
+      settings_version: String(p?.settingsVersion ?? 0),
+      nodes: p?.nodes ?? 0,
+      nodes_connected: p?.connected ?? 0,
+      cert_sha256: p?.certSha256 ?? '',
+      primary: s?.primary ?? '',
+      connection: s?.connection ?? '',
+      applied_version: String(s?.appliedVersion ?? 0),
+      last_heard: s?.lastHeard ?? '',
+      applied_at: s?.appliedAt ?? '',
+    },
   };
 }

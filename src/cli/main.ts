@@ -7,10 +7,28 @@ import { parseArgs } from 'node:util';
 import { AppError, toAppError } from '../errors/registry.js';
 import type { Command, CommandContext } from './command.js';
 import { daemonCommand } from './commands/daemon.js';
+import {
+  centralizeCommand,
+  joinCommand,
+  localCommand,
+  nodesCommand,
+  nodesRemoveCommand,
+  tokenCreateCommand,
+} from './commands/federation.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 
-const COMMANDS: Command[] = [daemonCommand, validateCommand, statusCommand];
+const COMMANDS: Command[] = [
+  daemonCommand,
+  validateCommand,
+  statusCommand,
+  tokenCreateCommand,
+  joinCommand,
+  centralizeCommand,
+  localCommand,
+  nodesCommand,
+  nodesRemoveCommand,
+];
 
 function usage(): string[] {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -39,14 +39,15 @@ export function unary<Req, Res>(
   };
 }
 
-/** Calls a unary method of a generated client as a promise. */
+/** Calls a unary method of a generated client (bound to it) as a promise. */
 export function call<Req, Res>(
-  method: (request: Req, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => unknown,
+  method: (request: Req, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => unknown,
   request: Req,
   deadlineMs: number,
+  metadata: grpc.Metadata = new grpc.Metadata(),
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(request, { deadline: Date.now() + deadlineMs }, (err, reply) => {
+    method(request, metadata, { deadline: Date.now() + deadlineMs }, (err, reply) => {
       if (err) reject(err);
       else resolve(reply as Res);
     });

@@ -41,6 +41,15 @@ export function renderStatus(s: StatusReply__Output): string[] {
     ['Config error', config?.error ? `${config.error} [${config.error_code}] (${ago(config.error_at)})` : 'none'],
     ['Control socket', `${s.control_socket}: ${s.control_access}`],
   ];
+  const f = s.federation;
+  if (f && s.mode === 'primary' && f.listen) {
+    rows.push(['Federation', `serving on ${f.listen}, settings version ${f.settings_version}, ${f.nodes_connected}/${f.nodes} secondaries connected`]);
+    rows.push(['Certificate', `sha256 ${f.cert_sha256}`]);
+  }
+  if (f && f.primary) {
+    rows.push(['Primary', `${f.primary}: ${f.connection}, last heard ${ago(f.last_heard)}`]);
+    if (s.mode === 'centralized') rows.push(['Applied', f.applied_version === '0' ? 'nothing yet' : `version ${f.applied_version}, ${ago(f.applied_at)}`]);
+  }
   const lines = keyValues(rows);
   for (const warning of s.warnings) lines.push(`warning: ${warning}`);
   return lines;

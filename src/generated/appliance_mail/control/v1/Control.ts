@@ -2,10 +2,65 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, CreateTokenReply__Output as _appliance_mail_control_v1_CreateTokenReply__Output } from '../../../appliance_mail/control/v1/CreateTokenReply.js';
+import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenRequest, CreateTokenRequest__Output as _appliance_mail_control_v1_CreateTokenRequest__Output } from '../../../appliance_mail/control/v1/CreateTokenRequest.js';
+import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from '../../../appliance_mail/control/v1/JoinReply.js';
+import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from '../../../appliance_mail/control/v1/JoinRequest.js';
+import type { ListNodesReply as _appliance_mail_control_v1_ListNodesReply, ListNodesReply__Output as _appliance_mail_control_v1_ListNodesReply__Output } from '../../../appliance_mail/control/v1/ListNodesReply.js';
+import type { ListNodesRequest as _appliance_mail_control_v1_ListNodesRequest, ListNodesRequest__Output as _appliance_mail_control_v1_ListNodesRequest__Output } from '../../../appliance_mail/control/v1/ListNodesRequest.js';
+import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from '../../../appliance_mail/control/v1/RemoveNodeReply.js';
+import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from '../../../appliance_mail/control/v1/RemoveNodeRequest.js';
+import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeReply__Output as _appliance_mail_control_v1_SetModeReply__Output } from '../../../appliance_mail/control/v1/SetModeReply.js';
+import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetModeRequest__Output as _appliance_mail_control_v1_SetModeRequest__Output } from '../../../appliance_mail/control/v1/SetModeRequest.js';
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from '../../../appliance_mail/control/v1/StatusReply.js';
 import type { StatusRequest as _appliance_mail_control_v1_StatusRequest, StatusRequest__Output as _appliance_mail_control_v1_StatusRequest__Output } from '../../../appliance_mail/control/v1/StatusRequest.js';
 
 export interface ControlClient extends grpc.Client {
+  CreateToken(argument: _appliance_mail_control_v1_CreateTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  CreateToken(argument: _appliance_mail_control_v1_CreateTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  CreateToken(argument: _appliance_mail_control_v1_CreateTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  CreateToken(argument: _appliance_mail_control_v1_CreateTokenRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  
+  Join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  Join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  Join(argument: _appliance_mail_control_v1_JoinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  Join(argument: _appliance_mail_control_v1_JoinRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  join(argument: _appliance_mail_control_v1_JoinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  join(argument: _appliance_mail_control_v1_JoinRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  
+  ListNodes(argument: _appliance_mail_control_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _appliance_mail_control_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _appliance_mail_control_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _appliance_mail_control_v1_ListNodesRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _appliance_mail_control_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _appliance_mail_control_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _appliance_mail_control_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _appliance_mail_control_v1_ListNodesRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  
+  RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  
+  SetMode(argument: _appliance_mail_control_v1_SetModeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
+  SetMode(argument: _appliance_mail_control_v1_SetModeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
+  SetMode(argument: _appliance_mail_control_v1_SetModeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
+  SetMode(argument: _appliance_mail_control_v1_SetModeRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
+  setMode(argument: _appliance_mail_control_v1_SetModeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
+  setMode(argument: _appliance_mail_control_v1_SetModeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
+  setMode(argument: _appliance_mail_control_v1_SetModeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
+  setMode(argument: _appliance_mail_control_v1_SetModeRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
+  
   Status(argument: _appliance_mail_control_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_StatusReply__Output>): grpc.ClientUnaryCall;
   Status(argument: _appliance_mail_control_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_StatusReply__Output>): grpc.ClientUnaryCall;
   Status(argument: _appliance_mail_control_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_StatusReply__Output>): grpc.ClientUnaryCall;
@@ -18,10 +73,25 @@ export interface ControlClient extends grpc.Client {
 }
 
 export interface ControlHandlers extends grpc.UntypedServiceImplementation {
+  CreateToken: grpc.handleUnaryCall<_appliance_mail_control_v1_CreateTokenRequest__Output, _appliance_mail_control_v1_CreateTokenReply>;
+  
+  Join: grpc.handleUnaryCall<_appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply>;
+  
+  ListNodes: grpc.handleUnaryCall<_appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply>;
+  
+  RemoveNode: grpc.handleUnaryCall<_appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply>;
+  
+  SetMode: grpc.handleUnaryCall<_appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply>;
+  
   Status: grpc.handleUnaryCall<_appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply>;
   
 }
 
 export interface ControlDefinition extends grpc.ServiceDefinition {
+  CreateToken: MethodDefinition<_appliance_mail_control_v1_CreateTokenRequest, _appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenRequest__Output, _appliance_mail_control_v1_CreateTokenReply__Output>
+  Join: MethodDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply__Output>
+  ListNodes: MethodDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply__Output>
+  RemoveNode: MethodDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply__Output>
+  SetMode: MethodDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply__Output>
   Status: MethodDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply__Output>
 }

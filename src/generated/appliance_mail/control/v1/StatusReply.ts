@@ -2,6 +2,7 @@
 
 import type { MailServerView as _appliance_mail_control_v1_MailServerView, MailServerView__Output as _appliance_mail_control_v1_MailServerView__Output } from '../../../appliance_mail/control/v1/MailServerView.js';
 import type { ConfigStatus as _appliance_mail_control_v1_ConfigStatus, ConfigStatus__Output as _appliance_mail_control_v1_ConfigStatus__Output } from '../../../appliance_mail/control/v1/ConfigStatus.js';
+import type { FederationStatus as _appliance_mail_control_v1_FederationStatus, FederationStatus__Output as _appliance_mail_control_v1_FederationStatus__Output } from '../../../appliance_mail/control/v1/FederationStatus.js';
 
 export interface StatusReply {
   'node_name'?: (string);
@@ -15,6 +16,7 @@ export interface StatusReply {
   'control_socket'?: (string);
   'control_access'?: (string);
   'warnings'?: (string)[];
+  'federation'?: (_appliance_mail_control_v1_FederationStatus | null);
 }
 
 export interface StatusReply__Output {
@@ -29,4 +31,5 @@ export interface StatusReply__Output {
   'control_socket': (string);
   'control_access': (string);
   'warnings': (string)[];
+  'federation': (_appliance_mail_control_v1_FederationStatus__Output | null);
 }

@@ -1,0 +1,334 @@
+/**
+ * The primary's side of the federation: it admits secondaries with one-time tokens, serves its
+ * settings over a TLS gRPC stream with a version that only goes up, and records what each node
+ * received, applied (or refused, and why) and verified.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { LiveConfig } from '../config/live-config.js';
+import { settingsDigest } from '../config/settings.js';
+import { AppError } from '../errors/registry.js';
+import type { ProtoGrpcType } from '../generated/federation.js';
+import type { FederationHandlers } from '../generated/appliance_mail/federation/v1/Federation.js';
+import type { SettingsUpdate } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
+import type { WatchRequest__Output } from '../generated/appliance_mail/federation/v1/WatchRequest.js';
+import type { Logger } from '../log/logger.js';
+import type { FederatedSettings, NodeRecord, PrimaryState } from '../state/schema.js';
+import type { StateStore } from '../state/store.js';
+import { shutdownServer } from '../control/socket-server.js';
+import { toServiceError, unary } from '../util/grpc-errors.js';
+import { loadProto } from '../util/proto.js';
+import { loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
+import {
+  formatCredential,
+  formatToken,
+  hashSecret,
+  newCredentialSecret,
+  newTokenParts,
+  parseCredential,
+  secretMatches,
+} from './secrets.js';
+
+export const federationProto = loadProto<ProtoGrpcType>('federation.proto').appliance_mail.federation.v1;
+
+export const DEFAULT_TOKEN_TTL_S = 3600;
+const MAX_TOKEN_TTL_S = 7 * 86_400;
+/** Expired tokens are kept this long so that "expired" can be told apart from "unknown". */
+const EXPIRED_TOKEN_KEEP_MS = 86_400_000;
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** Requests from secondaries are a few hundred bytes; anything large is abuse. */
+const MAX_REQUEST_BYTES = 64 * 1024;
+const CLOSE_GRACE_MS = 2_000;
+
+export const FEDERATION_SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+  // Secondaries ping every 10 s to notice a dead link; allow it.
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  'grpc.keepalive_time_ms': 20_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+};
+
+interface Stream {
+  call: grpc.ServerWritableStream<WatchRequest__Output, SettingsUpdate>;
+  mode: 'centralized' | 'local';
+  /** What the node said it applied last (request, then reports). */
+  lastApplied: number;
+}
+
+export interface NodeView extends NodeRecord {
+  connected: boolean;
+}
+
+export interface FederationPrimary {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  createToken(ttlSeconds: number): Promise<{ token: string; expiresAt: string; certSha256: string }>;
+  listNodes(): { settingsVersion: number; nodes: NodeView[] };
+  removeNode(name: string): Promise<void>;
+  status(): { listen: string; settingsVersion: number; nodes: number; connected: number; certSha256: string };
+}
+
+export function createFederationPrimary(deps: { config: LiveConfig; state: StateStore; log: Logger }): FederationPrimary {
+  const { config, state, log } = deps;
+  const listen = config.current().federation.listen;
+  if (listen === null) throw new Error('federation.listen is not set');
+  const server = new grpc.Server(FEDERATION_SERVER_OPTIONS);
+  const streams = new Map<string, Stream>();
+  let identity: TlsIdentity | null = null;
+  let closed = false;
+
+  const primaryState = (): PrimaryState => {
+    const p = state.get().primary;
+    if (p === null) throw new Error('primary state not initialised');
+    return p;
+  };
+
+  function published(): FederatedSettings {
+    const current = config.current();
+    return { mailServer: { ...current.mailServer }, recipients: [...current.notifications.recipients] };
+  }
+
+  /** Bumps the version when the federated settings changed; persisted before anyone sees it. */
+  async function syncVersion(): Promise<boolean> {
+    const digest = settingsDigest(published());
+    if (state.get().primary?.settingsDigest === digest) return false;
+    await state.update((s) => {
+      s.primary ??= { settingsVersion: 0, settingsDigest: null, tokens: [], nodes: {} };
+      s.primary.settingsVersion += 1;
+      s.primary.settingsDigest = digest;
+    });
+    log.info({ version: primaryState().settingsVersion }, 'federated settings changed; new version');
+    return true;
+  }
+
+  function updateFor(version: number): SettingsUpdate {
+    const { mailServer, recipients } = published();
+    return {
+      version: String(version),
+      mail_server: {
+        enabled: mailServer.enabled,
+        host: mailServer.host ?? '',
+        port: mailServer.port ?? 0,
+        sender: mailServer.sender ?? '',
+        username: mailServer.username ?? '',
+        password: mailServer.password ?? '',
+        tls: mailServer.tls,
+        ca_pem: mailServer.caPem ?? '',
+      },
+      recipients,
+      primary_name: config.current().node.name,
+    };
+  }
+
+  /** Sends the current version to a stream unless it has it, or refused exactly this version. */
+  function sendIfNeeded(name: string, stream: Stream): void {
+    if (stream.mode !== 'centralized') return;
+    const version = primaryState().settingsVersion;
+    if (stream.lastApplied >= version) return;
+    const record = primaryState().nodes[name];
+    // A refused version is held, not resent in a loop; the next change brings a new version.
+    if (record?.applied?.version === version && record.applied.error !== null) return;
+    stream.call.write(updateFor(version));
+    void recordNode(name, (n) => {
+      n.received = { version, at: new Date().toISOString(), error: null };
+    });
+  }
+
+  function recordNode(name: string, change: (node: NodeRecord) => void): Promise<void> {
+    return state
+      .update((s) => {
+        const node = s.primary?.nodes[name];
+        if (node) change(node);
+      })
+      .catch((err: unknown) => log.error({ err, node: name }, 'cannot record node state'));
+  }
+
+  /** The node a call comes from, by its credential; throws UNAUTHENTICATED otherwise. */
+  function authenticate(metadata: grpc.Metadata): string {
+    const header = metadata.get('authorization')[0];
+    const credential = typeof header === 'string' && header.startsWith('Bearer ') ? parseCredential(header.slice(7)) : null;
+    const record = credential ? primaryState().nodes[credential.name] : undefined;
+    if (!credential || !record || !secretMatches(credential.secret, record.credentialHash)) {
+      throw new AppError(
+        'AM_UNAUTHENTICATED',
+        'this node is not a member of the primary: it never joined, or it was removed (appliance-mail nodes remove); join it again with a new token',
+      );
+    }
+    return credential.name;
+  }
+
+  const handlers: FederationHandlers = {
+    Join: unary(async (request) => {
+      const name = request.node_name;
+      if (!NODE_NAME.test(name)) throw new AppError('AM_INVALID_ARGUMENT', `node name '${name.slice(0, 80)}' is not valid`);
+      if (request.mode !== 'centralized' && request.mode !== 'local') {
+        throw new AppError('AM_INVALID_ARGUMENT', `mode must be centralized or local`);
+      }
+      const secret = newCredentialSecret();
+      const now = new Date();
+      await state.update((s) => {
+        const p = s.primary!;
+        const token = p.tokens.find((t) => t.id === request.token_id);
+        if (!token || !secretMatches(request.token_secret, token.secretHash)) {
+          throw new AppError('AM_TOKEN_INVALID', 'the join token is not known to this primary; create one with `appliance-mail token create`');
+        }
+        if (token.usedAt !== null) throw new AppError('AM_TOKEN_USED', `the join token was already used (by ${token.usedBy}); each token admits one node`);
+        if (Date.parse(token.expiresAt) <= now.getTime()) {
+          throw new AppError('AM_TOKEN_EXPIRED', `the join token expired at ${token.expiresAt}; create a new one`);
+        }
+        if (p.nodes[name]) {
+          throw new AppError('AM_NODE_NAME_TAKEN', `a node named ${name} is already joined; remove it first (appliance-mail nodes remove ${name}) or rename this node`);
+        }
+        token.usedAt = now.toISOString();
+        token.usedBy = name;
+        p.nodes[name] = {
+          name,
+          credentialHash: hashSecret(secret),
+          mode: request.mode as 'centralized' | 'local',
+          joinedAt: now.toISOString(),
+          lastSeen: now.toISOString(),
+          received: null,
+          applied: null,
+          verified: null,
+        };
+      });
+      log.info({ node: name, mode: request.mode }, 'secondary joined');
+      return { credential: formatCredential(name, secret), primary_name: config.current().node.name };
+    }),
+
+    Watch: (call) => {
+      let name: string;
+      try {
+        name = authenticate(call.metadata);
+      } catch (err) {
+        call.emit('error', toServiceError(err));
+        return;
+      }
+      const mode = call.request.mode === 'local' ? 'local' : 'centralized';
+      const stream: Stream = { call, mode, lastApplied: Number(call.request.last_applied_version) || 0 };
+      streams.get(name)?.call.end();
+      streams.set(name, stream);
+      log.info({ node: name, mode, lastApplied: stream.lastApplied }, 'secondary connected');
+      void recordNode(name, (n) => {
+        n.mode = mode;
+        n.lastSeen = new Date().toISOString();
+      });
+      const gone = () => {
+        if (streams.get(name) !== stream) return;
+        streams.delete(name);
+        log.info({ node: name }, 'secondary disconnected');
+        void recordNode(name, (n) => {
+          n.lastSeen = new Date().toISOString();
+        });
+      };
+      call.on('cancelled', gone);
+      call.on('close', gone);
+      call.on('error', gone);
+      sendIfNeeded(name, stream);
+    },
+
+    Report: unary(async (request, call) => {
+      const name = authenticate(call.metadata);
+      const version = Number(request.version);
+      const at = new Date().toISOString();
+      const error = request.error === '' ? null : request.error.slice(0, 2000);
+      const stream = streams.get(name);
+      await recordNode(name, (n) => {
+        n.lastSeen = at;
+        if (request.stage === 'applied' || request.stage === 'rejected') {
+          n.applied = { version, at, error: request.stage === 'rejected' ? (error ?? 'rejected') : null };
+        } else if (request.stage === 'verified' || request.stage === 'verify_failed') {
+          n.verified = { version, at, error: request.stage === 'verify_failed' ? (error ?? 'failed') : null };
+        }
+      });
+      if (request.stage === 'applied' && stream) stream.lastApplied = Math.max(stream.lastApplied, version);
+      const level = error === null ? 'info' : 'warn';
+      log[level]({ node: name, version, stage: request.stage, error }, 'secondary reported');
+      return {};
+    }),
+  };
+
+  return {
+    async start() {
+      identity = await loadOrCreateIdentity({
+        certFile: config.current().federation.certFile,
+        keyFile: config.current().federation.keyFile,
+        stateDir: config.current().node.stateDir,
+      });
+      await syncVersion();
+      config.onChange(() => {
+        void syncVersion()
+          .then((changed) => {
+            if (!changed || closed) return;
+            for (const [name, stream] of streams) sendIfNeeded(name, stream);
+          })
+          .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));
+      });
+      server.addService(federationProto.Federation.service, handlers);
+      const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(identity.certPem), private_key: Buffer.from(identity.keyPem) }], false);
+      await new Promise<void>((resolve, reject) => {
+        server.bindAsync(listen, credentials, (err) => {
+          if (err) reject(new AppError('AM_INTERNAL', `cannot listen for secondaries on ${listen}: ${err.message}`, { cause: err }));
+          else resolve();
+        });
+      });
+      log.info({ listen, certSha256: identity.sha256, version: primaryState().settingsVersion }, 'federation listening');
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const stream of streams.values()) stream.call.end();
+      streams.clear();
+      await shutdownServer(server, CLOSE_GRACE_MS);
+    },
+
+    async createToken(ttlSeconds) {
+      const ttl = ttlSeconds === 0 ? DEFAULT_TOKEN_TTL_S : ttlSeconds;
+      if (ttl < 1 || ttl > MAX_TOKEN_TTL_S) throw new AppError('AM_INVALID_ARGUMENT', `--ttl must be between 1s and 7d`);
+      if (!identity) throw new AppError('AM_CLOSED', 'federation is not started');
+      const { id, secret } = newTokenParts();
+      const now = Date.now();
+      const expiresAt = new Date(now + ttl * 1000).toISOString();
+      await state.update((s) => {
+        const p = s.primary!;
+        p.tokens = p.tokens.filter((t) => Date.parse(t.expiresAt) > now - EXPIRED_TOKEN_KEEP_MS);
+        p.tokens.push({ id, secretHash: hashSecret(secret), createdAt: new Date(now).toISOString(), expiresAt, usedAt: null, usedBy: null });
+      });
+      log.info({ tokenId: id, expiresAt }, 'join token created');
+      return { token: formatToken({ id, secret, certSha256: identity.sha256 }), expiresAt, certSha256: identity.sha256 };
+    },
+
+    listNodes() {
+      const p = primaryState();
+      return {
+        settingsVersion: p.settingsVersion,
+        nodes: Object.values(p.nodes)
+          .map((n) => ({ ...n, connected: streams.has(n.name) }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      };
+    },
+
+    async removeNode(name) {
+      if (!primaryState().nodes[name]) throw new AppError('AM_NODE_UNKNOWN', `no secondary named ${name}; see appliance-mail nodes`);
+      await state.update((s) => {
+        delete s.primary!.nodes[name];
+      });
+      const stream = streams.get(name);
+      streams.delete(name);
+      stream?.call.emit('error', toServiceError(new AppError('AM_NODE_REVOKED', `node ${name} was removed from the primary`)));
+      log.info({ node: name }, 'secondary removed');
+    },
+
+    status() {
+      const p = primaryState();
+      return {
+        listen,
+        settingsVersion: p.settingsVersion,
+        nodes: Object.keys(p.nodes).length,
+        connected: streams.size,
+        certSha256: identity?.sha256 ?? '',
+      };
+    },
+  };
+}

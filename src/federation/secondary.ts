@@ -1,0 +1,288 @@
+/**
+ * A secondary's side of the federation: join (pin the primary's certificate, then trade the
+ * token for a credential), then hold one Watch stream, apply what arrives when centralized,
+ * report ACK/NACK and the result of checking the settings against the mail server.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { isEmailAddress, isHostname, parseHostPort, formatHostPort } from '../config/address.js';
+import type { LiveConfig } from '../config/live-config.js';
+import { AppError } from '../errors/registry.js';
+import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';
+import type { JoinRequest } from '../generated/appliance_mail/federation/v1/JoinRequest.js';
+import type { JoinReply__Output } from '../generated/appliance_mail/federation/v1/JoinReply.js';
+import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
+import type { Logger } from '../log/logger.js';
+import { verifySettings } from '../relay/transport-options.js';
+import type { EffectiveSettings } from '../settings/effective.js';
+import type { FederatedSettings, Membership } from '../state/schema.js';
+import type { StateStore } from '../state/store.js';
+import { call, fromServiceError } from '../util/grpc-errors.js';
+import { backoffDelayMs, RECONNECT_BACKOFF } from './backoff.js';
+import { certificateSha256, fetchPeerCertificate, pinnedCredentials } from './certificate.js';
+import { federationProto } from './primary.js';
+import { parseToken } from './secrets.js';
+
+const CALL_DEADLINE_MS = 10_000;
+/** A stream that stayed up this long counts as a success: the next failure starts backoff anew. */
+const STABLE_STREAM_MS = 5_000;
+
+const CLIENT_OPTIONS: grpc.ClientOptions = {
+  // Notice a dead link (partition, primary host gone) in ~15 s rather than at the TCP timeout.
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  // Our own loop paces reconnects; keep the channel's backoff from adding minutes to it.
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.max_receive_message_length': 1024 * 1024,
+};
+
+export interface SecondaryStatus {
+  primary: string;
+  connection: string;
+  appliedVersion: number;
+  appliedAt: string;
+  lastHeard: string;
+}
+
+export interface FederationSecondary {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  join(primary: string, token: string, centralize: boolean): Promise<{ primary: string; mode: string }>;
+  setMode(mode: 'centralized' | 'local'): Promise<void>;
+  status(): SecondaryStatus;
+}
+
+export function createFederationSecondary(deps: {
+  config: LiveConfig;
+  state: StateStore;
+  effective: EffectiveSettings;
+  log: Logger;
+}): FederationSecondary {
+  const { config, state, effective, log } = deps;
+  let client: FederationClient | null = null;
+  let watch: grpc.ClientReadableStream<SettingsUpdate__Output> | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let attempt = 0;
+  let connection = 'not joined';
+  let lastHeard = '';
+  let closed = false;
+  let generation = 0;
+  let applying: Promise<void> = Promise.resolve();
+
+  function clientFor(membership: Membership): FederationClient {
+    return new federationProto.Federation(
+      membership.primary,
+      pinnedCredentials(membership.primaryCertPem, certificateSha256(membership.primaryCertPem)),
+      CLIENT_OPTIONS,
+    ) as unknown as FederationClient;
+  }
+
+  function credentials(membership: Membership): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${membership.credential}`);
+    return metadata;
+  }
+
+  function stop(): void {
+    generation += 1;
+    if (retry) clearTimeout(retry);
+    retry = null;
+    watch?.cancel();
+    watch = null;
+    client?.close();
+    client = null;
+  }
+
+  function connect(): void {
+    const membership = state.get().membership;
+    if (closed || membership === null) return;
+    const myGeneration = generation;
+    client ??= clientFor(membership);
+    const lastApplied = membership.mode === 'centralized' ? (state.get().centralized?.version ?? 0) : 0;
+    connection = 'connecting';
+    const startedAt = Date.now();
+    const stream = client.Watch({ mode: membership.mode, last_applied_version: String(lastApplied) }, credentials(membership));
+    watch = stream;
+    stream.on('metadata', () => {
+      if (myGeneration !== generation) return;
+      connection = 'connected';
+      lastHeard = new Date().toISOString();
+      log.info({ primary: membership.primary, mode: membership.mode, lastApplied }, 'connected to primary');
+    });
+    stream.on('data', (update: SettingsUpdate__Output) => {
+      if (myGeneration !== generation) return;
+      lastHeard = new Date().toISOString();
+      attempt = 0;
+      applying = applying.then(() => handleUpdate(update, membership)).catch((err: unknown) => log.error({ err }, 'cannot apply settings'));
+    });
+    const ended = (err: grpc.ServiceError | null) => {
+      if (myGeneration !== generation || closed) return;
+      watch = null;
+      const reason = err ? fromServiceError(err, { code: 'AM_PRIMARY_UNREACHABLE', message: `primary ${membership.primary} unreachable` }) : null;
+      connection = `disconnected: ${reason ? `${reason.message} [${reason.code}]` : 'the primary closed the stream'}`;
+      if (Date.now() - startedAt > STABLE_STREAM_MS) attempt = 0;
+      const delay = backoffDelayMs(attempt, RECONNECT_BACKOFF);
+      attempt += 1;
+      log.warn({ primary: membership.primary, code: reason?.code, retryInMs: delay }, connection);
+      retry = setTimeout(connect, delay);
+      retry.unref();
+    };
+    stream.on('error', (err: grpc.ServiceError) => {
+      if (err.code === grpc.status.CANCELLED && myGeneration !== generation) return;
+      ended(err);
+    });
+    stream.on('end', () => ended(null));
+  }
+
+  async function report(membership: Membership, version: number, stage: string, error: string | null): Promise<void> {
+    if (!client) return;
+    try {
+      await call(client.Report.bind(client), { version: String(version), stage, error: error ?? '' }, CALL_DEADLINE_MS, credentials(membership));
+    } catch (err) {
+      log.warn({ version, stage, code: (err as grpc.ServiceError).code }, 'could not report to the primary; it learns the applied version at the next connection');
+    }
+  }
+
+  async function handleUpdate(update: SettingsUpdate__Output, membership: Membership): Promise<void> {
+    const version = Number(update.version);
+    const current = state.get().centralized?.version ?? 0;
+    if (state.get().membership?.mode !== 'centralized') return;
+    if (version <= current) {
+      if (version < current) await report(membership, version, 'rejected', `version ${version} is older than the applied version ${current}`);
+      return;
+    }
+    const parsed = validateUpdate(update);
+    if ('error' in parsed) {
+      log.warn({ version, error: parsed.error }, 'refused settings from the primary');
+      await report(membership, version, 'rejected', parsed.error);
+      return;
+    }
+    await effective.applyCentralized(version, parsed);
+    log.info({ version, primary: membership.primary }, 'applied settings from the primary');
+    await report(membership, version, 'applied', null);
+    const problem = await verifySettings(parsed.mailServer);
+    if (problem) log.warn({ version, problem }, 'settings from the primary do not work from this node');
+    await report(membership, version, problem ? 'verify_failed' : 'verified', problem);
+  }
+
+  return {
+    async start() {
+      if (state.get().membership) connect();
+      else connection = 'not joined';
+    },
+
+    async close() {
+      closed = true;
+      stop();
+      await applying;
+    },
+
+    async join(primary, tokenText, centralize) {
+      if (config.current().node.role !== 'secondary') {
+        throw new AppError('AM_NOT_SECONDARY', 'this node is a primary (node.role); only a secondary joins a primary');
+      }
+      const existing = state.get().membership;
+      if (existing) throw new AppError('AM_ALREADY_JOINED', `this node is already joined to ${existing.primary}`);
+      const address = parseHostPort(primary, null);
+      if ('error' in address) throw new AppError('AM_INVALID_ARGUMENT', `--primary ${primary}: ${address.error}`);
+      const token = parseToken(tokenText);
+      const target = formatHostPort(address);
+      const certPem = await fetchPeerCertificate(address.host, address.port);
+      const seen = certificateSha256(certPem);
+      if (seen !== token.certSha256) {
+        throw new AppError(
+          'AM_PRIMARY_CERT_MISMATCH',
+          `the server at ${target} presented certificate sha256 ${seen}, not the one in the token (${token.certSha256}); nothing was sent to it. Check --primary, or create a new token on the primary`,
+        );
+      }
+      const mode = centralize ? 'centralized' : 'local';
+      const name = config.current().node.name;
+      const joinClient = new federationProto.Federation(target, pinnedCredentials(certPem, seen), CLIENT_OPTIONS) as unknown as FederationClient;
+      let reply: JoinReply__Output;
+      try {
+        reply = await call<JoinRequest, JoinReply__Output>(joinClient.Join.bind(joinClient), { token_id: token.id, token_secret: token.secret, node_name: name, mode }, CALL_DEADLINE_MS);
+      } catch (err) {
+        throw fromServiceError(err as grpc.ServiceError, { code: 'AM_PRIMARY_UNREACHABLE', message: `cannot reach the primary at ${target}` });
+      } finally {
+        joinClient.close();
+      }
+      const credential = reply.credential;
+      await state.update((s) => {
+        s.membership = { primary: target, name, credential, primaryCertPem: certPem, mode, joinedAt: new Date().toISOString() };
+        s.centralized = null;
+      });
+      log.info({ primary: target, mode }, 'joined the primary');
+      effective.refresh();
+      stop();
+      attempt = 0;
+      connect();
+      return { primary: target, mode };
+    },
+
+    async setMode(mode) {
+      const membership = state.get().membership;
+      if (!membership) throw new AppError('AM_NOT_JOINED', 'this node has not joined a primary; run appliance-mail join first');
+      if (membership.mode === mode) return;
+      await state.update((s) => {
+        s.membership!.mode = mode;
+        // Local settings need none of the primary's, least of all its password.
+        if (mode === 'local') s.centralized = null;
+      });
+      log.info({ mode, primary: membership.primary }, 'federation mode changed');
+      effective.refresh();
+      stop();
+      attempt = 0;
+      connect();
+    },
+
+    status() {
+      const membership = state.get().membership;
+      const centralized = state.get().centralized;
+      return {
+        primary: membership?.primary ?? '',
+        connection: membership ? connection : 'not joined',
+        appliedVersion: centralized?.version ?? 0,
+        appliedAt: centralized?.appliedAt ?? '',
+        lastHeard,
+      };
+    },
+  };
+}
+
+/**
+ * Settings from the network are checked as strictly as the config file before they are stored:
+ * a node never applies what it would refuse from its own operator.
+ */
+export function validateUpdate(update: SettingsUpdate__Output): FederatedSettings | { error: string } {
+  const m = update.mail_server;
+  if (!m) return { error: 'the update has no mail server settings' };
+  const problems: string[] = [];
+  const noCrLf = (value: string, field: string) => {
+    if (/[\r\n\0]/.test(value)) problems.push(`${field} contains CR, LF or NUL`);
+  };
+  if (m.host !== '' && !isHostname(m.host)) problems.push(`server host '${m.host.slice(0, 100)}' is not a DNS name or IP`);
+  if (m.host !== '' && (m.port < 1 || m.port > 65535)) problems.push(`port ${m.port} is out of range`);
+  if (m.enabled && (m.host === '' || m.sender === '')) problems.push('enabled without server or sender');
+  if (m.sender !== '' && !isEmailAddress(m.sender)) problems.push(`sender '${m.sender.slice(0, 100)}' is not an email address`);
+  noCrLf(m.username, 'username');
+  noCrLf(m.password, 'password');
+  if (m.ca_pem !== '' && !m.ca_pem.includes('-----BEGIN CERTIFICATE-----')) problems.push('the CA is not a PEM certificate');
+  for (const recipient of update.recipients) {
+    if (!isEmailAddress(recipient)) problems.push(`recipient '${recipient.slice(0, 100)}' is not an email address`);
+  }
+  if (problems.length > 0) return { error: problems.join('; ') };
+  return {
+    mailServer: {
+      enabled: m.enabled,
+      host: m.host === '' ? null : m.host,
+      port: m.host === '' ? null : m.port,
+      sender: m.sender === '' ? null : m.sender,
+      username: m.username === '' ? null : m.username,
+      password: m.password === '' ? null : m.password,
+      tls: m.tls,
+      caPem: m.ca_pem === '' ? null : m.ca_pem,
+    },
+    recipients: [...update.recipients],
+  };
+}

@@ -1,0 +1,14 @@
+// Original file: proto/control.proto
+
+
+export interface CreateTokenReply {
+  'token'?: (string);
+  'expires_at'?: (string);
+  'primary_cert_sha256'?: (string);
+}
+
+export interface CreateTokenReply__Output {
+  'token': (string);
+  'expires_at': (string);
+  'primary_cert_sha256': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: proto/control.proto
+
+
+export interface JoinReply {
+  'primary'?: (string);
+  'mode'?: (string);
+}
+
+export interface JoinReply__Output {
+  'primary': (string);
+  'mode': (string);
+}

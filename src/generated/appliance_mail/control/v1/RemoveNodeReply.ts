@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface RemoveNodeReply {
+}
+
+export interface RemoveNodeReply__Output {
+}

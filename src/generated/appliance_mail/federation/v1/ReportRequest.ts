@@ -1,0 +1,15 @@
+// Original file: proto/federation.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface ReportRequest {
+  'version'?: (number | string | Long);
+  'stage'?: (string);
+  'error'?: (string);
+}
+
+export interface ReportRequest__Output {
+  'version': (string);
+  'stage': (string);
+  'error': (string);
+}
