@@ -116,10 +116,19 @@ export function createFederationSecondary(deps: {
       attempt = 0;
       applying = applying.then(() => handleUpdate(update, membership)).catch((err: unknown) => log.error({ err }, 'cannot apply settings'));
     });
-    const ended = (err: grpc.ServiceError | null) => {
+    // 'status' comes exactly once per call, whether it ended with an error or not; 'error' and
+    // 'end' may both fire, so they must not each schedule a reconnect.
+    stream.on('error', () => undefined);
+    stream.on('status', (status: grpc.StatusObject) => {
       if (myGeneration !== generation || closed) return;
       watch = null;
-      const reason = err ? fromServiceError(err, { code: 'AM_PRIMARY_UNREACHABLE', message: `primary ${membership.primary} unreachable` }) : null;
+      const reason =
+        status.code === grpc.status.OK
+          ? null
+          : fromServiceError(Object.assign(new Error(status.details), status) as grpc.ServiceError, {
+              code: 'AM_PRIMARY_UNREACHABLE',
+              message: `primary ${membership.primary} unreachable (${status.details})`,
+            });
       connection = `disconnected: ${reason ? `${reason.message} [${reason.code}]` : 'the primary closed the stream'}`;
       if (Date.now() - startedAt > STABLE_STREAM_MS) attempt = 0;
       const delay = backoffDelayMs(attempt, RECONNECT_BACKOFF);
@@ -127,12 +136,7 @@ export function createFederationSecondary(deps: {
       log.warn({ primary: membership.primary, code: reason?.code, retryInMs: delay }, connection);
       retry = setTimeout(connect, delay);
       retry.unref();
-    };
-    stream.on('error', (err: grpc.ServiceError) => {
-      if (err.code === grpc.status.CANCELLED && myGeneration !== generation) return;
-      ended(err);
     });
-    stream.on('end', () => ended(null));
   }
 
   async function report(membership: Membership, version: number, stage: string, error: string | null): Promise<void> {

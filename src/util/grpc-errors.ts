@@ -32,7 +32,10 @@ export function unary<Req, Res>(
   handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    handler(call.request, call).then(
+    // A handler that throws before its first await must still answer with its error.
+    Promise.resolve()
+      .then(() => handler(call.request, call))
+      .then(
       (reply) => callback(null, reply),
       (err: unknown) => callback(toServiceError(err)),
     );

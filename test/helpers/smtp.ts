@@ -1,0 +1,118 @@
+/**
+ * A real SMTP server on loopback (nodemailer's smtp-server) with STARTTLS and AUTH, recording
+ * what it receives. Its certificate is signed by a throw-away CA the test hands to the client.
+ */
+import { createServer } from 'node:net';
+import { generate } from 'selfsigned';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: string;
+  secure: boolean;
+  user: string | null;
+}
+
+export interface SmtpSink {
+  port: number;
+  caPem: string;
+  received: ReceivedMail[];
+  /** Replaces how RCPT TO is answered (e.g. to refuse one address with 550). */
+  onRcpt: (address: string) => Error | null;
+  close(): Promise<void>;
+}
+
+let ca: Promise<{ certPem: string; keyPem: string; caPem: string }> | null = null;
+
+/** One CA and server certificate for 127.0.0.1 and localhost, made once per test file. */
+export function testCertificates(): Promise<{ certPem: string; keyPem: string; caPem: string }> {
+  ca ??= (async () => {
+    const authority = await generate([{ name: 'commonName', value: 'appliance-mail test CA' }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }],
+    });
+    const leaf = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      ca: { key: authority.private, cert: authority.cert },
+      extensions: [
+        { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      ],
+    });
+    return { certPem: leaf.cert, keyPem: leaf.private, caPem: authority.cert };
+  })();
+  return ca;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startSmtpSink(options: {
+  port?: number;
+  starttls?: boolean;
+  users?: Record<string, string>;
+  extra?: Partial<SMTPServerOptions>;
+} = {}): Promise<SmtpSink> {
+  const certs = await testCertificates();
+  const users = options.users;
+  const sink: SmtpSink = {
+    port: 0,
+    caPem: certs.caPem,
+    received: [],
+    onRcpt: () => null,
+    close: async () => undefined,
+  };
+  const server = new SMTPServer({
+    secure: false,
+    key: certs.keyPem,
+    cert: certs.certPem,
+    disabledCommands: [...(options.starttls === false ? ['STARTTLS'] : []), ...(users ? [] : ['AUTH'])],
+    authOptional: !users,
+    allowInsecureAuth: false,
+    logger: false,
+    // Clients keep pooled connections open; a test must not wait 30 s for them at close.
+    closeTimeout: 500,
+    onAuth(auth, _session, callback) {
+      if (users && users[auth.username ?? ''] === auth.password) callback(null, { user: auth.username });
+      else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onRcptTo(address, _session, callback) {
+      const refusal = sink.onRcpt(address.address);
+      callback(refusal ?? undefined);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        sink.received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+          secure: session.secure,
+          user: (session.user as string | undefined) ?? null,
+        });
+        callback();
+      });
+    },
+    ...options.extra,
+  });
+  const port = options.port ?? 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.server.address();
+  sink.port = typeof address === 'object' && address ? address.port : port;
+  sink.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return sink;
+}
