@@ -143,6 +143,7 @@ function controlApi(parts: Parts): ControlApi {
       await needSecondary().setMode(mode);
       return mode;
     },
+    leave: () => needSecondary().leave(),
   };
 }
 

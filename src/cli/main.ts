@@ -10,6 +10,7 @@ import { daemonCommand } from './commands/daemon.js';
 import {
   centralizeCommand,
   joinCommand,
+  leaveCommand,
   localCommand,
   nodesCommand,
   nodesRemoveCommand,
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   joinCommand,
   centralizeCommand,
   localCommand,
+  leaveCommand,
   nodesCommand,
   nodesRemoveCommand,
 ];

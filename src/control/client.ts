@@ -5,6 +5,8 @@ import type { CreateTokenRequest } from '../generated/appliance_mail/control/v1/
 import type { CreateTokenReply__Output } from '../generated/appliance_mail/control/v1/CreateTokenReply.js';
 import type { JoinRequest } from '../generated/appliance_mail/control/v1/JoinRequest.js';
 import type { JoinReply__Output } from '../generated/appliance_mail/control/v1/JoinReply.js';
+import type { LeaveRequest } from '../generated/appliance_mail/control/v1/LeaveRequest.js';
+import type { LeaveReply__Output } from '../generated/appliance_mail/control/v1/LeaveReply.js';
 import type { ListNodesRequest } from '../generated/appliance_mail/control/v1/ListNodesRequest.js';
 import type { ListNodesReply__Output } from '../generated/appliance_mail/control/v1/ListNodesReply.js';
 import type { RemoveNodeRequest } from '../generated/appliance_mail/control/v1/RemoveNodeRequest.js';
@@ -45,6 +47,7 @@ export function connectControl(socketPath: string) {
     removeNode: invoke<RemoveNodeRequest, RemoveNodeReply__Output>('RemoveNode'),
     join: invoke<JoinRequest, JoinReply__Output>('Join', JOIN_DEADLINE_MS),
     setMode: invoke<SetModeRequest, SetModeReply__Output>('SetMode'),
+    leave: () => invoke<LeaveRequest, LeaveReply__Output>('Leave')({}),
     close: () => client.close(),
   };
 }

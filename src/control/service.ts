@@ -23,6 +23,7 @@ export interface ControlApi {
   removeNode(name: string): Promise<void>;
   join(request: JoinRequest__Output): Promise<JoinReply>;
   setMode(mode: string): Promise<string>;
+  leave(): Promise<string>;
 }
 
 export function addControlService(server: grpc.Server, api: ControlApi): void {
@@ -36,6 +37,7 @@ export function addControlService(server: grpc.Server, api: ControlApi): void {
     }),
     Join: unary((request) => api.join(request)),
     SetMode: unary(async (request) => ({ mode: await api.setMode(request.mode) })),
+    Leave: unary(async () => ({ primary: await api.leave() })),
   };
   server.addService(controlProto.Control.service, handlers);
 }

@@ -50,6 +50,8 @@ export interface FederationSecondary {
   close(): Promise<void>;
   join(primary: string, token: string, centralize: boolean): Promise<{ primary: string; mode: string }>;
   setMode(mode: 'centralized' | 'local'): Promise<void>;
+  /** Forgets the primary; returns its address. */
+  leave(): Promise<string>;
   status(): SecondaryStatus;
 }
 
@@ -238,6 +240,20 @@ export function createFederationSecondary(deps: {
       stop();
       attempt = 0;
       connect();
+    },
+
+    async leave() {
+      const membership = state.get().membership;
+      if (!membership) throw new AppError('AM_NOT_JOINED', 'this node has not joined a primary');
+      stop();
+      await state.update((s) => {
+        s.membership = null;
+        s.centralized = null;
+      });
+      connection = 'not joined';
+      effective.refresh();
+      log.info({ primary: membership.primary }, 'left the primary');
+      return membership.primary;
     },
 
     status() {

@@ -8,6 +8,8 @@ import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenReques
 import type { FederationStatus as _appliance_mail_control_v1_FederationStatus, FederationStatus__Output as _appliance_mail_control_v1_FederationStatus__Output } from './appliance_mail/control/v1/FederationStatus.js';
 import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from './appliance_mail/control/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from './appliance_mail/control/v1/JoinRequest.js';
+import type { LeaveReply as _appliance_mail_control_v1_LeaveReply, LeaveReply__Output as _appliance_mail_control_v1_LeaveReply__Output } from './appliance_mail/control/v1/LeaveReply.js';
+import type { LeaveRequest as _appliance_mail_control_v1_LeaveRequest, LeaveRequest__Output as _appliance_mail_control_v1_LeaveRequest__Output } from './appliance_mail/control/v1/LeaveRequest.js';
 import type { ListNodesReply as _appliance_mail_control_v1_ListNodesReply, ListNodesReply__Output as _appliance_mail_control_v1_ListNodesReply__Output } from './appliance_mail/control/v1/ListNodesReply.js';
 import type { ListNodesRequest as _appliance_mail_control_v1_ListNodesRequest, ListNodesRequest__Output as _appliance_mail_control_v1_ListNodesRequest__Output } from './appliance_mail/control/v1/ListNodesRequest.js';
 import type { MailServerView as _appliance_mail_control_v1_MailServerView, MailServerView__Output as _appliance_mail_control_v1_MailServerView__Output } from './appliance_mail/control/v1/MailServerView.js';
@@ -35,6 +37,8 @@ export interface ProtoGrpcType {
         FederationStatus: MessageTypeDefinition<_appliance_mail_control_v1_FederationStatus, _appliance_mail_control_v1_FederationStatus__Output>
         JoinReply: MessageTypeDefinition<_appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinReply__Output>
         JoinRequest: MessageTypeDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinRequest__Output>
+        LeaveReply: MessageTypeDefinition<_appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveReply__Output>
+        LeaveRequest: MessageTypeDefinition<_appliance_mail_control_v1_LeaveRequest, _appliance_mail_control_v1_LeaveRequest__Output>
         ListNodesReply: MessageTypeDefinition<_appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesReply__Output>
         ListNodesRequest: MessageTypeDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesRequest__Output>
         MailServerView: MessageTypeDefinition<_appliance_mail_control_v1_MailServerView, _appliance_mail_control_v1_MailServerView__Output>

@@ -49,8 +49,11 @@ export class DaemonProcess {
   private waiters: Array<() => void> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(configPath: string, env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [CLI, 'daemon', '--config', configPath], {
+  /** `prefix` runs the daemon under another command, e.g. `ip netns exec NS`. */
+  constructor(configPath: string, options: { env?: NodeJS.ProcessEnv; prefix?: string[] } = {}) {
+    const env = options.env ?? {};
+    const [command, ...args] = [...(options.prefix ?? []), process.execPath, CLI, 'daemon', '--config', configPath];
+    this.child = spawn(command!, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -17,7 +17,7 @@ export interface Node {
   cli(args: string[]): ReturnType<typeof runCli>;
 }
 
-export async function startNode(name: string, config: Json): Promise<Node> {
+export async function startNode(name: string, config: Json, prefix?: string[]): Promise<Node> {
   const dir = await tempDir(`am-${name}-`);
   const configPath = join(dir, 'config.json');
   await writeJson(configPath, config);
@@ -26,7 +26,7 @@ export async function startNode(name: string, config: Json): Promise<Node> {
     dir,
     configPath,
     config,
-    daemon: new DaemonProcess(configPath),
+    daemon: new DaemonProcess(configPath, { prefix }),
     control: connectControl(join(dir, 'control.sock')),
     async edit(change) {
       const next = structuredClone(node.config);
@@ -36,7 +36,7 @@ export async function startNode(name: string, config: Json): Promise<Node> {
     },
     async restart() {
       if (node.daemon.running) await node.daemon.stop();
-      node.daemon = new DaemonProcess(configPath);
+      node.daemon = new DaemonProcess(configPath, { prefix });
       await node.daemon.ready();
     },
     cli: (args) => runCli([...args, '--config', configPath]),
@@ -45,9 +45,9 @@ export async function startNode(name: string, config: Json): Promise<Node> {
   return node;
 }
 
-export async function joinNode(primary: Node, secondary: Node, federationPort: number, centralize: boolean): Promise<void> {
+export async function joinNode(primary: Node, secondary: Node, federationPort: number, centralize: boolean, host = '127.0.0.1'): Promise<void> {
   const token = await primary.cli(['token', 'create']);
   if (token.code !== 0) throw new Error(`token create failed: ${token.stderr}`);
-  const joined = await secondary.cli(['join', '--primary', `127.0.0.1:${federationPort}`, '--token', token.stdout.trim(), ...(centralize ? ['--centralize'] : [])]);
+  const joined = await secondary.cli(['join', '--primary', `${host}:${federationPort}`, '--token', token.stdout.trim(), ...(centralize ? ['--centralize'] : [])]);
   if (joined.code !== 0) throw new Error(`join failed: ${joined.stderr}`);
 }

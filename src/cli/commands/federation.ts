@@ -127,3 +127,16 @@ export const nodesRemoveCommand: Command = {
     return 0;
   },
 };
+
+export const leaveCommand: Command = {
+  name: 'leave',
+  summary: 'on a secondary: forget the primary (credential and centralized settings), to join again',
+  usage: 'appliance-mail leave [--config PATH]',
+  help: [CONFIG_HELP, "  The primary still lists the node until 'appliance-mail nodes remove NAME' there."],
+  options: { ...CONFIG_OPTION },
+  async run(args, ctx) {
+    const reply = await withControl(args, ctx, (c) => c.leave());
+    ctx.out(`left ${reply.primary}; this node now uses the mail settings of its own config file`);
+    return 0;
+  },
+};

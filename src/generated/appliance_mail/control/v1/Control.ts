@@ -6,6 +6,8 @@ import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, C
 import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenRequest, CreateTokenRequest__Output as _appliance_mail_control_v1_CreateTokenRequest__Output } from '../../../appliance_mail/control/v1/CreateTokenRequest.js';
 import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from '../../../appliance_mail/control/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from '../../../appliance_mail/control/v1/JoinRequest.js';
+import type { LeaveReply as _appliance_mail_control_v1_LeaveReply, LeaveReply__Output as _appliance_mail_control_v1_LeaveReply__Output } from '../../../appliance_mail/control/v1/LeaveReply.js';
+import type { LeaveRequest as _appliance_mail_control_v1_LeaveRequest, LeaveRequest__Output as _appliance_mail_control_v1_LeaveRequest__Output } from '../../../appliance_mail/control/v1/LeaveRequest.js';
 import type { ListNodesReply as _appliance_mail_control_v1_ListNodesReply, ListNodesReply__Output as _appliance_mail_control_v1_ListNodesReply__Output } from '../../../appliance_mail/control/v1/ListNodesReply.js';
 import type { ListNodesRequest as _appliance_mail_control_v1_ListNodesRequest, ListNodesRequest__Output as _appliance_mail_control_v1_ListNodesRequest__Output } from '../../../appliance_mail/control/v1/ListNodesRequest.js';
 import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from '../../../appliance_mail/control/v1/RemoveNodeReply.js';
@@ -33,6 +35,15 @@ export interface ControlClient extends grpc.Client {
   join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
   join(argument: _appliance_mail_control_v1_JoinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
   join(argument: _appliance_mail_control_v1_JoinRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
+  
+  Leave(argument: _appliance_mail_control_v1_LeaveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_LeaveReply__Output>): grpc.ClientUnaryCall;
+  Leave(argument: _appliance_mail_control_v1_LeaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_LeaveReply__Output>): grpc.ClientUnaryCall;
+  Leave(argument: _appliance_mail_control_v1_LeaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_LeaveReply__Output>): grpc.ClientUnaryCall;
+  Leave(argument: _appliance_mail_control_v1_LeaveRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_LeaveReply__Output>): grpc.ClientUnaryCall;
+  leave(argument: _appliance_mail_control_v1_LeaveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_LeaveReply__Output>): grpc.ClientUnaryCall;
+  leave(argument: _appliance_mail_control_v1_LeaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_LeaveReply__Output>): grpc.ClientUnaryCall;
+  leave(argument: _appliance_mail_control_v1_LeaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_LeaveReply__Output>): grpc.ClientUnaryCall;
+  leave(argument: _appliance_mail_control_v1_LeaveRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_LeaveReply__Output>): grpc.ClientUnaryCall;
   
   ListNodes(argument: _appliance_mail_control_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
   ListNodes(argument: _appliance_mail_control_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
@@ -77,6 +88,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   Join: grpc.handleUnaryCall<_appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply>;
   
+  Leave: grpc.handleUnaryCall<_appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply>;
+  
   ListNodes: grpc.handleUnaryCall<_appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply>;
   
   RemoveNode: grpc.handleUnaryCall<_appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply>;
@@ -90,6 +103,7 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
 export interface ControlDefinition extends grpc.ServiceDefinition {
   CreateToken: MethodDefinition<_appliance_mail_control_v1_CreateTokenRequest, _appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenRequest__Output, _appliance_mail_control_v1_CreateTokenReply__Output>
   Join: MethodDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply__Output>
+  Leave: MethodDefinition<_appliance_mail_control_v1_LeaveRequest, _appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply__Output>
   ListNodes: MethodDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply__Output>
   RemoveNode: MethodDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply__Output>
   SetMode: MethodDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply__Output>

@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface LeaveReply {
+  'primary'?: (string);
+}
+
+export interface LeaveReply__Output {
+  'primary': (string);
+}

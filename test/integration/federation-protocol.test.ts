@@ -1,0 +1,138 @@
+/**
+ * The federation protocol seen from the wire: a real primary daemon, and a hand-driven client
+ * that joins, NACKs a version and reconnects, to show the primary holds a refused version
+ * instead of resending it; plus mode changes of a real secondary.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificateSha256, pinnedCredentials } from '../../src/federation/certificate.js';
+import { federationProto } from '../../src/federation/primary.js';
+import { parseToken } from '../../src/federation/secrets.js';
+import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
+import type { SettingsUpdate__Output } from '../../src/generated/appliance_mail/federation/v1/SettingsUpdate.js';
+import { baseConfig, eventually, sleep } from '../helpers/daemon.js';
+import { joinNode, startNode, type Node } from '../helpers/fleet.js';
+import { freePort } from '../helpers/smtp.js';
+
+describe('federation protocol', () => {
+  let primary: Node;
+  let fedPort: number;
+  let client: FederationClient;
+  let credential: string;
+
+  beforeAll(async () => {
+    fedPort = await freePort();
+    primary = await startNode('proto-primary', baseConfig('proto-primary', { federation: { listen: `127.0.0.1:${fedPort}` } }));
+    const certPem = await readFile(join(primary.dir, 'state', 'federation-cert.pem'), 'utf8');
+    client = new federationProto.Federation(`127.0.0.1:${fedPort}`, pinnedCredentials(certPem, certificateSha256(certPem))) as unknown as FederationClient;
+    const token = parseToken((await primary.cli(['token', 'create'])).stdout);
+    const reply = await new Promise<{ credential: string }>((resolve, reject) =>
+      client.Join({ token_id: token.id, token_secret: token.secret, node_name: 'hand-driven', mode: 'centralized' }, (err, r) => (err ? reject(err) : resolve(r!))),
+    );
+    credential = reply.credential;
+  });
+
+  afterAll(async () => {
+    client?.close();
+    primary?.control.close();
+    await primary?.daemon.stop();
+  });
+
+  const auth = () => {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${credential}`);
+    return metadata;
+  };
+
+  /** Opens a Watch and collects what arrives for `ms`. */
+  async function watchFor(lastApplied: number, ms: number): Promise<SettingsUpdate__Output[]> {
+    const updates: SettingsUpdate__Output[] = [];
+    const stream = client.Watch({ mode: 'centralized', last_applied_version: String(lastApplied) }, auth());
+    stream.on('data', (u: SettingsUpdate__Output) => updates.push(u));
+    stream.on('error', () => undefined);
+    await sleep(ms);
+    stream.cancel();
+    return updates;
+  }
+
+  const report = (version: number, stage: string, error = '') =>
+    new Promise<void>((resolve, reject) => client.Report({ version: String(version), stage, error }, auth(), (err) => (err ? reject(err) : resolve())));
+
+  it('sends the current settings at once, and nothing when the node already applied them', async () => {
+    const first = await watchFor(0, 500);
+    expect(first.map((u) => u.version)).toEqual(['1']);
+    expect(first[0]?.mail_server?.password).toBe('S3cret-Pa55word!');
+    expect(await watchFor(1, 500)).toEqual([]);
+  });
+
+  it('holds a refused version instead of resending it, and sends the next one', async () => {
+    await report(1, 'rejected', 'the sender domain is not allowed here');
+    const nodes = await primary.control.listNodes();
+    expect(nodes.nodes[0]?.applied).toMatchObject({ version: '1', error: 'the sender domain is not allowed here' });
+    expect((await primary.cli(['nodes'])).stdout).toMatch(/hand-driven .* v1 FAILED: the sender domain is not allowed here/);
+    // Reconnects that resume from before the refused version do not get it again.
+    for (let i = 0; i < 3; i++) expect(await watchFor(0, 300)).toEqual([]);
+    // A change of the primary's settings is a new version, and that one is sent.
+    const stream = client.Watch({ mode: 'centralized', last_applied_version: '0' }, auth());
+    const updates: SettingsUpdate__Output[] = [];
+    stream.on('data', (u: SettingsUpdate__Output) => updates.push(u));
+    stream.on('error', () => undefined);
+    await sleep(200);
+    await primary.edit((c) => (c.mailServer.sender = 'next@example.com'));
+    await eventually(() => (updates.length > 0 ? true : undefined), 5_000, 'version 2');
+    stream.cancel();
+    expect(updates.map((u) => [u.version, u.mail_server?.sender])).toEqual([['2', 'next@example.com']]);
+  });
+
+  it('the version only goes up, across restarts of the primary', async () => {
+    await primary.restart();
+    expect((await primary.control.status()).federation?.settings_version).toBe('2');
+    await primary.edit((c) => (c.notifications.recipients = 'ops@example.com, new@example.com'));
+    await eventually(async () => ((await primary.control.status()).federation?.settings_version === '3' ? true : undefined), 3_000);
+    const updates = await watchFor(2, 500);
+    expect(updates.map((u) => [u.version, u.recipients])).toEqual([['3', ['ops@example.com', 'new@example.com']]]);
+  });
+
+  it('refuses oversized requests with a clear status, and stays up', async () => {
+    const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+      client.Report({ version: '1', stage: 'rejected', error: 'x'.repeat(200_000) }, auth(), (e) => resolve(e)),
+    );
+    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect((await primary.control.status()).role).toBe('primary');
+  });
+
+  describe('mode changes of a real secondary', () => {
+    let secondary: Node;
+    beforeAll(async () => {
+      secondary = await startNode('modal', baseConfig('modal', { node: { name: 'modal', role: 'secondary', stateDir: './state' }, mailServer: { enabled: true, server: 'mail.local.example.com', sender: 'own@example.com', tls: true } }));
+    });
+    afterAll(async () => {
+      secondary.control.close();
+      await secondary.daemon.stop();
+    });
+
+    it('joins local, centralizes later, goes back to local, leaves and joins again', async () => {
+      await joinNode(primary, secondary, fedPort, false);
+      expect((await secondary.control.status()).mail_server?.sender).toBe('own@example.com');
+      expect((await secondary.cli(['centralize'])).code).toBe(0);
+      await eventually(async () => ((await secondary.control.status()).mail_server?.sender === 'next@example.com' ? true : undefined), 5_000, 'centralized');
+      expect((await secondary.cli(['local'])).stdout).toContain('mode local');
+      const local = await secondary.control.status();
+      expect(local).toMatchObject({ mode: 'local', mail_server: expect.objectContaining({ sender: 'own@example.com' }) });
+      // Back to local, the primary's settings (and its password) are no longer kept.
+      const state = JSON.parse(await readFile(join(secondary.dir, 'state', 'state.json'), 'utf8'));
+      expect(state.centralized).toBeNull();
+      await eventually(async () => {
+        const n = (await primary.control.listNodes()).nodes.find((x) => x.name === 'modal');
+        return n?.mode === 'local' ? true : undefined;
+      }, 5_000, 'primary sees mode local');
+      expect((await secondary.cli(['leave'])).code).toBe(0);
+      expect((await secondary.control.status()).mode).toBe('standalone');
+      expect((await primary.cli(['nodes', 'remove', 'modal'])).code).toBe(0);
+      await joinNode(primary, secondary, fedPort, true);
+      await eventually(async () => ((await secondary.control.status()).mode === 'centralized' ? true : undefined), 5_000);
+    });
+  });
+});
