@@ -20,6 +20,11 @@ import type { Logger } from './log/logger.js';
 import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
 import type { VersionReport as StoredReport } from './state/schema.js';
 import { openStateStore, type StateStore } from './state/store.js';
+import { createDelivery, type Delivery } from './relay/delivery.js';
+import { validateSubmission } from './relay/intake.js';
+import { openOutbox, type Outbox } from './relay/outbox.js';
+import { sendTestEmail } from './relay/test-email.js';
+import { splitRecipients } from './config/address.js';
 import { describeAccess } from './util/accounts.js';
 
 const DAEMON_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -33,6 +38,8 @@ export interface Daemon {
 
 interface Parts {
   config: LiveConfig;
+  outbox: Outbox;
+  delivery: Delivery;
   effective: EffectiveSettings;
   control: SocketServer;
   primary: FederationPrimary | null;
@@ -43,6 +50,10 @@ interface Parts {
 export async function startDaemon(initial: Config, log: Logger): Promise<Daemon> {
   const startedAt = Date.now();
   const state = await openStateStore(initial.node.stateDir);
+  const outbox = await openOutbox(initial.node.stateDir, log.child({ component: 'outbox' })).catch(async (err: unknown) => {
+    await state.close();
+    throw err;
+  });
   const config = createLiveConfig(initial, log.child({ component: 'config' }));
   const effective = createEffectiveSettings(config, state, log.child({ component: 'settings' }));
   const control = createSocketServer(initial.control.socket, initial.control.socketMode);
@@ -51,9 +62,10 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     ? createFederationPrimary({ config, state, log: federationLog })
     : null;
   const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, effective, log: federationLog }) : null;
-  const parts: Parts = { config, effective, control, primary, secondary, startedAt };
+  const delivery = createDelivery({ outbox, effective, config, log: log.child({ component: 'relay' }) });
+  const parts: Parts = { config, outbox, delivery, effective, control, primary, secondary, startedAt };
 
-  const closers: Array<() => Promise<void>> = [];
+  const closers: Array<() => Promise<void>> = [() => outbox.close()];
   try {
     await config.start();
     closers.push(() => config.close());
@@ -65,6 +77,8 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       await secondary.start();
       closers.push(() => secondary.close());
     }
+    delivery.start();
+    closers.push(() => delivery.close());
     addControlService(control.server, controlApi(parts));
     await control.start();
     closers.push(() => control.close());
@@ -144,6 +158,51 @@ function controlApi(parts: Parts): ControlApi {
       return mode;
     },
     leave: () => needSecondary().leave(),
+
+    async submit(request) {
+      const message = validateSubmission(
+        { to: request.to, subject: request.subject, text: request.text, html: request.html, kind: request.kind, idempotencyKey: request.idempotency_key },
+        parts.config.current().relay.maxMessageBytes,
+      );
+      if (!parts.effective.current().mailServer.enabled) {
+        throw new AppError('AM_MAIL_DISABLED', `no mail is accepted: the mail server is disabled (settings from ${parts.effective.current().source})`);
+      }
+      const { id, duplicate } = await parts.outbox.enqueue(message);
+      if (!duplicate) parts.delivery.wake();
+      return { id, duplicate };
+    },
+    async listOutbox() {
+      return parts.outbox
+        .list()
+        .sort((a, b) => a.message.createdAt - b.message.createdAt)
+        .map((e) => ({
+          id: e.message.id,
+          kind: e.message.kind,
+          to: e.to,
+          subject: e.message.subject,
+          state: e.state,
+          attempts: e.attempts,
+          last_error: e.lastError ?? '',
+          created_at: new Date(e.message.createdAt).toISOString(),
+          next_attempt_at: e.state === 'deferred' ? new Date(e.nextAt).toISOString() : '',
+        }));
+    },
+    async retryOutbox(ids, allDead) {
+      if (!allDead && ids.length === 0) throw new AppError('AM_INVALID_ARGUMENT', 'give message ids or --all-dead');
+      const count = await parts.outbox.requeue(allDead ? 'all-dead' : ids);
+      parts.delivery.wake();
+      return count;
+    },
+    dropOutbox: (id) => parts.outbox.drop(id),
+    async testEmail(to, onStep) {
+      const current = parts.effective.current();
+      const recipients = to.length > 0 ? splitRecipients(to) : { valid: [...current.recipients], invalid: [] };
+      if (recipients.invalid.length > 0) throw new AppError('AM_INVALID_ARGUMENT', `--to: '${recipients.invalid[0]}' is not a valid email address`);
+      await sendTestEmail(
+        { settings: current.mailServer, to: recipients.valid, nodeName: parts.config.current().node.name, source: current.source },
+        (step) => onStep(step),
+      );
+    },
   };
 }
 
@@ -162,6 +221,8 @@ async function buildStatus(parts: Parts): Promise<StatusReply> {
   const notice = effective.readOnlyNotice();
   if (notice) warnings.push(notice);
   const p = primary?.status();
+  const counts = parts.outbox.counts();
+  const deliveryError = parts.delivery.lastError();
   const s = secondary?.status();
   return {
     node_name: current.node.name,
@@ -201,6 +262,15 @@ async function buildStatus(parts: Parts): Promise<StatusReply> {
       applied_version: String(s?.appliedVersion ?? 0),
       last_heard: s?.lastHeard ?? '',
       applied_at: s?.appliedAt ?? '',
+    },
+    outbox: {
+      queued: counts.queued,
+      deferred: counts.deferred,
+      dead: counts.dead,
+      sent_since_start: String(counts.sentSinceStart),
+      last_error: deliveryError?.message ?? '',
+      last_error_at: deliveryError?.at ?? '',
+      last_error_server: deliveryError?.server ?? '',
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   nodesRemoveCommand,
   tokenCreateCommand,
 } from './commands/federation.js';
+import { alertCommand, outboxCommand, outboxDropCommand, outboxRetryCommand, testEmailCommand } from './commands/relay.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -23,6 +24,11 @@ const COMMANDS: Command[] = [
   daemonCommand,
   validateCommand,
   statusCommand,
+  alertCommand,
+  testEmailCommand,
+  outboxCommand,
+  outboxRetryCommand,
+  outboxDropCommand,
   tokenCreateCommand,
   joinCommand,
   centralizeCommand,

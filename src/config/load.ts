@@ -25,7 +25,7 @@ export interface Config {
     readonly keyFile: string | null;
   };
   readonly control: { readonly socket: string; readonly socketMode: number };
-  readonly relay: { readonly maxAgeMs: number; readonly maxMessageBytes: number };
+  readonly relay: { readonly maxAgeMs: number; readonly maxMessageBytes: number; readonly retryMinMs: number; readonly retryMaxMs: number };
   readonly log: { readonly level: string };
 }
 
@@ -98,7 +98,12 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       keyFile: at(raw.federation.keyFile),
     },
     control: { socket: resolve(base, raw.control.socket), socketMode: Number.parseInt(raw.control.socketMode, 8) },
-    relay: { maxAgeMs: parseDurationMs(raw.relay.maxAge), maxMessageBytes: raw.relay.maxMessageBytes },
+    relay: {
+      maxAgeMs: parseDurationMs(raw.relay.maxAge),
+      maxMessageBytes: raw.relay.maxMessageBytes,
+      retryMinMs: parseDurationMs(raw.relay.retryMin),
+      retryMaxMs: Math.max(parseDurationMs(raw.relay.retryMax), parseDurationMs(raw.relay.retryMin)),
+    },
     log: { level: raw.log.level },
   };
 }

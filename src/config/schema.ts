@@ -14,6 +14,9 @@ export const CONFIG_DEFAULTS = {
   tls: true,
   /** As Postfix's maximal_queue_lifetime: mail that could not be delivered in 5 days expires. */
   maxAge: '5d',
+  /** First retry of a failed delivery; doubles up to retryMax (Postfix: 300 s to 4000 s). */
+  retryMin: '30s',
+  retryMax: '15m',
   /** Large enough for a digest with inline HTML, small enough to keep a burst in memory. */
   maxMessageBytes: 10 * 1024 * 1024,
 } as const;
@@ -118,8 +121,15 @@ export const configSchema = z
       .strictObject({
         maxAge: z.string().regex(DURATION, 'must be a duration such as 30m, 12h or 5d').default(CONFIG_DEFAULTS.maxAge),
         maxMessageBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(CONFIG_DEFAULTS.maxMessageBytes),
+        retryMin: z.string().regex(DURATION, 'must be a duration such as 30s or 5m').default(CONFIG_DEFAULTS.retryMin),
+        retryMax: z.string().regex(DURATION, 'must be a duration such as 15m or 1h').default(CONFIG_DEFAULTS.retryMax),
       })
-      .default({ maxAge: CONFIG_DEFAULTS.maxAge, maxMessageBytes: CONFIG_DEFAULTS.maxMessageBytes }),
+      .default({
+        maxAge: CONFIG_DEFAULTS.maxAge,
+        maxMessageBytes: CONFIG_DEFAULTS.maxMessageBytes,
+        retryMin: CONFIG_DEFAULTS.retryMin,
+        retryMax: CONFIG_DEFAULTS.retryMax,
+      }),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel),

@@ -13,6 +13,16 @@ import type { RemoveNodeRequest } from '../generated/appliance_mail/control/v1/R
 import type { RemoveNodeReply__Output } from '../generated/appliance_mail/control/v1/RemoveNodeReply.js';
 import type { SetModeRequest } from '../generated/appliance_mail/control/v1/SetModeRequest.js';
 import type { SetModeReply__Output } from '../generated/appliance_mail/control/v1/SetModeReply.js';
+import type { SubmitRequest } from '../generated/appliance_mail/control/v1/SubmitRequest.js';
+import type { SubmitReply__Output } from '../generated/appliance_mail/control/v1/SubmitReply.js';
+import type { ListOutboxRequest } from '../generated/appliance_mail/control/v1/ListOutboxRequest.js';
+import type { ListOutboxReply__Output } from '../generated/appliance_mail/control/v1/ListOutboxReply.js';
+import type { RetryOutboxRequest } from '../generated/appliance_mail/control/v1/RetryOutboxRequest.js';
+import type { RetryOutboxReply__Output } from '../generated/appliance_mail/control/v1/RetryOutboxReply.js';
+import type { DropOutboxRequest } from '../generated/appliance_mail/control/v1/DropOutboxRequest.js';
+import type { DropOutboxReply__Output } from '../generated/appliance_mail/control/v1/DropOutboxReply.js';
+import type { TestEmailRequest } from '../generated/appliance_mail/control/v1/TestEmailRequest.js';
+import type { TestEmailStep__Output } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
 import type { StatusRequest } from '../generated/appliance_mail/control/v1/StatusRequest.js';
 import type { StatusReply__Output } from '../generated/appliance_mail/control/v1/StatusReply.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
@@ -21,6 +31,8 @@ import { controlProto } from './service.js';
 /** Local calls answer in milliseconds; join waits on the primary, so it gets longer. */
 const DEFAULT_DEADLINE_MS = 10_000;
 const JOIN_DEADLINE_MS = 30_000;
+/** Connect, STARTTLS, AUTH and DATA, each bounded by the transport's own timeouts. */
+const TEST_EMAIL_DEADLINE_MS = 90_000;
 
 type Unary<Req, Res> = (request: Req, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
 
@@ -48,6 +60,19 @@ export function connectControl(socketPath: string) {
     join: invoke<JoinRequest, JoinReply__Output>('Join', JOIN_DEADLINE_MS),
     setMode: invoke<SetModeRequest, SetModeReply__Output>('SetMode'),
     leave: () => invoke<LeaveRequest, LeaveReply__Output>('Leave')({}),
+    submit: invoke<SubmitRequest, SubmitReply__Output>('Submit'),
+    listOutbox: () => invoke<ListOutboxRequest, ListOutboxReply__Output>('ListOutbox')({}),
+    retryOutbox: invoke<RetryOutboxRequest, RetryOutboxReply__Output>('RetryOutbox'),
+    dropOutbox: invoke<DropOutboxRequest, DropOutboxReply__Output>('DropOutbox'),
+    /** Calls `onStep` for each step as the daemon reports it. */
+    testEmail(request: TestEmailRequest, onStep: (step: TestEmailStep__Output) => void): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const stream = client.TestEmail(request, { deadline: Date.now() + TEST_EMAIL_DEADLINE_MS });
+        stream.on('data', onStep);
+        stream.on('error', (err: grpc.ServiceError) => reject(fromServiceError(err, unreachable)));
+        stream.on('end', () => resolve());
+      });
+    },
     close: () => client.close(),
   };
 }

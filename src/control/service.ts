@@ -10,6 +10,11 @@ import type { JoinReply } from '../generated/appliance_mail/control/v1/JoinReply
 import type { JoinRequest__Output } from '../generated/appliance_mail/control/v1/JoinRequest.js';
 import type { ListNodesReply } from '../generated/appliance_mail/control/v1/ListNodesReply.js';
 import type { StatusReply } from '../generated/appliance_mail/control/v1/StatusReply.js';
+import type { SubmitRequest__Output } from '../generated/appliance_mail/control/v1/SubmitRequest.js';
+import type { SubmitReply } from '../generated/appliance_mail/control/v1/SubmitReply.js';
+import type { OutboxEntry } from '../generated/appliance_mail/control/v1/OutboxEntry.js';
+import type { TestEmailStep } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
+import { toServiceError } from '../util/grpc-errors.js';
 import { loadProto } from '../util/proto.js';
 import { unary } from '../util/grpc-errors.js';
 
@@ -24,6 +29,12 @@ export interface ControlApi {
   join(request: JoinRequest__Output): Promise<JoinReply>;
   setMode(mode: string): Promise<string>;
   leave(): Promise<string>;
+  submit(request: SubmitRequest__Output): Promise<SubmitReply>;
+  listOutbox(): Promise<OutboxEntry[]>;
+  retryOutbox(ids: string[], allDead: boolean): Promise<number>;
+  dropOutbox(id: string): Promise<void>;
+  /** Streams the steps through `onStep`; resolves when the test is over. */
+  testEmail(to: string[], onStep: (step: TestEmailStep) => void): Promise<void>;
 }
 
 export function addControlService(server: grpc.Server, api: ControlApi): void {
@@ -38,6 +49,19 @@ export function addControlService(server: grpc.Server, api: ControlApi): void {
     Join: unary((request) => api.join(request)),
     SetMode: unary(async (request) => ({ mode: await api.setMode(request.mode) })),
     Leave: unary(async () => ({ primary: await api.leave() })),
+    Submit: unary((request) => api.submit(request)),
+    ListOutbox: unary(async () => ({ entries: await api.listOutbox() })),
+    RetryOutbox: unary(async (request) => ({ requeued: await api.retryOutbox(request.ids, request.all_dead) })),
+    DropOutbox: unary(async (request) => {
+      await api.dropOutbox(request.id);
+      return {};
+    }),
+    TestEmail: (call) => {
+      api.testEmail(call.request.to, (step) => call.write(step)).then(
+        () => call.end(),
+        (err: unknown) => call.emit('error', toServiceError(err)),
+      );
+    },
   };
   server.addService(controlProto.Control.service, handlers);
 }

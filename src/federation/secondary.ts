@@ -17,7 +17,7 @@ import type { EffectiveSettings } from '../settings/effective.js';
 import type { FederatedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
-import { backoffDelayMs, RECONNECT_BACKOFF } from './backoff.js';
+import { backoffDelayMs, RECONNECT_BACKOFF } from '../util/backoff.js';
 import { certificateSha256, fetchPeerCertificate, pinnedCredentials } from './certificate.js';
 import { federationProto } from './primary.js';
 import { parseToken } from './secrets.js';

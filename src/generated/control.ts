@@ -5,6 +5,8 @@ import type { ConfigStatus as _appliance_mail_control_v1_ConfigStatus, ConfigSta
 import type { ControlClient as _appliance_mail_control_v1_ControlClient, ControlDefinition as _appliance_mail_control_v1_ControlDefinition } from './appliance_mail/control/v1/Control.js';
 import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, CreateTokenReply__Output as _appliance_mail_control_v1_CreateTokenReply__Output } from './appliance_mail/control/v1/CreateTokenReply.js';
 import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenRequest, CreateTokenRequest__Output as _appliance_mail_control_v1_CreateTokenRequest__Output } from './appliance_mail/control/v1/CreateTokenRequest.js';
+import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, DropOutboxReply__Output as _appliance_mail_control_v1_DropOutboxReply__Output } from './appliance_mail/control/v1/DropOutboxReply.js';
+import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from './appliance_mail/control/v1/DropOutboxRequest.js';
 import type { FederationStatus as _appliance_mail_control_v1_FederationStatus, FederationStatus__Output as _appliance_mail_control_v1_FederationStatus__Output } from './appliance_mail/control/v1/FederationStatus.js';
 import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from './appliance_mail/control/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from './appliance_mail/control/v1/JoinRequest.js';
@@ -12,14 +14,24 @@ import type { LeaveReply as _appliance_mail_control_v1_LeaveReply, LeaveReply__O
 import type { LeaveRequest as _appliance_mail_control_v1_LeaveRequest, LeaveRequest__Output as _appliance_mail_control_v1_LeaveRequest__Output } from './appliance_mail/control/v1/LeaveRequest.js';
 import type { ListNodesReply as _appliance_mail_control_v1_ListNodesReply, ListNodesReply__Output as _appliance_mail_control_v1_ListNodesReply__Output } from './appliance_mail/control/v1/ListNodesReply.js';
 import type { ListNodesRequest as _appliance_mail_control_v1_ListNodesRequest, ListNodesRequest__Output as _appliance_mail_control_v1_ListNodesRequest__Output } from './appliance_mail/control/v1/ListNodesRequest.js';
+import type { ListOutboxReply as _appliance_mail_control_v1_ListOutboxReply, ListOutboxReply__Output as _appliance_mail_control_v1_ListOutboxReply__Output } from './appliance_mail/control/v1/ListOutboxReply.js';
+import type { ListOutboxRequest as _appliance_mail_control_v1_ListOutboxRequest, ListOutboxRequest__Output as _appliance_mail_control_v1_ListOutboxRequest__Output } from './appliance_mail/control/v1/ListOutboxRequest.js';
 import type { MailServerView as _appliance_mail_control_v1_MailServerView, MailServerView__Output as _appliance_mail_control_v1_MailServerView__Output } from './appliance_mail/control/v1/MailServerView.js';
 import type { NodeInfo as _appliance_mail_control_v1_NodeInfo, NodeInfo__Output as _appliance_mail_control_v1_NodeInfo__Output } from './appliance_mail/control/v1/NodeInfo.js';
+import type { OutboxEntry as _appliance_mail_control_v1_OutboxEntry, OutboxEntry__Output as _appliance_mail_control_v1_OutboxEntry__Output } from './appliance_mail/control/v1/OutboxEntry.js';
+import type { OutboxStatus as _appliance_mail_control_v1_OutboxStatus, OutboxStatus__Output as _appliance_mail_control_v1_OutboxStatus__Output } from './appliance_mail/control/v1/OutboxStatus.js';
 import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from './appliance_mail/control/v1/RemoveNodeReply.js';
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from './appliance_mail/control/v1/RemoveNodeRequest.js';
+import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from './appliance_mail/control/v1/RetryOutboxReply.js';
+import type { RetryOutboxRequest as _appliance_mail_control_v1_RetryOutboxRequest, RetryOutboxRequest__Output as _appliance_mail_control_v1_RetryOutboxRequest__Output } from './appliance_mail/control/v1/RetryOutboxRequest.js';
 import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeReply__Output as _appliance_mail_control_v1_SetModeReply__Output } from './appliance_mail/control/v1/SetModeReply.js';
 import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetModeRequest__Output as _appliance_mail_control_v1_SetModeRequest__Output } from './appliance_mail/control/v1/SetModeRequest.js';
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from './appliance_mail/control/v1/StatusReply.js';
 import type { StatusRequest as _appliance_mail_control_v1_StatusRequest, StatusRequest__Output as _appliance_mail_control_v1_StatusRequest__Output } from './appliance_mail/control/v1/StatusRequest.js';
+import type { SubmitReply as _appliance_mail_control_v1_SubmitReply, SubmitReply__Output as _appliance_mail_control_v1_SubmitReply__Output } from './appliance_mail/control/v1/SubmitReply.js';
+import type { SubmitRequest as _appliance_mail_control_v1_SubmitRequest, SubmitRequest__Output as _appliance_mail_control_v1_SubmitRequest__Output } from './appliance_mail/control/v1/SubmitRequest.js';
+import type { TestEmailRequest as _appliance_mail_control_v1_TestEmailRequest, TestEmailRequest__Output as _appliance_mail_control_v1_TestEmailRequest__Output } from './appliance_mail/control/v1/TestEmailRequest.js';
+import type { TestEmailStep as _appliance_mail_control_v1_TestEmailStep, TestEmailStep__Output as _appliance_mail_control_v1_TestEmailStep__Output } from './appliance_mail/control/v1/TestEmailStep.js';
 import type { VersionReport as _appliance_mail_control_v1_VersionReport, VersionReport__Output as _appliance_mail_control_v1_VersionReport__Output } from './appliance_mail/control/v1/VersionReport.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -34,6 +46,8 @@ export interface ProtoGrpcType {
         Control: SubtypeConstructor<typeof grpc.Client, _appliance_mail_control_v1_ControlClient> & { service: _appliance_mail_control_v1_ControlDefinition }
         CreateTokenReply: MessageTypeDefinition<_appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenReply__Output>
         CreateTokenRequest: MessageTypeDefinition<_appliance_mail_control_v1_CreateTokenRequest, _appliance_mail_control_v1_CreateTokenRequest__Output>
+        DropOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxReply__Output>
+        DropOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxRequest__Output>
         FederationStatus: MessageTypeDefinition<_appliance_mail_control_v1_FederationStatus, _appliance_mail_control_v1_FederationStatus__Output>
         JoinReply: MessageTypeDefinition<_appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinReply__Output>
         JoinRequest: MessageTypeDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinRequest__Output>
@@ -41,14 +55,24 @@ export interface ProtoGrpcType {
         LeaveRequest: MessageTypeDefinition<_appliance_mail_control_v1_LeaveRequest, _appliance_mail_control_v1_LeaveRequest__Output>
         ListNodesReply: MessageTypeDefinition<_appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesReply__Output>
         ListNodesRequest: MessageTypeDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesRequest__Output>
+        ListOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_ListOutboxReply, _appliance_mail_control_v1_ListOutboxReply__Output>
+        ListOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_ListOutboxRequest, _appliance_mail_control_v1_ListOutboxRequest__Output>
         MailServerView: MessageTypeDefinition<_appliance_mail_control_v1_MailServerView, _appliance_mail_control_v1_MailServerView__Output>
         NodeInfo: MessageTypeDefinition<_appliance_mail_control_v1_NodeInfo, _appliance_mail_control_v1_NodeInfo__Output>
+        OutboxEntry: MessageTypeDefinition<_appliance_mail_control_v1_OutboxEntry, _appliance_mail_control_v1_OutboxEntry__Output>
+        OutboxStatus: MessageTypeDefinition<_appliance_mail_control_v1_OutboxStatus, _appliance_mail_control_v1_OutboxStatus__Output>
         RemoveNodeReply: MessageTypeDefinition<_appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeReply__Output>
         RemoveNodeRequest: MessageTypeDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeRequest__Output>
+        RetryOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxReply__Output>
+        RetryOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxRequest__Output>
         SetModeReply: MessageTypeDefinition<_appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeReply__Output>
         SetModeRequest: MessageTypeDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeRequest__Output>
         StatusReply: MessageTypeDefinition<_appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusReply__Output>
         StatusRequest: MessageTypeDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusRequest__Output>
+        SubmitReply: MessageTypeDefinition<_appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitReply__Output>
+        SubmitRequest: MessageTypeDefinition<_appliance_mail_control_v1_SubmitRequest, _appliance_mail_control_v1_SubmitRequest__Output>
+        TestEmailRequest: MessageTypeDefinition<_appliance_mail_control_v1_TestEmailRequest, _appliance_mail_control_v1_TestEmailRequest__Output>
+        TestEmailStep: MessageTypeDefinition<_appliance_mail_control_v1_TestEmailStep, _appliance_mail_control_v1_TestEmailStep__Output>
         VersionReport: MessageTypeDefinition<_appliance_mail_control_v1_VersionReport, _appliance_mail_control_v1_VersionReport__Output>
       }
     }

@@ -11,7 +11,7 @@ import type { MailServerSettings } from '../config/settings.js';
 const CONNECTION_TIMEOUT_MS = 10_000;
 const SOCKET_TIMEOUT_MS = 60_000;
 
-export function smtpOptions(settings: MailServerSettings, extra: Partial<SMTPTransport.Options> = {}): SMTPTransport.Options {
+export function smtpOptions(settings: MailServerSettings): SMTPTransport.Options {
   if (settings.host === null || settings.port === null) throw new Error('mail server settings have no server');
   return {
     host: settings.host,
@@ -28,7 +28,6 @@ export function smtpOptions(settings: MailServerSettings, extra: Partial<SMTPTra
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     greetingTimeout: CONNECTION_TIMEOUT_MS,
     socketTimeout: SOCKET_TIMEOUT_MS,
-    ...extra,
   };
 }
 

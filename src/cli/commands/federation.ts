@@ -1,20 +1,10 @@
 /** CLI commands of the federation: tokens and nodes on the primary; join and mode on a secondary. */
-import { connectControl, type Control } from '../../control/client.js';
 import { parseDurationMs } from '../../config/schema.js';
 import { AppError } from '../../errors/registry.js';
 import type { VersionReport__Output } from '../../generated/appliance_mail/control/v1/VersionReport.js';
-import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command, type CommandContext, type ParsedArgs } from '../command.js';
+import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { ago, table } from '../format.js';
-import { controlSocketPath } from '../socket-path.js';
-
-async function withControl<T>(args: ParsedArgs, ctx: CommandContext, use: (control: Control) => Promise<T>): Promise<T> {
-  const control = connectControl(controlSocketPath(configPath(args, ctx.env)));
-  try {
-    return await use(control);
-  } finally {
-    control.close();
-  }
-}
+import { withControl } from '../with-control.js';
 
 export const tokenCreateCommand: Command = {
   name: 'token create',

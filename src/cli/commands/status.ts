@@ -1,8 +1,7 @@
-import { connectControl } from '../../control/client.js';
 import type { StatusReply__Output } from '../../generated/appliance_mail/control/v1/StatusReply.js';
-import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
+import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { ago, duration, keyValues } from '../format.js';
-import { controlSocketPath } from '../socket-path.js';
+import { withControl } from '../with-control.js';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -11,15 +10,10 @@ export const statusCommand: Command = {
   help: [CONFIG_HELP, '      --json          one JSON object, for scripts'],
   options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
   async run(args, ctx) {
-    const control = connectControl(controlSocketPath(configPath(args, ctx.env)));
-    try {
-      const status = await control.status();
-      if (args.values['json']) ctx.out(JSON.stringify(status, null, 2));
-      else for (const line of renderStatus(status)) ctx.out(line);
-      return 0;
-    } finally {
-      control.close();
-    }
+    const status = await withControl(args, ctx, (c) => c.status());
+    if (args.values['json']) ctx.out(JSON.stringify(status, null, 2));
+    else for (const line of renderStatus(status)) ctx.out(line);
+    return 0;
   },
 };
 
@@ -49,6 +43,11 @@ export function renderStatus(s: StatusReply__Output): string[] {
   if (f && f.primary) {
     rows.push(['Primary', `${f.primary}: ${f.connection}, last heard ${ago(f.last_heard)}`]);
     if (s.mode === 'centralized') rows.push(['Applied', f.applied_version === '0' ? 'nothing yet' : `version ${f.applied_version}, ${ago(f.applied_at)}`]);
+  }
+  const o = s.outbox;
+  if (o) {
+    rows.push(['Outbox', `${o.queued} queued, ${o.deferred} deferred, ${o.dead} dead; ${o.sent_since_start} sent since start`]);
+    rows.push(['Last error', o.last_error ? `${o.last_error} (server ${o.last_error_server}, ${ago(o.last_error_at)})` : 'none']);
   }
   const lines = keyValues(rows);
   for (const warning of s.warnings) lines.push(`warning: ${warning}`);

@@ -4,18 +4,28 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, CreateTokenReply__Output as _appliance_mail_control_v1_CreateTokenReply__Output } from '../../../appliance_mail/control/v1/CreateTokenReply.js';
 import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenRequest, CreateTokenRequest__Output as _appliance_mail_control_v1_CreateTokenRequest__Output } from '../../../appliance_mail/control/v1/CreateTokenRequest.js';
+import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, DropOutboxReply__Output as _appliance_mail_control_v1_DropOutboxReply__Output } from '../../../appliance_mail/control/v1/DropOutboxReply.js';
+import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from '../../../appliance_mail/control/v1/DropOutboxRequest.js';
 import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from '../../../appliance_mail/control/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from '../../../appliance_mail/control/v1/JoinRequest.js';
 import type { LeaveReply as _appliance_mail_control_v1_LeaveReply, LeaveReply__Output as _appliance_mail_control_v1_LeaveReply__Output } from '../../../appliance_mail/control/v1/LeaveReply.js';
 import type { LeaveRequest as _appliance_mail_control_v1_LeaveRequest, LeaveRequest__Output as _appliance_mail_control_v1_LeaveRequest__Output } from '../../../appliance_mail/control/v1/LeaveRequest.js';
 import type { ListNodesReply as _appliance_mail_control_v1_ListNodesReply, ListNodesReply__Output as _appliance_mail_control_v1_ListNodesReply__Output } from '../../../appliance_mail/control/v1/ListNodesReply.js';
 import type { ListNodesRequest as _appliance_mail_control_v1_ListNodesRequest, ListNodesRequest__Output as _appliance_mail_control_v1_ListNodesRequest__Output } from '../../../appliance_mail/control/v1/ListNodesRequest.js';
+import type { ListOutboxReply as _appliance_mail_control_v1_ListOutboxReply, ListOutboxReply__Output as _appliance_mail_control_v1_ListOutboxReply__Output } from '../../../appliance_mail/control/v1/ListOutboxReply.js';
+import type { ListOutboxRequest as _appliance_mail_control_v1_ListOutboxRequest, ListOutboxRequest__Output as _appliance_mail_control_v1_ListOutboxRequest__Output } from '../../../appliance_mail/control/v1/ListOutboxRequest.js';
 import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from '../../../appliance_mail/control/v1/RemoveNodeReply.js';
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from '../../../appliance_mail/control/v1/RemoveNodeRequest.js';
+import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from '../../../appliance_mail/control/v1/RetryOutboxReply.js';
+import type { RetryOutboxRequest as _appliance_mail_control_v1_RetryOutboxRequest, RetryOutboxRequest__Output as _appliance_mail_control_v1_RetryOutboxRequest__Output } from '../../../appliance_mail/control/v1/RetryOutboxRequest.js';
 import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeReply__Output as _appliance_mail_control_v1_SetModeReply__Output } from '../../../appliance_mail/control/v1/SetModeReply.js';
 import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetModeRequest__Output as _appliance_mail_control_v1_SetModeRequest__Output } from '../../../appliance_mail/control/v1/SetModeRequest.js';
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from '../../../appliance_mail/control/v1/StatusReply.js';
 import type { StatusRequest as _appliance_mail_control_v1_StatusRequest, StatusRequest__Output as _appliance_mail_control_v1_StatusRequest__Output } from '../../../appliance_mail/control/v1/StatusRequest.js';
+import type { SubmitReply as _appliance_mail_control_v1_SubmitReply, SubmitReply__Output as _appliance_mail_control_v1_SubmitReply__Output } from '../../../appliance_mail/control/v1/SubmitReply.js';
+import type { SubmitRequest as _appliance_mail_control_v1_SubmitRequest, SubmitRequest__Output as _appliance_mail_control_v1_SubmitRequest__Output } from '../../../appliance_mail/control/v1/SubmitRequest.js';
+import type { TestEmailRequest as _appliance_mail_control_v1_TestEmailRequest, TestEmailRequest__Output as _appliance_mail_control_v1_TestEmailRequest__Output } from '../../../appliance_mail/control/v1/TestEmailRequest.js';
+import type { TestEmailStep as _appliance_mail_control_v1_TestEmailStep, TestEmailStep__Output as _appliance_mail_control_v1_TestEmailStep__Output } from '../../../appliance_mail/control/v1/TestEmailStep.js';
 
 export interface ControlClient extends grpc.Client {
   CreateToken(argument: _appliance_mail_control_v1_CreateTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
@@ -26,6 +36,15 @@ export interface ControlClient extends grpc.Client {
   createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
   createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
   createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  
+  DropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
+  DropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
+  DropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
+  DropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
+  dropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
+  dropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
+  dropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
+  dropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
   
   Join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
   Join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
@@ -54,6 +73,15 @@ export interface ControlClient extends grpc.Client {
   listNodes(argument: _appliance_mail_control_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
   listNodes(argument: _appliance_mail_control_v1_ListNodesRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
   
+  ListOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  ListOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  ListOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  ListOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
@@ -62,6 +90,15 @@ export interface ControlClient extends grpc.Client {
   removeNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
   removeNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
   removeNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
+  
+  RetryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
+  RetryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
+  RetryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
+  RetryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
+  retryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
+  retryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
+  retryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
+  retryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
   
   SetMode(argument: _appliance_mail_control_v1_SetModeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
   SetMode(argument: _appliance_mail_control_v1_SetModeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
@@ -81,10 +118,26 @@ export interface ControlClient extends grpc.Client {
   status(argument: _appliance_mail_control_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_StatusReply__Output>): grpc.ClientUnaryCall;
   status(argument: _appliance_mail_control_v1_StatusRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_StatusReply__Output>): grpc.ClientUnaryCall;
   
+  Submit(argument: _appliance_mail_control_v1_SubmitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  Submit(argument: _appliance_mail_control_v1_SubmitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  Submit(argument: _appliance_mail_control_v1_SubmitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  Submit(argument: _appliance_mail_control_v1_SubmitRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  submit(argument: _appliance_mail_control_v1_SubmitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  submit(argument: _appliance_mail_control_v1_SubmitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  submit(argument: _appliance_mail_control_v1_SubmitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  submit(argument: _appliance_mail_control_v1_SubmitRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  
+  TestEmail(argument: _appliance_mail_control_v1_TestEmailRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
+  TestEmail(argument: _appliance_mail_control_v1_TestEmailRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
+  testEmail(argument: _appliance_mail_control_v1_TestEmailRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
+  testEmail(argument: _appliance_mail_control_v1_TestEmailRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
+  
 }
 
 export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   CreateToken: grpc.handleUnaryCall<_appliance_mail_control_v1_CreateTokenRequest__Output, _appliance_mail_control_v1_CreateTokenReply>;
+  
+  DropOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_DropOutboxRequest__Output, _appliance_mail_control_v1_DropOutboxReply>;
   
   Join: grpc.handleUnaryCall<_appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply>;
   
@@ -92,20 +145,33 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   ListNodes: grpc.handleUnaryCall<_appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply>;
   
+  ListOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_ListOutboxRequest__Output, _appliance_mail_control_v1_ListOutboxReply>;
+  
   RemoveNode: grpc.handleUnaryCall<_appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply>;
+  
+  RetryOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply>;
   
   SetMode: grpc.handleUnaryCall<_appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply>;
   
   Status: grpc.handleUnaryCall<_appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply>;
   
+  Submit: grpc.handleUnaryCall<_appliance_mail_control_v1_SubmitRequest__Output, _appliance_mail_control_v1_SubmitReply>;
+  
+  TestEmail: grpc.handleServerStreamingCall<_appliance_mail_control_v1_TestEmailRequest__Output, _appliance_mail_control_v1_TestEmailStep>;
+  
 }
 
 export interface ControlDefinition extends grpc.ServiceDefinition {
   CreateToken: MethodDefinition<_appliance_mail_control_v1_CreateTokenRequest, _appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenRequest__Output, _appliance_mail_control_v1_CreateTokenReply__Output>
+  DropOutbox: MethodDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxRequest__Output, _appliance_mail_control_v1_DropOutboxReply__Output>
   Join: MethodDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply__Output>
   Leave: MethodDefinition<_appliance_mail_control_v1_LeaveRequest, _appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply__Output>
   ListNodes: MethodDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply__Output>
+  ListOutbox: MethodDefinition<_appliance_mail_control_v1_ListOutboxRequest, _appliance_mail_control_v1_ListOutboxReply, _appliance_mail_control_v1_ListOutboxRequest__Output, _appliance_mail_control_v1_ListOutboxReply__Output>
   RemoveNode: MethodDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply__Output>
+  RetryOutbox: MethodDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply__Output>
   SetMode: MethodDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply__Output>
   Status: MethodDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply__Output>
+  Submit: MethodDefinition<_appliance_mail_control_v1_SubmitRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
+  TestEmail: MethodDefinition<_appliance_mail_control_v1_TestEmailRequest, _appliance_mail_control_v1_TestEmailStep, _appliance_mail_control_v1_TestEmailRequest__Output, _appliance_mail_control_v1_TestEmailStep__Output>
 }

@@ -3,6 +3,7 @@
 import type { MailServerView as _appliance_mail_control_v1_MailServerView, MailServerView__Output as _appliance_mail_control_v1_MailServerView__Output } from '../../../appliance_mail/control/v1/MailServerView.js';
 import type { ConfigStatus as _appliance_mail_control_v1_ConfigStatus, ConfigStatus__Output as _appliance_mail_control_v1_ConfigStatus__Output } from '../../../appliance_mail/control/v1/ConfigStatus.js';
 import type { FederationStatus as _appliance_mail_control_v1_FederationStatus, FederationStatus__Output as _appliance_mail_control_v1_FederationStatus__Output } from '../../../appliance_mail/control/v1/FederationStatus.js';
+import type { OutboxStatus as _appliance_mail_control_v1_OutboxStatus, OutboxStatus__Output as _appliance_mail_control_v1_OutboxStatus__Output } from '../../../appliance_mail/control/v1/OutboxStatus.js';
 
 export interface StatusReply {
   'node_name'?: (string);
@@ -17,6 +18,7 @@ export interface StatusReply {
   'control_access'?: (string);
   'warnings'?: (string)[];
   'federation'?: (_appliance_mail_control_v1_FederationStatus | null);
+  'outbox'?: (_appliance_mail_control_v1_OutboxStatus | null);
 }
 
 export interface StatusReply__Output {
@@ -32,4 +34,5 @@ export interface StatusReply__Output {
   'control_access': (string);
   'warnings': (string)[];
   'federation': (_appliance_mail_control_v1_FederationStatus__Output | null);
+  'outbox': (_appliance_mail_control_v1_OutboxStatus__Output | null);
 }

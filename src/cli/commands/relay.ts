@@ -1,0 +1,122 @@
+/** CLI commands of the relay: submit an alert, look at and act on the outbox, test the settings. */
+import { readFile } from 'node:fs/promises';
+import { AppError } from '../../errors/registry.js';
+import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
+import { ago, table } from '../format.js';
+import { withControl } from '../with-control.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export const alertCommand: Command = {
+  name: 'alert',
+  summary: 'queue an email (as the Engine does); prints its id once it is safely on disk',
+  usage: 'appliance-mail alert --to ADDR[,ADDR...] --subject S [--text T | --html-file F] [--key K] [--config PATH]',
+  help: [
+    CONFIG_HELP,
+    '      --to LIST          recipients, comma-separated',
+    '      --subject S        the subject (no line breaks)',
+    '      --text T           the text body; without --text or --html-file, the body is read from stdin',
+    '      --html-file F      an HTML body from a file',
+    '      --key K            idempotency key: submitting the same key again queues nothing new',
+  ],
+  options: { ...CONFIG_OPTION, to: { type: 'string' }, subject: { type: 'string' }, text: { type: 'string' }, 'html-file': { type: 'string' }, key: { type: 'string' } },
+  async run(args, ctx) {
+    const to = args.values['to'];
+    const subject = args.values['subject'];
+    if (typeof to !== 'string' || typeof subject !== 'string') throw new AppError('AM_USAGE', `--to and --subject are required. Usage: ${alertCommand.usage}`);
+    const htmlFile = args.values['html-file'];
+    const html = typeof htmlFile === 'string' ? await readFile(htmlFile, 'utf8') : '';
+    let text = typeof args.values['text'] === 'string' ? (args.values['text'] as string) : '';
+    if (text === '' && html === '') text = await readStdin();
+    const key = typeof args.values['key'] === 'string' ? (args.values['key'] as string) : '';
+    const reply = await withControl(args, ctx, (c) => c.submit({ to: [to], subject, text, html, kind: 'alert', idempotency_key: key }));
+    ctx.out(reply.id);
+    if (reply.duplicate) ctx.err('already queued under this key; nothing new was queued');
+    return 0;
+  },
+};
+
+export const outboxCommand: Command = {
+  name: 'outbox',
+  summary: 'list queued, deferred and dead messages',
+  usage: 'appliance-mail outbox [--json] [--config PATH]',
+  help: [CONFIG_HELP, '      --json          one JSON object, for scripts'],
+  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
+  async run(args, ctx) {
+    const reply = await withControl(args, ctx, (c) => c.listOutbox());
+    if (args.values['json']) {
+      ctx.out(JSON.stringify(reply, null, 2));
+      return 0;
+    }
+    if (reply.entries.length === 0) {
+      ctx.out('the outbox is empty');
+      return 0;
+    }
+    const rows = reply.entries.map((e) => [
+      e.id,
+      e.kind,
+      e.state === 'deferred' ? `deferred, next ${e.next_attempt_at.slice(11, 19)}` : e.state,
+      e.to.join(',').slice(0, 40),
+      String(e.attempts),
+      ago(e.created_at),
+      e.last_error.slice(0, 100),
+    ]);
+    for (const line of table(['ID', 'KIND', 'STATE', 'TO', 'TRIES', 'AGE', 'LAST ERROR'], rows)) ctx.out(line);
+    return 0;
+  },
+};
+
+export const outboxRetryCommand: Command = {
+  name: 'outbox retry',
+  summary: 'put dead letters back in the queue',
+  usage: 'appliance-mail outbox retry ID... | --all-dead [--config PATH]',
+  help: [CONFIG_HELP, '      --all-dead      every dead letter'],
+  options: { ...CONFIG_OPTION, 'all-dead': { type: 'boolean' } },
+  positionals: true,
+  async run(args, ctx) {
+    const allDead = args.values['all-dead'] === true;
+    if (allDead === (args.positionals.length > 0)) throw new AppError('AM_USAGE', `give message ids or --all-dead. Usage: ${outboxRetryCommand.usage}`);
+    const reply = await withControl(args, ctx, (c) => c.retryOutbox({ ids: args.positionals, all_dead: allDead }));
+    ctx.out(`requeued ${reply.requeued} message(s)`);
+    return 0;
+  },
+};
+
+export const outboxDropCommand: Command = {
+  name: 'outbox drop',
+  summary: 'remove a message from the outbox for good',
+  usage: 'appliance-mail outbox drop ID [--config PATH]',
+  help: [CONFIG_HELP],
+  options: { ...CONFIG_OPTION },
+  positionals: true,
+  async run(args, ctx) {
+    const [id, ...extra] = args.positionals;
+    if (!id || extra.length > 0) throw new AppError('AM_USAGE', `give one message id. Usage: ${outboxDropCommand.usage}`);
+    await withControl(args, ctx, (c) => c.dropOutbox({ id }));
+    ctx.out(`dropped ${id}`);
+    return 0;
+  },
+};
+
+export const testEmailCommand: Command = {
+  name: 'test-email',
+  summary: 'send a test email now, printing each step (connect, STARTTLS, AUTH, reply)',
+  usage: 'appliance-mail test-email [--to ADDR] [--config PATH]',
+  help: [CONFIG_HELP, '      --to ADDR       recipient (default: notifications.recipients)', '  Exit 0 only if the mail server accepted the message.'],
+  options: { ...CONFIG_OPTION, to: { type: 'string' } },
+  async run(args, ctx) {
+    const to = typeof args.values['to'] === 'string' ? [args.values['to'] as string] : [];
+    let accepted = false;
+    await withControl(args, ctx, (c) =>
+      c.testEmail({ to }, (step) => {
+        ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step.padEnd(8)} ${step.detail}`);
+        accepted = step.step === 'message' && step.ok;
+      }),
+    );
+    return accepted ? 0 : 1;
+  },
+};

@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface RetryOutboxReply {
+  'requeued'?: (number);
+}
+
+export interface RetryOutboxReply__Output {
+  'requeued': (number);
+}

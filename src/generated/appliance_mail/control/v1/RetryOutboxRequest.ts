@@ -1,0 +1,12 @@
+// Original file: proto/control.proto
+
+
+export interface RetryOutboxRequest {
+  'ids'?: (string)[];
+  'all_dead'?: (boolean);
+}
+
+export interface RetryOutboxRequest__Output {
+  'ids': (string)[];
+  'all_dead': (boolean);
+}

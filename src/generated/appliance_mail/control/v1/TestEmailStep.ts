@@ -1,0 +1,14 @@
+// Original file: proto/control.proto
+
+
+export interface TestEmailStep {
+  'step'?: (string);
+  'ok'?: (boolean);
+  'detail'?: (string);
+}
+
+export interface TestEmailStep__Output {
+  'step': (string);
+  'ok': (boolean);
+  'detail': (string);
+}

@@ -1,0 +1,191 @@
+/**
+ * Delivers the outbox through the effective mail settings: a pooled nodemailer transport,
+ * rebuilt when the settings change; transient failures retried with capped, jittered backoff;
+ * permanent ones (5xx on the message or a recipient) and expired ones to the dead letters with
+ * the server's reply.
+ */
+import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { LiveConfig } from '../config/live-config.js';
+import { formatHostPort } from '../config/address.js';
+import type { MailServerSettings } from '../config/settings.js';
+import type { Logger } from '../log/logger.js';
+import type { EffectiveSettings } from '../settings/effective.js';
+import { backoffDelayMs } from '../util/backoff.js';
+import type { Entry, Outbox } from './outbox.js';
+import { describeSmtpError, smtpOptions } from './transport-options.js';
+
+/** Connections kept open to the mail server; enough to keep one core busy without flooding it. */
+const POOL_CONNECTIONS = 4;
+/** Messages in flight at once: a few per connection keeps every connection busy between replies. */
+const MAX_IN_FLIGHT = POOL_CONNECTIONS * 8;
+/** Mail that cannot even be attempted (server disabled) still expires; checked this often. */
+const EXPIRY_SWEEP_MS = 60_000;
+/**
+ * At shutdown, sends in flight get this long to finish so that their outcome is recorded; any
+ * still open then are cut and sent again after the restart (at-least-once).
+ */
+const CLOSE_DRAIN_MS = 5_000;
+export const MESSAGE_ID_HEADER = 'X-Appliance-Mail-Id';
+
+export interface DeliveryError {
+  message: string;
+  at: string;
+  server: string;
+}
+
+export interface Delivery {
+  start(): void;
+  /** Something new is due (a submission, a requeue): look at the queue now. */
+  wake(): void;
+  lastError(): DeliveryError | null;
+  close(): Promise<void>;
+}
+
+export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSettings; config: LiveConfig; log: Logger }): Delivery {
+  const { outbox, effective, config, log } = deps;
+  let transport: Transporter<SMTPPool.SentMessageInfo> | null = null;
+  let settings: MailServerSettings | null = null;
+  let inFlight = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let sweep: NodeJS.Timeout | null = null;
+  let closed = false;
+  let lastError: DeliveryError | null = null;
+  let idle: (() => void) | null = null;
+
+  function rebuild(): void {
+    const next = effective.current().mailServer;
+    const old = transport;
+    transport = null;
+    settings = next;
+    if (next.enabled && next.host !== null) {
+      transport = nodemailer.createTransport({ ...smtpOptions(next), pool: true, maxConnections: POOL_CONNECTIONS, maxMessages: Infinity } as SMTPPool.Options);
+    }
+    // In-flight sends on the old pool finish; it closes its connections when they are done.
+    old?.close();
+  }
+
+  function server(): string {
+    return settings?.host && settings.port ? formatHostPort({ host: settings.host, port: settings.port }) : '(none)';
+  }
+
+  function pump(): void {
+    if (closed || transport === null) return;
+    const due = outbox.due(Date.now(), MAX_IN_FLIGHT - inFlight);
+    for (const entry of due) void send(entry);
+    if (inFlight === 0) scheduleNext();
+  }
+
+  function scheduleNext(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const next = outbox.nextDueAt();
+    if (next === null) return;
+    timer = setTimeout(pump, Math.max(0, next - Date.now()));
+    timer.unref();
+  }
+
+  async function send(entry: Entry): Promise<void> {
+    const id = entry.message.id;
+    const via = transport!;
+    const sender = settings!.sender ?? '';
+    outbox.markSending(id, true);
+    inFlight++;
+    try {
+      const info = await via.sendMail({
+        from: sender,
+        to: entry.to,
+        subject: entry.message.subject,
+        ...(entry.message.text !== null ? { text: entry.message.text } : {}),
+        ...(entry.message.html !== null ? { html: entry.message.html } : {}),
+        headers: { [MESSAGE_ID_HEADER]: id },
+        date: new Date(entry.message.createdAt),
+      });
+      const rejected = (info.rejected ?? []).map(String);
+      if (rejected.length > 0) {
+        const reason = (info.rejectedErrors ?? []).map((e) => describeSmtpError(e)).join('; ') || 'refused by the mail server';
+        await outbox.markDead(id, `delivered to ${entry.to.length - rejected.length} of ${entry.to.length} recipients; refused: ${reason}`, rejected);
+        noteError(`recipients refused: ${reason}`);
+      } else {
+        await outbox.markSent(id);
+      }
+      log.debug({ id, kind: entry.message.kind, response: info.response }, 'delivered');
+    } catch (err) {
+      await fail(entry, err).catch((writeErr: unknown) => log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again'));
+    } finally {
+      outbox.markSending(id, false);
+      inFlight--;
+      if (inFlight === 0 && idle) idle();
+      pump();
+    }
+  }
+
+  async function fail(entry: Entry, err: unknown): Promise<void> {
+    const id = entry.message.id;
+    const reason = describeSmtpError(err);
+    noteError(reason);
+    const e = err as { code?: string; responseCode?: number };
+    const permanent = (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && (e.responseCode ?? 0) >= 500;
+    if (permanent) {
+      log.warn({ id, kind: entry.message.kind, reason }, 'mail server refused the message for good; moved to dead letters');
+      await outbox.markDead(id, reason);
+      return;
+    }
+    const relay = config.current().relay;
+    if (Date.now() - entry.message.createdAt >= relay.maxAgeMs) {
+      await outbox.markDead(id, `expired: not delivered within relay.maxAge; last error: ${reason}`);
+      log.warn({ id, reason }, 'message expired; moved to dead letters');
+      return;
+    }
+    const delay = backoffDelayMs(entry.attempts, { baseMs: relay.retryMinMs, capMs: relay.retryMaxMs, jitter: 'equal' });
+    await outbox.markDeferred(id, reason, Date.now() + delay);
+    log.info({ id, attempts: entry.attempts, retryInMs: delay, reason }, 'delivery deferred');
+  }
+
+  function noteError(message: string): void {
+    lastError = { message, at: new Date().toISOString(), server: server() };
+  }
+
+  function expireOld(): void {
+    const maxAgeMs = config.current().relay.maxAgeMs;
+    const now = Date.now();
+    for (const entry of outbox.list()) {
+      if (entry.state === 'dead' || entry.sending || now - entry.message.createdAt < maxAgeMs) continue;
+      const why = transport === null ? 'the mail server was disabled' : `last error: ${entry.lastError ?? 'none'}`;
+      void outbox
+        .markDead(entry.message.id, `expired: not delivered within relay.maxAge; ${why}`)
+        .catch((err: unknown) => log.error({ err }, 'cannot expire a message'));
+    }
+  }
+
+  return {
+    start() {
+      rebuild();
+      effective.onChange(() => {
+        rebuild();
+        // A fixed password or a new server may succeed where the old settings failed.
+        outbox.retryDeferredNow();
+        log.info({ server: server(), enabled: settings?.enabled }, 'mail transport rebuilt; deferred messages retry now');
+        pump();
+      });
+      sweep = setInterval(expireOld, EXPIRY_SWEEP_MS);
+      sweep.unref();
+      pump();
+    },
+    wake: pump,
+    lastError: () => lastError,
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      if (sweep) clearInterval(sweep);
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          idle = resolve;
+          setTimeout(resolve, CLOSE_DRAIN_MS).unref();
+        });
+      }
+      transport?.close();
+    },
+  };
+}
