@@ -28,8 +28,12 @@ export interface ReplayReport {
 export interface Journal {
   /** Appends records; resolves once they are on disk (fdatasync). */
   append(records: readonly unknown[]): Promise<void>;
-  /** Replaces the whole journal by `records` (compaction), atomically. */
-  rewrite(records: readonly unknown[]): Promise<void>;
+  /**
+   * Replaces the whole journal by the records `snapshot` returns (compaction), atomically. The
+   * snapshot is taken once every acknowledged record is in it; records appended meanwhile are
+   * written to the new file after it.
+   */
+  rewrite(snapshot: () => readonly unknown[]): Promise<void>;
   sizeBytes(): number;
   close(): Promise<void>;
 }
@@ -118,33 +122,40 @@ export async function openJournal(dir: string, onRecord: (record: unknown) => vo
   let waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   let flushing: Promise<void> | null = null;
   let rewriting: Promise<void> | null = null;
+  let writing: Promise<void> | null = null;
   let closed = false;
   let broken: Error | null = null;
 
   async function flushLoop(): Promise<void> {
-    // Records that arrive during a rewrite go to the new file, after the snapshot.
-    while (rewriting) await rewriting;
     while (pending.length > 0) {
+      // Records that arrive during a rewrite go to the new file, after the snapshot.
+      while (rewriting) await rewriting;
       const batch = Buffer.concat(pending);
       const batchWaiters = waiters;
       pending = [];
       waiters = [];
-      try {
-        await writeAll(handle, batch);
-        await handle.datasync();
-        size += batch.length;
-        for (const w of batchWaiters) w.resolve();
-      } catch (err) {
-        // The file may now end in a partial batch. Cut it back to the last durable size so the
-        // next append does not follow garbage; if even that fails, refuse writes from now on.
-        await handle.truncate(size).catch(() => {
-          broken = err as Error;
-        });
-        const error = new AppError('AM_OUTBOX_UNAVAILABLE', `cannot write the outbox journal ${current}: ${(err as Error).message}`, { cause: err });
-        for (const w of batchWaiters) w.reject(error);
-      }
+      writing = writeBatch(batch, batchWaiters);
+      await writing;
+      writing = null;
     }
     flushing = null;
+  }
+
+  async function writeBatch(batch: Buffer, batchWaiters: typeof waiters): Promise<void> {
+    try {
+      await writeAll(handle, batch);
+      await handle.datasync();
+      size += batch.length;
+      for (const w of batchWaiters) w.resolve();
+    } catch (err) {
+      // The file may now end in a partial batch. Cut it back to the last durable size so the
+      // next append does not follow garbage; if even that fails, refuse writes from now on.
+      await handle.truncate(size).catch(() => {
+        broken = err as Error;
+      });
+      const error = new AppError('AM_OUTBOX_UNAVAILABLE', `cannot write the outbox journal ${current}: ${(err as Error).message}`, { cause: err });
+      for (const w of batchWaiters) w.reject(error);
+    }
   }
 
   const journal: Journal = {
@@ -157,12 +168,16 @@ export async function openJournal(dir: string, onRecord: (record: unknown) => vo
         flushing ??= flushLoop();
       });
     },
-    async rewrite(records) {
-      await flushing;
+    async rewrite(snapshot) {
+      if (rewriting) return;
+      // Set before any await: from here on, no new batch starts until the rewrite is done.
       let done!: () => void;
       rewriting = new Promise((resolve) => (done = resolve));
       try {
-        await replaceFile(records);
+        while (writing) await writing;
+        // Let the submitters of the last batch record it in memory, so the snapshot has it.
+        await new Promise((resolve) => setImmediate(resolve));
+        await replaceFile(snapshot());
       } finally {
         rewriting = null;
         done();
@@ -178,26 +193,28 @@ export async function openJournal(dir: string, onRecord: (record: unknown) => vo
   };
 
   async function replaceFile(records: readonly unknown[]): Promise<void> {
-      const nextSequence = sequence + 1;
-      const nextPath = join(dir, fileName(nextSequence));
-      const temp = `${nextPath}.tmp`;
-      const out = await open(temp, 'w', SECRET_FILE_MODE);
-      try {
-        await writeAll(out, Buffer.concat(records.map(frame)));
-        await out.datasync();
-      } finally {
-        await out.close();
-      }
-      await rename(temp, nextPath);
-      await fsyncDir(dir);
-      await handle.close();
-      const old = current;
-      sequence = nextSequence;
-      current = nextPath;
-      handle = await open(current, 'a+', SECRET_FILE_MODE);
-      size = (await handle.stat()).size;
-      await unlink(old);
-      await fsyncDir(dir);
+    const nextSequence = sequence + 1;
+    const nextPath = join(dir, fileName(nextSequence));
+    const temp = `${nextPath}.tmp`;
+    const out = await open(temp, 'w', SECRET_FILE_MODE);
+    try {
+      await writeAll(out, Buffer.concat(records.map(frame)));
+      await out.datasync();
+    } finally {
+      await out.close();
+    }
+    // A crash from here on leaves both files; replaying both is harmless (records are
+    // idempotent and the newer file comes last).
+    await rename(temp, nextPath);
+    await fsyncDir(dir);
+    await handle.close();
+    const old = current;
+    sequence = nextSequence;
+    current = nextPath;
+    handle = await open(current, 'a+', SECRET_FILE_MODE);
+    size = (await handle.stat()).size;
+    await unlink(old);
+    await fsyncDir(dir);
   }
   return { journal, report };
 }

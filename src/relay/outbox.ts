@@ -149,7 +149,7 @@ export async function openOutbox(stateDir: string, log: Logger): Promise<Outbox>
     if (liveBytes * 2 > journal.sizeBytes()) return;
     compacting = true;
     journal
-      .rewrite(snapshot())
+      .rewrite(snapshot)
       .then(() => log.info({ live: entries.size, bytes: journal.sizeBytes() }, 'outbox journal compacted'))
       .catch((err: unknown) => log.error({ err }, 'outbox compaction failed; the journal keeps growing until it succeeds'))
       .finally(() => {

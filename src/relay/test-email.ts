@@ -37,9 +37,13 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
   const server = formatHostPort({ host: settings.host, port: settings.port });
   onStep({ step: 'settings', ok: true, detail: `server ${server}, ${settings.tls ? 'STARTTLS required' : 'plain text'}, from ${request.source}` });
   const connection = new SMTPConnection({ ...smtpOptions(settings), name: hostname() } as SMTPConnection.Options);
-  connection.on('error', () => undefined); // reported through the callbacks below
+  // Connection failures arrive as 'error' events, not through connect's callback.
+  connection.on('error', () => undefined);
   try {
-    const connected = await new Promise<string | null>((resolve) => connection.connect((err) => resolve(err ? describeSmtpError(err) : null)));
+    const connected = await new Promise<string | null>((resolve) => {
+      connection.once('error', (err) => resolve(describeSmtpError(err)));
+      connection.connect(() => resolve(null));
+    });
     if (connected !== null) {
       const tlsStep = /STARTTLS|TLS/i.test(connected);
       onStep({ step: tlsStep ? 'starttls' : 'connect', ok: false, detail: connected });
