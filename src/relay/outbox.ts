@@ -81,7 +81,8 @@ export interface Outbox {
   close(): Promise<void>;
 }
 
-export async function openOutbox(stateDir: string, log: Logger): Promise<Outbox> {
+export async function openOutbox(stateDir: string, log: Logger, options: { compactMinBytes?: number } = {}): Promise<Outbox> {
+  const compactMinBytes = options.compactMinBytes ?? COMPACT_MIN_BYTES;
   const dir = join(stateDir, 'outbox');
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const entries = new Map<string, Entry>();
@@ -142,10 +143,10 @@ export async function openOutbox(stateDir: string, log: Logger): Promise<Outbox>
   }
 
   function maybeCompact(): void {
-    if (compacting || journal.sizeBytes() < COMPACT_MIN_BYTES) return;
+    if (compacting || journal.sizeBytes() < compactMinBytes) return;
     // Estimate the live share: if most of the file is finished messages, rewrite it.
     let liveBytes = 0;
-    for (const entry of entries.values()) liveBytes += (entry.message.text?.length ?? 0) + (entry.message.html?.length ?? 0) + 512;
+    for (const entry of entries.values()) liveBytes += (entry.message.text?.length ?? 0) + (entry.message.html?.length ?? 0) + entry.message.subject.length + 300;
     if (liveBytes * 2 > journal.sizeBytes()) return;
     compacting = true;
     journal

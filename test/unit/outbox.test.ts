@@ -1,0 +1,68 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/logger.js';
+import { openOutbox } from '../../src/relay/outbox.js';
+
+const log = createLogger({ level: 'silent' });
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'am-outbox-'));
+  dirs.push(d);
+  return d;
+}
+const message = (i: number) => ({ kind: 'alert' as const, to: ['ops@example.com'], subject: `m${i}`, text: 'x'.repeat(200), html: null, idempotencyKey: null });
+
+describe('outbox', () => {
+  it('keeps queued, deferred and dead messages across a reopen; forgets sent and dropped ones', async () => {
+    const dir = stateDir();
+    const outbox = await openOutbox(dir, log);
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await outbox.enqueue(message(i))).id);
+    await outbox.markSent(ids[0]!);
+    await outbox.markDeferred(ids[1]!, '421 try later', Date.now() + 60_000);
+    await outbox.markDead(ids[2]!, '550 no such user');
+    await outbox.drop(ids[3]!);
+    await outbox.close();
+    const again = await openOutbox(dir, log);
+    expect(again.counts()).toEqual({ queued: 1, deferred: 1, dead: 1, sentSinceStart: 0 });
+    expect(again.get(ids[1]!)).toMatchObject({ state: 'deferred', attempts: 1, lastError: '421 try later' });
+    expect(again.get(ids[2]!)).toMatchObject({ state: 'dead', lastError: '550 no such user' });
+    expect(again.get(ids[4]!)?.state).toBe('queued');
+    expect(await again.requeue('all-dead')).toBe(1);
+    expect(again.get(ids[2]!)).toMatchObject({ state: 'queued', attempts: 0 });
+    await again.close();
+  });
+
+  it('compacts its journal to the live messages without losing one, even with submissions under way', async () => {
+    const dir = stateDir();
+    const outbox = await openOutbox(dir, log, { compactMinBytes: 20_000 });
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) ids.push((await outbox.enqueue(message(i))).id);
+    const live = new Set(ids.slice(190));
+    const late: Array<Promise<{ id: string }>> = [];
+    for (const [i, id] of ids.slice(0, 190).entries()) {
+      await outbox.markSent(id);
+      if (i % 10 === 0) late.push(outbox.enqueue(message(1000 + i)));
+    }
+    for (const reply of await Promise.all(late)) live.add(reply.id);
+    await new Promise((r) => setTimeout(r, 200));
+    await outbox.close();
+    const files = readdirSync(join(dir, 'outbox'));
+    expect(files.filter((f) => f.startsWith('journal-'))).toHaveLength(1);
+    expect(files).not.toContain('journal-00000001.log');
+    const again = await openOutbox(dir, log);
+    expect(new Set(again.list().map((e) => e.message.id))).toEqual(live);
+    await again.close();
+  });
+
+  it('refuses unknown ids with AM_MESSAGE_UNKNOWN', async () => {
+    const outbox = await openOutbox(stateDir(), log);
+    await expect(outbox.drop('nope')).rejects.toMatchObject({ code: 'AM_MESSAGE_UNKNOWN' });
+    await outbox.close();
+  });
+});
