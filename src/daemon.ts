@@ -21,7 +21,9 @@ import { createEffectiveSettings, type EffectiveSettings } from './settings/effe
 import type { VersionReport as StoredReport } from './state/schema.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { createDelivery, type Delivery } from './relay/delivery.js';
-import { validateSubmission } from './relay/intake.js';
+import { validateSubmission, type Submission } from './relay/intake.js';
+import { renderNotification } from './notify/appliance-events.js';
+import { parseDigest, renderDigest } from './notify/digest.js';
 import { openOutbox, type Outbox } from './relay/outbox.js';
 import { sendTestEmail } from './relay/test-email.js';
 import { splitRecipients } from './config/address.js';
@@ -159,17 +161,25 @@ function controlApi(parts: Parts): ControlApi {
     },
     leave: () => needSecondary().leave(),
 
-    async submit(request) {
-      const message = validateSubmission(
-        { to: request.to, subject: request.subject, text: request.text, html: request.html, kind: request.kind, idempotencyKey: request.idempotency_key },
-        parts.config.current().relay.maxMessageBytes,
-      );
-      if (!parts.effective.current().mailServer.enabled) {
-        throw new AppError('AM_MAIL_DISABLED', `no mail is accepted: the mail server is disabled (settings from ${parts.effective.current().source})`);
+    submit: (request) =>
+      queue(parts, { to: request.to, subject: request.subject, text: request.text, html: request.html, kind: request.kind, idempotencyKey: request.idempotency_key }),
+    async notify(request) {
+      const recipients = parts.effective.current().recipients;
+      if (recipients.length === 0) {
+        throw new AppError('AM_INVALID_ARGUMENT', `notifications.recipients is empty (settings from ${parts.effective.current().source}); nobody to notify`);
       }
-      const { id, duplicate } = await parts.outbox.enqueue(message);
-      if (!duplicate) parts.delivery.wake();
-      return { id, duplicate };
+      const mail = renderNotification({ event: request.event, node: parts.config.current().node.name, version: request.version, detail: request.detail, at: new Date() });
+      return queue(parts, { ...mail, to: recipients, kind: 'appliance', idempotencyKey: request.idempotency_key });
+    },
+    async submitDigest(request) {
+      const digest = parseDigest({
+        dashboard: request.dashboard,
+        period: request.period,
+        subscribers: request.subscribers,
+        items: request.items.map((item) => ({ ...item, status: item.status === '' ? undefined : item.status })),
+      });
+      const mail = renderDigest(digest, { portalAddress: parts.config.current().portal.address, node: parts.config.current().node.name });
+      return queue(parts, { ...mail, to: digest.subscribers, kind: 'digest', idempotencyKey: request.idempotency_key });
     },
     async listOutbox() {
       return parts.outbox
@@ -206,6 +216,17 @@ function controlApi(parts: Parts): ControlApi {
   };
 }
 
+/** The one door into the outbox: validate, refuse when mail is off, store durably, wake delivery. */
+async function queue(parts: Parts, submission: Submission): Promise<{ id: string; duplicate: boolean }> {
+  const message = validateSubmission(submission, parts.config.current().relay.maxMessageBytes);
+  if (!parts.effective.current().mailServer.enabled) {
+    throw new AppError('AM_MAIL_DISABLED', `no mail is accepted: the mail server is disabled (settings from ${parts.effective.current().source})`);
+  }
+  const { id, duplicate } = await parts.outbox.enqueue(message);
+  if (!duplicate) parts.delivery.wake();
+  return { id, duplicate };
+}
+
 function report(value: StoredReport | null): VersionReport | null {
   return value === null ? null : { version: String(value.version), at: value.at, error: value.error ?? '' };
 }
@@ -220,6 +241,8 @@ async function buildStatus(parts: Parts): Promise<StatusReply> {
   const warnings: string[] = [];
   const notice = effective.readOnlyNotice();
   if (notice) warnings.push(notice);
+  if (current.portal.address === null) warnings.push('portal.address is not set: dashboard digests are sent without links to the Portal');
+  if (settings.mailServer.enabled && settings.recipients.length === 0) warnings.push('notifications.recipients is empty: Appliance notifications and test emails have nobody to go to');
   const p = primary?.status();
   const counts = parts.outbox.counts();
   const deliveryError = parts.delivery.lastError();

@@ -17,6 +17,7 @@ import {
   tokenCreateCommand,
 } from './commands/federation.js';
 import { alertCommand, outboxCommand, outboxDropCommand, outboxRetryCommand, testEmailCommand } from './commands/relay.js';
+import { digestCommand, notifyCommand } from './commands/notify.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -26,6 +27,8 @@ const COMMANDS: Command[] = [
   statusCommand,
   alertCommand,
   testEmailCommand,
+  notifyCommand,
+  digestCommand,
   outboxCommand,
   outboxRetryCommand,
   outboxDropCommand,

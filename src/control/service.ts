@@ -12,6 +12,8 @@ import type { ListNodesReply } from '../generated/appliance_mail/control/v1/List
 import type { StatusReply } from '../generated/appliance_mail/control/v1/StatusReply.js';
 import type { SubmitRequest__Output } from '../generated/appliance_mail/control/v1/SubmitRequest.js';
 import type { SubmitReply } from '../generated/appliance_mail/control/v1/SubmitReply.js';
+import type { NotifyRequest__Output } from '../generated/appliance_mail/control/v1/NotifyRequest.js';
+import type { SubmitDigestRequest__Output } from '../generated/appliance_mail/control/v1/SubmitDigestRequest.js';
 import type { OutboxEntry } from '../generated/appliance_mail/control/v1/OutboxEntry.js';
 import type { TestEmailStep } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
 import { toServiceError } from '../util/grpc-errors.js';
@@ -33,6 +35,8 @@ export interface ControlApi {
   listOutbox(): Promise<OutboxEntry[]>;
   retryOutbox(ids: string[], allDead: boolean): Promise<number>;
   dropOutbox(id: string): Promise<void>;
+  notify(request: NotifyRequest__Output): Promise<SubmitReply>;
+  submitDigest(request: SubmitDigestRequest__Output): Promise<SubmitReply>;
   /** Streams the steps through `onStep`; resolves when the test is over. */
   testEmail(to: string[], onStep: (step: TestEmailStep) => void): Promise<void>;
 }
@@ -56,6 +60,8 @@ export function addControlService(server: grpc.Server, api: ControlApi): void {
       await api.dropOutbox(request.id);
       return {};
     }),
+    Notify: unary((request) => api.notify(request)),
+    SubmitDigest: unary((request) => api.submitDigest(request)),
     TestEmail: (call) => {
       api.testEmail(call.request.to, (step) => call.write(step)).then(
         () => call.end(),

@@ -5,6 +5,7 @@ import type { ConfigStatus as _appliance_mail_control_v1_ConfigStatus, ConfigSta
 import type { ControlClient as _appliance_mail_control_v1_ControlClient, ControlDefinition as _appliance_mail_control_v1_ControlDefinition } from './appliance_mail/control/v1/Control.js';
 import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, CreateTokenReply__Output as _appliance_mail_control_v1_CreateTokenReply__Output } from './appliance_mail/control/v1/CreateTokenReply.js';
 import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenRequest, CreateTokenRequest__Output as _appliance_mail_control_v1_CreateTokenRequest__Output } from './appliance_mail/control/v1/CreateTokenRequest.js';
+import type { DigestItem as _appliance_mail_control_v1_DigestItem, DigestItem__Output as _appliance_mail_control_v1_DigestItem__Output } from './appliance_mail/control/v1/DigestItem.js';
 import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, DropOutboxReply__Output as _appliance_mail_control_v1_DropOutboxReply__Output } from './appliance_mail/control/v1/DropOutboxReply.js';
 import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from './appliance_mail/control/v1/DropOutboxRequest.js';
 import type { FederationStatus as _appliance_mail_control_v1_FederationStatus, FederationStatus__Output as _appliance_mail_control_v1_FederationStatus__Output } from './appliance_mail/control/v1/FederationStatus.js';
@@ -18,6 +19,7 @@ import type { ListOutboxReply as _appliance_mail_control_v1_ListOutboxReply, Lis
 import type { ListOutboxRequest as _appliance_mail_control_v1_ListOutboxRequest, ListOutboxRequest__Output as _appliance_mail_control_v1_ListOutboxRequest__Output } from './appliance_mail/control/v1/ListOutboxRequest.js';
 import type { MailServerView as _appliance_mail_control_v1_MailServerView, MailServerView__Output as _appliance_mail_control_v1_MailServerView__Output } from './appliance_mail/control/v1/MailServerView.js';
 import type { NodeInfo as _appliance_mail_control_v1_NodeInfo, NodeInfo__Output as _appliance_mail_control_v1_NodeInfo__Output } from './appliance_mail/control/v1/NodeInfo.js';
+import type { NotifyRequest as _appliance_mail_control_v1_NotifyRequest, NotifyRequest__Output as _appliance_mail_control_v1_NotifyRequest__Output } from './appliance_mail/control/v1/NotifyRequest.js';
 import type { OutboxEntry as _appliance_mail_control_v1_OutboxEntry, OutboxEntry__Output as _appliance_mail_control_v1_OutboxEntry__Output } from './appliance_mail/control/v1/OutboxEntry.js';
 import type { OutboxStatus as _appliance_mail_control_v1_OutboxStatus, OutboxStatus__Output as _appliance_mail_control_v1_OutboxStatus__Output } from './appliance_mail/control/v1/OutboxStatus.js';
 import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from './appliance_mail/control/v1/RemoveNodeReply.js';
@@ -28,6 +30,7 @@ import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeRe
 import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetModeRequest__Output as _appliance_mail_control_v1_SetModeRequest__Output } from './appliance_mail/control/v1/SetModeRequest.js';
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from './appliance_mail/control/v1/StatusReply.js';
 import type { StatusRequest as _appliance_mail_control_v1_StatusRequest, StatusRequest__Output as _appliance_mail_control_v1_StatusRequest__Output } from './appliance_mail/control/v1/StatusRequest.js';
+import type { SubmitDigestRequest as _appliance_mail_control_v1_SubmitDigestRequest, SubmitDigestRequest__Output as _appliance_mail_control_v1_SubmitDigestRequest__Output } from './appliance_mail/control/v1/SubmitDigestRequest.js';
 import type { SubmitReply as _appliance_mail_control_v1_SubmitReply, SubmitReply__Output as _appliance_mail_control_v1_SubmitReply__Output } from './appliance_mail/control/v1/SubmitReply.js';
 import type { SubmitRequest as _appliance_mail_control_v1_SubmitRequest, SubmitRequest__Output as _appliance_mail_control_v1_SubmitRequest__Output } from './appliance_mail/control/v1/SubmitRequest.js';
 import type { TestEmailRequest as _appliance_mail_control_v1_TestEmailRequest, TestEmailRequest__Output as _appliance_mail_control_v1_TestEmailRequest__Output } from './appliance_mail/control/v1/TestEmailRequest.js';
@@ -46,6 +49,7 @@ export interface ProtoGrpcType {
         Control: SubtypeConstructor<typeof grpc.Client, _appliance_mail_control_v1_ControlClient> & { service: _appliance_mail_control_v1_ControlDefinition }
         CreateTokenReply: MessageTypeDefinition<_appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenReply__Output>
         CreateTokenRequest: MessageTypeDefinition<_appliance_mail_control_v1_CreateTokenRequest, _appliance_mail_control_v1_CreateTokenRequest__Output>
+        DigestItem: MessageTypeDefinition<_appliance_mail_control_v1_DigestItem, _appliance_mail_control_v1_DigestItem__Output>
         DropOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxReply__Output>
         DropOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxRequest__Output>
         FederationStatus: MessageTypeDefinition<_appliance_mail_control_v1_FederationStatus, _appliance_mail_control_v1_FederationStatus__Output>
@@ -59,6 +63,7 @@ export interface ProtoGrpcType {
         ListOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_ListOutboxRequest, _appliance_mail_control_v1_ListOutboxRequest__Output>
         MailServerView: MessageTypeDefinition<_appliance_mail_control_v1_MailServerView, _appliance_mail_control_v1_MailServerView__Output>
         NodeInfo: MessageTypeDefinition<_appliance_mail_control_v1_NodeInfo, _appliance_mail_control_v1_NodeInfo__Output>
+        NotifyRequest: MessageTypeDefinition<_appliance_mail_control_v1_NotifyRequest, _appliance_mail_control_v1_NotifyRequest__Output>
         OutboxEntry: MessageTypeDefinition<_appliance_mail_control_v1_OutboxEntry, _appliance_mail_control_v1_OutboxEntry__Output>
         OutboxStatus: MessageTypeDefinition<_appliance_mail_control_v1_OutboxStatus, _appliance_mail_control_v1_OutboxStatus__Output>
         RemoveNodeReply: MessageTypeDefinition<_appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeReply__Output>
@@ -69,6 +74,7 @@ export interface ProtoGrpcType {
         SetModeRequest: MessageTypeDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeRequest__Output>
         StatusReply: MessageTypeDefinition<_appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusReply__Output>
         StatusRequest: MessageTypeDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusRequest__Output>
+        SubmitDigestRequest: MessageTypeDefinition<_appliance_mail_control_v1_SubmitDigestRequest, _appliance_mail_control_v1_SubmitDigestRequest__Output>
         SubmitReply: MessageTypeDefinition<_appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitReply__Output>
         SubmitRequest: MessageTypeDefinition<_appliance_mail_control_v1_SubmitRequest, _appliance_mail_control_v1_SubmitRequest__Output>
         TestEmailRequest: MessageTypeDefinition<_appliance_mail_control_v1_TestEmailRequest, _appliance_mail_control_v1_TestEmailRequest__Output>

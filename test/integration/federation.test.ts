@@ -41,6 +41,7 @@ describe('federation', () => {
       baseConfig(name, {
         node: { name, role: 'secondary', stateDir: './state' },
         mailServer: { enabled: true, server: '127.0.0.1:1', sender: `${name}@example.com`, tls: true },
+        notifications: { recipients: `${name}-own@example.com` },
       });
     [central1, central2, local] = await Promise.all([startNode('central1', secondary('central1')), startNode('central2', secondary('central2')), startNode('local1', secondary('local1'))]);
     await joinNode(primary, central1, fedPort, true);
@@ -152,6 +153,20 @@ describe('federation', () => {
       expect((await status(node)).federation?.applied_version).toBe('5');
     }
     expect((await primary.control.status()).federation?.settings_version).toBe('5');
+  });
+
+  it("a centralized secondary sends through the primary's mail server, to the primary's recipients", async () => {
+    const before = smtp.received.length;
+    const alert = await central1.cli(['alert', '--to', 'dba@example.com', '--subject', 'from a secondary', '--text', 'x']);
+    expect(alert.code, alert.stderr).toBe(0);
+    const notify = await central1.cli(['notify', 'backup-external']);
+    expect(notify.code, notify.stderr).toBe(0);
+    const mails = await eventually(() => (smtp.received.length >= before + 2 ? smtp.received.slice(before) : undefined), 10_000, 'mail via the primary settings');
+    const byTo = Object.fromEntries(mails.map((m) => [m.to.join(','), m]));
+    expect(byTo['dba@example.com']).toMatchObject({ from: 'while-down@example.com', secure: true, user: 'mailer' });
+    // The notification went to the primary's recipients, not to the secondary's own.
+    expect(byTo['ops@example.com']?.raw).toMatch(/Subject: \[central1\] External backup completed/);
+    expect(Object.keys(byTo)).not.toContain('central1-own@example.com');
   });
 
   it('a removed node is disconnected and refused', async () => {

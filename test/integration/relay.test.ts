@@ -172,9 +172,9 @@ describe('relay', () => {
       [['--to', 'a@example.com', '--subject', 'big', '--text', 'x'.repeat(20_000)], /more than relay.maxMessageBytes.*\[AM_MESSAGE_TOO_LARGE\]/],
       [['--to', 'a@example.com', '--subject', ' ', '--text', 'x'], /subject: must not be empty/],
     ];
+    const before = (await n.control.status()).config?.version;
     await n.edit((c) => (c.relay = { ...c.relay, maxMessageBytes: 10_000 }));
-    await eventually(async () => ((await n.control.status()).config?.version !== '' ? true : undefined));
-    await sleep(300);
+    await eventually(async () => ((await n.control.status()).config?.version !== before ? true : undefined), 3_000, 'edit applied');
     for (const [args, error] of cases) {
       const r = await n.cli(['alert', ...args]);
       expect(r.code, r.stderr).toBe(1);

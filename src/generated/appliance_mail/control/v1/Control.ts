@@ -14,6 +14,7 @@ import type { ListNodesReply as _appliance_mail_control_v1_ListNodesReply, ListN
 import type { ListNodesRequest as _appliance_mail_control_v1_ListNodesRequest, ListNodesRequest__Output as _appliance_mail_control_v1_ListNodesRequest__Output } from '../../../appliance_mail/control/v1/ListNodesRequest.js';
 import type { ListOutboxReply as _appliance_mail_control_v1_ListOutboxReply, ListOutboxReply__Output as _appliance_mail_control_v1_ListOutboxReply__Output } from '../../../appliance_mail/control/v1/ListOutboxReply.js';
 import type { ListOutboxRequest as _appliance_mail_control_v1_ListOutboxRequest, ListOutboxRequest__Output as _appliance_mail_control_v1_ListOutboxRequest__Output } from '../../../appliance_mail/control/v1/ListOutboxRequest.js';
+import type { NotifyRequest as _appliance_mail_control_v1_NotifyRequest, NotifyRequest__Output as _appliance_mail_control_v1_NotifyRequest__Output } from '../../../appliance_mail/control/v1/NotifyRequest.js';
 import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from '../../../appliance_mail/control/v1/RemoveNodeReply.js';
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from '../../../appliance_mail/control/v1/RemoveNodeRequest.js';
 import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from '../../../appliance_mail/control/v1/RetryOutboxReply.js';
@@ -22,6 +23,7 @@ import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeRe
 import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetModeRequest__Output as _appliance_mail_control_v1_SetModeRequest__Output } from '../../../appliance_mail/control/v1/SetModeRequest.js';
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from '../../../appliance_mail/control/v1/StatusReply.js';
 import type { StatusRequest as _appliance_mail_control_v1_StatusRequest, StatusRequest__Output as _appliance_mail_control_v1_StatusRequest__Output } from '../../../appliance_mail/control/v1/StatusRequest.js';
+import type { SubmitDigestRequest as _appliance_mail_control_v1_SubmitDigestRequest, SubmitDigestRequest__Output as _appliance_mail_control_v1_SubmitDigestRequest__Output } from '../../../appliance_mail/control/v1/SubmitDigestRequest.js';
 import type { SubmitReply as _appliance_mail_control_v1_SubmitReply, SubmitReply__Output as _appliance_mail_control_v1_SubmitReply__Output } from '../../../appliance_mail/control/v1/SubmitReply.js';
 import type { SubmitRequest as _appliance_mail_control_v1_SubmitRequest, SubmitRequest__Output as _appliance_mail_control_v1_SubmitRequest__Output } from '../../../appliance_mail/control/v1/SubmitRequest.js';
 import type { TestEmailRequest as _appliance_mail_control_v1_TestEmailRequest, TestEmailRequest__Output as _appliance_mail_control_v1_TestEmailRequest__Output } from '../../../appliance_mail/control/v1/TestEmailRequest.js';
@@ -82,6 +84,15 @@ export interface ControlClient extends grpc.Client {
   listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
   listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
   
+  Notify(argument: _appliance_mail_control_v1_NotifyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  Notify(argument: _appliance_mail_control_v1_NotifyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  Notify(argument: _appliance_mail_control_v1_NotifyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  Notify(argument: _appliance_mail_control_v1_NotifyRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  notify(argument: _appliance_mail_control_v1_NotifyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  notify(argument: _appliance_mail_control_v1_NotifyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  notify(argument: _appliance_mail_control_v1_NotifyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  notify(argument: _appliance_mail_control_v1_NotifyRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
@@ -127,6 +138,15 @@ export interface ControlClient extends grpc.Client {
   submit(argument: _appliance_mail_control_v1_SubmitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
   submit(argument: _appliance_mail_control_v1_SubmitRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
   
+  SubmitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  SubmitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  SubmitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  SubmitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  submitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  submitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  submitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  submitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
+  
   TestEmail(argument: _appliance_mail_control_v1_TestEmailRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
   TestEmail(argument: _appliance_mail_control_v1_TestEmailRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
   testEmail(argument: _appliance_mail_control_v1_TestEmailRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
@@ -147,6 +167,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   ListOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_ListOutboxRequest__Output, _appliance_mail_control_v1_ListOutboxReply>;
   
+  Notify: grpc.handleUnaryCall<_appliance_mail_control_v1_NotifyRequest__Output, _appliance_mail_control_v1_SubmitReply>;
+  
   RemoveNode: grpc.handleUnaryCall<_appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply>;
   
   RetryOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply>;
@@ -156,6 +178,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   Status: grpc.handleUnaryCall<_appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply>;
   
   Submit: grpc.handleUnaryCall<_appliance_mail_control_v1_SubmitRequest__Output, _appliance_mail_control_v1_SubmitReply>;
+  
+  SubmitDigest: grpc.handleUnaryCall<_appliance_mail_control_v1_SubmitDigestRequest__Output, _appliance_mail_control_v1_SubmitReply>;
   
   TestEmail: grpc.handleServerStreamingCall<_appliance_mail_control_v1_TestEmailRequest__Output, _appliance_mail_control_v1_TestEmailStep>;
   
@@ -168,10 +192,12 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   Leave: MethodDefinition<_appliance_mail_control_v1_LeaveRequest, _appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply__Output>
   ListNodes: MethodDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply__Output>
   ListOutbox: MethodDefinition<_appliance_mail_control_v1_ListOutboxRequest, _appliance_mail_control_v1_ListOutboxReply, _appliance_mail_control_v1_ListOutboxRequest__Output, _appliance_mail_control_v1_ListOutboxReply__Output>
+  Notify: MethodDefinition<_appliance_mail_control_v1_NotifyRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_NotifyRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
   RemoveNode: MethodDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply__Output>
   RetryOutbox: MethodDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply__Output>
   SetMode: MethodDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply__Output>
   Status: MethodDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply__Output>
   Submit: MethodDefinition<_appliance_mail_control_v1_SubmitRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
+  SubmitDigest: MethodDefinition<_appliance_mail_control_v1_SubmitDigestRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitDigestRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
   TestEmail: MethodDefinition<_appliance_mail_control_v1_TestEmailRequest, _appliance_mail_control_v1_TestEmailStep, _appliance_mail_control_v1_TestEmailRequest__Output, _appliance_mail_control_v1_TestEmailStep__Output>
 }
