@@ -241,6 +241,13 @@ async function buildStatus(parts: Parts): Promise<StatusReply> {
   const warnings: string[] = [];
   const notice = effective.readOnlyNotice();
   if (notice) warnings.push(notice);
+  const replay = parts.outbox.replay;
+  if (replay.damaged.length > 0 || replay.tornTailBytes > 0) {
+    const skipped = replay.damaged.reduce((n, d) => n + d.bytes, 0);
+    warnings.push(
+      `the outbox journal was damaged at start: ${replay.records} intact records kept, ${skipped} damaged bytes skipped in ${replay.damaged.length} place(s), torn tail of ${replay.tornTailBytes} bytes cut (see the log for offsets)`,
+    );
+  }
   if (current.portal.address === null) warnings.push('portal.address is not set: dashboard digests are sent without links to the Portal');
   if (settings.mailServer.enabled && settings.recipients.length === 0) warnings.push('notifications.recipients is empty: Appliance notifications and test emails have nobody to go to');
   const p = primary?.status();

@@ -12,9 +12,23 @@ export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
 const started = new Set<ChildProcess>();
 const dirs: string[] = [];
+const daemons: DaemonProcess[] = [];
+
+/**
+ * Every test password contains "Pa55"; every join token matches this. No log line or stderr of
+ * any daemon a test starts may contain either: checked for all of them when each file ends.
+ */
+export const SECRET_PATTERNS = [/Pa55/, /amj1\.[0-9a-f]{8}\.[A-Za-z0-9_-]{32}/];
+
 afterAll(async () => {
   for (const child of started) child.kill('SIGKILL');
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  const leaks = daemons.flatMap((d) =>
+    [...d.rawLines, d.stderr].filter((line) => SECRET_PATTERNS.some((p) => p.test(line))).map((line) => `pid ${d.pid}: ${line.slice(0, 300)}`),
+  );
+  const lines = daemons.reduce((n, d) => n + d.rawLines.length, 0);
+  if (leaks.length > 0) throw new Error(`secrets found in daemon logs:\n${leaks.join('\n')}`);
+  if (daemons.length > 0) console.log(`secret scan: ${lines} log lines of ${daemons.length} daemon runs, no password or token`);
 });
 
 export async function tempDir(prefix = 'am-test-'): Promise<string> {
@@ -58,6 +72,7 @@ export class DaemonProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     started.add(this.child);
+    daemons.push(this);
     let buffer = '';
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buffer += chunk;

@@ -20,6 +20,8 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** Replaces how RCPT TO is answered (e.g. to refuse one address with 550). */
   onRcpt: (address: string) => Error | null;
+  /** Cuts the TCP connection of an SMTP session at once (a server that dies mid-transfer). */
+  dropSession(sessionId: string): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startSmtpSink(options: {
     caPem: certs.caPem,
     received: [],
     onRcpt: () => null,
+    dropSession: () => undefined,
     close: async () => undefined,
   };
   const server = new SMTPServer({
@@ -114,5 +117,10 @@ export async function startSmtpSink(options: {
   const address = server.server.address();
   sink.port = typeof address === 'object' && address ? address.port : port;
   sink.close = () => new Promise((resolve) => server.close(() => resolve()));
+  sink.dropSession = (sessionId) => {
+    // smtp-server keeps its live connections in a Set; each holds its socket.
+    const connections = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+    for (const connection of connections) if (connection.id === sessionId) connection._socket.destroy();
+  };
   return sink;
 }

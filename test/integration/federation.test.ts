@@ -106,7 +106,7 @@ describe('federation', () => {
   });
 
   it('a wrong password on the primary is applied but reported as failing verification', async () => {
-    await primary.edit((c) => (c.mailServer.password = 'wrong-password'));
+    await primary.edit((c) => (c.mailServer.password = 'Wrong-Pa55'));
     const reply = await eventually(async () => {
       const r = await primary.control.listNodes();
       const failing = r.nodes.filter((n) => n.verified?.version === '3' && n.verified.error !== '');
@@ -321,7 +321,7 @@ describe('federation', () => {
     for (const node of all()) {
       const text = node.daemon.rawLines.join('\n') + node.daemon.stderr;
       expect(text).not.toContain(PASSWORD);
-      expect(text).not.toContain('wrong-password');
+      expect(text).not.toContain('Wrong-Pa55');
       for (const token of tokens) expect(text).not.toContain(parseToken(token).secret);
       expect(text).not.toMatch(/amj1\.[0-9a-f]{8}\.[A-Za-z0-9_-]{32}/);
     }

@@ -220,12 +220,12 @@ describe('relay', () => {
 
     it('fails at auth with a wrong password', async () => {
       const smtp = await sink();
-      const n = await node('badpw', relayConfig('badpw', smtp.port, ca, { password: 'wrong' }));
+      const n = await node('badpw', relayConfig('badpw', smtp.port, ca, { password: 'Wrong-Pa55' }));
       const r = await n.cli(['test-email']);
       expect(r.code).toBe(1);
       expect(steps(r.stdout)).toEqual(['ok   settings', 'ok   connect', 'ok   starttls', 'FAIL auth']);
       expect(r.stdout).toMatch(/authentication failed: 535/);
-      expect(r.stdout + r.stderr).not.toContain('wrong');
+      expect(r.stdout + r.stderr).not.toContain('Wrong-Pa55');
     });
 
     it('fails at STARTTLS against a server without it', async () => {
