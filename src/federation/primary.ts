@@ -38,6 +38,7 @@ const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** Requests from secondaries are a few hundred bytes; anything large is abuse. */
 const MAX_REQUEST_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
+const REPORT_STAGES = ['applied', 'rejected', 'verified', 'verify_failed'];
 
 export const FEDERATION_SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
@@ -230,6 +231,12 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     Report: unary(async (request, call) => {
       const name = authenticate(call.metadata);
       const version = Number(request.version);
+      if (!REPORT_STAGES.includes(request.stage)) {
+        throw new AppError('AM_INVALID_ARGUMENT', `stage must be one of ${REPORT_STAGES.join(', ')}`);
+      }
+      if (!Number.isSafeInteger(version) || version < 1 || version > primaryState().settingsVersion) {
+        throw new AppError('AM_INVALID_ARGUMENT', `version ${request.version.slice(0, 30)} was never published (current: ${primaryState().settingsVersion})`);
+      }
       const at = new Date().toISOString();
       const error = request.error === '' ? null : request.error.slice(0, 2000);
       const stream = streams.get(name);

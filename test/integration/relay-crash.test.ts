@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { connectControl } from '../../src/control/client.js';
 import { baseConfig, DaemonProcess, eventually, tempDir, writeJson } from '../helpers/daemon.js';
+import { reportFigures } from '../helpers/chaos.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const TOTAL = 2000;
@@ -64,9 +65,14 @@ it('delivers every acknowledged message after a kill -9 in the middle of a burst
   for (const id of ids()) counts.set(id, (counts.get(id) ?? 0) + 1);
   const duplicates = [...counts.values()].filter((n) => n > 1).length;
   const lost = [...acked].filter((id) => !counts.has(id)).length;
-  console.log(
-    `kill -9 during ${TOTAL} submissions: ${acked.size} acknowledged, ${refused} refused (daemon gone), ` +
-      `${deliveredBeforeKill} delivered before the kill, ${counts.size} distinct delivered, ${lost} lost, ${duplicates} delivered twice`,
-  );
+  reportFigures(`kill -9 of the daemon during a burst of ${TOTAL} submissions`, {
+    runs: 1,
+    acknowledged: acked.size,
+    refused_after_kill: refused,
+    delivered_before_kill: deliveredBeforeKill,
+    delivered: [...acked].filter((id) => counts.has(id)).length,
+    lost,
+    duplicated: duplicates,
+  });
   expect(lost).toBe(0);
 }, 120_000);
