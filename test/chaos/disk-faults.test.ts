@@ -90,7 +90,10 @@ describe.skipIf(noMount !== null)('disk full and read-only', () => {
     smtp = await startSmtpSink({ port: smtpPort, users: { mailer: PASSWORD } });
     cleanups.push(() => smtp?.close());
     const start = Date.now();
-    await eventually(() => (acked.every((id) => deliveries(smtp!).has(id)) ? true : undefined), 30_000, 'every acknowledged message');
+    await eventually(() => {
+      const delivered = deliveries(smtp!);
+      return acked.every((id) => delivered.has(id)) ? true : undefined;
+    }, 30_000, 'every acknowledged message');
     const counts = deliveries(smtp);
     reportFigures('disk full, then read-only, under stateDir', {
       runs: 1,

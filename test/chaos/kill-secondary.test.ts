@@ -71,7 +71,15 @@ it(`delivers every acknowledged message across ${ROUNDS} kill -9 of a secondary`
     restartMs.push(Date.now() - start);
   }
   const start = Date.now();
-  await eventually(() => ([...acked].every((id) => deliveries(smtp!).has(id)) ? true : undefined), 60_000, 'every acknowledged message');
+  await eventually(() => {
+    const delivered = deliveries(smtp!);
+    return [...acked].every((id) => delivered.has(id)) ? true : undefined;
+  }, 60_000, 'every acknowledged message').catch(async (err: Error) => {
+    const delivered = deliveries(smtp!);
+    const missing = [...acked].filter((id) => !delivered.has(id));
+    const outbox = await secondary.control.listOutbox().catch(() => null);
+    throw new Error(`${err.message}: ${missing.length} of ${acked.size} missing (${missing.slice(0, 3).join(', ')}); outbox: ${JSON.stringify(outbox?.entries.slice(0, 3))}; status: ${JSON.stringify((await secondary.control.status().catch(() => null))?.outbox)}`);
+  });
   const drainMs = Date.now() - start;
   const counts = deliveries(smtp);
   const lost = [...acked].filter((id) => !counts.has(id)).length;

@@ -109,6 +109,8 @@ export async function startSmtpSink(options: {
     },
     ...options.extra,
   });
+  // Clients that die mid-session (kill -9 tests) reset their connections; that is expected here.
+  server.on('error', () => undefined);
   const port = options.port ?? 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
