@@ -62,7 +62,7 @@ export async function loadOrCreateIdentity(options: { certFile: string | null; k
  */
 export function fetchPeerCertificate(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+    const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['h2'], servername: GENERATED_CN });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new AppError('AM_PRIMARY_UNREACHABLE', `the primary ${host}:${port} did not answer within ${FETCH_TIMEOUT_MS / 1000} s`));
@@ -96,3 +96,9 @@ export function pinnedCredentials(certPem: string, sha256: string): grpc.Channel
     },
   });
 }
+
+/**
+ * The name sent as TLS SNI to the primary. Without it gRPC would send the address it dials,
+ * often an IP, which TLS does not allow (RFC 6066). Identity is checked by the pin, not by name.
+ */
+export const PINNED_CHANNEL_OPTIONS = { 'grpc.ssl_target_name_override': GENERATED_CN } as const;

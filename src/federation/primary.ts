@@ -135,13 +135,29 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     });
   }
 
+  /**
+   * Node records change on every send and report; with hundreds of nodes, one state write per
+   * change would rewrite the state file hundreds of times per settings change. Changes made in
+   * the same tick are written together.
+   */
+  let pendingChanges: Array<[string, (node: NodeRecord) => void]> = [];
+  let pendingWrite: Promise<void> | null = null;
   function recordNode(name: string, change: (node: NodeRecord) => void): Promise<void> {
-    return state
-      .update((s) => {
-        const node = s.primary?.nodes[name];
-        if (node) change(node);
-      })
-      .catch((err: unknown) => log.error({ err, node: name }, 'cannot record node state'));
+    pendingChanges.push([name, change]);
+    pendingWrite ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const changes = pendingChanges;
+      pendingChanges = [];
+      pendingWrite = null;
+      return state
+        .update((s) => {
+          for (const [node, apply] of changes) {
+            const record = s.primary?.nodes[node];
+            if (record) apply(record);
+          }
+        })
+        .catch((err: unknown) => log.error({ err, nodes: changes.length }, 'cannot record node state'));
+    });
+    return pendingWrite;
   }
 
   /** The node a call comes from, by its credential; throws UNAUTHENTICATED otherwise. */

@@ -18,7 +18,7 @@ import type { FederatedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { backoffDelayMs, RECONNECT_BACKOFF } from '../util/backoff.js';
-import { certificateSha256, fetchPeerCertificate, pinnedCredentials } from './certificate.js';
+import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from './certificate.js';
 import { federationProto } from './primary.js';
 import { parseToken } from './secrets.js';
 
@@ -27,6 +27,7 @@ const CALL_DEADLINE_MS = 10_000;
 const STABLE_STREAM_MS = 5_000;
 
 const CLIENT_OPTIONS: grpc.ClientOptions = {
+  ...PINNED_CHANNEL_OPTIONS,
   // Notice a dead link (partition, primary host gone) in ~15 s rather than at the TCP timeout.
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,

@@ -53,6 +53,13 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   let closed = false;
   let lastError: DeliveryError | null = null;
   let idle: (() => void) | null = null;
+  /**
+   * A mail server that cannot be reached (refused, timed out, TLS or AUTH failing) fails every
+   * message alike: deliveries pause until this time instead of failing the whole queue one by
+   * one, as Postfix marks a dead destination. Messages stay queued; nothing is written for them.
+   */
+  let pausedUntil = 0;
+  let pauseCount = 0;
 
   function rebuild(): void {
     const next = effective.current().mailServer;
@@ -72,17 +79,30 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
 
   function pump(): void {
     if (closed || transport === null) return;
-    const due = outbox.due(Date.now(), MAX_IN_FLIGHT - inFlight);
+    if (Date.now() < pausedUntil) {
+      if (inFlight === 0) schedule(pausedUntil);
+      return;
+    }
+    // After a pause, one message probes the server; the rest follow once it got through.
+    const room = pauseCount > 0 ? (inFlight === 0 ? 1 : 0) : MAX_IN_FLIGHT - inFlight;
+    const due = outbox.due(Date.now(), room);
     for (const entry of due) void send(entry);
     if (inFlight === 0) scheduleNext();
   }
 
   function scheduleNext(): void {
-    if (timer) clearTimeout(timer);
-    timer = null;
     const next = outbox.nextDueAt();
-    if (next === null) return;
-    timer = setTimeout(pump, Math.max(0, next - Date.now()));
+    if (next === null) {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      return;
+    }
+    schedule(next);
+  }
+
+  function schedule(at: number): void {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(pump, Math.max(0, at - Date.now()));
     timer.unref();
   }
 
@@ -110,6 +130,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       } else {
         await outbox.markSent(id);
       }
+      pauseCount = 0;
       log.debug({ id, kind: entry.message.kind, response: info.response }, 'delivered');
     } catch (err) {
       await fail(entry, err).catch((writeErr: unknown) => log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again'));
@@ -138,9 +159,19 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       log.warn({ id, reason }, 'message expired; moved to dead letters');
       return;
     }
-    const delay = backoffDelayMs(entry.attempts, { baseMs: relay.retryMinMs, capMs: relay.retryMaxMs, jitter: 'equal' });
-    await outbox.markDeferred(id, reason, Date.now() + delay);
-    log.info({ id, attempts: entry.attempts, retryInMs: delay, reason }, 'delivery deferred');
+    const policy = { baseMs: relay.retryMinMs, capMs: relay.retryMaxMs, jitter: 'equal' as const };
+    // Only the first failure after a pause extends it: the others in flight failed for the same reason.
+    if (serverUnreachable(e, reason) && Date.now() >= pausedUntil) {
+      pausedUntil = Date.now() + backoffDelayMs(pauseCount++, policy);
+      log.warn({ server: server(), reason, pausedUntil: new Date(pausedUntil).toISOString() }, 'mail server unreachable; deliveries paused');
+    }
+    const nextAt = Math.max(pausedUntil, Date.now() + backoffDelayMs(entry.attempts, policy));
+    await outbox.markDeferred(id, reason, nextAt);
+    log.info({ id, attempts: entry.attempts, retryInMs: nextAt - Date.now(), reason }, 'delivery deferred');
+  }
+
+  function serverUnreachable(e: { code?: string; responseCode?: number }, reason: string): boolean {
+    return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH'].includes(e.code ?? '') || e.responseCode === 421 || /^TLS failed/.test(reason);
   }
 
   function noteError(message: string): void {
@@ -166,6 +197,8 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
         rebuild();
         // A fixed password or a new server may succeed where the old settings failed.
         outbox.retryDeferredNow();
+        pausedUntil = 0;
+        pauseCount = 0;
         log.info({ server: server(), enabled: settings?.enabled }, 'mail transport rebuilt; deferred messages retry now');
         pump();
       });
@@ -174,7 +207,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       pump();
     },
     wake: pump,
-    lastError: () => lastError,
+    lastError: () => (lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError),
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

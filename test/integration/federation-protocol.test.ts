@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateSha256, pinnedCredentials } from '../../src/federation/certificate.js';
+import { certificateSha256, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from '../../src/federation/certificate.js';
 import { federationProto } from '../../src/federation/primary.js';
 import { parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
@@ -26,7 +26,7 @@ describe('federation protocol', () => {
     fedPort = await freePort();
     primary = await startNode('proto-primary', baseConfig('proto-primary', { federation: { listen: `127.0.0.1:${fedPort}` } }));
     const certPem = await readFile(join(primary.dir, 'state', 'federation-cert.pem'), 'utf8');
-    client = new federationProto.Federation(`127.0.0.1:${fedPort}`, pinnedCredentials(certPem, certificateSha256(certPem))) as unknown as FederationClient;
+    client = new federationProto.Federation(`127.0.0.1:${fedPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), PINNED_CHANNEL_OPTIONS) as unknown as FederationClient;
     const token = parseToken((await primary.cli(['token', 'create'])).stdout);
     const reply = await new Promise<{ credential: string }>((resolve, reject) =>
       client.Join({ token_id: token.id, token_secret: token.secret, node_name: 'hand-driven', mode: 'centralized' }, (err, r) => (err ? reject(err) : resolve(r!))),

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateSha256, pinnedCredentials } from '../../src/federation/certificate.js';
+import { certificateSha256, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from '../../src/federation/certificate.js';
 import { federationProto } from '../../src/federation/primary.js';
 import { formatToken, parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
@@ -279,7 +279,7 @@ describe('federation', () => {
     let certPem: string;
     beforeAll(async () => {
       certPem = await readFile(join(primary.dir, 'state', 'federation-cert.pem'), 'utf8');
-      client = new federationProto.Federation(`127.0.0.1:${fedPort}`, pinnedCredentials(certPem, certificateSha256(certPem))) as unknown as FederationClient;
+      client = new federationProto.Federation(`127.0.0.1:${fedPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), PINNED_CHANNEL_OPTIONS) as unknown as FederationClient;
     });
     afterAll(() => client.close());
 

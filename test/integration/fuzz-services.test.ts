@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { certificateSha256, pinnedCredentials } from '../../src/federation/certificate.js';
+import { certificateSha256, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from '../../src/federation/certificate.js';
 import { federationProto } from '../../src/federation/primary.js';
 import { parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
@@ -117,7 +117,7 @@ describe('fuzzing a running daemon', () => {
 
   it('federation service: malformed, out-of-order and oversized calls get clear status codes', async () => {
     const certPem = await readFile(join(node.dir, 'state', 'federation-cert.pem'), 'utf8');
-    const client = new federationProto.Federation(`127.0.0.1:${fedPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), { 'grpc.max_send_message_length': -1 }) as unknown as FederationClient;
+    const client = new federationProto.Federation(`127.0.0.1:${fedPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), { ...PINNED_CHANNEL_OPTIONS, 'grpc.max_send_message_length': -1 }) as unknown as FederationClient;
     const unaryCall = <Req>(method: 'Join' | 'Report', request: Req, metadata = new grpc.Metadata()) =>
       new Promise<grpc.status>((resolve) => (client[method] as any)(request, metadata, { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null) => resolve(err ? err.code : grpc.status.OK)));
     // Garbage joins.

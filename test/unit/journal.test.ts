@@ -27,7 +27,8 @@ describe('journal', () => {
     await Promise.all(Array.from({ length: 100 }, (_, i) => journal.append([{ n: i }])));
     await journal.close();
     expect(statSync(only(d)).mode & 0o777).toBe(0o600);
-    const { records, report } = await replay(d);
+    const { records, report, journal: reopened } = await replay(d);
+    await reopened.close();
     expect(records).toEqual(Array.from({ length: 100 }, (_, i) => ({ n: i })));
     expect(report).toEqual({ records: 100, damaged: [], tornTailBytes: 0 });
   });
@@ -45,7 +46,9 @@ describe('journal', () => {
     // The tail is gone, so new records follow whole ones.
     await again.journal.append([{ n: 4 }]);
     await again.journal.close();
-    expect((await replay(d)).records).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
+    const last = await replay(d);
+    await last.journal.close();
+    expect(last.records).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
   });
 
   it('skips a damaged record in the middle and keeps the records after it', async () => {
@@ -57,7 +60,8 @@ describe('journal', () => {
     const second = frame({ n: 1 }).length + 14; // inside the payload of record 2
     data[second] = data[second]! ^ 0xff;
     writeFileSync(only(d), data);
-    const { records, report } = await replay(d);
+    const { records, report, journal: reopened } = await replay(d);
+    await reopened.close();
     expect(records).toEqual([{ n: 1 }, { n: 3 }]);
     expect(report.damaged).toHaveLength(1);
     expect(report.damaged[0]).toMatchObject({ offset: frame({ n: 1 }).length });
@@ -70,7 +74,8 @@ describe('journal', () => {
     await journal.close();
     const data = readFileSync(only(d));
     writeFileSync(only(d), data.subarray(0, Math.floor(data.length / 2)));
-    const { records, report } = await replay(d);
+    const { records, report, journal: reopened } = await replay(d);
+    await reopened.close();
     expect(records.length).toBeGreaterThan(20);
     expect(records).toEqual(Array.from({ length: records.length }, (_, i) => ({ n: i })));
     expect(report.tornTailBytes).toBeGreaterThan(0);
@@ -83,7 +88,9 @@ describe('journal', () => {
     await Promise.all(Array.from({ length: 2000 }, (_, i) => journal.append([{ n: i }])));
     const ms = performance.now() - started;
     await journal.close();
-    expect((await replay(d)).records).toHaveLength(2000);
+    const reopened = await replay(d);
+    await reopened.journal.close();
+    expect(reopened.records).toHaveLength(2000);
     console.log(`2000 concurrent appends, each acknowledged after fdatasync: ${ms.toFixed(0)} ms`);
   });
 
@@ -99,7 +106,8 @@ describe('journal', () => {
     await Promise.all([inFlight, rewrite, late]);
     await journal.close();
     expect(readdirSync(d).filter((f) => f.endsWith('.log'))).toHaveLength(1);
-    const { records } = await replay(d);
+    const { records, journal: reopened } = await replay(d);
+    await reopened.close();
     expect(records[0]).toEqual({ n: 2 });
     expect(new Set(records.map((r) => (r as { n: number }).n))).toEqual(new Set([2, 4, 5]));
   });
