@@ -13,10 +13,11 @@ import type { Logger } from '../log/logger.js';
 import { parseConfig, type Config } from './load.js';
 
 /**
- * Events of one save arrive within a few ms; reading after a short quiet time avoids reading the
- * file twice. Far below the 1 s an operator waits for an edit to apply.
+ * Events of one save arrive within a millisecond or two; a short quiet time saves reading the
+ * file once per event. A read that comes too early is harmless: the settle logic below and the
+ * throttle guard read again.
  */
-const DEBOUNCE_MS = 15;
+const DEBOUNCE_MS = 3;
 /**
  * An editor writing in place can be caught between truncate and write. A file that reads as
  * invalid is read again after this long, and the error is reported only if the bytes are the

@@ -137,18 +137,20 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
 
   /**
    * Node records change on every send and report; with hundreds of nodes, one state write per
-   * change would rewrite the state file hundreds of times per settings change. Changes made in
-   * the same tick are written together.
+   * change would queue hundreds of whole-file rewrites, and a new settings version (which must be
+   * on disk before it is sent) would wait behind them. Changes wait while a write runs and then
+   * go out together in the next one: at most one node-record write runs and one waits.
    */
-  let pendingChanges: Array<[string, (node: NodeRecord) => void]> = [];
-  let pendingWrite: Promise<void> | null = null;
+  let batch: Array<[string, (node: NodeRecord) => void]> = [];
+  let batchWritten: Promise<void> | null = null;
+  let writing: Promise<void> = Promise.resolve();
   function recordNode(name: string, change: (node: NodeRecord) => void): Promise<void> {
-    pendingChanges.push([name, change]);
-    pendingWrite ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      const changes = pendingChanges;
-      pendingChanges = [];
-      pendingWrite = null;
-      return state
+    batch.push([name, change]);
+    batchWritten ??= writing.then(() => {
+      const changes = batch;
+      batch = [];
+      batchWritten = null;
+      writing = state
         .update((s) => {
           for (const [node, apply] of changes) {
             const record = s.primary?.nodes[node];
@@ -156,8 +158,9 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
           }
         })
         .catch((err: unknown) => log.error({ err, nodes: changes.length }, 'cannot record node state'));
+      return writing;
     });
-    return pendingWrite;
+    return batchWritten;
   }
 
   /** The node a call comes from, by its credential; throws UNAUTHENTICATED otherwise. */

@@ -1,0 +1,58 @@
+// Baseline of the fan-out benchmark: a bare grpc-js server that pushes the same payload to N
+// TLS streams, and clients (one channel each, as secondaries have) that answer every message
+// with a unary call. `node bare-fanout.mjs server` or `node bare-fanout.mjs clients PORT N`.
+import * as grpc from '@grpc/grpc-js';
+import { federationProto } from '../../dist/federation/primary.js';
+import { pinnedCredentials, certificateSha256, PINNED_CHANNEL_OPTIONS } from '../../dist/federation/certificate.js';
+
+const mode = process.argv[2];
+const { cert, key } = JSON.parse(process.env.BARE_CERTS);
+
+const payload = {
+  version: '1',
+  mail_server: { enabled: true, host: 'smtp.example.com', port: 587, sender: 'alerts@example.com', username: 'mailer', password: 'bench-password', tls: true, ca_pem: '' },
+  recipients: ['ops@example.com', 'oncall@example.com'],
+  primary_name: 'bench-primary',
+};
+
+if (mode === 'server') {
+  const streams = new Set();
+  const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
+  server.addService(federationProto.Federation.service, {
+    Join: (_call, cb) => cb(null, { credential: 'x', primary_name: 'bare' }),
+    Watch: (call) => {
+      streams.add(call);
+      call.on('cancelled', () => streams.delete(call));
+    },
+    Report: (_call, cb) => cb(null, {}),
+  });
+  server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false), (err, port) => {
+    if (err) throw err;
+    process.send({ port });
+  });
+  let version = 1;
+  process.on('message', (msg) => {
+    if (msg.push) {
+      const at = Date.now();
+      version++;
+      for (const call of streams) call.write({ ...payload, version: String(version) });
+      process.send({ pushed: at, streams: streams.size });
+    }
+    if (msg.count) process.send({ streams: streams.size });
+  });
+} else {
+  const port = Number(process.argv[3]);
+  const n = Number(process.argv[4]);
+  const creds = pinnedCredentials(cert, certificateSha256(cert));
+  for (let i = 0; i < n; i++) {
+    const client = new federationProto.Federation(`127.0.0.1:${port}`, creds, PINNED_CHANNEL_OPTIONS);
+    const stream = client.Watch({ mode: 'centralized', last_applied_version: '0' });
+    stream.on('data', (update) => {
+      const at = Date.now();
+      client.Report({ version: update.version, stage: 'applied', error: '' }, () => undefined);
+      process.send({ received: at });
+    });
+    stream.on('error', () => undefined);
+  }
+  process.send({ started: n });
+}

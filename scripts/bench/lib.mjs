@@ -1,0 +1,128 @@
+// Shared by the benchmark sections: child processes, daemons, the sink, statistics.
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from 'selfsigned';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = join(ROOT, 'dist/cli/main.js');
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const cleanups = [];
+export function onCleanup(fn) {
+  cleanups.push(fn);
+}
+export async function cleanupAll() {
+  for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+  cleanups.length = 0;
+}
+
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+export function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+let certs = null;
+/** A CA and a certificate for 127.0.0.1, made once per bench run. */
+export async function testCerts() {
+  if (certs) return certs;
+  const ca = await generate([{ name: 'commonName', value: 'bench CA' }], { keyType: 'ec', algorithm: 'sha256', extensions: [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }] });
+  const leaf = await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256', ca: { key: ca.private, cert: ca.cert }, extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }] });
+  const dir = tempDir('am-bench-certs-');
+  writeFileSync(join(dir, 'ca.pem'), ca.cert);
+  certs = { key: leaf.private, cert: leaf.cert, caPem: ca.cert, caFile: join(dir, 'ca.pem') };
+  return certs;
+}
+
+/** Starts the SMTP sink in its own process. */
+export async function startSink(port = 0) {
+  const { key, cert } = await testCerts();
+  const child = fork(join(ROOT, 'scripts/bench/sink.mjs'), [JSON.stringify({ key, cert }), String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const listeners = new Set();
+  child.on('message', (m) => listeners.forEach((l) => l(m)));
+  const next = (pred) => new Promise((resolve) => {
+    const l = (m) => { if (pred(m)) { listeners.delete(l); resolve(m); } };
+    listeners.add(l);
+  });
+  const { port: bound } = await next((m) => m.port !== undefined);
+  const sink = {
+    port: bound,
+    /** Resolves with the time (ms since epoch) the sink has received `n` messages since reset. */
+    reached: (n) => { const p = next((m) => m.reached !== undefined); child.send({ expect: n }); return p.then((m) => m.at); },
+    reset: () => child.send({ reset: true }),
+    count: () => { const p = next((m) => m.count !== undefined); child.send({ count: true }); return p.then((m) => m.count); },
+    close: () => new Promise((resolve) => { child.once('exit', resolve); child.send({ close: true }); setTimeout(() => child.kill('SIGKILL'), 2000).unref(); }),
+  };
+  onCleanup(() => child.kill('SIGKILL'));
+  return sink;
+}
+
+/** Starts a daemon on `config` (written to a temp folder); resolves once it logged "ready". */
+export async function startDaemon(name, config, { args = [], extraEnv = {} } = {}) {
+  const dir = tempDir(`am-bench-${name}-`);
+  const configPath = join(dir, 'config.json');
+  const full = { node: { name, role: 'primary', stateDir: './state' }, control: { socket: './control.sock' }, ...config };
+  writeFileSync(configPath, JSON.stringify(full, null, 2));
+  const started = Date.now();
+  const child = spawn(process.execPath, [...args, CLI, 'daemon', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
+  onCleanup(() => child.kill('SIGKILL'));
+  let readyAt = 0;
+  let logBuffer = '';
+  await new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      logBuffer += chunk;
+      if (logBuffer.length > 2e6) logBuffer = logBuffer.slice(-1e6);
+    });
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      buffer += chunk;
+      if (!readyAt && buffer.includes('"appliance-mail ready"')) {
+        readyAt = Date.now();
+        resolve();
+      }
+      if (buffer.length > 1e6) buffer = buffer.slice(-1e5);
+    });
+    child.once('exit', (code) => reject(new Error(`daemon ${name} exited with ${code}`)));
+  });
+  return {
+    dir,
+    configPath,
+    config: full,
+    pid: child.pid,
+    startMs: readyAt - started,
+    socket: join(dir, 'control.sock'),
+    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }),
+    kill: () => child.kill('SIGKILL'),
+    logs: () => logBuffer,
+  };
+}
+
+export function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+/** Runs `task` with at most `limit` in flight until `total` are done. */
+export async function pooled(total, limit, task) {
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, total) }, worker));
+}

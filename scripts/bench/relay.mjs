@@ -1,0 +1,142 @@
+// Relay throughput: N small messages through the control socket to an SMTP sink with STARTTLS,
+// from the first submission to the last message received, against bare pooled nodemailer,
+// Postfix (fed over SMTP and through sendmail) and msmtp, all to the same sink in the same run.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import nodemailer from 'nodemailer';
+import { connectControl } from '../../dist/control/client.js';
+import { median, onCleanup, pooled, startDaemon, startSink, testCerts } from './lib.mjs';
+
+const SUBMIT_CONCURRENCY = 256;
+const message = (i) => ({ to: ['sink@example.com'], subject: `bench ${i}`, text: `small message ${i}\n`, html: '', kind: 'alert', idempotency_key: '' });
+
+async function timed(sink, n, send) {
+  sink.reset();
+  const reached = sink.reached(n);
+  const start = Date.now();
+  await send();
+  const end = await reached;
+  return (n / (end - start)) * 1000;
+}
+
+export async function benchRelay({ n, smallN, runs, log }) {
+  const sink = await startSink();
+  const { caFile } = await testCerts();
+  const results = {};
+
+  // appliance-mail: a long-lived client on the control socket, fsync before every acknowledgement.
+  const daemon = await startDaemon('relay', {
+    mailServer: { enabled: true, server: `127.0.0.1:${sink.port}`, sender: 'bench@example.com', tls: true, caFile },
+  });
+  const control = connectControl(daemon.socket);
+  await timed(sink, 200, () => pooled(200, 64, (i) => control.submit(message(i)))); // warm-up
+  results.relay = [];
+  for (let r = 0; r < runs; r++) {
+    results.relay.push(await timed(sink, n, () => pooled(n, SUBMIT_CONCURRENCY, (i) => control.submit(message(i)))));
+    log(`  appliance-mail run ${r + 1}: ${results.relay.at(-1).toFixed(0)} msg/s`);
+  }
+  control.close();
+  await daemon.stop();
+
+  // (a) bare nodemailer, pooled, no queue: the ceiling of one single-threaded sender.
+  results.nodemailer = [];
+  for (let r = 0; r < runs; r++) {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, requireTLS: true, tls: { ca: (await testCerts()).caPem }, pool: true, maxConnections: 4, maxMessages: Infinity });
+    results.nodemailer.push(await timed(sink, n, () => pooled(n, SUBMIT_CONCURRENCY, (i) => transport.sendMail({ from: 'bench@example.com', ...message(i) }))));
+    transport.close();
+    log(`  nodemailer run ${r + 1}: ${results.nodemailer.at(-1).toFixed(0)} msg/s`);
+  }
+
+  // (b) Postfix relaying to the sink: fed over SMTP by a long-lived client, and through sendmail.
+  if (ensurePostfix(sink.port, caFile, log)) {
+    results.postfix_smtp = [];
+    for (let r = 0; r < runs; r++) {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: 25, secure: false, ignoreTLS: true, pool: true, maxConnections: 4, maxMessages: Infinity });
+      results.postfix_smtp.push(await timed(sink, n, () => pooled(n, SUBMIT_CONCURRENCY, (i) => transport.sendMail({ from: 'bench@example.com', ...message(i) }))));
+      transport.close();
+      log(`  postfix (SMTP) run ${r + 1}: ${results.postfix_smtp.at(-1).toFixed(0)} msg/s`);
+    }
+    results.postfix_sendmail = [];
+    for (let r = 0; r < runs; r++) {
+      results.postfix_sendmail.push(await timed(sink, smallN, () => pooled(smallN, 5, (i) => pipe('/usr/sbin/sendmail', ['-t', '-i', '-f', 'bench@example.com'], rfc822(i)))));
+      log(`  postfix (sendmail, 5 parallel) run ${r + 1}: ${results.postfix_sendmail.at(-1).toFixed(0)} msg/s`);
+    }
+    execFileSync('postfix', ['stop'], { stdio: 'ignore' });
+  }
+
+  // (c) msmtp, 5 parallel workers, one process and one connection per message.
+  if (ensurePackage('msmtp', 'msmtp', log)) {
+    results.msmtp = [];
+    for (let r = 0; r < runs; r++) {
+      const args = ['--host=127.0.0.1', `--port=${sink.port}`, '--tls=on', '--tls-starttls=on', `--tls-trust-file=${caFile}`, '--auth=off', '--from=bench@example.com', '--', 'sink@example.com'];
+      results.msmtp.push(await timed(sink, smallN, () => pooled(smallN, 5, (i) => pipe('msmtp', args, rfc822(i)))));
+      log(`  msmtp (5 parallel) run ${r + 1}: ${results.msmtp.at(-1).toFixed(0)} msg/s`);
+    }
+  }
+  await sink.close();
+  return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { runs: v, median: median(v) }]));
+}
+
+function rfc822(i) {
+  return `From: bench@example.com\nTo: sink@example.com\nSubject: bench ${i}\n\nsmall message ${i}\n`;
+}
+
+function pipe(command, args, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
+    child.stdin.end(input);
+  });
+}
+
+function ensurePackage(binary, pkg, log) {
+  if (spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0) return true;
+  log(`  installing ${pkg} from Debian's packages`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (pkg === 'postfix') spawnSync('sh', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections'], { env });
+  spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
+  spawnSync('apt-get', ['install', '-y', '-qq', pkg], { env, stdio: 'ignore' });
+  const ok = spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
+  if (!ok) log(`  ${pkg} could not be installed; its baseline is skipped`);
+  return ok;
+}
+
+/** Postfix on 127.0.0.1:25, relaying everything to the sink with mandatory STARTTLS. */
+function ensurePostfix(sinkPort, caFile, log) {
+  if (!ensurePackage('postfix', 'postfix', log)) return false;
+  const mainCf = '/etc/postfix/main.cf';
+  const previous = existsSync(mainCf) ? execFileSync('cat', [mainCf]) : null;
+  onCleanup(() => {
+    spawnSync('postfix', ['stop'], { stdio: 'ignore' });
+    if (previous) writeFileSync(mainCf, previous);
+  });
+  writeFileSync(mainCf, [
+    'compatibility_level = 3.6',
+    'queue_directory = /var/spool/postfix',
+    'command_directory = /usr/sbin',
+    'daemon_directory = /usr/lib/postfix/sbin',
+    'data_directory = /var/lib/postfix',
+    'mail_owner = postfix',
+    'inet_interfaces = loopback-only',
+    'inet_protocols = ipv4',
+    'mydestination =',
+    'myhostname = bench.localdomain',
+    `relayhost = [127.0.0.1]:${sinkPort}`,
+    'smtp_tls_security_level = encrypt',
+    `smtp_tls_CAfile = ${caFile}`,
+    'mynetworks = 127.0.0.0/8',
+    'smtpd_relay_restrictions = permit_mynetworks, reject',
+    'alias_maps =',
+    'alias_database =',
+    'maillog_file = /var/log/postfix-bench.log',
+    '',
+  ].join('\n'));
+  spawnSync('postfix', ['stop'], { stdio: 'ignore' });
+  const started = spawnSync('postfix', ['start'], { encoding: 'utf8' });
+  if (started.status !== 0) {
+    log(`  postfix did not start (${started.stderr.trim()}); its baselines are skipped`);
+    return false;
+  }
+  return true;
+}
