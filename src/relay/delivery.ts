@@ -1,12 +1,9 @@
 /**
- * Delivers the outbox through the effective mail settings: a pooled nodemailer transport,
- * rebuilt when the settings change; transient failures retried with capped, jittered backoff;
+ * Delivers the outbox through the effective mail settings: a pooled nodemailer transport in the
+ * SMTP worker thread, rebuilt when the settings change; transient failures retried with capped, jittered backoff;
  * permanent ones (5xx on the message or a recipient) and expired ones to the dead letters with
  * the server's reply.
  */
-import nodemailer from 'nodemailer';
-import type { Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { formatHostPort } from '../config/address.js';
 import type { MailServerSettings } from '../config/settings.js';
@@ -14,7 +11,8 @@ import type { Logger } from '../log/logger.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { Entry, Outbox } from './outbox.js';
-import { describeSmtpError, smtpOptions } from './transport-options.js';
+import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
+import { describeSmtpError } from './transport-options.js';
 
 /** Connections kept open to the mail server; enough to keep one core busy without flooding it. */
 const POOL_CONNECTIONS = 4;
@@ -45,7 +43,9 @@ export interface Delivery {
 
 export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSettings; config: LiveConfig; log: Logger }): Delivery {
   const { outbox, effective, config, log } = deps;
-  let transport: Transporter<SMTPPool.SentMessageInfo> | null = null;
+  let transport: SmtpSender | null = null;
+  /** Whether the current settings can send at all (enabled, with a server). */
+  let sending = false;
   let settings: MailServerSettings | null = null;
   let inFlight = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -60,17 +60,18 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
    */
   let pausedUntil = 0;
   let pauseCount = 0;
+  /** Bumped by every settings change: the outcome of a send made with older settings says nothing of the new ones. */
+  let generation = 0;
 
   function rebuild(): void {
+    generation++;
     const next = effective.current().mailServer;
-    const old = transport;
-    transport = null;
     settings = next;
-    if (next.enabled && next.host !== null) {
-      transport = nodemailer.createTransport({ ...smtpOptions(next), pool: true, maxConnections: POOL_CONNECTIONS, maxMessages: Infinity } as SMTPPool.Options);
+    sending = next.enabled && next.host !== null;
+    if (sending) {
+      transport ??= createSmtpSender();
+      transport.configure(next, POOL_CONNECTIONS);
     }
-    // In-flight sends on the old pool finish; it closes its connections when they are done.
-    old?.close();
   }
 
   function server(): string {
@@ -78,7 +79,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   }
 
   function pump(): void {
-    if (closed || transport === null) return;
+    if (closed || !sending || transport === null) return;
     if (Date.now() < pausedUntil) {
       if (inFlight === 0) schedule(pausedUntil);
       return;
@@ -110,19 +111,21 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const id = entry.message.id;
     const via = transport!;
     const sender = settings!.sender ?? '';
+    const sentWith = generation;
     outbox.markSending(id, true);
     inFlight++;
     try {
-      const info = await via.sendMail({
+      const info = await via.send({
         from: sender,
         to: entry.to,
         subject: entry.message.subject,
         ...(entry.message.text !== null ? { text: entry.message.text } : {}),
         ...(entry.message.html !== null ? { html: entry.message.html } : {}),
         headers: { [MESSAGE_ID_HEADER]: id },
-        date: new Date(entry.message.createdAt),
+        date: entry.message.createdAt,
       });
-      const rejected = (info.rejected ?? []).map(String);
+      if (!info.ok) throw info.error;
+      const rejected = info.rejected ?? [];
       if (rejected.length > 0) {
         const reason = (info.rejectedErrors ?? []).map((e) => describeSmtpError(e)).join('; ') || 'refused by the mail server';
         await outbox.markDead(id, `delivered to ${entry.to.length - rejected.length} of ${entry.to.length} recipients; refused: ${reason}`, rejected);
@@ -133,7 +136,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       pauseCount = 0;
       log.debug({ id, kind: entry.message.kind, response: info.response }, 'delivered');
     } catch (err) {
-      await fail(entry, err).catch((writeErr: unknown) => log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again'));
+      await fail(entry, err, sentWith).catch((writeErr: unknown) => log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again'));
     } finally {
       outbox.markSending(id, false);
       inFlight--;
@@ -142,9 +145,14 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     }
   }
 
-  async function fail(entry: Entry, err: unknown): Promise<void> {
+  async function fail(entry: Entry, err: unknown, sentWith: number): Promise<void> {
     const id = entry.message.id;
     const reason = describeSmtpError(err);
+    if (sentWith !== generation) {
+      // Failed with settings that are no longer in force: try again at once with the new ones.
+      await outbox.markDeferred(id, reason, Date.now());
+      return;
+    }
     noteError(reason);
     const e = err as { code?: string; responseCode?: number };
     const permanent = (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && (e.responseCode ?? 0) >= 500;
@@ -183,7 +191,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const now = Date.now();
     for (const entry of outbox.list()) {
       if (entry.state === 'dead' || entry.sending || now - entry.message.createdAt < maxAgeMs) continue;
-      const why = transport === null ? 'the mail server was disabled' : `last error: ${entry.lastError ?? 'none'}`;
+      const why = sending ? `last error: ${entry.lastError ?? 'none'}` : 'the mail server was disabled';
       void outbox
         .markDead(entry.message.id, `expired: not delivered within relay.maxAge; ${why}`)
         .catch((err: unknown) => log.error({ err }, 'cannot expire a message'));
@@ -218,7 +226,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
           setTimeout(resolve, CLOSE_DRAIN_MS).unref();
         });
       }
-      transport?.close();
+      await transport?.close();
     },
   };
 }

@@ -1,0 +1,50 @@
+/**
+ * The main thread's handle on the SMTP worker thread: configure it with settings, send a mail,
+ * get the server's answer. One worker per daemon; closing it ends its connections.
+ */
+import { Worker } from 'node:worker_threads';
+import type { MailServerSettings } from '../config/settings.js';
+import type { OutgoingMail, SendOutcome, WorkerReply, WorkerRequest } from './smtp-worker.js';
+
+export interface SmtpSender {
+  configure(settings: MailServerSettings, maxConnections: number): void;
+  send(mail: OutgoingMail): Promise<SendOutcome>;
+  close(): Promise<void>;
+}
+
+export function createSmtpSender(): SmtpSender {
+  const worker = new Worker(new URL('./smtp-worker.js', import.meta.url));
+  const pending = new Map<number, (outcome: SendOutcome) => void>();
+  let nextId = 1;
+  let closed = false;
+  worker.on('message', (reply: WorkerReply) => {
+    pending.get(reply.id)?.(reply.outcome);
+    pending.delete(reply.id);
+  });
+  const failAll = (message: string) => {
+    for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'EWORKER', message } });
+    pending.clear();
+  };
+  worker.on('error', (err) => failAll(`the SMTP worker failed: ${err.message}`));
+  worker.on('exit', () => failAll('the SMTP worker stopped'));
+  // The worker must not keep the process alive on its own; shutdown closes it explicitly.
+  worker.unref();
+  const post = (request: WorkerRequest) => worker.postMessage(request);
+  return {
+    configure: (settings, maxConnections) => post({ type: 'configure', settings, maxConnections }),
+    send(mail) {
+      if (closed) return Promise.resolve({ ok: false, error: { code: 'ECLOSED', message: 'the relay is closed' } });
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        post({ type: 'send', id, mail });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      post({ type: 'close' });
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The SMTP side of delivery, in a worker thread: nodemailer's MIME building, TLS and protocol
+ * handling take most of a core at full speed, and here they do not compete with intake (gRPC,
+ * journal fsyncs) on the main thread. The main thread keeps every decision (retry, dead letter,
+ * pause); this thread only sends and reports what the server said.
+ */
+import { parentPort } from 'node:worker_threads';
+import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { MailServerSettings } from '../config/settings.js';
+import { smtpOptions } from './transport-options.js';
+
+export interface OutgoingMail {
+  from: string;
+  to: string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  headers: Record<string, string>;
+  date: number;
+}
+
+/** What the server answered, as plain data (errors lose their class across threads). */
+export interface SendOutcome {
+  ok: boolean;
+  response?: string;
+  rejected?: string[];
+  rejectedErrors?: SmtpErrorData[];
+  error?: SmtpErrorData;
+}
+
+export interface SmtpErrorData {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+  message: string;
+}
+
+export type WorkerRequest =
+  | { type: 'configure'; settings: MailServerSettings; maxConnections: number }
+  | { type: 'send'; id: number; mail: OutgoingMail }
+  | { type: 'close' };
+
+export type WorkerReply = { id: number; outcome: SendOutcome };
+
+export function errorData(err: unknown): SmtpErrorData {
+  const e = err as SmtpErrorData;
+  return { code: e.code, responseCode: e.responseCode, response: e.response, command: e.command, message: e.message ?? String(err) };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  let transport: Transporter<SMTPPool.SentMessageInfo> | null = null;
+  port.on('message', (request: WorkerRequest) => {
+    if (request.type === 'configure') {
+      const old = transport;
+      transport = nodemailer.createTransport({ ...smtpOptions(request.settings), pool: true, maxConnections: request.maxConnections, maxMessages: Infinity } as SMTPPool.Options);
+      // Sends in flight on the old pool finish; it closes its connections when they are done.
+      old?.close();
+    } else if (request.type === 'send') {
+      const via = transport;
+      if (!via) {
+        port.postMessage({ id: request.id, outcome: { ok: false, error: { code: 'ECONFIG', message: 'no mail server configured' } } } satisfies WorkerReply);
+        return;
+      }
+      const { date, ...mail } = request.mail;
+      via.sendMail({ ...mail, date: new Date(date) }).then(
+        (info) =>
+          port.postMessage({
+            id: request.id,
+            outcome: { ok: true, response: info.response, rejected: (info.rejected ?? []).map(String), rejectedErrors: (info.rejectedErrors ?? []).map(errorData) },
+          } satisfies WorkerReply),
+        (err: unknown) => port.postMessage({ id: request.id, outcome: { ok: false, error: errorData(err) } } satisfies WorkerReply),
+      );
+    } else {
+      transport?.close();
+      port.close();
+    }
+  });
+}
