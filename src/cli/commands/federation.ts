@@ -2,7 +2,7 @@
 import { parseDurationMs } from '../../config/schema.js';
 import { AppError } from '../../errors/registry.js';
 import type { VersionReport__Output } from '../../generated/appliance_mail/control/v1/VersionReport.js';
-import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
+import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
 import { ago, table } from '../format.js';
 import { withControl } from '../with-control.js';
 
@@ -110,8 +110,7 @@ export const nodesRemoveCommand: Command = {
   options: { ...CONFIG_OPTION },
   positionals: true,
   async run(args, ctx) {
-    const [name, ...extra] = args.positionals;
-    if (!name || extra.length > 0) throw new AppError('AM_USAGE', `give one node name. Usage: ${nodesRemoveCommand.usage}`);
+    const name = onePositional(args, nodesRemoveCommand, 'node name');
     await withControl(args, ctx, (c) => c.removeNode({ name }));
     ctx.out(`removed ${name}`);
     return 0;

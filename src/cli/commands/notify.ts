@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../../errors/registry.js';
 import { APPLIANCE_EVENTS } from '../../notify/appliance-events.js';
-import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
+import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
 import { withControl } from '../with-control.js';
 
 export const notifyCommand: Command = {
@@ -19,8 +19,7 @@ export const notifyCommand: Command = {
   options: { ...CONFIG_OPTION, version: { type: 'string' }, detail: { type: 'string' }, key: { type: 'string' } },
   positionals: true,
   async run(args, ctx) {
-    const [event, ...extra] = args.positionals;
-    if (!event || extra.length > 0) throw new AppError('AM_USAGE', `give one event. Usage: ${notifyCommand.usage}`);
+    const event = onePositional(args, notifyCommand, 'event');
     const str = (name: string) => (typeof args.values[name] === 'string' ? (args.values[name] as string) : '');
     const reply = await withControl(args, ctx, (c) => c.notify({ event, version: str('version'), detail: str('detail'), idempotency_key: str('key') }));
     ctx.out(reply.id);

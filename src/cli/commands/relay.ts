@@ -1,7 +1,7 @@
 /** CLI commands of the relay: submit an alert, look at and act on the outbox, test the settings. */
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../../errors/registry.js';
-import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
+import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
 import { ago, table } from '../format.js';
 import { withControl } from '../with-control.js';
 
@@ -94,8 +94,7 @@ export const outboxDropCommand: Command = {
   options: { ...CONFIG_OPTION },
   positionals: true,
   async run(args, ctx) {
-    const [id, ...extra] = args.positionals;
-    if (!id || extra.length > 0) throw new AppError('AM_USAGE', `give one message id. Usage: ${outboxDropCommand.usage}`);
+    const id = onePositional(args, outboxDropCommand, 'message id');
     await withControl(args, ctx, (c) => c.dropOutbox({ id }));
     ctx.out(`dropped ${id}`);
     return 0;

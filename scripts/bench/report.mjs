@@ -1,0 +1,78 @@
+import { cpus, totalmem } from 'node:os';
+
+/** BENCHMARKS.md from a run's figures (also re-rendered from bench-results.json's detail). */
+export function render({ relay, intake, fanout, footprint, quick, runs, results }) {
+  const r = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
+  const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
+  const rel = relay.relay.median;
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\`${quick ? ' (BENCH_QUICK: smaller sizes)' : ''} on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Medians of ${runs} runs; every ratio is against a baseline measured in the same run.`,
+    '',
+    '## Relay throughput',
+    '',
+    `Small messages to an SMTP sink (smtp-server, STARTTLS) on loopback, from the first submission to the last message received. appliance-mail: ${relay.relay.runs.length} runs of N messages through the control socket by one long-lived client (256 in flight), each acknowledged after fdatasync; the sink runs in its own process.`,
+    '',
+    '| sender | msg/s (median) | runs | appliance-mail / this |',
+    '|---|---|---|---|',
+    ...[
+      ['appliance-mail (control socket, durable outbox, pooled STARTTLS)', relay.relay],
+      ['bare nodemailer, pooled (4 connections), no queue', relay.nodemailer],
+      ['Postfix, fed over SMTP by a pooled client, relayhost = sink (fewer messages)', relay.postfix_smtp],
+      ['Postfix, through sendmail, 5 in parallel (fewer messages)', relay.postfix_sendmail],
+      ['msmtp, 5 in parallel (fewer messages)', relay.msmtp],
+    ].map(([name, v]) => `| ${name} | ${r(v?.median)} | ${v ? v.runs.map((x) => r(x)).join(', ') : 'skipped'} | ${ratio(rel, v?.median)} |`),
+    '',
+    '## Intake under backlog',
+    '',
+    'The mail server is down; with the backlog queued, 2,000 more submissions at 1,000/s offered (an open loop). Time from the call to the durable "accepted".',
+    '',
+    '| backlog | p50 ms | p99 ms (median of runs) | p99 per run | intake/s | rate / rate at 0 |',
+    '|---|---|---|---|---|---|',
+    ...Object.entries(intake).map(([b, v]) => `| ${Number(b).toLocaleString('en')} | ${r(v.p50_ms, 2)} | ${r(v.p99_ms, 2)} | ${v.p99_runs.map((x) => r(x, 1)).join(', ')} | ${r(v.rate_per_s)} | ${ratio(v.rate_per_s, intake[0].rate_per_s)} |`),
+    '',
+    '## Fan-out',
+    '',
+    'One primary (a real daemon); N centralized secondaries running the daemon\'s own client code, many per process (4 processes); one settings change written to the primary\'s file: time from the write to each secondary\'s "applied" (after its durable state write). Baseline: a bare grpc-js server pushing the same payload over TLS to the same number of streams, each client answering with a unary call; its time starts at the push, not at a file write.',
+    '',
+    '| secondaries | p50 ms | p99 ms | max ms | bare grpc-js p99 ms | p99 ratio | primary RSS MB |',
+    '|---|---|---|---|---|---|---|',
+    ...Object.entries(fanout).filter(([k]) => k !== 'single').map(([n, v]) => `| ${n} | ${r(v.p50_ms)} | ${r(v.p99_ms)} | ${r(v.max_ms)} | ${r(v.baseline_p99_ms)} | ${ratio(v.p99_ms, v.baseline_p99_ms)} | ${r(v.primary_rss_mb)} |`),
+    '',
+    `One secondary, file write to applied over ${fanout.single.samples} changes: p50 ${r(fanout.single.p50_ms)} ms, p99 ${r(fanout.single.p99_ms)} ms, max ${r(fanout.single.max_ms)} ms.`,
+    '',
+    '## Footprint',
+    '',
+    '| process | start to ready ms | RSS MB |',
+    '|---|---|---|',
+    `| idle appliance-mail daemon (primary, federation off) | ${r(footprint.start_ms)} | ${r(footprint.rss_mb)} |`,
+    `| bare node importing the same packages | ${r(footprint.bare_start_ms)} | ${r(footprint.bare_rss_mb)} |`,
+    '',
+    '## Targets',
+    '',
+    '| target | reached | met |',
+    '|---|---|---|',
+    ...targets(results).map(([t, v, ok]) => `| ${t} | ${v} | ${ok ? 'yes' : '**no**'} |`),
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function targets(x) {
+  const f = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(d));
+  const relayRatio = x.relay_msgs_per_s / x.nodemailer_msgs_per_s;
+  const postfixRatio = x.postfix_smtp_msgs_per_s ? x.relay_msgs_per_s / x.postfix_smtp_msgs_per_s : NaN;
+  const fanRatio = x.fanout_p99_ms_500 / x.fanout_baseline_p99_ms_500;
+  return [
+    ['relay >= 1.0x bare pooled nodemailer (never below 0.8x)', `${f(relayRatio, 2)}x`, relayRatio >= 1.0],
+    ['relay >= 1.5x Postfix fed over SMTP', `${f(postfixRatio, 2)}x`, postfixRatio >= 1.5],
+    ['intake p99 <= 5 ms at 1,000/s offered', `${f(x.intake_p99_ms, 1)} ms`, x.intake_p99_ms <= 5],
+    ['intake rate at 100,000 backlog >= 0.9x the rate at 0', `${f(x.intake_rate_ratio_100k, 2)}x`, x.intake_rate_ratio_100k >= 0.9],
+    ['fan-out p99 <= 1.3x bare grpc-js at N = 500', `${f(fanRatio, 2)}x`, fanRatio <= 1.3],
+    ['primary RSS <= 150 MB at N = 500', `${f(x.primary_rss_mb_500)} MB`, x.primary_rss_mb_500 <= 150],
+    ['one secondary: file write to applied p99 <= 50 ms', `${f(x.single_propagation_p99_ms)} ms`, x.single_propagation_p99_ms <= 50],
+    ['idle daemon RSS <= 90 MB', `${f(x.idle_rss_mb)} MB`, x.idle_rss_mb <= 90],
+    ['start to ready <= 1 s', `${f(x.start_ms)} ms`, x.start_ms <= 1000],
+  ];
+}
