@@ -230,8 +230,13 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       streams.set(name, stream);
       log.info({ node: name, mode, lastApplied: stream.lastApplied }, 'secondary connected');
       void recordNode(name, (n) => {
+        const at = new Date().toISOString();
         n.mode = mode;
-        n.lastSeen = new Date().toISOString();
+        n.lastSeen = at;
+        // A report lost while the node was cut off: its resume point says what it applied.
+        if (mode === 'centralized' && stream.lastApplied > (n.applied?.version ?? 0)) {
+          n.applied = { version: stream.lastApplied, at, error: null };
+        }
       });
       const gone = () => {
         if (streams.get(name) !== stream) return;
