@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
+import { MinHeap } from '../util/min-heap.js';
 import { openJournal, type ReplayReport } from './journal.js';
 
 export const MESSAGE_KINDS = ['alert', 'digest', 'appliance', 'test'] as const;
@@ -86,12 +87,35 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
   const dir = join(stateDir, 'outbox');
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const entries = new Map<string, Entry>();
+  /**
+   * What can be sent now (queued, not in flight), oldest first, and what waits for a retry time,
+   * soonest first: finding the next message costs the same with 10 or 100,000 in the outbox.
+   * Heap items go stale when an entry changes; they are checked and skipped when popped.
+   */
+  const ready = new Set<string>();
+  const later = new MinHeap<{ id: string; nextAt: number }>((a, b) => a.nextAt < b.nextAt);
   const byKey = new Map<string, string>();
   /** Keys whose first submission is still being written: a concurrent retry waits for it. */
   const keysInFlight = new Map<string, Promise<{ id: string; duplicate: boolean }>>();
   let sentSinceStart = 0;
 
+  /** Puts an entry where the scheduler looks for it, after any change of its state. */
+  function track(entry: Entry): void {
+    const id = entry.message.id;
+    if (entry.sending || entry.state !== 'queued') ready.delete(id);
+    if (entry.sending) return;
+    if (entry.state === 'queued') ready.add(id);
+    else if (entry.state === 'deferred') later.push({ id, nextAt: entry.nextAt });
+  }
+
   function apply(record: JournalRecord): void {
+    applyRecord(record);
+    const entry = 'id' in record ? entries.get(record.id) : entries.get(record.m.id);
+    if (entry) track(entry);
+    else ready.delete('id' in record ? record.id : record.m.id);
+  }
+
+  function applyRecord(record: JournalRecord): void {
     switch (record.t) {
       case 'enq': {
         const m = record.m;
@@ -201,24 +225,37 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
     },
     due(now, limit) {
       const out: Entry[] = [];
-      for (const entry of entries.values()) {
+      for (const id of ready) {
         if (out.length >= limit) break;
-        if (entry.sending || entry.state === 'dead') continue;
-        if (entry.state === 'queued' || entry.nextAt <= now) out.push(entry);
+        const entry = entries.get(id);
+        if (entry && !entry.sending && entry.state === 'queued') out.push(entry);
+        else ready.delete(id);
+      }
+      while (out.length < limit) {
+        const top = later.peek();
+        if (!top || top.nextAt > now) break;
+        later.pop();
+        const entry = entries.get(top.id);
+        if (entry && !entry.sending && entry.state === 'deferred' && entry.nextAt === top.nextAt) out.push(entry);
       }
       return out;
     },
     nextDueAt() {
-      let next: number | null = null;
-      for (const entry of entries.values()) {
-        if (entry.state === 'queued' && !entry.sending) return 0;
-        if (entry.state === 'deferred' && !entry.sending && (next === null || entry.nextAt < next)) next = entry.nextAt;
+      if (ready.size > 0) return 0;
+      for (let top = later.peek(); top; top = later.peek()) {
+        const entry = entries.get(top.id);
+        if (entry && !entry.sending && entry.state === 'deferred' && entry.nextAt === top.nextAt) return top.nextAt;
+        later.pop();
       }
-      return next;
+      return null;
     },
     markSending(id, sending) {
       const entry = entries.get(id);
-      if (entry) entry.sending = sending;
+      if (!entry) return;
+      entry.sending = sending;
+      // Back from a send whose outcome did not change the entry: it is due again where it was.
+      if (!sending && entry.state === 'deferred') later.push({ id, nextAt: entry.nextAt });
+      else track(entry);
     },
     async markSent(id) {
       sentSinceStart++;
@@ -249,7 +286,12 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
       maybeCompact();
     },
     retryDeferredNow() {
-      for (const entry of entries.values()) if (entry.state === 'deferred') entry.nextAt = 0;
+      later.clear();
+      for (const entry of entries.values()) {
+        if (entry.state !== 'deferred') continue;
+        entry.nextAt = 0;
+        if (!entry.sending) later.push({ id: entry.message.id, nextAt: 0 });
+      }
     },
     get: (id) => entries.get(id),
     list: () => [...entries.values()],

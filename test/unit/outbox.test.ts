@@ -66,3 +66,44 @@ describe('outbox', () => {
     await outbox.close();
   });
 });
+
+describe('outbox scheduling', () => {
+  it('hands out queued messages oldest first, then deferred ones as they fall due, soonest first', async () => {
+    const outbox = await openOutbox(stateDir(), log);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await outbox.enqueue(message(i))).id);
+    const now = Date.now();
+    await outbox.markDeferred(ids[0]!, '451', now + 3000);
+    await outbox.markDeferred(ids[1]!, '451', now + 1000);
+    await outbox.markDead(ids[2]!, '550');
+    expect(outbox.due(now, 10).map((e) => e.message.id)).toEqual([ids[3], ids[4], ids[5]]);
+    for (const id of ids.slice(3)) outbox.markSending(id, true);
+    expect(outbox.due(now, 10)).toEqual([]);
+    expect(outbox.nextDueAt()).toBe(now + 1000);
+    expect(outbox.due(now + 5000, 10).map((e) => e.message.id)).toEqual([ids[1], ids[0]]);
+    // A send that ended without a new state puts the entry back where it was.
+    outbox.markSending(ids[3]!, false);
+    expect(outbox.due(now, 10).map((e) => e.message.id)).toEqual([ids[3]]);
+    outbox.retryDeferredNow();
+    expect(outbox.due(now, 10).map((e) => e.message.id).sort()).toEqual([ids[0], ids[1], ids[3]].sort());
+    await outbox.close();
+  });
+
+  it('finds the queued message among 50,000 deferred ones (prints the cost per call)', async () => {
+    const outbox = await openOutbox(stateDir(), log);
+    const far = Date.now() + 3_600_000;
+    const ids = await Promise.all(Array.from({ length: 50_000 }, (_, i) => outbox.enqueue(message(i)).then((r) => r.id)));
+    await Promise.all(ids.map((id) => outbox.markDeferred(id, '451', far)));
+    const fresh = (await outbox.enqueue(message(-1))).id;
+    const start = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      const [entry] = outbox.due(Date.now(), 1);
+      expect(entry?.message.id).toBe(fresh);
+      outbox.nextDueAt();
+    }
+    const perCallUs = ((performance.now() - start) / 1000) * 1000;
+    console.log(`due()+nextDueAt() with 50,000 deferred: ${perCallUs.toFixed(1)} µs per call`);
+    expect(outbox.nextDueAt()).toBe(0);
+    await outbox.close();
+  }, 60_000);
+});
