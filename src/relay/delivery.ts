@@ -136,7 +136,10 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       pauseCount = 0;
       log.debug({ id, kind: entry.message.kind, response: info.response }, 'delivered');
     } catch (err) {
-      await fail(entry, err, sentWith).catch((writeErr: unknown) => log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again'));
+      await fail(entry, err, sentWith).catch((writeErr: unknown) => {
+        log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again later');
+        outbox.postpone(id, Date.now() + config.current().relay.retryMinMs);
+      });
     } finally {
       outbox.markSending(id, false);
       inFlight--;

@@ -76,6 +76,11 @@ export interface Outbox {
   drop(id: string): Promise<void>;
   /** Makes every deferred entry due now (the settings changed: the old failure may be gone). */
   retryDeferredNow(): void;
+  /**
+   * Holds an entry back until `until`, in memory only: used when the outcome of a send could not
+   * be written (disk full), so that the message is not sent again at once, in a loop.
+   */
+  postpone(id: string, until: number): void;
   get(id: string): Entry | undefined;
   list(): Entry[];
   counts(): OutboxCounts;
@@ -292,6 +297,13 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
         entry.nextAt = 0;
         if (!entry.sending) later.push({ id: entry.message.id, nextAt: 0 });
       }
+    },
+    postpone(id, until) {
+      const entry = entries.get(id);
+      if (!entry || entry.state === 'dead') return;
+      entry.state = 'deferred';
+      entry.nextAt = until;
+      track(entry);
     },
     get: (id) => entries.get(id),
     list: () => [...entries.values()],

@@ -140,6 +140,6 @@ describe('torn and damaged outbox journal', () => {
     const status = await node.control.status();
     expect(status.warnings.join('\n')).toMatch(/the outbox journal was damaged at start: \d+ intact records kept/);
     expect((await stat(file)).size).toBeLessThan(sizeBefore);
-    reportFigures('torn and damaged outbox journal', { runs: 1, messages_before: 30, intact_kept: kept.length, lost_to_damage: 30 - kept.length });
+    reportFigures('torn and damaged outbox journal', { runs: 1, messages_before: 30, intact_kept: kept.length, records_destroyed_by_the_injected_damage: 30 - kept.length });
   });
 });

@@ -89,6 +89,22 @@ describe('outbox scheduling', () => {
     await outbox.close();
   });
 
+  it('postpone holds an entry back in memory only (an outcome that could not be written)', async () => {
+    const dir = stateDir();
+    const outbox = await openOutbox(dir, log);
+    const { id } = await outbox.enqueue(message(1));
+    outbox.markSending(id, true);
+    outbox.postpone(id, Date.now() + 60_000);
+    outbox.markSending(id, false);
+    expect(outbox.due(Date.now(), 10)).toEqual([]);
+    expect(outbox.due(Date.now() + 61_000, 10).map((e) => e.message.id)).toEqual([id]);
+    await outbox.close();
+    // Not written: after a restart the message is simply queued again.
+    const again = await openOutbox(dir, log);
+    expect(again.get(id)?.state).toBe('queued');
+    await again.close();
+  });
+
   it('finds the queued message among 50,000 deferred ones (prints the cost per call)', async () => {
     const outbox = await openOutbox(stateDir(), log);
     const far = Date.now() + 3_600_000;
