@@ -2,7 +2,7 @@
 // TLS streams, and clients (one channel each, as secondaries have) that answer every message
 // with a unary call. `node bare-fanout.mjs server` or `node bare-fanout.mjs clients PORT N`.
 import * as grpc from '@grpc/grpc-js';
-import { federationProto } from '../../dist/federation/primary.js';
+import { federationProto } from '../../dist/federation/proto.js';
 import { pinnedCredentials, certificateSha256, PINNED_CHANNEL_OPTIONS } from '../../dist/federation/certificate.js';
 
 const mode = process.argv[2];

@@ -2,7 +2,7 @@
 // from the first submission to the last message received, against bare pooled nodemailer,
 // Postfix (fed over SMTP and through sendmail) and msmtp, all to the same sink in the same run.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { connectControl } from '../../dist/control/client.js';
 import { median, onCleanup, pooled, startDaemon, startSink, testCerts } from './lib.mjs';
@@ -109,7 +109,7 @@ function ensurePackage(binary, pkg, log) {
 function ensurePostfix(sinkPort, caFile, log) {
   if (!ensurePackage('postfix', 'postfix', log)) return false;
   const mainCf = '/etc/postfix/main.cf';
-  const previous = existsSync(mainCf) ? execFileSync('cat', [mainCf]) : null;
+  const previous = existsSync(mainCf) ? readFileSync(mainCf) : null;
   onCleanup(() => {
     spawnSync('postfix', ['stop'], { stdio: 'ignore' });
     if (previous) writeFileSync(mainCf, previous);
@@ -140,7 +140,7 @@ function ensurePostfix(sinkPort, caFile, log) {
   ].join('\n'));
   // TLS connection reuse needs the tlsproxy service, commented out in Debian's master.cf.
   const masterCf = '/etc/postfix/master.cf';
-  const previousMaster = execFileSync('cat', [masterCf]);
+  const previousMaster = readFileSync(masterCf);
   onCleanup(() => writeFileSync(masterCf, previousMaster));
   spawnSync('postconf', ['-M', 'tlsproxy/unix=tlsproxy unix - - y - 0 tlsproxy'], { stdio: 'ignore' });
   spawnSync('postfix', ['stop'], { stdio: 'ignore' });

@@ -70,7 +70,8 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
   let debounce: NodeJS.Timeout | null = null;
   let guard: NodeJS.Timeout | null = null;
   let lastSeenDigest = digest(null);
-  let currentText: string | null = null;
+  /** Digest of the file's bytes behind the config in force. */
+  let currentDigest = digest(null);
   let reading: Promise<void> = Promise.resolve();
   const listeners: ConfigListener[] = [];
   const file = initial.file;
@@ -104,7 +105,7 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
       text = null;
     }
     const seen = digest(text);
-    if (text !== null && seen === digest(currentText)) {
+    if (text !== null && seen === currentDigest) {
       lastSeenDigest = seen;
       clearError();
       return;
@@ -117,7 +118,7 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
       checkRestartOnly(next, config);
       const previous = config;
       config = next;
-      currentText = text;
+      currentDigest = seen;
       appliedAt = new Date();
       error = null;
       lastSeenDigest = seen;
@@ -149,8 +150,8 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
       listeners.push(listener);
     },
     async start() {
-      currentText = await readFile(file, 'utf8').catch(() => null);
-      lastSeenDigest = digest(currentText);
+      currentDigest = digest(await readFile(file, 'utf8').catch(() => null));
+      lastSeenDigest = currentDigest;
       const name = basename(file);
       // Watch the folder, not the file: a watch on the file itself is lost when an editor
       // replaces it with rename() or the file is deleted and created again.

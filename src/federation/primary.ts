@@ -7,7 +7,6 @@ import * as grpc from '@grpc/grpc-js';
 import type { LiveConfig } from '../config/live-config.js';
 import { settingsDigest } from '../config/settings.js';
 import { AppError } from '../errors/registry.js';
-import type { ProtoGrpcType } from '../generated/federation.js';
 import type { FederationHandlers } from '../generated/appliance_mail/federation/v1/Federation.js';
 import type { SettingsUpdate } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { WatchRequest__Output } from '../generated/appliance_mail/federation/v1/WatchRequest.js';
@@ -16,8 +15,8 @@ import type { FederatedSettings, NodeRecord, PrimaryState } from '../state/schem
 import type { StateStore } from '../state/store.js';
 import { shutdownServer } from '../control/socket-server.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
-import { loadProto } from '../util/proto.js';
 import { loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
+import { federationProto } from './proto.js';
 import {
   formatCredential,
   formatToken,
@@ -27,8 +26,6 @@ import {
   parseCredential,
   secretMatches,
 } from './secrets.js';
-
-export const federationProto = loadProto<ProtoGrpcType>('federation.proto').appliance_mail.federation.v1;
 
 export const DEFAULT_TOKEN_TTL_S = 3600;
 const MAX_TOKEN_TTL_S = 7 * 86_400;
@@ -102,9 +99,12 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     return true;
   }
 
+  /** The message for a version, built once and written to every stream that needs it. */
+  let built: { version: number; update: SettingsUpdate } | null = null;
   function updateFor(version: number): SettingsUpdate {
+    if (built?.version === version) return built.update;
     const { mailServer, recipients } = published();
-    return {
+    const update: SettingsUpdate = {
       version: String(version),
       mail_server: {
         enabled: mailServer.enabled,
@@ -119,6 +119,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       recipients,
       primary_name: config.current().node.name,
     };
+    built = { version, update };
+    return update;
   }
 
   /** Sends the current version to a stream unless it has it, or refused exactly this version. */

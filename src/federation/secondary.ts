@@ -19,7 +19,7 @@ import type { StateStore } from '../state/store.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { backoffDelayMs, RECONNECT_BACKOFF } from '../util/backoff.js';
 import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from './certificate.js';
-import { federationProto } from './primary.js';
+import { federationProto } from './proto.js';
 import { parseToken } from './secrets.js';
 
 const CALL_DEADLINE_MS = 10_000;

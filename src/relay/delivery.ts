@@ -44,8 +44,6 @@ export interface Delivery {
 export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSettings; config: LiveConfig; log: Logger }): Delivery {
   const { outbox, effective, config, log } = deps;
   let transport: SmtpSender | null = null;
-  /** Whether the current settings can send at all (enabled, with a server). */
-  let sending = false;
   let settings: MailServerSettings | null = null;
   let inFlight = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -67,11 +65,15 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     generation++;
     const next = effective.current().mailServer;
     settings = next;
-    sending = next.enabled && next.host !== null;
-    if (sending) {
+    if (canSend()) {
       transport ??= createSmtpSender();
       transport.configure(next, POOL_CONNECTIONS);
     }
+  }
+
+  /** Whether the settings in force can send at all: enabled, with a server. */
+  function canSend(): boolean {
+    return settings !== null && settings.enabled && settings.host !== null;
   }
 
   function server(): string {
@@ -79,7 +81,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   }
 
   function pump(): void {
-    if (closed || !sending || transport === null) return;
+    if (closed || !canSend() || transport === null) return;
     if (Date.now() < pausedUntil) {
       if (inFlight === 0) schedule(pausedUntil);
       return;
@@ -172,7 +174,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     }
     const policy = { baseMs: relay.retryMinMs, capMs: relay.retryMaxMs, jitter: 'equal' as const };
     // Only the first failure after a pause extends it: the others in flight failed for the same reason.
-    if (serverUnreachable(e, reason) && Date.now() >= pausedUntil) {
+    if (serverUnreachable(e) && Date.now() >= pausedUntil) {
       pausedUntil = Date.now() + backoffDelayMs(pauseCount++, policy);
       log.warn({ server: server(), reason, pausedUntil: new Date(pausedUntil).toISOString() }, 'mail server unreachable; deliveries paused');
     }
@@ -181,8 +183,8 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     log.info({ id, attempts: entry.attempts, retryInMs: nextAt - Date.now(), reason }, 'delivery deferred');
   }
 
-  function serverUnreachable(e: { code?: string; responseCode?: number }, reason: string): boolean {
-    return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH'].includes(e.code ?? '') || e.responseCode === 421 || /^TLS failed/.test(reason);
+  function serverUnreachable(e: { code?: string; responseCode?: number }): boolean {
+    return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH'].includes(e.code ?? '') || e.responseCode === 421;
   }
 
   function noteError(message: string): void {
@@ -194,7 +196,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const now = Date.now();
     for (const entry of outbox.list()) {
       if (entry.state === 'dead' || entry.sending || now - entry.message.createdAt < maxAgeMs) continue;
-      const why = sending ? `last error: ${entry.lastError ?? 'none'}` : 'the mail server was disabled';
+      const why = canSend() ? `last error: ${entry.lastError ?? 'none'}` : 'the mail server was disabled';
       void outbox
         .markDead(entry.message.id, `expired: not delivered within relay.maxAge; ${why}`)
         .catch((err: unknown) => log.error({ err }, 'cannot expire a message'));

@@ -48,7 +48,7 @@ export function frame(record: unknown): Buffer {
 }
 
 /** Parses framed records from a buffer; damaged spans are skipped and reported. */
-export function parseRecords(data: Buffer, file: string, onRecord: (record: unknown) => void, report: ReplayReport, isLastFile: boolean): number {
+function parseRecords(data: Buffer, file: string, onRecord: (record: unknown) => void, report: ReplayReport, isLastFile: boolean): number {
   let offset = 0;
   let goodEnd = 0;
   while (offset + HEADER_BYTES <= data.length) {

@@ -100,6 +100,8 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
   const ready = new Set<string>();
   const later = new MinHeap<{ id: string; nextAt: number }>((a, b) => a.nextAt < b.nextAt);
   const byKey = new Map<string, string>();
+  /** About how many journal bytes the live messages take: kept as they come and go, for compaction. */
+  let liveBytes = 0;
   /** Keys whose first submission is still being written: a concurrent retry waits for it. */
   const keysInFlight = new Map<string, Promise<{ id: string; duplicate: boolean }>>();
   let sentSinceStart = 0;
@@ -127,6 +129,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
         if (!entries.has(m.id)) {
           entries.set(m.id, { message: m, state: 'queued', to: [...m.to], attempts: 0, nextAt: 0, lastError: null, sending: false });
           if (m.idempotencyKey) byKey.set(m.idempotencyKey, m.id);
+          liveBytes += recordBytes(m);
         }
         return;
       }
@@ -134,6 +137,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
       case 'drop': {
         const entry = entries.get(record.id);
         if (entry?.message.idempotencyKey && record.t === 'drop') byKey.delete(entry.message.idempotencyKey);
+        if (entry) liveBytes -= recordBytes(entry.message);
         entries.delete(record.id);
         return;
       }
@@ -173,9 +177,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
 
   function maybeCompact(): void {
     if (compacting || journal.sizeBytes() < compactMinBytes) return;
-    // Estimate the live share: if most of the file is finished messages, rewrite it.
-    let liveBytes = 0;
-    for (const entry of entries.values()) liveBytes += (entry.message.text?.length ?? 0) + (entry.message.html?.length ?? 0) + entry.message.subject.length + 300;
+    // If most of the file is finished messages, rewrite it with the live ones.
     if (liveBytes * 2 > journal.sizeBytes()) return;
     compacting = true;
     journal
@@ -258,9 +260,8 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
       const entry = entries.get(id);
       if (!entry) return;
       entry.sending = sending;
-      // Back from a send whose outcome did not change the entry: it is due again where it was.
-      if (!sending && entry.state === 'deferred') later.push({ id, nextAt: entry.nextAt });
-      else track(entry);
+      // Back from a send whose outcome did not change the entry, it is due again where it was.
+      track(entry);
     },
     async markSent(id) {
       sentSinceStart++;
@@ -320,6 +321,11 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
     },
     close: () => journal.close(),
   };
+}
+
+/** A message's share of the journal, near enough to decide whether compaction pays. */
+function recordBytes(m: StoredMessage): number {
+  return (m.text?.length ?? 0) + (m.html?.length ?? 0) + m.subject.length + 300;
 }
 
 /** Sortable by time of acceptance, unique without coordination. */

@@ -45,7 +45,7 @@ export type WorkerRequest =
 
 export type WorkerReply = { id: number; outcome: SendOutcome };
 
-export function errorData(err: unknown): SmtpErrorData {
+function errorData(err: unknown): SmtpErrorData {
   const e = err as SmtpErrorData;
   return { code: e.code, responseCode: e.responseCode, response: e.response, command: e.command, message: e.message ?? String(err) };
 }

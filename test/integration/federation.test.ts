@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateSha256, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from '../../src/federation/certificate.js';
-import { federationProto } from '../../src/federation/primary.js';
+import { federationProto } from '../../src/federation/proto.js';
 import { formatToken, parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
 import { baseConfig, eventually, sleep, type Json } from '../helpers/daemon.js';
