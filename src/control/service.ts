@@ -1,67 +1,64 @@
 /**
- * The Control service (proto/control.proto). It translates between gRPC and the daemon's API;
- * the daemon decides what each call does.
+ * The Control service (proto/control.proto): the one place where the control API's domain
+ * values become wire messages and back. The API decides what each call does.
  */
 import type * as grpc from '@grpc/grpc-js';
+import type { VersionReport as StoredReport } from '../state/schema.js';
 import type { ProtoGrpcType } from '../generated/control.js';
 import type { ControlHandlers } from '../generated/appliance_mail/control/v1/Control.js';
-import type { CreateTokenReply } from '../generated/appliance_mail/control/v1/CreateTokenReply.js';
-import type { JoinReply } from '../generated/appliance_mail/control/v1/JoinReply.js';
-import type { JoinRequest__Output } from '../generated/appliance_mail/control/v1/JoinRequest.js';
-import type { ListNodesReply } from '../generated/appliance_mail/control/v1/ListNodesReply.js';
-import type { StatusReply } from '../generated/appliance_mail/control/v1/StatusReply.js';
-import type { SubmitRequest__Output } from '../generated/appliance_mail/control/v1/SubmitRequest.js';
-import type { SubmitReply } from '../generated/appliance_mail/control/v1/SubmitReply.js';
-import type { NotifyRequest__Output } from '../generated/appliance_mail/control/v1/NotifyRequest.js';
-import type { SubmitDigestRequest__Output } from '../generated/appliance_mail/control/v1/SubmitDigestRequest.js';
+import type { NodeInfo } from '../generated/appliance_mail/control/v1/NodeInfo.js';
 import type { OutboxEntry } from '../generated/appliance_mail/control/v1/OutboxEntry.js';
-import type { TestEmailStep } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
-import { toServiceError } from '../util/grpc-errors.js';
+import type { StatusReply } from '../generated/appliance_mail/control/v1/StatusReply.js';
+import type { VersionReport } from '../generated/appliance_mail/control/v1/VersionReport.js';
+import type { NodeView } from '../federation/primary.js';
+import type { Entry } from '../relay/outbox.js';
+import { toServiceError, unary } from '../util/grpc-errors.js';
 import { loadProto } from '../util/proto.js';
-import { unary } from '../util/grpc-errors.js';
+import type { ControlApi } from './api.js';
+import type { DaemonStatus } from './status.js';
 
 export const controlProto = loadProto<ProtoGrpcType>('control.proto').appliance_mail.control.v1;
 
-/** What the daemon offers on its control socket. */
-export interface ControlApi {
-  status(): Promise<StatusReply>;
-  createToken(ttlSeconds: number): Promise<CreateTokenReply>;
-  listNodes(): Promise<ListNodesReply>;
-  removeNode(name: string): Promise<void>;
-  join(request: JoinRequest__Output): Promise<JoinReply>;
-  setMode(mode: string): Promise<string>;
-  leave(): Promise<string>;
-  submit(request: SubmitRequest__Output): Promise<SubmitReply>;
-  listOutbox(): Promise<OutboxEntry[]>;
-  retryOutbox(ids: string[], allDead: boolean): Promise<number>;
-  dropOutbox(id: string): Promise<void>;
-  notify(request: NotifyRequest__Output): Promise<SubmitReply>;
-  submitDigest(request: SubmitDigestRequest__Output): Promise<SubmitReply>;
-  /** Streams the steps through `onStep`; resolves when the test is over. */
-  testEmail(to: string[], onStep: (step: TestEmailStep) => void): Promise<void>;
-}
-
 export function addControlService(server: grpc.Server, api: ControlApi): void {
   const handlers: ControlHandlers = {
-    Status: unary(() => api.status()),
-    CreateToken: unary((request) => api.createToken(request.ttl_seconds)),
-    ListNodes: unary(() => api.listNodes()),
+    Status: unary(async () => statusReply(await api.status())),
+    CreateToken: unary(async (request) => {
+      const reply = await api.createToken(request.ttl_seconds);
+      return { token: reply.token, expires_at: reply.expiresAt, primary_cert_sha256: reply.certSha256 };
+    }),
+    ListNodes: unary(async () => {
+      const { settingsVersion, nodes } = await api.listNodes();
+      return { settings_version: String(settingsVersion), nodes: nodes.map(nodeInfo) };
+    }),
     RemoveNode: unary(async (request) => {
       await api.removeNode(request.name);
       return {};
     }),
-    Join: unary((request) => api.join(request)),
+    Join: unary((request) => api.join(request.primary, request.token, request.centralize)),
     SetMode: unary(async (request) => ({ mode: await api.setMode(request.mode) })),
     Leave: unary(async () => ({ primary: await api.leave() })),
-    Submit: unary((request) => api.submit(request)),
-    ListOutbox: unary(async () => ({ entries: await api.listOutbox() })),
+    Submit: unary((request) =>
+      api.submit({ to: request.to, subject: request.subject, text: request.text, html: request.html, kind: request.kind, idempotencyKey: request.idempotency_key }),
+    ),
+    ListOutbox: unary(async () => ({ entries: (await api.listOutbox()).map(outboxEntry) })),
     RetryOutbox: unary(async (request) => ({ requeued: await api.retryOutbox(request.ids, request.all_dead) })),
     DropOutbox: unary(async (request) => {
       await api.dropOutbox(request.id);
       return {};
     }),
-    Notify: unary((request) => api.notify(request)),
-    SubmitDigest: unary((request) => api.submitDigest(request)),
+    Notify: unary((request) => api.notify({ event: request.event, version: request.version, detail: request.detail, idempotencyKey: request.idempotency_key })),
+    SubmitDigest: unary((request) =>
+      api.submitDigest(
+        {
+          dashboard: request.dashboard,
+          period: request.period,
+          subscribers: request.subscribers,
+          // proto3 has no absent string: empty means "not given".
+          items: request.items.map((item) => ({ ...item, status: item.status === '' ? undefined : item.status })),
+        },
+        request.idempotency_key,
+      ),
+    ),
     TestEmail: (call) => {
       api.testEmail(call.request.to, (step) => call.write(step)).then(
         () => call.end(),
@@ -70,4 +67,88 @@ export function addControlService(server: grpc.Server, api: ControlApi): void {
     },
   };
   server.addService(controlProto.Control.service, handlers);
+}
+
+function report(value: StoredReport | null): VersionReport | null {
+  return value === null ? null : { version: String(value.version), at: value.at, error: value.error ?? '' };
+}
+
+function nodeInfo(n: NodeView): NodeInfo {
+  return {
+    name: n.name,
+    mode: n.mode,
+    connected: n.connected,
+    last_seen: n.lastSeen ?? '',
+    joined_at: n.joinedAt,
+    received: report(n.received),
+    applied: report(n.applied),
+    verified: report(n.verified),
+  };
+}
+
+function outboxEntry(e: Entry): OutboxEntry {
+  return {
+    id: e.message.id,
+    kind: e.message.kind,
+    to: e.to,
+    subject: e.message.subject,
+    state: e.state,
+    attempts: e.attempts,
+    last_error: e.lastError ?? '',
+    created_at: new Date(e.message.createdAt).toISOString(),
+    next_attempt_at: e.state === 'deferred' ? new Date(e.nextAt).toISOString() : '',
+  };
+}
+
+function statusReply(s: DaemonStatus): StatusReply {
+  const view = s.mailServer;
+  return {
+    node_name: s.nodeName,
+    role: s.role,
+    mode: s.mode,
+    mail_server: {
+      enabled: view.enabled,
+      server: view.server ?? '',
+      sender: view.sender ?? '',
+      username: view.username ?? '',
+      password: view.password,
+      tls: view.tls,
+      private_ca: view.privateCa,
+    },
+    settings_source: s.settingsSource,
+    config: {
+      file: s.config.file,
+      version: s.config.version,
+      applied_at: s.config.appliedAt.toISOString(),
+      error: s.config.error?.message ?? '',
+      error_code: s.config.error?.code ?? '',
+      error_at: s.config.error?.at.toISOString() ?? '',
+    },
+    uptime_seconds: s.uptimeSeconds,
+    daemon_version: s.daemonVersion,
+    control_socket: s.controlSocket,
+    control_access: s.controlAccess,
+    warnings: s.warnings,
+    federation: {
+      listen: s.primary?.listen ?? '',
+      settings_version: String(s.primary?.settingsVersion ?? 0),
+      nodes: s.primary?.nodes ?? 0,
+      nodes_connected: s.primary?.connected ?? 0,
+      cert_sha256: s.primary?.certSha256 ?? '',
+      primary: s.secondary?.primary ?? '',
+      connection: s.secondary?.connection ?? '',
+      applied_version: String(s.secondary?.appliedVersion ?? 0),
+      last_heard: s.secondary?.lastHeard ?? '',
+      applied_at: s.secondary?.appliedAt ?? '',
+    },
+    outbox: {
+      queued: s.outbox.queued,
+      deferred: s.outbox.deferred,
+      dead: s.outbox.dead,
+      sent_since_start: String(s.outbox.sentSinceStart),
+      last_error: s.lastDeliveryError?.message ?? '',
+      last_error_at: s.lastDeliveryError?.at ?? '',
+      last_error_server: s.lastDeliveryError?.server ?? '',
+    },
+  };
 }

@@ -57,13 +57,21 @@ export interface NodeView extends NodeRecord {
   connected: boolean;
 }
 
+export interface PrimaryStatus {
+  listen: string;
+  settingsVersion: number;
+  nodes: number;
+  connected: number;
+  certSha256: string;
+}
+
 export interface FederationPrimary {
   start(): Promise<void>;
   close(): Promise<void>;
   createToken(ttlSeconds: number): Promise<{ token: string; expiresAt: string; certSha256: string }>;
   listNodes(): { settingsVersion: number; nodes: NodeView[] };
   removeNode(name: string): Promise<void>;
-  status(): { listen: string; settingsVersion: number; nodes: number; connected: number; certSha256: string };
+  status(): PrimaryStatus;
 }
 
 export function createFederationPrimary(deps: { config: LiveConfig; state: StateStore; log: Logger }): FederationPrimary {

@@ -5,7 +5,10 @@
 import { Buffer } from 'node:buffer';
 import { splitRecipients } from '../config/address.js';
 import { AppError } from '../errors/registry.js';
-import { MESSAGE_KINDS, type MessageKind, type StoredMessage } from './outbox.js';
+import type { LiveConfig } from '../config/live-config.js';
+import type { EffectiveSettings } from '../settings/effective.js';
+import type { Delivery } from './delivery.js';
+import { MESSAGE_KINDS, type MessageKind, type Outbox, type StoredMessage } from './outbox.js';
 
 /** A digest goes to its subscribers; more than this in one message is a mistake, not a list. */
 const MAX_RECIPIENTS = 1000;
@@ -48,5 +51,27 @@ export function validateSubmission(input: Submission, maxMessageBytes: number): 
     text: input.text === '' ? null : input.text,
     html: input.html === '' ? null : input.html,
     idempotencyKey: input.idempotencyKey === '' ? null : input.idempotencyKey,
+  };
+}
+
+export interface Intake {
+  /** Validates, refuses when mail is off, stores durably, then wakes delivery. */
+  submit(submission: Submission): Promise<{ id: string; duplicate: boolean }>;
+}
+
+/** The one door into the outbox for every submitter: control socket, notifications, digests. */
+export function createIntake(deps: { config: LiveConfig; effective: EffectiveSettings; outbox: Outbox; delivery: Delivery }): Intake {
+  const { config, effective, outbox, delivery } = deps;
+  return {
+    async submit(submission) {
+      const message = validateSubmission(submission, config.current().relay.maxMessageBytes);
+      const current = effective.current();
+      if (!current.mailServer.enabled) {
+        throw new AppError('AM_MAIL_DISABLED', `no mail is accepted: the mail server is disabled (settings from ${current.source})`);
+      }
+      const { id, duplicate } = await outbox.enqueue(message);
+      if (!duplicate) delivery.wake();
+      return { id, duplicate };
+    },
   };
 }

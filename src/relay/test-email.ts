@@ -6,7 +6,10 @@
 import { hostname } from 'node:os';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
-import { formatHostPort } from '../config/address.js';
+import { formatHostPort, splitRecipients } from '../config/address.js';
+import type { LiveConfig } from '../config/live-config.js';
+import { AppError } from '../errors/registry.js';
+import type { EffectiveSettings } from '../settings/effective.js';
 import type { MailServerSettings } from '../config/settings.js';
 import { describeSmtpError, smtpOptions } from './transport-options.js';
 
@@ -100,4 +103,19 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
     connection.quit();
     connection.close();
   }
+}
+
+/**
+ * The test as an operator asks for it: through the effective settings, to `to` if given (checked
+ * like any recipient list), else to the notification recipients.
+ */
+export async function testEffectiveSettings(
+  deps: { effective: EffectiveSettings; config: LiveConfig },
+  to: readonly string[],
+  onStep: (step: TestStep) => void,
+): Promise<boolean> {
+  const current = deps.effective.current();
+  const recipients = to.length > 0 ? splitRecipients(to) : { valid: [...current.recipients], invalid: [] };
+  if (recipients.invalid.length > 0) throw new AppError('AM_INVALID_ARGUMENT', `--to: '${recipients.invalid[0]}' is not a valid email address`);
+  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: deps.config.current().node.name, source: current.source }, onStep);
 }

@@ -1,0 +1,82 @@
+/**
+ * The daemon's status in domain terms: what each part reports, gathered in one place. No
+ * secrets: the mail settings appear only as their view (password set/unset).
+ */
+import { stat } from 'node:fs/promises';
+import type { ConfigError, LiveConfig } from '../config/live-config.js';
+import { describeMailServer, type MailServerView } from '../config/settings.js';
+import type { FederationPrimary, PrimaryStatus } from '../federation/primary.js';
+import type { FederationSecondary, SecondaryStatus } from '../federation/secondary.js';
+import { portalAddressWarning } from '../notify/notifier.js';
+import type { Delivery, DeliveryError } from '../relay/delivery.js';
+import type { Outbox, OutboxCounts } from '../relay/outbox.js';
+import { outboxWarnings } from '../relay/warnings.js';
+import type { EffectiveSettings, NodeMode } from '../settings/effective.js';
+import { settingsWarnings } from '../settings/warnings.js';
+import { describeAccess } from '../util/accounts.js';
+
+export interface DaemonStatus {
+  nodeName: string;
+  role: 'primary' | 'secondary';
+  mode: NodeMode;
+  mailServer: MailServerView;
+  settingsSource: string;
+  config: {
+    file: string;
+    version: string;
+    appliedAt: Date;
+    /** The last refused edit; null while the file is in force. */
+    error: ConfigError | null;
+  };
+  uptimeSeconds: number;
+  daemonVersion: string;
+  controlSocket: string;
+  controlAccess: string;
+  warnings: string[];
+  primary: PrimaryStatus | null;
+  secondary: SecondaryStatus | null;
+  outbox: OutboxCounts;
+  lastDeliveryError: DeliveryError | null;
+}
+
+export interface StatusSources {
+  config: LiveConfig;
+  effective: EffectiveSettings;
+  outbox: Outbox;
+  delivery: Delivery;
+  primary: FederationPrimary | null;
+  secondary: FederationSecondary | null;
+  controlSocket: string;
+  daemonVersion: string;
+  startedAt: number;
+}
+
+export async function buildStatus(sources: StatusSources): Promise<DaemonStatus> {
+  const { config, effective, outbox, delivery, primary, secondary } = sources;
+  const current = config.current();
+  const settings = effective.current();
+  const socket = await stat(sources.controlSocket).catch(() => null);
+  const portalWarning = portalAddressWarning(current.portal.address);
+  return {
+    nodeName: current.node.name,
+    role: current.node.role,
+    mode: effective.mode(),
+    mailServer: describeMailServer(settings.mailServer),
+    settingsSource: settings.source,
+    config: {
+      file: current.file,
+      version: current.version,
+      appliedAt: config.appliedAt(),
+      error: config.lastError(),
+    },
+    uptimeSeconds: (Date.now() - sources.startedAt) / 1000,
+    daemonVersion: sources.daemonVersion,
+    controlSocket: sources.controlSocket,
+    controlAccess: socket ? describeAccess(socket.uid, socket.gid, socket.mode) : 'unknown',
+    warnings: [...settingsWarnings(effective), ...outboxWarnings(outbox), ...(portalWarning ? [portalWarning] : [])],
+    primary: primary?.status() ?? null,
+    secondary: secondary?.status() ?? null,
+    outbox: outbox.counts(),
+    lastDeliveryError: delivery.lastError(),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Appliance notifications and dashboard digests as submitters ask for them: rendered here, then
+ * queued through the relay's intake like any other mail.
+ */
+import type { LiveConfig } from '../config/live-config.js';
+import { AppError } from '../errors/registry.js';
+import type { Intake } from '../relay/intake.js';
+import type { EffectiveSettings } from '../settings/effective.js';
+import { renderNotification } from './appliance-events.js';
+import { parseDigest, renderDigest } from './digest.js';
+
+export interface NotifyRequest {
+  event: string;
+  version: string;
+  detail: string;
+  idempotencyKey: string;
+}
+
+export interface Queued {
+  id: string;
+  duplicate: boolean;
+}
+
+export interface Notifier {
+  /** An Appliance event, to `notifications.recipients` of the effective settings. */
+  notify(request: NotifyRequest): Promise<Queued>;
+  /** A digest as the Portal sends it (shape checked by digestSchema); links follow portal.address. */
+  digest(input: unknown, idempotencyKey: string): Promise<Queued>;
+}
+
+export function createNotifier(deps: { config: LiveConfig; effective: EffectiveSettings; intake: Intake }): Notifier {
+  const { config, effective, intake } = deps;
+  return {
+    async notify(request) {
+      const { recipients, source } = effective.current();
+      if (recipients.length === 0) {
+        throw new AppError('AM_INVALID_ARGUMENT', `notifications.recipients is empty (settings from ${source}); nobody to notify`);
+      }
+      const mail = renderNotification({ event: request.event, node: config.current().node.name, version: request.version, detail: request.detail, at: new Date() });
+      return intake.submit({ ...mail, to: recipients, kind: 'appliance', idempotencyKey: request.idempotencyKey });
+    },
+    async digest(input, idempotencyKey) {
+      const digest = parseDigest(input);
+      const { portal, node } = config.current();
+      const mail = renderDigest(digest, { portalAddress: portal.address, node: node.name });
+      return intake.submit({ ...mail, to: digest.subscribers, kind: 'digest', idempotencyKey });
+    },
+  };
+}
+
+/** A status warning while digests go out without links to the Portal. */
+export function portalAddressWarning(portalAddress: string | null): string | null {
+  return portalAddress === null ? 'portal.address is not set: dashboard digests are sent without links to the Portal' : null;
+}
