@@ -1,7 +1,7 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
- * start: state, outbox, config watcher, federation, delivery, control socket;
- * close: the reverse — stop accepting (control socket), delivery, federation, watcher, outbox,
+ * start: state, outbox, config watcher, federation, delivery, control sockets;
+ * close: the reverse — stop accepting (control sockets), delivery, federation, watcher, outbox,
  * then flush state. Every rule lives with its concern; this file only builds and orders parts.
  */
 import { createRequire } from 'node:module';
@@ -53,13 +53,14 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const delivery = createDelivery({ outbox, effective, config, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
     const notifier = createNotifier({ config, effective, intake });
-    const control = createSocketServer(initial.control.socket, initial.control.socketMode);
-    addControlService(
-      control.server,
-      createControlApi({ config, effective, outbox, delivery, intake, notifier, primary, secondary, controlSocket: control.path, daemonVersion: DAEMON_VERSION, startedAt }),
-    );
+    // Two doors: submitters (group members) and administrators (the daemon's user and root).
+    const submitSocket = createSocketServer(initial.control.socket, initial.control.socketMode);
+    const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode);
+    const api = createControlApi({ config, effective, outbox, delivery, intake, notifier, primary, secondary, daemonVersion: DAEMON_VERSION, startedAt });
+    addControlService(submitSocket.server, api, 'submit');
+    addControlService(adminSocket.server, api, 'admin');
 
-    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, control];
+    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket];
     for (const component of components) {
       await component.start();
       closers.push(() => component.close());
@@ -69,7 +70,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
     });
     log.info(
-      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: control.path, version: DAEMON_VERSION },
+      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, version: DAEMON_VERSION },
       'appliance-mail ready',
     );
 

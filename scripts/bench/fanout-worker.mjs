@@ -21,7 +21,7 @@ function staticConfig(name, dir) {
     notifications: { recipients: [] },
     portal: { address: null },
     federation: { listen: null, certFile: null, keyFile: null },
-    control: { socket: join(dir, 'c.sock'), socketMode: 0o660 },
+    control: { socket: join(dir, 'c.sock'), socketMode: 0o660, adminSocket: join(dir, 'a.sock'), adminSocketMode: 0o600 },
     relay: { maxAgeMs: 1e9, maxMessageBytes: 1e6, retryMinMs: 1000, retryMaxMs: 1000 },
     log: { level: 'silent' },
   };

@@ -1,10 +1,19 @@
 import { connectControl, type Control } from '../control/client.js';
 import { configPath, type CommandContext, type ParsedArgs } from './command.js';
-import { controlSocketPath } from './socket-path.js';
+import { controlSocketPaths } from './socket-path.js';
 
-/** Connects to the daemon named by the command's config, runs `use`, and always disconnects. */
-export async function withControl<T>(args: ParsedArgs, ctx: CommandContext, use: (control: Control) => Promise<T>): Promise<T> {
-  const control = connectControl(controlSocketPath(configPath(args, ctx.env)));
+/** Connects to the daemon's submitters' socket, runs `use`, and always disconnects. */
+export function withControl<T>(args: ParsedArgs, ctx: CommandContext, use: (control: Control) => Promise<T>): Promise<T> {
+  return through(controlSocketPaths(configPath(args, ctx.env), ctx.env).socket, use);
+}
+
+/** The same through the administrators' socket: tokens, nodes, join, modes, outbox admin, test email. */
+export function withAdminControl<T>(args: ParsedArgs, ctx: CommandContext, use: (control: Control) => Promise<T>): Promise<T> {
+  return through(controlSocketPaths(configPath(args, ctx.env), ctx.env).adminSocket, use);
+}
+
+async function through<T>(socketPath: string, use: (control: Control) => Promise<T>): Promise<T> {
+  const control = connectControl(socketPath);
   try {
     return await use(control);
   } finally {

@@ -38,6 +38,8 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
   ['node.stateDir', (c) => c.node.stateDir],
   ['control.socket', (c) => c.control.socket],
   ['control.socketMode', (c) => c.control.socketMode],
+  ['control.adminSocket', (c) => c.control.adminSocket],
+  ['control.adminSocketMode', (c) => c.control.adminSocketMode],
   ['federation.listen', (c) => c.federation.listen],
   ['federation.certFile', (c) => c.federation.certFile],
   ['federation.keyFile', (c) => c.federation.keyFile],

@@ -4,10 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { AppError } from '../errors/registry.js';
 import { parseMailServer, splitRecipients } from './address.js';
-import { configSchema, parseDurationMs, type RawConfig } from './schema.js';
+import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
 import type { MailServerSettings } from './settings.js';
 
 export interface Config {
@@ -24,7 +24,14 @@ export interface Config {
     readonly certFile: string | null;
     readonly keyFile: string | null;
   };
-  readonly control: { readonly socket: string; readonly socketMode: number };
+  readonly control: {
+    /** The submitters' socket: submit, notify, digest, status. */
+    readonly socket: string;
+    readonly socketMode: number;
+    /** The administrators' socket: every call. */
+    readonly adminSocket: string;
+    readonly adminSocketMode: number;
+  };
   readonly relay: { readonly maxAgeMs: number; readonly maxMessageBytes: number; readonly retryMinMs: number; readonly retryMaxMs: number };
   readonly log: { readonly level: string };
 }
@@ -97,7 +104,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       certFile: at(raw.federation.certFile),
       keyFile: at(raw.federation.keyFile),
     },
-    control: { socket: resolve(base, raw.control.socket), socketMode: Number.parseInt(raw.control.socketMode, 8) },
+    control: controlSockets(raw.control, base),
     relay: {
       maxAgeMs: parseDurationMs(raw.relay.maxAge),
       maxMessageBytes: raw.relay.maxMessageBytes,
@@ -151,4 +158,18 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/**
+ * Both control sockets, resolved against the config's folder. The administrators' socket sits
+ * beside the submitters' one unless placed elsewhere; the CLI resolves them the same way.
+ */
+export function controlSockets(raw: { socket: string; socketMode: string; adminSocket?: string | undefined; adminSocketMode: string }, base: string): Config['control'] {
+  const socket = resolve(base, raw.socket);
+  return {
+    socket,
+    socketMode: Number.parseInt(raw.socketMode, 8),
+    adminSocket: raw.adminSocket === undefined ? join(dirname(socket), ADMIN_SOCKET_NAME) : resolve(base, raw.adminSocket),
+    adminSocketMode: Number.parseInt(raw.adminSocketMode, 8),
+  };
 }

@@ -10,6 +10,8 @@ export const CONFIG_DEFAULTS = {
   controlSocket: '/run/appliance-mail/control.sock',
   /** Group and owner may use the control socket; others may not (the socket carries mail). */
   controlSocketMode: '0660',
+  /** Only the daemon's user (and root) administer: the admin socket hands out tokens and secrets' uses. */
+  adminSocketMode: '0600',
   logLevel: 'info',
   tls: true,
   /** As Postfix's maximal_queue_lifetime: mail that could not be delivered in 5 days expires. */
@@ -21,8 +23,12 @@ export const CONFIG_DEFAULTS = {
   maxMessageBytes: 10 * 1024 * 1024,
 } as const;
 
+/** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
+export const ADMIN_SOCKET_NAME = 'admin.sock';
+
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const fileMode = z.string().regex(/^0?[0-7]{3}$/, 'must be an octal file mode such as 0660');
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
@@ -111,12 +117,16 @@ export const configSchema = z
     control: z
       .strictObject({
         socket: nonEmpty.default(CONFIG_DEFAULTS.controlSocket),
-        socketMode: z
-          .string()
-          .regex(/^0?[0-7]{3}$/, 'must be an octal file mode such as 0660')
-          .default(CONFIG_DEFAULTS.controlSocketMode),
+        socketMode: fileMode.default(CONFIG_DEFAULTS.controlSocketMode),
+        adminSocket: nonEmpty.optional(),
+        adminSocketMode: fileMode.default(CONFIG_DEFAULTS.adminSocketMode),
       })
-      .default({ socket: CONFIG_DEFAULTS.controlSocket, socketMode: CONFIG_DEFAULTS.controlSocketMode }),
+      .superRefine((section, ctx) => {
+        if (section.adminSocket !== undefined && section.adminSocket === section.socket) {
+          ctx.addIssue({ code: 'custom', path: ['adminSocket'], message: 'must differ from control.socket: submitters and administrators need separate doors' });
+        }
+      })
+      .default({ socket: CONFIG_DEFAULTS.controlSocket, socketMode: CONFIG_DEFAULTS.controlSocketMode, adminSocketMode: CONFIG_DEFAULTS.adminSocketMode }),
     relay: z
       .strictObject({
         maxAge: z.string().regex(DURATION, 'must be a duration such as 30m, 12h or 5d').default(CONFIG_DEFAULTS.maxAge),

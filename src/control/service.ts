@@ -12,6 +12,7 @@ import type { StatusReply } from '../generated/appliance_mail/control/v1/StatusR
 import type { VersionReport } from '../generated/appliance_mail/control/v1/VersionReport.js';
 import type { NodeView } from '../federation/primary.js';
 import type { Entry } from '../relay/outbox.js';
+import { AppError } from '../errors/registry.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
 import { loadProto } from '../util/proto.js';
 import type { ControlApi } from './api.js';
@@ -19,7 +20,13 @@ import type { DaemonStatus } from './status.js';
 
 export const controlProto = loadProto<ProtoGrpcType>('control.proto').appliance_mail.control.v1;
 
-export function addControlService(server: grpc.Server, api: ControlApi): void {
+/** Which socket a service answers on: the submitters' or the administrators'. */
+export type ControlDoor = 'submit' | 'admin';
+
+/** What a submitter (Engine, Portal, scripts) may do; every other call is an administrator's. */
+const SUBMITTER_CALLS: ReadonlySet<string> = new Set(['Status', 'Submit', 'Notify', 'SubmitDigest']);
+
+export function addControlService(server: grpc.Server, api: ControlApi, door: ControlDoor): void {
   const handlers: ControlHandlers = {
     Status: unary(async () => statusReply(await api.status())),
     CreateToken: unary(async (request) => {
@@ -66,7 +73,30 @@ export function addControlService(server: grpc.Server, api: ControlApi): void {
       );
     },
   };
-  server.addService(controlProto.Control.service, handlers);
+  server.addService(controlProto.Control.service, door === 'admin' ? handlers : submitterHandlers(handlers));
+}
+
+/** The submitters' door: their calls as they are, every other call refused before it runs. */
+function submitterHandlers(handlers: ControlHandlers): ControlHandlers {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    guarded[name] = SUBMITTER_CALLS.has(name) ? handler : refuse(name);
+  }
+  return guarded as unknown as ControlHandlers;
+}
+
+function refuse(name: string) {
+  const error = () =>
+    toServiceError(
+      new AppError(
+        'AM_ADMIN_ONLY',
+        `${name} is an administrator's call and this is the submitters' socket (control.socket); run it as root or as the daemon's user, which reach control.adminSocket`,
+      ),
+    );
+  return (call: grpc.ServerWritableStream<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
+    if (callback) callback(error());
+    else call.emit('error', error());
+  };
 }
 
 function report(value: StoredReport | null): VersionReport | null {
@@ -128,6 +158,8 @@ function statusReply(s: DaemonStatus): StatusReply {
     daemon_version: s.daemonVersion,
     control_socket: s.controlSocket,
     control_access: s.controlAccess,
+    admin_socket: s.adminSocket,
+    admin_access: s.adminAccess,
     warnings: s.warnings,
     federation: {
       listen: s.primary?.listen ?? '',

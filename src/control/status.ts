@@ -32,6 +32,8 @@ export interface DaemonStatus {
   daemonVersion: string;
   controlSocket: string;
   controlAccess: string;
+  adminSocket: string;
+  adminAccess: string;
   warnings: string[];
   primary: PrimaryStatus | null;
   secondary: SecondaryStatus | null;
@@ -46,7 +48,6 @@ export interface StatusSources {
   delivery: Delivery;
   primary: FederationPrimary | null;
   secondary: FederationSecondary | null;
-  controlSocket: string;
   daemonVersion: string;
   startedAt: number;
 }
@@ -55,7 +56,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
   const { config, effective, outbox, delivery, primary, secondary } = sources;
   const current = config.current();
   const settings = effective.current();
-  const socket = await stat(sources.controlSocket).catch(() => null);
+  const { socket, adminSocket } = current.control;
   const portalWarning = portalAddressWarning(current.portal.address);
   return {
     nodeName: current.node.name,
@@ -71,12 +72,20 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     },
     uptimeSeconds: (Date.now() - sources.startedAt) / 1000,
     daemonVersion: sources.daemonVersion,
-    controlSocket: sources.controlSocket,
-    controlAccess: socket ? describeAccess(socket.uid, socket.gid, socket.mode) : 'unknown',
+    controlSocket: socket,
+    controlAccess: await access(socket),
+    adminSocket,
+    adminAccess: await access(adminSocket),
     warnings: [...settingsWarnings(effective), ...outboxWarnings(outbox), ...(portalWarning ? [portalWarning] : [])],
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,
     outbox: outbox.counts(),
     lastDeliveryError: delivery.lastError(),
   };
+}
+
+/** Who may use a socket, in words, from its owner, group and mode. */
+async function access(path: string): Promise<string> {
+  const info = await stat(path).catch(() => null);
+  return info ? describeAccess(info.uid, info.gid, info.mode) : 'unknown';
 }

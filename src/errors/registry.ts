@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   AM_ALREADY_RUNNING: { grpc: GrpcStatus.ALREADY_EXISTS, exit: 1 },
   AM_CLOSED: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_INVALID_ARGUMENT: { grpc: GrpcStatus.INVALID_ARGUMENT, exit: 1 },
+  AM_ADMIN_ONLY: { grpc: GrpcStatus.PERMISSION_DENIED, exit: 1 },
   AM_NOT_PRIMARY: { grpc: GrpcStatus.FAILED_PRECONDITION, exit: 1 },
   AM_NOT_SECONDARY: { grpc: GrpcStatus.FAILED_PRECONDITION, exit: 1 },
   AM_TOKEN_INVALID: { grpc: GrpcStatus.PERMISSION_DENIED, exit: 1 },

@@ -45,7 +45,7 @@ it(`delivers every acknowledged message across ${ROUNDS} kill -9 of a secondary`
   let refused = 0;
   const restartMs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const control = connectControl(join(secondary.dir, 'control.sock'));
+    const control = connectControl(join(secondary.dir, 'admin.sock'));
     let stop = false;
     const submitter = async () => {
       for (let i = 0; !stop; i++) {

@@ -27,7 +27,7 @@ export async function startNode(name: string, config: Json, prefix?: string[]): 
     configPath,
     config,
     daemon: new DaemonProcess(configPath, { prefix }),
-    control: connectControl(join(dir, 'control.sock')),
+    control: connectControl(join(dir, 'admin.sock')),
     async edit(change) {
       const next = structuredClone(node.config);
       change(next);

@@ -24,7 +24,7 @@ describe('daemon with a live config file', () => {
     await writeJson(configPath, config);
     daemon = new DaemonProcess(configPath);
     await daemon.ready();
-    control = connectControl(join(dir, 'control.sock'));
+    control = connectControl(join(dir, 'admin.sock'));
   });
 
   afterAll(async () => {

@@ -31,7 +31,7 @@ it('delivers every acknowledged message after a kill -9 in the middle of a burst
   );
   let daemon = new DaemonProcess(configPath);
   await daemon.ready();
-  const control = connectControl(join(dir, 'control.sock'));
+  const control = connectControl(join(dir, 'admin.sock'));
   const acked = new Set<string>();
   let refused = 0;
   let next = 0;

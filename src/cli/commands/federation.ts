@@ -4,7 +4,7 @@ import { AppError } from '../../errors/registry.js';
 import type { VersionReport__Output } from '../../generated/appliance_mail/control/v1/VersionReport.js';
 import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
 import { ago, table } from '../format.js';
-import { withControl } from '../with-control.js';
+import { withAdminControl } from '../with-control.js';
 
 export const tokenCreateCommand: Command = {
   name: 'token create',
@@ -22,7 +22,7 @@ export const tokenCreateCommand: Command = {
         throw new AppError('AM_USAGE', `--ttl '${ttlText}' is not a duration such as 30m, 2h or 1d`);
       }
     }
-    const reply = await withControl(args, ctx, (c) => c.createToken({ ttl_seconds: ttlSeconds }));
+    const reply = await withAdminControl(args, ctx, (c) => c.createToken({ ttl_seconds: ttlSeconds }));
     ctx.out(reply.token);
     ctx.err(`expires ${reply.expires_at}; admits one secondary. On it, run:`);
     ctx.err(`  appliance-mail join --primary THIS-HOST:PORT --token ${reply.token.slice(0, 14)}... --centralize`);
@@ -48,7 +48,7 @@ export const joinCommand: Command = {
     if (typeof primary !== 'string' || typeof token !== 'string') {
       throw new AppError('AM_USAGE', `--primary and --token are required. Usage: ${joinCommand.usage}`);
     }
-    const reply = await withControl(args, ctx, (c) => c.join({ primary, token, centralize: args.values['centralize'] === true }));
+    const reply = await withAdminControl(args, ctx, (c) => c.join({ primary, token, centralize: args.values['centralize'] === true }));
     ctx.out(`joined ${reply.primary}; mode ${reply.mode}`);
     return 0;
   },
@@ -62,7 +62,7 @@ function modeCommand(mode: 'centralized' | 'local', name: string, summary: strin
     help: [CONFIG_HELP],
     options: { ...CONFIG_OPTION },
     async run(args, ctx) {
-      await withControl(args, ctx, (c) => c.setMode({ mode }));
+      await withAdminControl(args, ctx, (c) => c.setMode({ mode }));
       ctx.out(`mode ${mode}`);
       return 0;
     },
@@ -84,7 +84,7 @@ export const nodesCommand: Command = {
   help: [CONFIG_HELP, '      --json          one JSON object, for scripts'],
   options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
   async run(args, ctx) {
-    const reply = await withControl(args, ctx, (c) => c.listNodes());
+    const reply = await withAdminControl(args, ctx, (c) => c.listNodes());
     if (args.values['json']) {
       ctx.out(JSON.stringify(reply, null, 2));
       return 0;
@@ -111,7 +111,7 @@ export const nodesRemoveCommand: Command = {
   positionals: true,
   async run(args, ctx) {
     const name = onePositional(args, nodesRemoveCommand, 'node name');
-    await withControl(args, ctx, (c) => c.removeNode({ name }));
+    await withAdminControl(args, ctx, (c) => c.removeNode({ name }));
     ctx.out(`removed ${name}`);
     return 0;
   },
@@ -124,7 +124,7 @@ export const leaveCommand: Command = {
   help: [CONFIG_HELP, "  The primary still lists the node until 'appliance-mail nodes remove NAME' there."],
   options: { ...CONFIG_OPTION },
   async run(args, ctx) {
-    const reply = await withControl(args, ctx, (c) => c.leave());
+    const reply = await withAdminControl(args, ctx, (c) => c.leave());
     ctx.out(`left ${reply.primary}; this node now uses the mail settings of its own config file`);
     return 0;
   },

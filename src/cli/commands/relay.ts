@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { AppError } from '../../errors/registry.js';
 import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
 import { ago, table } from '../format.js';
-import { withControl } from '../with-control.js';
+import { withAdminControl, withControl } from '../with-control.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -47,7 +47,7 @@ export const outboxCommand: Command = {
   help: [CONFIG_HELP, '      --json          one JSON object, for scripts'],
   options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
   async run(args, ctx) {
-    const reply = await withControl(args, ctx, (c) => c.listOutbox());
+    const reply = await withAdminControl(args, ctx, (c) => c.listOutbox());
     if (args.values['json']) {
       ctx.out(JSON.stringify(reply, null, 2));
       return 0;
@@ -80,7 +80,7 @@ export const outboxRetryCommand: Command = {
   async run(args, ctx) {
     const allDead = args.values['all-dead'] === true;
     if (allDead === (args.positionals.length > 0)) throw new AppError('AM_USAGE', `give message ids or --all-dead. Usage: ${outboxRetryCommand.usage}`);
-    const reply = await withControl(args, ctx, (c) => c.retryOutbox({ ids: args.positionals, all_dead: allDead }));
+    const reply = await withAdminControl(args, ctx, (c) => c.retryOutbox({ ids: args.positionals, all_dead: allDead }));
     ctx.out(`requeued ${reply.requeued} message(s)`);
     return 0;
   },
@@ -95,7 +95,7 @@ export const outboxDropCommand: Command = {
   positionals: true,
   async run(args, ctx) {
     const id = onePositional(args, outboxDropCommand, 'message id');
-    await withControl(args, ctx, (c) => c.dropOutbox({ id }));
+    await withAdminControl(args, ctx, (c) => c.dropOutbox({ id }));
     ctx.out(`dropped ${id}`);
     return 0;
   },
@@ -110,7 +110,7 @@ export const testEmailCommand: Command = {
   async run(args, ctx) {
     const to = typeof args.values['to'] === 'string' ? [args.values['to'] as string] : [];
     let accepted = false;
-    await withControl(args, ctx, (c) =>
+    await withAdminControl(args, ctx, (c) =>
       c.testEmail({ to }, (step) => {
         ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step.padEnd(8)} ${step.detail}`);
         accepted = step.step === 'message' && step.ok;

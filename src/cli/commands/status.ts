@@ -33,7 +33,8 @@ export function renderStatus(s: StatusReply__Output): string[] {
     ['Auth', auth],
     ['Config', `${config?.file} version ${config?.version}, applied ${ago(config?.applied_at ?? '')}`],
     ['Config error', config?.error ? `${config.error} [${config.error_code}] (${ago(config.error_at)})` : 'none'],
-    ['Control socket', `${s.control_socket}: ${s.control_access}`],
+    ['Control socket', `${s.control_socket}: ${s.control_access} (submit, notify, digest, status)`],
+    ['Admin socket', `${s.admin_socket}: ${s.admin_access} (everything)`],
   ];
   const f = s.federation;
   if (f && s.mode === 'primary' && f.listen) {

@@ -19,6 +19,8 @@ export interface StatusReply {
   'warnings'?: (string)[];
   'federation'?: (_appliance_mail_control_v1_FederationStatus | null);
   'outbox'?: (_appliance_mail_control_v1_OutboxStatus | null);
+  'admin_socket'?: (string);
+  'admin_access'?: (string);
 }
 
 export interface StatusReply__Output {
@@ -35,4 +37,6 @@ export interface StatusReply__Output {
   'warnings': (string)[];
   'federation': (_appliance_mail_control_v1_FederationStatus__Output | null);
   'outbox': (_appliance_mail_control_v1_OutboxStatus__Output | null);
+  'admin_socket': (string);
+  'admin_access': (string);
 }
