@@ -1,15 +1,35 @@
+import { accessSync, constants } from 'node:fs';
 import { connectControl, type Control } from '../control/client.js';
+import { AppError } from '../errors/registry.js';
 import { configPath, type CommandContext, type ParsedArgs } from './command.js';
 import { controlSocketPaths } from './socket-path.js';
 
 /** Connects to the daemon's submitters' socket, runs `use`, and always disconnects. */
 export function withControl<T>(args: ParsedArgs, ctx: CommandContext, use: (control: Control) => Promise<T>): Promise<T> {
-  return through(controlSocketPaths(configPath(args, ctx.env), ctx.env).socket, use);
+  const { socket } = controlSocketPaths(configPath(args, ctx.env), ctx.env);
+  if (!mayConnect(socket)) {
+    throw new AppError('AM_DAEMON_UNREACHABLE', `you may not use the control socket ${socket}: submitters must be members of the group that owns it (see status 'Control socket')`);
+  }
+  return through(socket, use);
 }
 
 /** The same through the administrators' socket: tokens, nodes, join, modes, outbox admin, test email. */
 export function withAdminControl<T>(args: ParsedArgs, ctx: CommandContext, use: (control: Control) => Promise<T>): Promise<T> {
-  return through(controlSocketPaths(configPath(args, ctx.env), ctx.env).adminSocket, use);
+  const { adminSocket } = controlSocketPaths(configPath(args, ctx.env), ctx.env);
+  if (!mayConnect(adminSocket)) {
+    throw new AppError('AM_ADMIN_ONLY', `this is an administrator's command and you may not use the administrators' socket ${adminSocket}; run it as root (sudo) or as the daemon's user`);
+  }
+  return through(adminSocket, use);
+}
+
+/** False only when the socket exists and this user may not write to it; a missing one is "unreachable" later. */
+function mayConnect(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'EACCES';
+  }
 }
 
 async function through<T>(socketPath: string, use: (control: Control) => Promise<T>): Promise<T> {

@@ -34,6 +34,8 @@ export interface Config {
   };
   readonly relay: { readonly maxAgeMs: number; readonly maxMessageBytes: number; readonly retryMinMs: number; readonly retryMaxMs: number };
   readonly log: { readonly level: string };
+  /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */
+  readonly secretFiles: readonly string[];
 }
 
 export interface ConfigIssue {
@@ -112,6 +114,10 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       retryMaxMs: Math.max(parseDurationMs(raw.relay.retryMax), parseDurationMs(raw.relay.retryMin)),
     },
     log: { level: raw.log.level },
+    secretFiles: [
+      ...(raw.mailServer.password !== undefined ? [file] : []),
+      ...(raw.mailServer.passwordFile !== undefined ? [resolve(base, raw.mailServer.passwordFile)] : []),
+    ],
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { ConfigError, LiveConfig } from '../config/live-config.js';
+import { secretFileWarnings } from '../config/secret-files.js';
 import { describeMailServer, type MailServerView } from '../config/settings.js';
 import type { FederationPrimary, PrimaryStatus } from '../federation/primary.js';
 import type { FederationSecondary, SecondaryStatus } from '../federation/secondary.js';
@@ -76,7 +77,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     controlAccess: await access(socket),
     adminSocket,
     adminAccess: await access(adminSocket),
-    warnings: [...settingsWarnings(effective), ...outboxWarnings(outbox), ...(portalWarning ? [portalWarning] : [])],
+    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...outboxWarnings(outbox), ...(portalWarning ? [portalWarning] : [])],
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,
     outbox: outbox.counts(),

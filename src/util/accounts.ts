@@ -16,10 +16,14 @@ function lookup(file: string, id: number): string {
 export const userName = (uid: number): string => lookup('/etc/passwd', uid);
 export const groupName = (gid: number): string => lookup('/etc/group', gid);
 
-/** Who may connect to a socket with this owner, group and mode, in words. */
-export function describeAccess(uid: number, gid: number, mode: number): string {
+/**
+ * Who may use a file with this owner, group and mode, in words: connect to a socket ('write'),
+ * or read a file ('read').
+ */
+export function describeAccess(uid: number, gid: number, mode: number, access: 'read' | 'write' = 'write'): string {
+  const bit = access === 'read' ? 0o4 : 0o2;
   const who = [`user ${userName(uid)}`];
-  if (mode & 0o020) who.push(`members of group ${groupName(gid)}`);
-  if (mode & 0o002) who.push('every local user');
+  if (mode & (bit << 3)) who.push(`members of group ${groupName(gid)}`);
+  if (mode & bit) who.push('every local user');
   return `${who.join(', ')} (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`;
 }

@@ -1,0 +1,222 @@
+/**
+ * The privilege model as the README's install section deploys it, with real users: the daemon
+ * runs as its own user; the Engine's user is a member of the daemon's group and nothing more.
+ * The Engine may submit and read status; every administrator's call is refused, and the config,
+ * the state, the journal and the password cannot be read by it. Needs root to create users (CI
+ * runs as root).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, DaemonProcess, eventually, tempDir, type CliResult } from '../helpers/daemon.js';
+import { freePort, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+
+const DAEMON_USER = 'amtest-mail';
+const ENGINE_USER = 'amtest-engine';
+const PASSWORD = 'Eng1ne-Pa55-must-not-see';
+const REPO = resolve(import.meta.dirname, '../..');
+
+function run(command: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function must(command: string, args: string[]): void {
+  const result = run(command, args);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+}
+
+/** What the README's install section does for the daemon's user and a submitter's user. */
+function createUsers(): void {
+  if (run('id', ['-u', DAEMON_USER]).status !== 0) {
+    must('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', DAEMON_USER]);
+  }
+  if (run('id', ['-u', ENGINE_USER]).status !== 0) {
+    must('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', ENGINE_USER]);
+  }
+  must('usermod', ['-aG', DAEMON_USER, ENGINE_USER]);
+}
+
+/** `setpriv` execs in place (the pid is the program's) and sets the user's supplementary groups. */
+const as = (user: string) => ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--init-groups', '--'];
+
+function runAs(user: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const [command, ...rest] = [...as(user), ...args];
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command!, rest, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')} as ${user} timed out; stderr: ${stderr}`));
+    }, 20_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the README sets it up', () => {
+  let app: string;
+  let base: string;
+  let configPath: string;
+  let stateDir: string;
+  let submitSocket: string;
+  let daemon: DaemonProcess;
+  let sink: SmtpSink;
+  let engineEnv: NodeJS.ProcessEnv;
+
+  const engineCli = (args: string[]) => runAs(ENGINE_USER, [process.execPath, join(app, 'dist/cli/main.js'), ...args], engineEnv);
+
+  beforeAll(async () => {
+    createUsers();
+    base = await tempDir('am-priv-');
+    await chmod(base, 0o755);
+    // The other users must reach the program: a checkout under a private folder is copied.
+    app = run('setpriv', [...as(ENGINE_USER).slice(1, -1), 'test', '-r', CLI]).status === 0 ? REPO : join(base, 'opt');
+    if (app !== REPO) {
+      await mkdir(app);
+      must('cp', ['-a', join(REPO, 'dist'), join(REPO, 'proto'), join(REPO, 'package.json'), app]);
+      if (run('cp', ['-al', join(REPO, 'node_modules'), app]).status !== 0) must('cp', ['-a', join(REPO, 'node_modules'), app]);
+    }
+
+    sink = await startSmtpSink({ users: { mailer: PASSWORD } });
+    const etc = join(base, 'etc');
+    stateDir = join(base, 'state');
+    const runDir = join(base, 'run');
+    // As systemd's ConfigurationDirectory, StateDirectory and RuntimeDirectory in the unit make them.
+    must('install', ['-d', '-m', '0750', '-o', DAEMON_USER, '-g', DAEMON_USER, etc]);
+    must('install', ['-d', '-m', '0700', '-o', DAEMON_USER, '-g', DAEMON_USER, stateDir]);
+    must('install', ['-d', '-m', '0750', '-o', DAEMON_USER, '-g', DAEMON_USER, runDir]);
+    await writeFile(join(etc, 'ca.pem'), sink.caPem);
+    must('chown', [`${DAEMON_USER}:${DAEMON_USER}`, join(etc, 'ca.pem')]);
+    configPath = join(etc, 'config.json');
+    submitSocket = join(runDir, 'control.sock');
+    const config = {
+      node: { name: 'priv-primary', role: 'primary', stateDir },
+      mailServer: { enabled: true, server: `127.0.0.1:${sink.port}`, sender: 'alerts@example.com', username: 'mailer', password: PASSWORD, tls: true, caFile: join(etc, 'ca.pem') },
+      notifications: { recipients: 'ops@example.com' },
+      portal: { address: 'portal.example.com' },
+      federation: { listen: `127.0.0.1:${await freePort()}` },
+      control: { socket: submitSocket },
+    };
+    await writeFile(configPath, JSON.stringify(config, null, 2));
+    must('chown', [`${DAEMON_USER}:${DAEMON_USER}`, configPath]);
+    await chmod(configPath, 0o600);
+
+    daemon = new DaemonProcess(configPath, { prefix: as(DAEMON_USER) });
+    await daemon.ready();
+    // The Engine needs no config: only where the submitters' socket is.
+    engineEnv = { APPLIANCE_MAIL_SOCKET: submitSocket, APPLIANCE_MAIL_CONFIG: configPath };
+  });
+
+  afterAll(async () => {
+    await daemon?.stop();
+    await sink?.close();
+  });
+
+  it('submits mail, and the mail arrives', async () => {
+    const sent = await engineCli(['alert', '--to', 'oncall@example.com', '--subject', 'disk full', '--text', 'on engine-1']);
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    await eventually(() => (sink.received.some((m) => m.to.includes('oncall@example.com')) ? true : undefined), 15_000, 'the alert at the mail server');
+  });
+
+  it('reads a status that holds no secret', async () => {
+    const status = await engineCli(['status']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/password set/);
+    const json = await engineCli(['status', '--json']);
+    expect(json.code).toBe(0);
+    for (const text of [status.stdout, json.stdout]) expect(text).not.toContain(PASSWORD);
+    expect(JSON.parse(json.stdout).warnings).toEqual([]);
+  });
+
+  it.each([
+    [['token', 'create']],
+    [['nodes']],
+    [['nodes', 'remove', 'somebody']],
+    [['join', '--primary', '127.0.0.1:7443', '--token', 'amj1.00000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.00']],
+    [['centralize']],
+    [['local']],
+    [['leave']],
+    [['outbox']],
+    [['outbox', 'retry', '--all-dead']],
+    [['outbox', 'drop', 'm-1']],
+    [['test-email', '--to', 'attacker@example.com']],
+  ])('is refused %j with AM_ADMIN_ONLY', async (args) => {
+    const result = await engineCli(args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\[AM_ADMIN_ONLY\]/);
+  });
+
+  it("is refused every administrator's call made straight on the submitters' socket, bypassing the CLI", async () => {
+    // The daemon, not the CLI, is the guard: speak gRPC to the socket the Engine may use.
+    const script = `
+      const { connectControl } = await import(${JSON.stringify(join(app, 'dist/control/client.js'))});
+      const c = connectControl(${JSON.stringify(submitSocket)});
+      const calls = {
+        createToken: () => c.createToken({ ttl_seconds: 60 }),
+        listNodes: () => c.listNodes(),
+        removeNode: () => c.removeNode({ name: 'x' }),
+        join: () => c.join({ primary: '127.0.0.1:1', token: 'x', centralize: true }),
+        setMode: () => c.setMode({ mode: 'local' }),
+        leave: () => c.leave(),
+        listOutbox: () => c.listOutbox(),
+        retryOutbox: () => c.retryOutbox({ ids: [], all_dead: true }),
+        dropOutbox: () => c.dropOutbox({ id: 'x' }),
+        testEmail: () => c.testEmail({ to: ['attacker@example.com'] }, () => undefined),
+      };
+      const out = {};
+      for (const [name, run] of Object.entries(calls)) out[name] = await run().then(() => 'ALLOWED', (e) => e.code);
+      c.close();
+      console.log(JSON.stringify(out));`;
+    const result = await runAs(ENGINE_USER, [process.execPath, '--input-type=module', '-e', script]);
+    expect(result.stderr).toBe('');
+    const codes = JSON.parse(result.stdout) as Record<string, string>;
+    expect(Object.keys(codes)).toHaveLength(10);
+    for (const [name, code] of Object.entries(codes)) expect([name, code]).toEqual([name, 'AM_ADMIN_ONLY']);
+  });
+
+  it("cannot connect to the administrators' socket at all", async () => {
+    const adminSocket = join(base, 'run', 'admin.sock');
+    const script = `require('node:net').connect(${JSON.stringify(adminSocket)}).on('connect', () => { console.log('CONNECTED'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); });`;
+    const result = await runAs(ENGINE_USER, [process.execPath, '-e', script]);
+    expect(result.stdout.trim()).toBe('EACCES');
+  });
+
+  it('cannot read the config, the state, the journal, the keys or the password', async () => {
+    const files = [configPath];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) await walk(join(dir, entry.name));
+        else files.push(join(dir, entry.name));
+      }
+    };
+    await walk(stateDir);
+    expect(files.some((f) => f.endsWith('state.json'))).toBe(true);
+    expect(files.some((f) => /journal-\d+\.log$/.test(f))).toBe(true);
+    expect(files.some((f) => f.endsWith('federation-key.pem'))).toBe(true);
+    for (const file of files) {
+      const read = await runAs(ENGINE_USER, ['cat', file]);
+      expect([file, read.code, read.stdout]).toEqual([file, 1, '']);
+      expect(read.stderr).toMatch(/Permission denied/);
+    }
+    const grep = await runAs(ENGINE_USER, ['grep', '-rl', PASSWORD, base]);
+    expect(grep.stdout).toBe('');
+  });
+
+  it('status warns while the file holding the password is readable by the group', async () => {
+    await chmod(configPath, 0o640);
+    try {
+      const status = await engineCli(['status', '--json']);
+      expect(JSON.parse(status.stdout).warnings.join('\n')).toMatch(/config\.json holds the SMTP password and is readable beyond the daemon's user .*members of group amtest-mail.*chmod 0600/);
+    } finally {
+      await chmod(configPath, 0o600);
+    }
+  });
+});
