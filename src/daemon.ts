@@ -1,10 +1,9 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
- * start: state, config watcher, effective settings, federation, control socket;
- * close: stop accepting (control socket), federation, watcher, then flush state.
+ * start: the instance lock, state, config watcher, effective settings, federation, control socket;
+ * close: stop accepting (control socket), federation, watcher, flush state, then free the lock.
  */
 import { stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './config/settings.js';
@@ -19,6 +18,7 @@ import type { VersionReport } from './generated/appliance_mail/control/v1/Versio
 import type { Logger } from './log/logger.js';
 import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
 import type { VersionReport as StoredReport } from './state/schema.js';
+import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { createDelivery, type Delivery } from './relay/delivery.js';
 import { validateSubmission, type Submission } from './relay/intake.js';
@@ -28,8 +28,7 @@ import { openOutbox, type Outbox } from './relay/outbox.js';
 import { sendTestEmail } from './relay/test-email.js';
 import { splitRecipients } from './config/address.js';
 import { describeAccess } from './util/accounts.js';
-
-const DAEMON_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+import { PACKAGE_VERSION } from './util/version.js';
 
 export interface Daemon {
   readonly config: LiveConfig;
@@ -51,9 +50,15 @@ interface Parts {
 
 export async function startDaemon(initial: Config, log: Logger): Promise<Daemon> {
   const startedAt = Date.now();
-  const state = await openStateStore(initial.node.stateDir);
+  // First, before anything is read or opened: a second daemon on this stateDir stops here.
+  const lock = await acquireInstanceLock(initial.node.stateDir);
+  const state = await openStateStore(initial.node.stateDir).catch(async (err: unknown) => {
+    await lock.release();
+    throw err;
+  });
   const outbox = await openOutbox(initial.node.stateDir, log.child({ component: 'outbox' })).catch(async (err: unknown) => {
     await state.close();
+    await lock.release();
     throw err;
   });
   const config = createLiveConfig(initial, log.child({ component: 'config' }));
@@ -87,6 +92,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
   } catch (err) {
     await closeAll(closers);
     await state.close();
+    await lock.release();
     throw err;
   }
 
@@ -94,7 +100,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
   });
   log.info(
-    { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: initial.control.socket, version: DAEMON_VERSION },
+    { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: initial.control.socket, version: PACKAGE_VERSION },
     'appliance-mail ready',
   );
 
@@ -107,6 +113,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       closing ??= (async () => {
         await closeAll(closers);
         await state.close();
+        await lock.release();
         log.info({ component: 'daemon' }, 'appliance-mail stopped');
       })();
       return closing;
@@ -277,7 +284,7 @@ async function buildStatus(parts: Parts): Promise<StatusReply> {
       error_at: error?.at.toISOString() ?? '',
     },
     uptime_seconds: (Date.now() - parts.startedAt) / 1000,
-    daemon_version: DAEMON_VERSION,
+    daemon_version: PACKAGE_VERSION,
     control_socket: control.path,
     control_access: socket ? describeAccess(socket.uid, socket.gid, socket.mode) : 'unknown',
     warnings,

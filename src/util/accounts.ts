@@ -13,8 +13,8 @@ function lookup(file: string, id: number): string {
   return `#${id}`;
 }
 
-export const userName = (uid: number): string => lookup('/etc/passwd', uid);
-export const groupName = (gid: number): string => lookup('/etc/group', gid);
+const userName = (uid: number): string => lookup('/etc/passwd', uid);
+const groupName = (gid: number): string => lookup('/etc/group', gid);
 
 /** Who may connect to a socket with this owner, group and mode, in words. */
 export function describeAccess(uid: number, gid: number, mode: number): string {
