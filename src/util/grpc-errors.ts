@@ -32,10 +32,10 @@ export function fromServiceError(err: grpc.ServiceError, unreachable: Unreachabl
   const code = err.metadata?.get(CODE_KEY)[0];
   if (typeof code === 'string' && isErrorCode(code)) return new AppError(code, err.details, { cause: err });
   if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
-    const reason = describeGrpcFailure(err.details ?? '');
+    const reason = describeConnectionFailure(err.details ?? '');
     return new AppError(unreachable.code, `${unreachable.message}: ${reason}${unreachable.hint ? `. ${unreachable.hint}` : ''}`, { cause: err });
   }
-  return new AppError('AM_INTERNAL', describeGrpcFailure(err.details || err.message), { cause: err });
+  return new AppError('AM_INTERNAL', describeConnectionFailure(err.details || err.message), { cause: err });
 }
 
 /** Longest reason kept from a text grpc-js or a peer wrote: one line is enough to act on. */
@@ -58,10 +58,11 @@ const REASONS: Array<[RegExp, string | ((m: RegExpMatchArray) => string)]> = [
 ];
 
 /**
- * A grpc-js failure text in a few words: "No connection established. Last error: Error: connect
- * ECONNREFUSED 127.0.0.1:7443. Resolution note: " becomes "connection refused".
+ * Why a connection failed, in a few words, from grpc-js's text ("No connection established. Last
+ * error: Error: connect ECONNREFUSED 127.0.0.1:7443. Resolution note: " is "connection refused")
+ * or from a Node socket's error message.
  */
-function describeGrpcFailure(details: string): string {
+export function describeConnectionFailure(details: string): string {
   const inner =
     /Last error: (?:Error: )?([\s\S]*?)(?:\. Resolution note:[\s\S]*)?$/.exec(details) ?? // a channel's failure
     /^No address added out of total \d+ resolved errors: \[([\s\S]*)\]$/.exec(details); // a server's bind
@@ -96,7 +97,7 @@ export function bindServer(server: grpc.Server, address: string, credentials: gr
           }),
         );
       } else {
-        reject(new AppError('AM_INTERNAL', `cannot listen on ${address} (${setting}): ${describeGrpcFailure(err.message)}`, { cause: err }));
+        reject(new AppError('AM_INTERNAL', `cannot listen on ${address} (${setting}): ${describeConnectionFailure(err.message)}`, { cause: err }));
       }
     });
   });
