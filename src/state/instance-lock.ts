@@ -66,6 +66,7 @@ export async function acquireInstanceLock(stateDir: string): Promise<InstanceLoc
     stateDir,
     release() {
       released ??= (async () => {
+        // The pid file goes first, while the lock is still held: once it is freed, the file may be the next holder's.
         await unlink(pidFile).catch(() => undefined);
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })();
