@@ -18,6 +18,7 @@
  * The pid file next to the state is only for the message: it lets the second daemon name the
  * holder. It is written after the lock is held and removed on release.
  */
+import type { Stats } from 'node:fs';
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -34,8 +35,13 @@ export interface InstanceLock {
 
 /** Takes the lock on `stateDir` (creating the folder, mode 0700, on first start) or throws AM_ALREADY_RUNNING. */
 export async function acquireInstanceLock(stateDir: string): Promise<InstanceLock> {
-  await mkdir(stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const folder = await stat(stateDir);
+  let folder: Stats;
+  try {
+    await mkdir(stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    folder = await stat(stateDir);
+  } catch (err) {
+    throw new AppError('AM_STATE_IO', `cannot create or open the state folder ${stateDir}: ${(err as Error).message}`, { cause: err });
+  }
   const pidFile = join(stateDir, PID_FILE_NAME);
   // Anyone may connect to an abstract socket; nothing is served on it.
   const server = createServer((socket) => socket.destroy());
@@ -48,19 +54,16 @@ export async function acquireInstanceLock(stateDir: string): Promise<InstanceLoc
     const pid = await livePid(pidFile);
     throw new AppError(
       'AM_ALREADY_RUNNING',
-      `another appliance-mail daemon (${pid === null ? 'pid not recorded yet' : `pid ${pid}`}) is running on the state folder ${stateDir}; ` +
+      `another appliance-mail daemon (${pid === null ? 'pid not recorded' : `pid ${pid}`}) is running on the state folder ${stateDir}; ` +
         'this one did nothing and stops. Stop the other first (systemctl stop appliance-mail), or give this one another node.stateDir',
       { details: { stateDir, pid } },
     );
   }
   // The lock must not keep the process alive on its own.
   server.unref();
-  try {
-    await writeFileDurably(pidFile, `${process.pid}\n`);
-  } catch (err) {
-    server.close();
-    throw new AppError('AM_STATE_IO', `cannot write ${pidFile}: ${(err as Error).message}`, { cause: err });
-  }
+  // Best effort: the pid file only names the holder in a message, and a disk too full for it must
+  // not keep the daemon and its queued mail from starting. A previous holder's file goes then.
+  await writeFileDurably(pidFile, `${process.pid}\n`).catch(() => unlink(pidFile).catch(() => undefined));
   let released: Promise<void> | null = null;
   return {
     stateDir,
