@@ -1,10 +1,9 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
- * start: state, outbox, config watcher, federation, delivery, control sockets;
+ * start: the instance lock, state, outbox, config watcher, federation, delivery, control sockets;
  * close: the reverse — stop accepting (control sockets), delivery, federation, watcher, outbox,
- * then flush state. Every rule lives with its concern; this file only builds and orders parts.
+ * flush state, then free the lock. Every rule lives with its concern; this file only builds and orders parts.
  */
-import { createRequire } from 'node:module';
 import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './config/settings.js';
@@ -19,9 +18,9 @@ import { createDelivery } from './relay/delivery.js';
 import { createIntake } from './relay/intake.js';
 import { openOutbox } from './relay/outbox.js';
 import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
+import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';
-
-const DAEMON_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+import { PACKAGE_VERSION } from './util/version.js';
 
 export interface Daemon {
   readonly config: LiveConfig;
@@ -38,9 +37,12 @@ interface Component {
 export async function startDaemon(initial: Config, log: Logger): Promise<Daemon> {
   const startedAt = Date.now();
   const child = (component: string) => log.child({ component });
-  const state = await openStateStore(initial.node.stateDir);
-  const closers: Array<() => Promise<void>> = [() => state.close()];
+  // First, before anything is read or opened: a second daemon on this stateDir stops here.
+  const lock = await acquireInstanceLock(initial.node.stateDir);
+  const closers: Array<() => Promise<void>> = [() => lock.release()];
   try {
+    const state = await openStateStore(initial.node.stateDir);
+    closers.push(() => state.close());
     const outbox = await openOutbox(initial.node.stateDir, child('outbox'));
     closers.push(() => outbox.close());
     const config = createLiveConfig(initial, child('config'));
@@ -56,7 +58,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     // Two doors: submitters (group members) and administrators (the daemon's user and root).
     const submitSocket = createSocketServer(initial.control.socket, initial.control.socketMode);
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode);
-    const api = createControlApi({ config, effective, outbox, delivery, intake, notifier, primary, secondary, daemonVersion: DAEMON_VERSION, startedAt });
+    const api = createControlApi({ config, effective, outbox, delivery, intake, notifier, primary, secondary, daemonVersion: PACKAGE_VERSION, startedAt });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
 
@@ -70,7 +72,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
     });
     log.info(
-      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, version: DAEMON_VERSION },
+      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, version: PACKAGE_VERSION },
       'appliance-mail ready',
     );
 

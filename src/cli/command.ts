@@ -27,7 +27,7 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export const DEFAULT_CONFIG_PATH = '/etc/appliance-mail/config.json';
+const DEFAULT_CONFIG_PATH = '/etc/appliance-mail/config.json';
 
 export const CONFIG_OPTION: OptionSpec = { config: { type: 'string', short: 'c' } };
 export const CONFIG_HELP = `  -c, --config PATH   config file (default: $APPLIANCE_MAIL_CONFIG, else ${DEFAULT_CONFIG_PATH})`;

@@ -5,6 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { AppError, toAppError } from '../errors/registry.js';
+import { routeGrpcLogs } from '../log/grpc-log.js';
+import { PACKAGE_VERSION } from '../util/version.js';
 import type { Command, CommandContext } from './command.js';
 import { daemonCommand } from './commands/daemon.js';
 import {
@@ -51,7 +53,7 @@ function usage(): string[] {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'appliance-mail COMMAND --help' for a command's options.",
+    "Run 'appliance-mail COMMAND --help' for a command's options; 'appliance-mail --version' for the version.",
   ];
 }
 
@@ -68,7 +70,11 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | nul
   return best ? { command: best.command, rest: argv.slice(best.words.length) } : null;
 }
 
-export async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
+async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    ctx.out(`appliance-mail ${PACKAGE_VERSION}`);
+    return 0;
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     for (const line of usage()) ctx.out(line);
     return argv.length === 0 ? 2 : 0;
@@ -113,6 +119,8 @@ const ctx: CommandContext = {
   env: process.env,
 };
 
+// The daemon command routes grpc-js's own lines into its log; every other command drops them.
+routeGrpcLogs(null);
 runCli(process.argv.slice(2), ctx).then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -42,7 +42,8 @@ export function connectControl(socketPath: string) {
   const client = new controlProto.Control(`unix:${socketPath}`, grpc.credentials.createInsecure()) as unknown as ControlClient;
   const unreachable = {
     code: 'AM_DAEMON_UNREACHABLE' as const,
-    message: `the daemon is not running or not reachable on ${socketPath} (is the service started? is control.socket the same in the config you passed?)`,
+    message: `the daemon is not running or not reachable on ${socketPath}`,
+    hint: 'Is the service started? Is control.socket the same in the config you passed?',
   };
   function invoke<Req, Res>(name: keyof ControlClient & string, deadlineMs = DEFAULT_DEADLINE_MS) {
     return async (request: Req): Promise<Res> => {

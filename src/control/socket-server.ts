@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { AppError } from '../errors/registry.js';
+import { bindServer } from '../util/grpc-errors.js';
 
 /** A graceful close waits this long for calls in flight, then cuts them. */
 const CLOSE_GRACE_MS = 2_000;
@@ -28,12 +29,7 @@ export function createSocketServer(path: string, mode: number): SocketServer {
     async start() {
       await mkdir(dirname(path), { recursive: true, mode: 0o750 });
       await removeStaleSocket(path);
-      await new Promise<void>((resolve, reject) => {
-        server.bindAsync(`unix:${path}`, grpc.ServerCredentials.createInsecure(), (err) => {
-          if (err) reject(new AppError('AM_INTERNAL', `cannot listen on control socket ${path}: ${err.message}`, { cause: err }));
-          else resolve();
-        });
-      });
+      await bindServer(server, `unix:${path}`, grpc.ServerCredentials.createInsecure(), 'control.socket');
       await chmod(path, mode);
       state = 'started';
     },

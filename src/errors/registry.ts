@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   AM_STATE_IO: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_DAEMON_UNREACHABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 3 },
   AM_ALREADY_RUNNING: { grpc: GrpcStatus.ALREADY_EXISTS, exit: 1 },
+  AM_ADDRESS_IN_USE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_CLOSED: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_INVALID_ARGUMENT: { grpc: GrpcStatus.INVALID_ARGUMENT, exit: 1 },
   AM_ADMIN_ONLY: { grpc: GrpcStatus.PERMISSION_DENIED, exit: 1 },
@@ -42,7 +43,6 @@ export const ERROR_CODES = {
   AM_OUTBOX_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_OUTBOX_CORRUPT: { grpc: GrpcStatus.DATA_LOSS, exit: 1 },
   AM_MESSAGE_UNKNOWN: { grpc: GrpcStatus.NOT_FOUND, exit: 1 },
-  AM_SMTP_FAILED: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_INTERNAL: { grpc: GrpcStatus.INTERNAL, exit: 1 },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { generate } from 'selfsigned';
 import { AppError } from '../errors/registry.js';
 import { writeFileDurably } from '../util/durable-file.js';
+import { describeConnectionFailure } from '../util/grpc-errors.js';
 
 /** The name in a generated certificate; secondaries check the pinned hash, not a host name. */
 const GENERATED_CN = 'appliance-mail-primary';
@@ -79,7 +80,7 @@ export function fetchPeerCertificate(host: string, port: number): Promise<string
     });
     socket.once('error', (err) => {
       clearTimeout(timer);
-      reject(new AppError('AM_PRIMARY_UNREACHABLE', `cannot reach the primary at ${host}:${port}: ${err.message}`, { cause: err }));
+      reject(new AppError('AM_PRIMARY_UNREACHABLE', `cannot reach the primary at ${host}:${port}: ${describeConnectionFailure(err.message)}`, { cause: err }));
     });
   });
 }

@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { FederatedSettings, NodeRecord, PrimaryState } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { shutdownServer } from '../control/socket-server.js';
-import { toServiceError, unary } from '../util/grpc-errors.js';
+import { bindServer, toServiceError, unary } from '../util/grpc-errors.js';
 import { loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
 import { federationProto } from './proto.js';
 import {
@@ -27,7 +27,7 @@ import {
   secretMatches,
 } from './secrets.js';
 
-export const DEFAULT_TOKEN_TTL_S = 3600;
+const DEFAULT_TOKEN_TTL_S = 3600;
 const MAX_TOKEN_TTL_S = 7 * 86_400;
 /** Expired tokens are kept this long so that "expired" can be told apart from "unknown". */
 const EXPIRED_TOKEN_KEEP_MS = 86_400_000;
@@ -37,7 +37,7 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
 const REPORT_STAGES = ['applied', 'rejected', 'verified', 'verify_failed'];
 
-export const FEDERATION_SERVER_OPTIONS: grpc.ServerOptions = {
+const FEDERATION_SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
   // Secondaries ping every 10 s to notice a dead link; allow it.
   'grpc.keepalive_permit_without_calls': 1,
@@ -307,12 +307,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       });
       server.addService(federationProto.Federation.service, handlers);
       const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(identity.certPem), private_key: Buffer.from(identity.keyPem) }], false);
-      await new Promise<void>((resolve, reject) => {
-        server.bindAsync(listen, credentials, (err) => {
-          if (err) reject(new AppError('AM_INTERNAL', `cannot listen for secondaries on ${listen}: ${err.message}`, { cause: err }));
-          else resolve();
-        });
-      });
+      await bindServer(server, listen, credentials, 'federation.listen');
       log.info({ listen, certSha256: identity.sha256, version: primaryState().settingsVersion }, 'federation listening');
     },
 

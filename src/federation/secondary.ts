@@ -130,7 +130,7 @@ export function createFederationSecondary(deps: {
           ? null
           : fromServiceError(Object.assign(new Error(status.details), status) as grpc.ServiceError, {
               code: 'AM_PRIMARY_UNREACHABLE',
-              message: `primary ${membership.primary} unreachable (${status.details})`,
+              message: `primary ${membership.primary} unreachable`,
             });
       connection = `disconnected: ${reason ? `${reason.message} [${reason.code}]` : 'the primary closed the stream'}`;
       if (Date.now() - startedAt > STABLE_STREAM_MS) attempt = 0;

@@ -67,7 +67,7 @@ export interface RenderedMail {
   html: string;
 }
 
-export function isApplianceEvent(value: string): value is ApplianceEvent {
+function isApplianceEvent(value: string): value is ApplianceEvent {
   return (APPLIANCE_EVENTS as readonly string[]).includes(value);
 }
 

@@ -12,7 +12,7 @@ import type { RenderedMail } from './appliance-events.js';
 
 const STATUS_TONES = { ok: '#15803d', warning: '#b45309', critical: '#b91c1c', unknown: '#6b7280' } as const;
 
-export const digestSchema = z.strictObject({
+const digestSchema = z.strictObject({
   dashboard: z.string().min(1).max(200),
   period: z.string().min(1).max(100),
   subscribers: z.array(z.string().refine(isEmailAddress, { message: 'is not a valid email address' })).min(1).max(1000),

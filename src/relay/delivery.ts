@@ -25,7 +25,7 @@ const EXPIRY_SWEEP_MS = 60_000;
  * still open then are cut and sent again after the restart (at-least-once).
  */
 const CLOSE_DRAIN_MS = 5_000;
-export const MESSAGE_ID_HEADER = 'X-Appliance-Mail-Id';
+const MESSAGE_ID_HEADER = 'X-Appliance-Mail-Id';
 
 export interface DeliveryError {
   message: string;

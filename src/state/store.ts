@@ -10,7 +10,7 @@ import { AppError } from '../errors/registry.js';
 import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
 import { emptyState, validateState, type State } from './schema.js';
 
-export const STATE_FILE_NAME = 'state.json';
+const STATE_FILE_NAME = 'state.json';
 
 /** lowdb adapter: atomic, fsync'd, mode 0600 writes; a corrupt file is an error, never a reset. */
 class DurableJsonFile implements Adapter<State> {

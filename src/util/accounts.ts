@@ -13,8 +13,8 @@ function lookup(file: string, id: number): string {
   return `#${id}`;
 }
 
-export const userName = (uid: number): string => lookup('/etc/passwd', uid);
-export const groupName = (gid: number): string => lookup('/etc/group', gid);
+const userName = (uid: number): string => lookup('/etc/passwd', uid);
+const groupName = (gid: number): string => lookup('/etc/group', gid);
 
 /**
  * Who may use a file with this owner, group and mode, in words: connect to a socket ('write'),

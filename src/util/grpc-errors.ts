@@ -14,17 +14,93 @@ export function toServiceError(err: unknown): Partial<grpc.ServiceError> {
   return { code: appError.grpcStatus, details: appError.message, metadata };
 }
 
+/** What to say when the peer could not be reached at all (the daemon for the CLI, the primary for a secondary). */
+export interface Unreachable {
+  code: ErrorCode;
+  /** Where it was not reached; the reason follows it after a colon. */
+  message: string;
+  /** What to check, said after the reason. */
+  hint?: string;
+}
+
 /**
- * `unreachable` names the error used when the peer could not be reached at all (the daemon for
- * the CLI, the primary for a secondary).
+ * Turns a failed call back into an AppError: the peer's own code when it sent one, `unreachable`
+ * (with the reason in a few words) when the call never got through, AM_INTERNAL otherwise.
+ * grpc-js's own wording never reaches the operator as it is.
  */
-export function fromServiceError(err: grpc.ServiceError, unreachable: { code: ErrorCode; message: string }): AppError {
+export function fromServiceError(err: grpc.ServiceError, unreachable: Unreachable): AppError {
   const code = err.metadata?.get(CODE_KEY)[0];
   if (typeof code === 'string' && isErrorCode(code)) return new AppError(code, err.details, { cause: err });
   if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
-    return new AppError(unreachable.code, unreachable.message, { cause: err });
+    const reason = describeConnectionFailure(err.details ?? '');
+    return new AppError(unreachable.code, `${unreachable.message}: ${reason}${unreachable.hint ? `. ${unreachable.hint}` : ''}`, { cause: err });
   }
-  return new AppError('AM_INTERNAL', err.details || err.message, { cause: err });
+  return new AppError('AM_INTERNAL', describeConnectionFailure(err.details || err.message), { cause: err });
+}
+
+/** Longest reason kept from a text grpc-js or a peer wrote: one line is enough to act on. */
+const REASON_MAX_CHARS = 200;
+
+/** Known failures, in the words an operator acts on; the first match wins. */
+const REASONS: Array<[RegExp, string | ((m: RegExpMatchArray) => string)]> = [
+  [/ECONNREFUSED/, 'connection refused'],
+  [/connect ENOENT/, 'no socket at that path'],
+  [/EACCES|EPERM/, 'permission denied'],
+  [/ENOTFOUND|EAI_AGAIN|EAI_NONAME|Name resolution failed/, 'name not resolved'],
+  [/EADDRNOTAVAIL/, 'address not available on this machine'],
+  [/EHOSTUNREACH/, 'host unreachable'],
+  [/ENETUNREACH/, 'network unreachable'],
+  [/ETIMEDOUT|Deadline exceeded/i, 'timed out'],
+  [/ECONNRESET|socket hang up|socket disconnected before secure TLS/, 'connection reset by the peer'],
+  // OpenSSL's "<hex>:error:<code>:SSL routines:<function>:<reason>:<source file>:<line>:".
+  [/SSL routines:[^:]*:([^:]+):/, (m) => `TLS handshake failed: ${m[1]}`],
+  [/certificate|self[- ]signed|altnames|ERR_TLS|ERR_SSL/i, (m) => `TLS handshake failed: ${m.input ?? ''}`],
+];
+
+/**
+ * Why a connection failed, in a few words, from grpc-js's text ("No connection established. Last
+ * error: Error: connect ECONNREFUSED 127.0.0.1:7443. Resolution note: " is "connection refused")
+ * or from a Node socket's error message.
+ */
+export function describeConnectionFailure(details: string): string {
+  const inner =
+    /Last error: (?:Error: )?([\s\S]*?)(?:\. Resolution note:[\s\S]*)?$/.exec(details) ?? // a channel's failure
+    /^No address added out of total \d+ resolved errors: \[([\s\S]*)\]$/.exec(details); // a server's bind
+  const text = printable(inner ? inner[1]! : details.replace(/^Error: /, '')).replace(/[. ]+$/, '');
+  for (const [pattern, say] of REASONS) {
+    const m = text.match(pattern);
+    if (m) return typeof say === 'string' ? say : say(m);
+  }
+  return text === '' ? 'no reason given' : text;
+}
+
+/** Text from a library or a peer is data: one line, no control characters, bounded. */
+function printable(text: string): string {
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return line.length > REASON_MAX_CHARS ? `${line.slice(0, REASON_MAX_CHARS)}…` : line;
+}
+
+/**
+ * Binds `server` to `address` (as grpc-js spells it: `host:port`, `unix:path`). A taken address
+ * is AM_ADDRESS_IN_USE, naming it and the `setting` that chose it; any other failure is said in a
+ * few words, never in grpc-js's.
+ */
+export function bindServer(server: grpc.Server, address: string, credentials: grpc.ServerCredentials, setting: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, credentials, (err, port) => {
+      if (!err) return resolve(port);
+      if (/EADDRINUSE/.test(err.message)) {
+        reject(
+          new AppError('AM_ADDRESS_IN_USE', `${address} (${setting}) is already in use by another process: stop that process (ss -ltnpx shows which) or choose another ${setting}`, {
+            cause: err,
+            details: { address },
+          }),
+        );
+      } else {
+        reject(new AppError('AM_INTERNAL', `cannot listen on ${address} (${setting}): ${describeConnectionFailure(err.message)}`, { cause: err }));
+      }
+    });
+  });
 }
 
 /** Runs an async handler and answers a unary call with its result or its error. */

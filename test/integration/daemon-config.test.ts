@@ -193,15 +193,17 @@ describe('daemon start-up', () => {
     expect(await readFile(statePath, 'utf8')).toBe(text.slice(0, text.length / 2));
   });
 
-  it('refuses a second daemon on the same socket', async () => {
+  it('refuses a second daemon on the same control socket, from another state folder', async () => {
     const dir = await tempDir();
     const configPath = join(dir, 'config.json');
     await writeJson(configPath, baseConfig('twice'));
+    const otherConfigPath = join(dir, 'other.json');
+    await writeJson(otherConfigPath, baseConfig('twice', { node: { name: 'twice', role: 'primary', stateDir: './other-state' } }));
     const first = new DaemonProcess(configPath);
     await first.ready();
-    const second = new DaemonProcess(configPath);
+    const second = new DaemonProcess(otherConfigPath);
     expect((await second.exited).code).toBe(1);
-    expect(second.stderr).toContain('[AM_ALREADY_RUNNING]');
+    expect(second.stderr).toMatch(/another appliance-mail daemon is listening on .*control\.sock.*\[AM_ALREADY_RUNNING\]/);
     await first.stop();
   });
 

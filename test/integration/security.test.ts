@@ -65,7 +65,9 @@ describe('security', () => {
       const entries = await walk(join(node.dir, 'state'));
       const files = entries.filter((e) => !e.dir);
       expect(files.map((f) => f.path.split('/state/')[1]).sort()).toEqual(
-        node === primary ? ['federation-cert.pem', 'federation-key.pem', 'outbox/journal-00000001.log', 'state.json'] : ['outbox/journal-00000001.log', 'state.json'],
+        node === primary
+          ? ['daemon.pid', 'federation-cert.pem', 'federation-key.pem', 'outbox/journal-00000001.log', 'state.json']
+          : ['daemon.pid', 'outbox/journal-00000001.log', 'state.json'],
       );
       for (const e of entries) expect([e.path, e.mode.toString(8)]).toEqual([e.path, e.dir ? '700' : '600']);
     }

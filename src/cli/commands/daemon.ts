@@ -1,5 +1,6 @@
 import { loadConfigFile } from '../../config/load.js';
 import { startDaemon } from '../../daemon.js';
+import { routeGrpcLogs } from '../../log/grpc-log.js';
 import { createLogger } from '../../log/logger.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
@@ -12,6 +13,7 @@ export const daemonCommand: Command = {
   async run(args, ctx) {
     const config = loadConfigFile(configPath(args, ctx.env));
     const log = createLogger({ level: config.log.level });
+    routeGrpcLogs(log);
     const daemon = await startDaemon(config, log);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

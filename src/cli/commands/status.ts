@@ -17,7 +17,7 @@ export const statusCommand: Command = {
   },
 };
 
-export function renderStatus(s: StatusReply__Output): string[] {
+function renderStatus(s: StatusReply__Output): string[] {
   const mail = s.mail_server;
   const mailLine = !mail?.enabled
     ? 'disabled: no mail is sent'
