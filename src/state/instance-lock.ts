@@ -10,22 +10,25 @@
  * - A pid file alone (O_EXCL, then "is that pid alive?") needs a stale-lock takeover that two
  *   starters can both win, and pids are reused; making it race-free takes a second lock.
  * - The device and inode name the folder itself: a symlink or a bind mount of it is the same lock.
- * Limits (README, Known limits): the namespace is per network namespace, so a second daemon in
- * another one (a container, a unit with PrivateNetwork=) sharing the folder is not excluded; and
- * abstract names have no permissions, so another local user could hold the name first (the
- * daemon then refuses to start and says the holder is unknown).
+ * - Abstract names have no permissions: a local user who could guess the name could hold it first
+ *   and keep the daemon from starting. So the name also carries a random key kept in the state
+ *   folder (0600, made at first start), which only the daemon's user can read.
+ * Limit (README, Known limits): the namespace is per network namespace, so a second daemon in
+ * another one (a container, a unit with PrivateNetwork=) sharing the folder is not excluded.
  *
  * The pid file next to the state is only for the message: it lets the second daemon name the
  * holder. It is written after the lock is held and removed on release.
  */
 import type { Stats } from 'node:fs';
-import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { AppError } from '../errors/registry.js';
-import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
+import { fsyncDir, PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
 
 const PID_FILE_NAME = 'daemon.pid';
+const KEY_FILE_NAME = 'lock.key';
 
 export interface InstanceLock {
   readonly stateDir: string;
@@ -36,9 +39,11 @@ export interface InstanceLock {
 /** Takes the lock on `stateDir` (creating the folder, mode 0700, on first start) or throws AM_ALREADY_RUNNING. */
 export async function acquireInstanceLock(stateDir: string): Promise<InstanceLock> {
   let folder: Stats;
+  let key: string;
   try {
     await mkdir(stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     folder = await stat(stateDir);
+    key = await lockKey(stateDir);
   } catch (err) {
     throw new AppError('AM_STATE_IO', `cannot create or open the state folder ${stateDir}: ${(err as Error).message}`, { cause: err });
   }
@@ -46,7 +51,8 @@ export async function acquireInstanceLock(stateDir: string): Promise<InstanceLoc
   // Anyone may connect to an abstract socket; nothing is served on it.
   const server = createServer((socket) => socket.destroy());
   try {
-    await listen(server, `\0appliance-mail/instance/${folder.dev}:${folder.ino}`);
+    const name = createHash('sha256').update(`${key}:${folder.dev}:${folder.ino}`).digest('hex').slice(0, 40);
+    await listen(server, `\0appliance-mail/instance/${name}`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
       throw new AppError('AM_INTERNAL', `cannot take the lock on the state folder ${stateDir}: ${(err as Error).message}`, { cause: err });
@@ -76,6 +82,31 @@ export async function acquireInstanceLock(stateDir: string): Promise<InstanceLoc
       return released;
     },
   };
+}
+
+/**
+ * The folder's lock key, made once. Two first starts at once: each writes its own candidate and
+ * link() lets exactly one become the key (it fails on an existing name, where rename would not).
+ */
+async function lockKey(stateDir: string): Promise<string> {
+  const path = join(stateDir, KEY_FILE_NAME);
+  const read = async () => (await readFile(path, 'utf8')).trim();
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const candidate = join(stateDir, `.${KEY_FILE_NAME}.${process.pid}.tmp`);
+  await writeFileDurably(candidate, `${randomBytes(32).toString('hex')}\n`);
+  try {
+    await link(candidate, path);
+    await fsyncDir(stateDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(candidate).catch(() => undefined);
+  }
+  return read();
 }
 
 function listen(server: Server, name: string): Promise<void> {
