@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
-import { describeMailServer } from './config/settings.js';
+import { describeMailServer, plaintextAuthWarning } from './settings/view.js';
+import { parseFederationMode } from './settings/schema.js';
 import type { ControlApi } from './control/service.js';
 import { addControlService } from './control/service.js';
 import { createSocketServer, type SocketServer } from './control/socket-server.js';
@@ -57,13 +58,13 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     throw err;
   });
   const config = createLiveConfig(initial, log.child({ component: 'config' }));
-  const effective = createEffectiveSettings(config, state, log.child({ component: 'settings' }));
   const control = createSocketServer(initial.control.socket, initial.control.socketMode);
   const federationLog = log.child({ component: 'federation' });
   const primary = initial.node.role === 'primary' && initial.federation.listen !== null
     ? createFederationPrimary({ config, state, log: federationLog })
     : null;
-  const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, effective, log: federationLog }) : null;
+  const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, log: federationLog }) : null;
+  const effective = createEffectiveSettings(config, secondary, log.child({ component: 'settings' }));
   const delivery = createDelivery({ outbox, effective, config, log: log.child({ component: 'relay' }) });
   const parts: Parts = { config, outbox, delivery, effective, control, primary, secondary, startedAt };
 
@@ -155,8 +156,7 @@ function controlApi(parts: Parts): ControlApi {
     removeNode: (name) => needPrimary().removeNode(name),
     join: (request) => needSecondary().join(request.primary, request.token, request.centralize),
     async setMode(mode) {
-      if (mode !== 'centralized' && mode !== 'local') throw new AppError('AM_INVALID_ARGUMENT', `mode must be centralized or local, not '${mode}'`);
-      await needSecondary().setMode(mode);
+      await needSecondary().setMode(parseFederationMode(mode));
       return mode;
     },
     leave: () => needSecondary().leave(),
@@ -249,6 +249,8 @@ async function buildStatus(parts: Parts): Promise<StatusReply> {
     );
   }
   if (current.portal.address === null) warnings.push('portal.address is not set: dashboard digests are sent without links to the Portal');
+  const plaintextAuth = plaintextAuthWarning(settings.mailServer);
+  if (plaintextAuth) warnings.push(plaintextAuth);
   if (settings.mailServer.enabled && settings.recipients.length === 0) warnings.push('notifications.recipients is empty: Appliance notifications and test emails have nobody to go to');
   const p = primary?.status();
   const counts = parts.outbox.counts();
