@@ -31,7 +31,7 @@ export function checkMailServer(
     ctx.addIssue({
       code: 'custom',
       path: ['username'],
-      message: 'with tls false, AUTH would send the username and password in clear; set tls true, or allowPlaintextAuth true to accept that',
+      message: 'with tls false, AUTH would send the username and password in clear: set tls true, or allowPlaintextAuth true to accept that',
     });
   }
 }
