@@ -1,6 +1,6 @@
 /**
  * What a secondary knows of its stream to the primary, driven by the stream's own events: the
- * Watch call is made (connecting), the primary's response headers arrive (connected: the
+ * first Watch call is made (connecting), the primary's response headers arrive (connected: the
  * primary sends them at once for every Watch, local or centralized), a message arrives, the call
  * ends (disconnected, with the reason). The clock is a parameter so the rules can be tested.
  */
@@ -31,7 +31,9 @@ export function createConnectionState(now: () => number = Date.now): ConnectionS
       phase = 'not joined';
     },
     connecting() {
-      phase = 'connecting';
+      // A retry after a failure keeps saying why the last attempt failed until one succeeds:
+      // that is what an operator needs, not a 'connecting' that flickers between attempts.
+      if (phase !== 'disconnected') phase = 'connecting';
     },
     heard() {
       phase = 'connected';

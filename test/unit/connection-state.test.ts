@@ -20,8 +20,11 @@ describe('a secondary connection state', () => {
     c.ended('primary 10.0.0.1:7443 unreachable [AM_PRIMARY_UNREACHABLE]');
     nowMs += 60_000;
     expect(c.view()).toEqual({ connection: 'disconnected: primary 10.0.0.1:7443 unreachable [AM_PRIMARY_UNREACHABLE]', lastHeard: iso(endedAt) });
+    // Retries keep the reason of the last failure until the primary answers again.
     c.connecting();
-    expect(c.view()).toEqual({ connection: 'connecting', lastHeard: iso(endedAt) });
+    expect(c.view()).toEqual({ connection: 'disconnected: primary 10.0.0.1:7443 unreachable [AM_PRIMARY_UNREACHABLE]', lastHeard: iso(endedAt) });
+    c.heard();
+    expect(c.view()).toEqual({ connection: 'connected', lastHeard: iso(nowMs) });
   });
 
   it('a call that ends before the primary answered does not count as heard', () => {
