@@ -46,18 +46,7 @@ const mailServerSchema = z
     if (section.password !== undefined && section.passwordFile !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'give password or passwordFile, not both' });
     }
-    checkMailServer(
-      {
-        enabled: section.enabled,
-        hasServer: section.server !== undefined,
-        hasSender: section.sender !== undefined,
-        hasUsername: section.username !== undefined,
-        hasPassword: section.password !== undefined || section.passwordFile !== undefined,
-        tls: section.tls,
-        allowPlaintextAuth: section.allowPlaintextAuth,
-      },
-      ctx,
-    );
+    checkMailServer({ ...section, password: section.password ?? section.passwordFile }, ctx);
   });
 
 const recipientsSchema = z.union([z.string(), z.array(z.string())]).superRefine(checkRecipients);

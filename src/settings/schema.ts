@@ -11,23 +11,25 @@ import { checkRecipients, emailField, pemCertificateField, singleLine } from '..
 import { AppError } from '../errors/registry.js';
 
 /**
- * The cross-field rules, over the facts both the file section and the resolved settings have.
- * Issues name the operator's fields (`server`, `sender`, `username`), as the file does.
+ * The cross-field rules, over what both the file section and the resolved settings have (a field
+ * null or undefined is unset). Issues name the operator's fields (`server`, `sender`,
+ * `username`), as the file does.
  */
 export function checkMailServer(
-  section: { enabled: boolean; hasServer: boolean; hasSender: boolean; hasUsername: boolean; hasPassword: boolean; tls: boolean; allowPlaintextAuth: boolean },
+  section: { enabled: boolean; server?: unknown; sender?: unknown; username?: unknown; password?: unknown; tls: boolean; allowPlaintextAuth: boolean },
   ctx: z.RefinementCtx,
 ): void {
-  if (section.hasPassword && !section.hasUsername) {
+  const set = (value: unknown) => value !== undefined && value !== null;
+  if (set(section.password) && !set(section.username)) {
     ctx.addIssue({ code: 'custom', path: ['username'], message: 'is required when a password is set' });
   }
   if (section.enabled) {
-    if (!section.hasServer) ctx.addIssue({ code: 'custom', path: ['server'], message: 'is required when the mail server is enabled' });
-    if (!section.hasSender) ctx.addIssue({ code: 'custom', path: ['sender'], message: 'is required when the mail server is enabled' });
+    if (!set(section.server)) ctx.addIssue({ code: 'custom', path: ['server'], message: 'is required when the mail server is enabled' });
+    if (!set(section.sender)) ctx.addIssue({ code: 'custom', path: ['sender'], message: 'is required when the mail server is enabled' });
   }
   // AUTH sends the username and password (base64, not encrypted): without STARTTLS anyone on
   // the path reads them. Only an explicit, clearly named opt-in allows that.
-  if (section.hasUsername && !section.tls && !section.allowPlaintextAuth) {
+  if (set(section.username) && !section.tls && !section.allowPlaintextAuth) {
     ctx.addIssue({
       code: 'custom',
       path: ['username'],
@@ -59,18 +61,7 @@ export const mailServerSettingsSchema = z
     } else if (s.port !== null) {
       ctx.addIssue({ code: 'custom', path: ['server'], message: 'a port without a host' });
     }
-    checkMailServer(
-      {
-        enabled: s.enabled,
-        hasServer: s.host !== null,
-        hasSender: s.sender !== null,
-        hasUsername: s.username !== null,
-        hasPassword: s.password !== null,
-        tls: s.tls,
-        allowPlaintextAuth: s.allowPlaintextAuth,
-      },
-      ctx,
-    );
+    checkMailServer({ ...s, server: s.host }, ctx);
   });
 
 export type MailServerSettings = Readonly<z.output<typeof mailServerSettingsSchema>>;
