@@ -6,7 +6,7 @@
  */
 import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
-import { describeMailServer } from './config/settings.js';
+import { describeMailServer } from './settings/view.js';
 import { createControlApi } from './control/api.js';
 import { addControlService } from './control/service.js';
 import { createSocketServer } from './control/socket-server.js';
@@ -46,12 +46,12 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const outbox = await openOutbox(initial.node.stateDir, child('outbox'));
     closers.push(() => outbox.close());
     const config = createLiveConfig(initial, child('config'));
-    const effective = createEffectiveSettings(config, state, child('settings'));
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
         ? createFederationPrimary({ config, state, log: child('federation') })
         : null;
-    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, effective, log: child('federation') }) : null;
+    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, log: child('federation') }) : null;
+    const effective = createEffectiveSettings(config, secondary, child('settings'));
     const delivery = createDelivery({ outbox, effective, config, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
     const notifier = createNotifier({ config, effective, intake });

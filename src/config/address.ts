@@ -11,7 +11,7 @@ export interface HostPort {
 }
 
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-const SMTP_DEFAULT_PORT = 25;
+export const SMTP_DEFAULT_PORT = 25;
 
 /** A DNS name (RFC 1123 labels, 253 characters at most) or an IPv4/IPv6 literal without brackets. */
 export function isHostname(value: string): boolean {
@@ -39,7 +39,8 @@ export function parseHostPort(value: string, defaultPort: number | null): HostPo
     const colons = value.split(':').length - 1;
     if (colons > 1) return { error: 'an IPv6 address must be written in brackets, as [2001:db8::1]:25' };
     [host = '', portText] = value.split(':');
-    if (!isHostname(host)) return { error: `'${host}' is not a valid DNS name or IP address` };
+    const problem = hostProblem(host);
+    if (problem !== null) return { error: problem };
   }
   if (portText === undefined) {
     if (defaultPort === null) return { error: 'a port is required, as host:port' };
@@ -47,12 +48,38 @@ export function parseHostPort(value: string, defaultPort: number | null): HostPo
   }
   if (!/^\d{1,5}$/.test(portText)) return { error: `port '${portText}' is not a number` };
   const port = Number(portText);
-  if (port < 1 || port > 65535) return { error: `port ${port} is out of range (1-65535)` };
-  return { host, port };
+  const problem = portProblem(port);
+  return problem === null ? { host, port } : { error: problem };
+}
+
+/**
+ * Why a host (already split from its port) is not valid, or null. The words are the ones a
+ * config file's `host:port` gets, so a host that arrives on its own (from the primary) is
+ * refused in the same words.
+ */
+export function hostProblem(host: string): string | null {
+  return isHostname(host) ? null : `'${host.slice(0, 100)}' is not a valid DNS name or IP address`;
+}
+
+export function portProblem(port: number): string | null {
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? null : `port ${port} is out of range (1-65535)`;
 }
 
 export function parseMailServer(value: string): HostPort | { error: string } {
   return parseHostPort(value, SMTP_DEFAULT_PORT);
+}
+
+/**
+ * A Portal address as operators write it: `portal.example.com`, `10.0.0.5:8443`,
+ * `https://[2001:db8::5]`, `http://portal:8080`; null when it is not one.
+ */
+export function parsePortalAddress(value: string): { scheme: 'http' | 'https' | null; authority: string } | null {
+  const match = /^(?:(https?):\/\/)?([^/]+?)\/?$/.exec(value);
+  if (!match) return null;
+  const authority = match[2] ?? '';
+  const parsed = parseHostPort(authority, 443);
+  if ('error' in parsed || !isHostname(parsed.host)) return null;
+  return { scheme: (match[1] as 'http' | 'https' | undefined) ?? null, authority };
 }
 
 /** `host:port` as it must be written to connect: IPv6 in brackets. */

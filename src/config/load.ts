@@ -6,9 +6,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AppError } from '../errors/registry.js';
+import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
 import { parseMailServer, splitRecipients } from './address.js';
+import { hasLineBreakOrNul } from './fields.js';
 import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
-import type { MailServerSettings } from './settings.js';
+import { deepFreeze } from '../util/objects.js';
 
 export interface Config {
   /** Absolute path of the file this config came from. */
@@ -38,11 +40,8 @@ export interface Config {
   readonly secretFiles: readonly string[];
 }
 
-export interface ConfigIssue {
-  /** Dotted field path, as `mailServer.server`; empty for the whole file. */
-  path: string;
-  message: string;
-}
+/** A problem of a config file, with its dotted field path (empty for the whole file). */
+export type ConfigIssue = SettingsIssue;
 
 /** Reads and validates a config file. Throws AppError AM_CONFIG_UNREADABLE or AM_CONFIG_INVALID. */
 export function loadConfigFile(file: string): Config {
@@ -79,7 +78,19 @@ export function parseConfig(text: string, path: string): Config {
   const base = dirname(path);
   const password = readPassword(raw, base, path);
   const version = createHash('sha256').update(text).digest('hex').slice(0, 12);
-  return deepFreeze(resolveConfig(raw, base, path, version, password));
+  const config = resolveConfig(raw, base, path, version, password);
+  // The resolved settings pass the same schema as the primary's settings do on a secondary.
+  const checked = checkFederatedSettings({ mailServer: config.mailServer, recipients: config.notifications.recipients });
+  if ('issues' in checked) throw invalid(path, checked.issues.map((issue) => ({ path: fileField(issue.path, raw), message: issue.message })));
+  return deepFreeze({ ...config, mailServer: checked.settings.mailServer });
+}
+
+/** The file's name for a field of the resolved settings (a CA or a password read from a file). */
+function fileField(path: string, raw: RawConfig): string {
+  if (path === 'mailServer.caPem') return 'mailServer.caFile';
+  if (path === 'mailServer.password' && raw.mailServer.passwordFile !== undefined) return 'mailServer.passwordFile';
+  if (path === 'recipients') return 'notifications.recipients';
+  return path;
 }
 
 function resolveConfig(raw: RawConfig, base: string, file: string, version: string, password: string | null): Config {
@@ -97,7 +108,8 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       username: raw.mailServer.username ?? null,
       password,
       tls: raw.mailServer.tls,
-      caPem: readCa(raw, base, file),
+      allowPlaintextAuth: raw.mailServer.allowPlaintextAuth,
+      caPem: raw.mailServer.caFile === undefined ? null : readReferencedFile(resolve(base, raw.mailServer.caFile), 'mailServer.caFile', file),
     },
     notifications: { recipients: splitRecipients(raw.notifications.recipients).valid },
     portal: { address: raw.portal.address ?? null },
@@ -127,19 +139,10 @@ function readPassword(raw: RawConfig, base: string, file: string): string | null
   const text = readReferencedFile(resolve(base, raw.mailServer.passwordFile), 'mailServer.passwordFile', file);
   // A trailing newline is how editors and `echo` save a one-line file; it is not part of the secret.
   const password = text.replace(/\r?\n$/, '');
-  if (password === '' || /[\r\n\0]/.test(password)) {
+  if (password === '' || hasLineBreakOrNul(password)) {
     throw invalid(file, [{ path: 'mailServer.passwordFile', message: 'must hold one non-empty line' }]);
   }
   return password;
-}
-
-function readCa(raw: RawConfig, base: string, file: string): string | null {
-  if (raw.mailServer.caFile === undefined) return null;
-  const pem = readReferencedFile(resolve(base, raw.mailServer.caFile), 'mailServer.caFile', file);
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw invalid(file, [{ path: 'mailServer.caFile', message: 'is not a PEM certificate file' }]);
-  }
-  return pem;
 }
 
 function readReferencedFile(path: string, field: string, file: string): string {
@@ -152,18 +155,9 @@ function readReferencedFile(path: string, field: string, file: string): string {
 }
 
 function invalid(file: string, issues: ConfigIssue[]): AppError {
-  const lines = issues.map((issue) => `${issue.path === '' ? '(file)' : issue.path}: ${issue.message}`);
-  return new AppError('AM_CONFIG_INVALID', `invalid config ${file}: ${lines.join('; ')}`, {
+  return new AppError('AM_CONFIG_INVALID', `invalid config ${file}: ${formatIssues(issues)}`, {
     details: { file, issues },
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /**

@@ -3,7 +3,9 @@
  * leave a default in force). Defaults live here and nowhere else.
  */
 import { z } from 'zod';
-import { isEmailAddress, isHostname, parseHostPort, parseMailServer, splitRecipients } from './address.js';
+import { checkMailServer } from '../settings/schema.js';
+import { SMTP_DEFAULT_PORT } from './address.js';
+import { checkRecipients, emailField, hostPortField, nodeNameField, nonEmpty, portalAddressField, singleLine } from './fields.js';
 
 export const CONFIG_DEFAULTS = {
   stateDir: '/var/lib/appliance-mail',
@@ -26,68 +28,39 @@ export const CONFIG_DEFAULTS = {
 /** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
 export const ADMIN_SOCKET_NAME = 'admin.sock';
 
-const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const fileMode = z.string().regex(/^0?[0-7]{3}$/, 'must be an octal file mode such as 0660');
 
-const nonEmpty = z.string().min(1, 'must not be empty');
-
-function hostPort(defaultPort: number | null) {
-  return nonEmpty.superRefine((value, ctx) => {
-    const parsed = parseHostPort(value, defaultPort);
-    if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
-  });
-}
-
-const email = nonEmpty.refine(isEmailAddress, { message: 'is not a valid email address (user@example.com)' });
-const noControlChars = nonEmpty.refine((value) => !/[\r\n\0]/.test(value), {
-  message: 'must not contain CR, LF or NUL',
-});
-
+/**
+ * The file's mailServer section: `server` as `host[:port]`, the password inline or in a file, the
+ * CA as a file. The cross-field rules are the settings' own (`checkMailServer`); the resolved
+ * result is checked again by the settings schema once the files are read (see load.ts).
+ */
 const mailServerSchema = z
   .strictObject({
     enabled: z.boolean(),
-    server: nonEmpty
-      .superRefine((value, ctx) => {
-        const parsed = parseMailServer(value);
-        if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
-      })
-      .optional(),
-    sender: email.optional(),
-    username: noControlChars.optional(),
-    password: noControlChars.optional(),
+    server: hostPortField(SMTP_DEFAULT_PORT).optional(),
+    sender: emailField.optional(),
+    username: singleLine.optional(),
+    password: singleLine.optional(),
     passwordFile: nonEmpty.optional(),
     tls: z.boolean().default(CONFIG_DEFAULTS.tls),
+    allowPlaintextAuth: z.boolean().default(false),
     caFile: nonEmpty.optional(),
   })
   .superRefine((section, ctx) => {
     if (section.password !== undefined && section.passwordFile !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'give password or passwordFile, not both' });
     }
-    if ((section.password !== undefined || section.passwordFile !== undefined) && section.username === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['username'], message: 'is required when a password is set' });
-    }
-    if (section.enabled) {
-      if (section.server === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['server'], message: 'is required when the mail server is enabled' });
-      }
-      if (section.sender === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['sender'], message: 'is required when the mail server is enabled' });
-      }
-    }
+    checkMailServer({ ...section, password: section.password ?? section.passwordFile }, ctx);
   });
 
-const recipientsSchema = z.union([z.string(), z.array(z.string())]).superRefine((value, ctx) => {
-  const { invalid } = splitRecipients(value);
-  for (const address of invalid) {
-    ctx.addIssue({ code: 'custom', message: `'${address}' is not a valid email address` });
-  }
-});
+const recipientsSchema = z.union([z.string(), z.array(z.string())]).superRefine(checkRecipients);
 
 export const configSchema = z
   .strictObject({
     node: z.strictObject({
-      name: nonEmpty.regex(NODE_NAME, 'must be 1-63 letters, digits, dots, dashes or underscores'),
+      name: nodeNameField,
       role: z.enum(['primary', 'secondary']),
       stateDir: nonEmpty.default(CONFIG_DEFAULTS.stateDir),
     }),
@@ -95,16 +68,12 @@ export const configSchema = z
     notifications: z.strictObject({ recipients: recipientsSchema.default([]) }).default({ recipients: [] }),
     portal: z
       .strictObject({
-        address: nonEmpty
-          .refine((value) => isPortalAddress(value), {
-            message: 'must be a DNS name or IP, with optional http(s):// scheme and :port',
-          })
-          .optional(),
+        address: portalAddressField.optional(),
       })
       .default({}),
     federation: z
       .strictObject({
-        listen: hostPort(null).optional(),
+        listen: hostPortField(null).optional(),
         certFile: nonEmpty.optional(),
         keyFile: nonEmpty.optional(),
       })
@@ -157,14 +126,6 @@ export const configSchema = z
   });
 
 export type RawConfig = z.output<typeof configSchema>;
-
-/** `portal.example.com`, `10.0.0.5:8443`, `https://[2001:db8::5]`, `http://portal:8080`. */
-export function isPortalAddress(value: string): boolean {
-  const match = /^(?:(https?):\/\/)?([^/]+?)\/?$/.exec(value);
-  if (!match) return false;
-  const parsed = parseHostPort(match[2] ?? '', 443);
-  return !('error' in parsed) && isHostname(parsed.host);
-}
 
 /** Parses durations such as `90s`, `12h`, `5d` into milliseconds. */
 export function parseDurationMs(value: string): number {

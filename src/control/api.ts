@@ -10,6 +10,7 @@ import type { Delivery } from '../relay/delivery.js';
 import type { Intake, Submission } from '../relay/intake.js';
 import type { Entry, Outbox } from '../relay/outbox.js';
 import { testEffectiveSettings, type TestStep } from '../relay/test-email.js';
+import { parseFederationMode } from '../settings/schema.js';
 import { buildStatus, type DaemonStatus, type StatusSources } from './status.js';
 
 export interface ControlApi {
@@ -54,9 +55,9 @@ export function createControlApi(parts: ControlParts): ControlApi {
     removeNode: (name) => needPrimary().removeNode(name),
     join: (primary, token, centralize) => needSecondary().join(primary, token, centralize),
     async setMode(mode) {
-      if (mode !== 'centralized' && mode !== 'local') throw new AppError('AM_INVALID_ARGUMENT', `mode must be centralized or local, not '${mode}'`);
-      await needSecondary().setMode(mode);
-      return mode;
+      const parsed = parseFederationMode(mode);
+      await needSecondary().setMode(parsed);
+      return parsed;
     },
     leave: () => needSecondary().leave(),
     submit: (submission) => parts.intake.submit(submission),

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import type { ConfigError, LiveConfig } from '../config/live-config.js';
 import { secretFileWarnings } from '../config/secret-files.js';
-import { describeMailServer, type MailServerView } from '../config/settings.js';
+import { describeMailServer, type MailServerView } from '../settings/view.js';
 import type { FederationPrimary, PrimaryStatus } from '../federation/primary.js';
 import type { FederationSecondary, SecondaryStatus } from '../federation/secondary.js';
 import { portalAddressWarning } from '../notify/notifier.js';

@@ -5,18 +5,23 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { LiveConfig } from '../config/live-config.js';
-import { settingsDigest } from '../config/settings.js';
+import { nodeNameField } from '../config/fields.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationHandlers } from '../generated/appliance_mail/federation/v1/Federation.js';
 import type { SettingsUpdate } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { WatchRequest__Output } from '../generated/appliance_mail/federation/v1/WatchRequest.js';
 import type { Logger } from '../log/logger.js';
-import type { FederatedSettings, NodeRecord, PrimaryState } from '../state/schema.js';
+import { federationModeSchema, parseFederationMode, type FederatedSettings, type FederationMode } from '../settings/schema.js';
+import { settingsDigest } from '../settings/view.js';
+import type { NodeRecord, PrimaryState } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
+import { ownEntry } from '../util/objects.js';
 import { shutdownServer } from '../control/socket-server.js';
 import { bindServer, toServiceError, unary } from '../util/grpc-errors.js';
 import { loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
 import { federationProto } from './proto.js';
+import { isReportStage, needsVersion, recordReport, recordWatch, REPORT_STAGES } from './node-records.js';
+import { encodeSettings } from './settings-wire.js';
 import {
   formatCredential,
   formatToken,
@@ -31,11 +36,9 @@ const DEFAULT_TOKEN_TTL_S = 3600;
 const MAX_TOKEN_TTL_S = 7 * 86_400;
 /** Expired tokens are kept this long so that "expired" can be told apart from "unknown". */
 const EXPIRED_TOKEN_KEEP_MS = 86_400_000;
-const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** Requests from secondaries are a few hundred bytes; anything large is abuse. */
 const MAX_REQUEST_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
-const REPORT_STAGES = ['applied', 'rejected', 'verified', 'verify_failed'];
 
 const FEDERATION_SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
@@ -48,7 +51,7 @@ const FEDERATION_SERVER_OPTIONS: grpc.ServerOptions = {
 
 interface Stream {
   call: grpc.ServerWritableStream<WatchRequest__Output, SettingsUpdate>;
-  mode: 'centralized' | 'local';
+  mode: FederationMode;
   /** What the node said it applied last (request, then reports). */
   lastApplied: number;
 }
@@ -111,34 +114,15 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   let built: { version: number; update: SettingsUpdate } | null = null;
   function updateFor(version: number): SettingsUpdate {
     if (built?.version === version) return built.update;
-    const { mailServer, recipients } = published();
-    const update: SettingsUpdate = {
-      version: String(version),
-      mail_server: {
-        enabled: mailServer.enabled,
-        host: mailServer.host ?? '',
-        port: mailServer.port ?? 0,
-        sender: mailServer.sender ?? '',
-        username: mailServer.username ?? '',
-        password: mailServer.password ?? '',
-        tls: mailServer.tls,
-        ca_pem: mailServer.caPem ?? '',
-      },
-      recipients,
-      primary_name: config.current().node.name,
-    };
+    const update = encodeSettings(version, published(), config.current().node.name);
     built = { version, update };
     return update;
   }
 
-  /** Sends the current version to a stream unless it has it, or refused exactly this version. */
+  /** Sends the current version to a stream that needs it (see needsVersion). */
   function sendIfNeeded(name: string, stream: Stream): void {
-    if (stream.mode !== 'centralized') return;
     const version = primaryState().settingsVersion;
-    if (stream.lastApplied >= version) return;
-    const record = primaryState().nodes[name];
-    // A refused version is held, not resent in a loop; the next change brings a new version.
-    if (record?.applied?.version === version && record.applied.error !== null) return;
+    if (!needsVersion(stream, version, ownEntry(primaryState().nodes, name))) return;
     stream.call.write(updateFor(version));
     void recordNode(name, (n) => {
       n.received = { version, at: new Date().toISOString(), error: null };
@@ -163,7 +147,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       writing = state
         .update((s) => {
           for (const [node, apply] of changes) {
-            const record = s.primary?.nodes[node];
+            const record = s.primary ? ownEntry(s.primary.nodes, node) : undefined;
             if (record) apply(record);
           }
         })
@@ -177,7 +161,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   function authenticate(metadata: grpc.Metadata): string {
     const header = metadata.get('authorization')[0];
     const credential = typeof header === 'string' && header.startsWith('Bearer ') ? parseCredential(header.slice(7)) : null;
-    const record = credential ? primaryState().nodes[credential.name] : undefined;
+    const record = credential ? ownEntry(primaryState().nodes, credential.name) : undefined;
     if (!credential || !record || !secretMatches(credential.secret, record.credentialHash)) {
       throw new AppError(
         'AM_UNAUTHENTICATED',
@@ -190,10 +174,9 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   const handlers: FederationHandlers = {
     Join: unary(async (request) => {
       const name = request.node_name;
-      if (!NODE_NAME.test(name)) throw new AppError('AM_INVALID_ARGUMENT', `node name '${name.slice(0, 80)}' is not valid`);
-      if (request.mode !== 'centralized' && request.mode !== 'local') {
-        throw new AppError('AM_INVALID_ARGUMENT', `mode must be centralized or local`);
-      }
+      const nameCheck = nodeNameField.safeParse(name);
+      if (!nameCheck.success) throw new AppError('AM_INVALID_ARGUMENT', `node name '${name.slice(0, 80)}' ${nameCheck.error.issues[0]?.message}`);
+      const mode = parseFederationMode(request.mode);
       const secret = newCredentialSecret();
       const now = new Date();
       await state.update((s) => {
@@ -206,7 +189,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
         if (Date.parse(token.expiresAt) <= now.getTime()) {
           throw new AppError('AM_TOKEN_EXPIRED', `the join token expired at ${token.expiresAt}; create a new one`);
         }
-        if (p.nodes[name]) {
+        if (ownEntry(p.nodes, name)) {
           throw new AppError('AM_NODE_NAME_TAKEN', `a node named ${name} is already joined; remove it first (appliance-mail nodes remove ${name}) or rename this node`);
         }
         token.usedAt = now.toISOString();
@@ -214,7 +197,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
         p.nodes[name] = {
           name,
           credentialHash: hashSecret(secret),
-          mode: request.mode as 'centralized' | 'local',
+          mode,
           joinedAt: now.toISOString(),
           lastSeen: now.toISOString(),
           received: null,
@@ -222,7 +205,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
           verified: null,
         };
       });
-      log.info({ node: name, mode: request.mode }, 'secondary joined');
+      log.info({ node: name, mode }, 'secondary joined');
       return { credential: formatCredential(name, secret), primary_name: config.current().node.name };
     }),
 
@@ -234,20 +217,15 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
         call.emit('error', toServiceError(err));
         return;
       }
-      const mode = call.request.mode === 'local' ? 'local' : 'centralized';
+      const mode = federationModeSchema.catch('centralized').parse(call.request.mode);
       const stream: Stream = { call, mode, lastApplied: Number(call.request.last_applied_version) || 0 };
       streams.get(name)?.call.end();
       streams.set(name, stream);
+      // Response headers at once, for every mode: the secondary knows its stream is admitted
+      // without waiting for settings (a local node never gets any; an up-to-date one not now).
+      call.sendMetadata(new grpc.Metadata());
       log.info({ node: name, mode, lastApplied: stream.lastApplied }, 'secondary connected');
-      void recordNode(name, (n) => {
-        const at = new Date().toISOString();
-        n.mode = mode;
-        n.lastSeen = at;
-        // A report lost while the node was cut off: its resume point says what it applied.
-        if (mode === 'centralized' && stream.lastApplied > (n.applied?.version ?? 0)) {
-          n.applied = { version: stream.lastApplied, at, error: null };
-        }
-      });
+      void recordNode(name, (n) => recordWatch(n, mode, stream.lastApplied, new Date().toISOString()));
       const gone = () => {
         if (streams.get(name) !== stream) return;
         streams.delete(name);
@@ -265,7 +243,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     Report: unary(async (request, call) => {
       const name = authenticate(call.metadata);
       const version = Number(request.version);
-      if (!REPORT_STAGES.includes(request.stage)) {
+      const stage = request.stage;
+      if (!isReportStage(stage)) {
         throw new AppError('AM_INVALID_ARGUMENT', `stage must be one of ${REPORT_STAGES.join(', ')}`);
       }
       if (!Number.isSafeInteger(version) || version < 1 || version > primaryState().settingsVersion) {
@@ -274,17 +253,10 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       const at = new Date().toISOString();
       const error = request.error === '' ? null : request.error.slice(0, 2000);
       const stream = streams.get(name);
-      await recordNode(name, (n) => {
-        n.lastSeen = at;
-        if (request.stage === 'applied' || request.stage === 'rejected') {
-          n.applied = { version, at, error: request.stage === 'rejected' ? (error ?? 'rejected') : null };
-        } else if (request.stage === 'verified' || request.stage === 'verify_failed') {
-          n.verified = { version, at, error: request.stage === 'verify_failed' ? (error ?? 'failed') : null };
-        }
-      });
-      if (request.stage === 'applied' && stream) stream.lastApplied = Math.max(stream.lastApplied, version);
+      await recordNode(name, (n) => recordReport(n, stage, version, error, at));
+      if (stage === 'applied' && stream) stream.lastApplied = Math.max(stream.lastApplied, version);
       const level = error === null ? 'info' : 'warn';
-      log[level]({ node: name, version, stage: request.stage, error }, 'secondary reported');
+      log[level]({ node: name, version, stage, error }, 'secondary reported');
       return {};
     }),
   };
@@ -346,7 +318,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     },
 
     async removeNode(name) {
-      if (!primaryState().nodes[name]) throw new AppError('AM_NODE_UNKNOWN', `no secondary named ${name}; see appliance-mail nodes`);
+      if (!ownEntry(primaryState().nodes, name)) throw new AppError('AM_NODE_UNKNOWN', `no secondary named ${name}; see appliance-mail nodes`);
       await state.update((s) => {
         delete s.primary!.nodes[name];
       });

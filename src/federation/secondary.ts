@@ -4,7 +4,7 @@
  * report ACK/NACK and the result of checking the settings against the mail server.
  */
 import * as grpc from '@grpc/grpc-js';
-import { isEmailAddress, isHostname, parseHostPort, formatHostPort } from '../config/address.js';
+import { parseHostPort, formatHostPort } from '../config/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';
@@ -13,14 +13,16 @@ import type { JoinReply__Output } from '../generated/appliance_mail/federation/v
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
 import { verifySettings } from '../relay/transport-options.js';
-import type { EffectiveSettings } from '../settings/effective.js';
-import type { FederatedSettings, Membership } from '../state/schema.js';
+import type { FederatedSettings, FederationMode } from '../settings/schema.js';
+import type { CentralizedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { backoffDelayMs, RECONNECT_BACKOFF } from '../util/backoff.js';
 import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from './certificate.js';
+import { createConnectionState } from './connection.js';
 import { federationProto } from './proto.js';
 import { parseToken } from './secrets.js';
+import { decodeSettings } from './settings-wire.js';
 
 const CALL_DEADLINE_MS = 10_000;
 /** A stream that stayed up this long counts as a success: the next failure starts backoff anew. */
@@ -46,32 +48,53 @@ export interface SecondaryStatus {
   lastHeard: string;
 }
 
-export interface FederationSecondary {
+/** The facts a secondary owns in the state: whom it joined, how, and what it last applied. */
+export interface FederationFacts {
+  readonly membership: Membership | null;
+  readonly centralized: CentralizedSettings | null;
+}
+
+/** Read side of those facts, for the parts that follow them (effective settings). */
+export interface FederationFactsSource {
+  facts(): FederationFacts;
+  /** Called after every change of the facts, once it is on disk. */
+  onChange(listener: (facts: FederationFacts) => void): void;
+}
+
+export interface FederationSecondary extends FederationFactsSource {
   start(): Promise<void>;
   close(): Promise<void>;
   join(primary: string, token: string, centralize: boolean): Promise<{ primary: string; mode: string }>;
-  setMode(mode: 'centralized' | 'local'): Promise<void>;
+  setMode(mode: FederationMode): Promise<void>;
   /** Forgets the primary; returns its address. */
   leave(): Promise<string>;
   status(): SecondaryStatus;
 }
 
-export function createFederationSecondary(deps: {
-  config: LiveConfig;
-  state: StateStore;
-  effective: EffectiveSettings;
-  log: Logger;
-}): FederationSecondary {
-  const { config, state, effective, log } = deps;
+/**
+ * The secondary is the one writer of `membership` and `centralized` in the state; it tells its
+ * listeners after each change instead of letting them re-read.
+ */
+export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; log: Logger }): FederationSecondary {
+  const { config, state, log } = deps;
   let client: FederationClient | null = null;
   let watch: grpc.ClientReadableStream<SettingsUpdate__Output> | null = null;
   let retry: NodeJS.Timeout | null = null;
   let attempt = 0;
-  let connection = 'not joined';
-  let lastHeard = '';
+  const connection = createConnectionState();
   let closed = false;
   let generation = 0;
   let applying: Promise<void> = Promise.resolve();
+  const listeners: Array<(facts: FederationFacts) => void> = [];
+
+  const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
+
+  /** Writes the facts durably, then tells the listeners. */
+  async function change(fn: (next: { membership: Membership | null; centralized: CentralizedSettings | null }) => void): Promise<void> {
+    await state.update((s) => fn(s));
+    const next = facts();
+    for (const listener of listeners) listener(next);
+  }
 
   function clientFor(membership: Membership): FederationClient {
     return new federationProto.Federation(
@@ -103,19 +126,19 @@ export function createFederationSecondary(deps: {
     const myGeneration = generation;
     client ??= clientFor(membership);
     const lastApplied = membership.mode === 'centralized' ? (state.get().centralized?.version ?? 0) : 0;
-    connection = 'connecting';
+    connection.connecting();
     const startedAt = Date.now();
     const stream = client.Watch({ mode: membership.mode, last_applied_version: String(lastApplied) }, credentials(membership));
     watch = stream;
+    // The primary sends its response headers as soon as it has admitted the Watch.
     stream.on('metadata', () => {
       if (myGeneration !== generation) return;
-      connection = 'connected';
-      lastHeard = new Date().toISOString();
+      connection.heard();
       log.info({ primary: membership.primary, mode: membership.mode, lastApplied }, 'connected to primary');
     });
     stream.on('data', (update: SettingsUpdate__Output) => {
       if (myGeneration !== generation) return;
-      lastHeard = new Date().toISOString();
+      connection.heard();
       attempt = 0;
       applying = applying.then(() => handleUpdate(update, membership)).catch((err: unknown) => log.error({ err }, 'cannot apply settings'));
     });
@@ -132,11 +155,12 @@ export function createFederationSecondary(deps: {
               code: 'AM_PRIMARY_UNREACHABLE',
               message: `primary ${membership.primary} unreachable`,
             });
-      connection = `disconnected: ${reason ? `${reason.message} [${reason.code}]` : 'the primary closed the stream'}`;
+      const why = reason ? `${reason.message} [${reason.code}]` : 'the primary closed the stream';
+      connection.ended(why);
       if (Date.now() - startedAt > STABLE_STREAM_MS) attempt = 0;
       const delay = backoffDelayMs(attempt, RECONNECT_BACKOFF);
       attempt += 1;
-      log.warn({ primary: membership.primary, code: reason?.code, retryInMs: delay }, connection);
+      log.warn({ primary: membership.primary, code: reason?.code, retryInMs: delay }, `disconnected: ${why}`);
       retry = setTimeout(connect, delay);
       retry.unref();
     });
@@ -159,24 +183,35 @@ export function createFederationSecondary(deps: {
       if (version < current) await report(membership, version, 'rejected', `version ${version} is older than the applied version ${current}`);
       return;
     }
-    const parsed = validateUpdate(update);
-    if ('error' in parsed) {
-      log.warn({ version, error: parsed.error }, 'refused settings from the primary');
-      await report(membership, version, 'rejected', parsed.error);
+    const decoded = decodeSettings(update);
+    if ('error' in decoded) {
+      log.warn({ version, error: decoded.error }, 'refused settings from the primary');
+      await report(membership, version, 'rejected', decoded.error);
       return;
     }
-    await effective.applyCentralized(version, parsed);
+    await applyCentralized(version, decoded.settings);
     log.info({ version, primary: membership.primary }, 'applied settings from the primary');
     await report(membership, version, 'applied', null);
-    const problem = await verifySettings(parsed.mailServer);
+    const problem = await verifySettings(decoded.settings.mailServer);
     if (problem) log.warn({ version, problem }, 'settings from the primary do not work from this node');
     await report(membership, version, problem ? 'verify_failed' : 'verified', problem);
   }
 
+  function applyCentralized(version: number, settings: FederatedSettings): Promise<void> {
+    return change((s) => {
+      s.centralized = { version, settings, appliedAt: new Date().toISOString() };
+    });
+  }
+
   return {
+    facts,
+    onChange(listener) {
+      listeners.push(listener);
+    },
+
     async start() {
       if (state.get().membership) connect();
-      else connection = 'not joined';
+      else connection.notJoined();
     },
 
     async close() {
@@ -186,9 +221,6 @@ export function createFederationSecondary(deps: {
     },
 
     async join(primary, tokenText, centralize) {
-      if (config.current().node.role !== 'secondary') {
-        throw new AppError('AM_NOT_SECONDARY', 'this node is a primary (node.role); only a secondary joins a primary');
-      }
       const existing = state.get().membership;
       if (existing) throw new AppError('AM_ALREADY_JOINED', `this node is already joined to ${existing.primary}`);
       const address = parseHostPort(primary, null);
@@ -215,12 +247,11 @@ export function createFederationSecondary(deps: {
         joinClient.close();
       }
       const credential = reply.credential;
-      await state.update((s) => {
+      await change((s) => {
         s.membership = { primary: target, name, credential, primaryCertPem: certPem, mode, joinedAt: new Date().toISOString() };
         s.centralized = null;
       });
       log.info({ primary: target, mode }, 'joined the primary');
-      effective.refresh();
       stop();
       attempt = 0;
       connect();
@@ -231,13 +262,12 @@ export function createFederationSecondary(deps: {
       const membership = state.get().membership;
       if (!membership) throw new AppError('AM_NOT_JOINED', 'this node has not joined a primary; run appliance-mail join first');
       if (membership.mode === mode) return;
-      await state.update((s) => {
-        s.membership!.mode = mode;
+      await change((s) => {
+        s.membership = { ...membership, mode };
         // Local settings need none of the primary's, least of all its password.
         if (mode === 'local') s.centralized = null;
       });
       log.info({ mode, primary: membership.primary }, 'federation mode changed');
-      effective.refresh();
       stop();
       attempt = 0;
       connect();
@@ -247,63 +277,25 @@ export function createFederationSecondary(deps: {
       const membership = state.get().membership;
       if (!membership) throw new AppError('AM_NOT_JOINED', 'this node has not joined a primary');
       stop();
-      await state.update((s) => {
+      await change((s) => {
         s.membership = null;
         s.centralized = null;
       });
-      connection = 'not joined';
-      effective.refresh();
+      connection.notJoined();
       log.info({ primary: membership.primary }, 'left the primary');
       return membership.primary;
     },
 
     status() {
-      const membership = state.get().membership;
-      const centralized = state.get().centralized;
+      const { membership, centralized } = facts();
+      const { connection: state, lastHeard } = connection.view();
       return {
         primary: membership?.primary ?? '',
-        connection: membership ? connection : 'not joined',
+        connection: membership ? state : 'not joined',
         appliedVersion: centralized?.version ?? 0,
         appliedAt: centralized?.appliedAt ?? '',
         lastHeard,
       };
     },
-  };
-}
-
-/**
- * Settings from the network are checked as strictly as the config file before they are stored:
- * a node never applies what it would refuse from its own operator.
- */
-export function validateUpdate(update: SettingsUpdate__Output): FederatedSettings | { error: string } {
-  const m = update.mail_server;
-  if (!m) return { error: 'the update has no mail server settings' };
-  const problems: string[] = [];
-  const noCrLf = (value: string, field: string) => {
-    if (/[\r\n\0]/.test(value)) problems.push(`${field} contains CR, LF or NUL`);
-  };
-  if (m.host !== '' && !isHostname(m.host)) problems.push(`server host '${m.host.slice(0, 100)}' is not a DNS name or IP`);
-  if (m.host !== '' && (m.port < 1 || m.port > 65535)) problems.push(`port ${m.port} is out of range`);
-  if (m.enabled && (m.host === '' || m.sender === '')) problems.push('enabled without server or sender');
-  if (m.sender !== '' && !isEmailAddress(m.sender)) problems.push(`sender '${m.sender.slice(0, 100)}' is not an email address`);
-  noCrLf(m.username, 'username');
-  noCrLf(m.password, 'password');
-  if (m.ca_pem !== '' && !m.ca_pem.includes('-----BEGIN CERTIFICATE-----')) problems.push('the CA is not a PEM certificate');
-  for (const recipient of update.recipients) {
-    if (!isEmailAddress(recipient)) problems.push(`recipient '${recipient.slice(0, 100)}' is not an email address`);
-  }
-  if (problems.length > 0) return { error: problems.join('; ') };
-  return {
-    mailServer: {
-      enabled: m.enabled,
-      host: m.host === '' ? null : m.host,
-      port: m.host === '' ? null : m.port,
-      sender: m.sender === '' ? null : m.sender,
-      username: m.username === '' ? null : m.username,
-      password: m.password === '' ? null : m.password,
-      tls: m.tls,
-      caPem: m.ca_pem === '' ? null : m.ca_pem,
-    },
-    recipients: [...update.recipients],
   };
 }

@@ -5,7 +5,7 @@
  * links.
  */
 import { z } from 'zod';
-import { isEmailAddress } from '../config/address.js';
+import { isEmailAddress, parsePortalAddress } from '../config/address.js';
 import { AppError } from '../errors/registry.js';
 import { html, layout, oneLine, type Tone } from './html.js';
 import type { RenderedMail } from './appliance-events.js';
@@ -43,10 +43,8 @@ export function parseDigest(input: unknown): Digest {
  * is one encoded path segment, so it cannot change the host or add a query.
  */
 export function dashboardUrl(portalAddress: string, dashboard: string): string {
-  const match = /^(?:(https?):\/\/)?([^/]+?)\/?$/.exec(portalAddress);
-  const scheme = match?.[1] ?? 'https';
-  const host = match?.[2] ?? portalAddress;
-  return `${scheme}://${host}/dashboards/${encodeURIComponent(dashboard)}`;
+  const parsed = parsePortalAddress(portalAddress);
+  return `${parsed?.scheme ?? 'https'}://${parsed?.authority ?? portalAddress}/dashboards/${encodeURIComponent(dashboard)}`;
 }
 
 export function renderDigest(digest: Digest, options: { portalAddress: string | null; node: string }): RenderedMail {

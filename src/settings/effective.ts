@@ -2,13 +2,14 @@
  * The effective mail settings of this node, the one thing the relay reads. Primary, standalone
  * and local secondaries: the config file. Centralized secondary: the primary's last settings,
  * kept in state across outages and restarts; its own mailServer section is then read-only.
+ * It writes nothing: it follows the config file and the secondary's facts through their events.
  */
 import type { Config } from '../config/load.js';
 import type { LiveConfig } from '../config/live-config.js';
-import { settingsDigest, type MailServerSettings } from '../config/settings.js';
+import type { FederationFacts, FederationFactsSource } from '../federation/secondary.js';
 import type { Logger } from '../log/logger.js';
-import type { FederatedSettings } from '../state/schema.js';
-import type { StateStore } from '../state/store.js';
+import type { MailServerSettings } from './schema.js';
+import { settingsDigest } from './view.js';
 
 export type NodeMode = 'primary' | 'standalone' | 'local' | 'centralized';
 
@@ -26,64 +27,67 @@ export interface EffectiveSettings {
   mode(): NodeMode;
   /** Set while a centralized node's own mailServer edits are being ignored. */
   readOnlyNotice(): string | null;
-  /** Stores settings received from the primary (durably) and makes them effective. */
-  applyCentralized(version: number, settings: FederatedSettings): Promise<void>;
-  /** Re-reads mode and settings after membership changed (join, centralize, local, leave). */
-  refresh(): void;
   onChange(listener: (next: Effective) => void): void;
 }
 
-export function createEffectiveSettings(config: LiveConfig, state: StateStore, log: Logger): EffectiveSettings {
+const NO_FEDERATION: FederationFacts = { membership: null, centralized: null };
+
+/** The node's mode from its role and membership. */
+export function nodeMode(config: Config, facts: FederationFacts): NodeMode {
+  if (config.node.role === 'primary') return 'primary';
+  return facts.membership?.mode ?? 'standalone';
+}
+
+/** The settings in force for a config and the secondary's facts. */
+export function computeEffective(config: Config, facts: FederationFacts): Effective {
+  const { membership, centralized } = facts;
+  if (nodeMode(config, facts) === 'centralized' && membership !== null) {
+    if (centralized !== null) {
+      return withDigest({
+        mailServer: centralized.settings.mailServer,
+        recipients: centralized.settings.recipients,
+        source: `primary ${membership.primary}, version ${centralized.version}`,
+      });
+    }
+    // Joined centralized but nothing received yet: no mail until the primary's settings arrive,
+    // rather than mail through settings the operator chose to hand over.
+    return withDigest({
+      mailServer: { ...config.mailServer, enabled: false },
+      recipients: [],
+      source: `primary ${membership.primary}: no settings received yet`,
+    });
+  }
+  return withDigest({ mailServer: config.mailServer, recipients: config.notifications.recipients, source: `config file ${config.file}` });
+}
+
+/** `federation` is the secondary's facts; null on a primary, which follows its file only. */
+export function createEffectiveSettings(config: LiveConfig, federation: FederationFactsSource | null, log: Logger): EffectiveSettings {
   const listeners: Array<(next: Effective) => void> = [];
+  let facts = federation?.facts() ?? NO_FEDERATION;
   let notice: string | null = null;
-  let effective = compute();
+  let effective = computeEffective(config.current(), facts);
 
-  function mode(): NodeMode {
-    const membership = state.get().membership;
-    if (config.current().node.role === 'primary') return 'primary';
-    if (membership === null) return 'standalone';
-    return membership.mode;
-  }
-
-  function compute(): Effective {
-    const file = config.current();
-    const stored = state.get();
-    if (mode() === 'centralized' && stored.centralized !== null && stored.membership !== null) {
-      const { version, settings } = stored.centralized;
-      return withDigest({
-        mailServer: settings.mailServer,
-        recipients: settings.recipients,
-        source: `primary ${stored.membership.primary}, version ${version}`,
-      });
-    }
-    if (mode() === 'centralized' && stored.membership !== null) {
-      // Joined centralized but nothing received yet: no mail until the primary's settings arrive,
-      // rather than mail through settings the operator chose to hand over.
-      return withDigest({
-        mailServer: { ...file.mailServer, enabled: false },
-        recipients: [],
-        source: `primary ${stored.membership.primary}: no settings received yet`,
-      });
-    }
-    return withDigest({ mailServer: file.mailServer, recipients: file.notifications.recipients, source: `config file ${file.file}` });
-  }
+  const mode = () => nodeMode(config.current(), facts);
 
   function update(): void {
-    const next = compute();
-    if (next.digest === effective.digest) {
-      effective = next;
-      return;
-    }
+    const next = computeEffective(config.current(), facts);
+    const changed = next.digest !== effective.digest;
     effective = next;
-    for (const listener of listeners) listener(next);
+    if (changed) for (const listener of listeners) listener(next);
   }
 
   config.onChange((next: Config, previous: Config) => {
     if (mode() === 'centralized' && settingsDigest(next.mailServer) !== settingsDigest(previous.mailServer)) {
-      const primary = state.get().membership?.primary ?? 'the primary';
+      const primary = facts.membership?.primary ?? 'the primary';
       notice = `the mailServer section of ${next.file} is read-only while this node is centralized; its settings come from primary ${primary} (edit them there, or run 'appliance-mail local')`;
       log.warn({ file: next.file, primary }, notice);
     }
+    update();
+  });
+
+  federation?.onChange((next) => {
+    facts = next;
+    if (mode() !== 'centralized') notice = null;
     update();
   });
 
@@ -91,16 +95,6 @@ export function createEffectiveSettings(config: LiveConfig, state: StateStore, l
     current: () => effective,
     mode,
     readOnlyNotice: () => (mode() === 'centralized' ? notice : null),
-    async applyCentralized(version, settings) {
-      await state.update((s) => {
-        s.centralized = { version, settings, appliedAt: new Date().toISOString() };
-      });
-      update();
-    },
-    refresh() {
-      if (mode() !== 'centralized') notice = null;
-      update();
-    },
     onChange(listener) {
       listeners.push(listener);
     },

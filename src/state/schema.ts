@@ -3,24 +3,7 @@
  * and the daemon stops rather than act on it.
  */
 import { z } from 'zod';
-
-const mailServerSettingsSchema = z.object({
-  enabled: z.boolean(),
-  host: z.string().nullable(),
-  port: z.number().int().nullable(),
-  sender: z.string().nullable(),
-  username: z.string().nullable(),
-  password: z.string().nullable(),
-  tls: z.boolean(),
-  caPem: z.string().nullable(),
-});
-
-/** Settings the primary federates: its mail server and the notification recipients. */
-export const federatedSettingsSchema = z.object({
-  mailServer: mailServerSettingsSchema,
-  recipients: z.array(z.string()),
-});
-export type FederatedSettings = z.infer<typeof federatedSettingsSchema>;
+import { federatedSettingsSchema, federationModeSchema } from '../settings/schema.js';
 
 const reportSchema = z.object({ version: z.number().int(), at: z.string(), error: z.string().nullable() });
 export type VersionReport = z.infer<typeof reportSchema>;
@@ -28,7 +11,7 @@ export type VersionReport = z.infer<typeof reportSchema>;
 const nodeRecordSchema = z.object({
   name: z.string(),
   credentialHash: z.string(),
-  mode: z.enum(['centralized', 'local']),
+  mode: federationModeSchema,
   joinedAt: z.string(),
   lastSeen: z.string().nullable(),
   /** The last version sent, the last one applied or refused, and the last verification. */
@@ -62,7 +45,7 @@ const membershipSchema = z.object({
   name: z.string(),
   credential: z.string(),
   primaryCertPem: z.string(),
-  mode: z.enum(['centralized', 'local']),
+  mode: federationModeSchema,
   joinedAt: z.string(),
 });
 export type Membership = z.infer<typeof membershipSchema>;
@@ -86,9 +69,9 @@ export function emptyState(): State {
   return { schema: 1, primary: null, membership: null, centralized: null };
 }
 
-/** null when `json` is a valid state, else what is wrong with it, naming the field. */
-export function validateState(json: unknown): string | null {
+/** The state when `json` is a valid one, else what is wrong with it, naming the field. */
+export function parseState(json: unknown): { state: State } | { problem: string } {
   const result = stateSchema.safeParse(json);
-  if (result.success) return null;
-  return result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+  if (result.success) return { state: result.data };
+  return { problem: result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ') };
 }

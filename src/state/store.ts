@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { AppError } from '../errors/registry.js';
 import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
-import { emptyState, validateState, type State } from './schema.js';
+import { emptyState, parseState, type State } from './schema.js';
+import { deepFreeze } from '../util/objects.js';
 
-const STATE_FILE_NAME = 'state.json';
+export const STATE_FILE_NAME = 'state.json';
 
 /** lowdb adapter: atomic, fsync'd, mode 0600 writes; a corrupt file is an error, never a reset. */
 class DurableJsonFile implements Adapter<State> {
@@ -30,9 +31,9 @@ class DurableJsonFile implements Adapter<State> {
     } catch (err) {
       throw corrupt(this.path, `not valid JSON (${(err as Error).message})`, err);
     }
-    const problem = validateState(json);
-    if (problem !== null) throw corrupt(this.path, problem);
-    return json as State;
+    const parsed = parseState(json);
+    if ('problem' in parsed) throw corrupt(this.path, parsed.problem);
+    return parsed.state;
   }
 
   async write(data: State): Promise<void> {
@@ -55,34 +56,45 @@ function corrupt(path: string, reason: string, cause?: unknown): AppError {
 
 export interface StateStore {
   readonly path: string;
-  /** The current state; read-only for callers, change it through `update`. */
+  /** The state as it is on disk, deep-frozen: change it through `update`. */
   get(): Readonly<State>;
   /** Applies `fn` to the state and writes it durably before resolving. Writes are serialized. */
   update(fn: (state: State) => void): Promise<void>;
   close(): Promise<void>;
 }
 
+/**
+ * lowdb is used as designed: `db.update(fn)` changes `db.data` in place and writes it through the
+ * durable adapter; `db.read()` loads it. Two properties lowdb alone does not give are kept around
+ * it, by what readers see rather than by going around lowdb:
+ * - readers get `committed`, a frozen copy taken once a write succeeded, so nobody acts on a
+ *   change (a settings version, a credential) before it is on disk;
+ * - when `fn` throws or the write fails, `db.data` is rolled back to that copy, so memory stays
+ *   as it is on disk (the adapter writes by rename: the file holds the old state or the new one).
+ */
 export async function openStateStore(stateDir: string): Promise<StateStore> {
   const path = join(stateDir, STATE_FILE_NAME);
   const db = new Low<State>(new DurableJsonFile(path), emptyState());
   await mkdir(stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   await db.read();
   // Write the file on first start so that its mode and place are settled before any secret.
-  if (db.data.schema === 1 && !(await fileExists(path))) await db.write();
+  if (!(await fileExists(path))) await db.write();
+  let committed = deepFreeze(structuredClone(db.data));
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
   return {
     path,
-    get: () => db.data,
+    get: () => committed,
     update(fn) {
       if (closed) return Promise.reject(new AppError('AM_CLOSED', 'the state store is closed'));
       const next = queue.then(async () => {
-        // Change a copy and swap it in only once it is on disk: a failed write leaves the
-        // state in memory as it is on disk.
-        const draft = structuredClone(db.data);
-        fn(draft);
-        await db.adapter.write(draft);
-        db.data = draft;
+        try {
+          await db.update(fn);
+        } catch (err) {
+          db.data = structuredClone(committed);
+          throw err;
+        }
+        committed = deepFreeze(structuredClone(db.data));
       });
       queue = next.catch(() => undefined);
       return next;

@@ -95,6 +95,30 @@ describe('federation protocol', () => {
     expect(updates.map((u) => [u.version, u.recipients])).toEqual([['3', ['ops@example.com', 'new@example.com']]]);
   });
 
+  it('names that are Object.prototype keys are names like any other', async () => {
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${name}.x`);
+      const watched = await new Promise<grpc.ServiceError | null>((resolve) => {
+        const stream = client.Watch({ mode: 'centralized', last_applied_version: '0' }, metadata);
+        stream.on('data', () => undefined);
+        stream.on('error', (e: grpc.ServiceError) => resolve(e));
+        stream.on('end', () => resolve(null));
+      });
+      expect([name, watched?.code]).toEqual([name, grpc.status.UNAUTHENTICATED]);
+      const reported = await new Promise<grpc.ServiceError | null>((resolve) =>
+        client.Report({ version: '1', stage: 'applied', error: '' }, metadata, (e) => resolve(e)),
+      );
+      expect([name, reported?.code, reported?.details]).toEqual([name, grpc.status.UNAUTHENTICATED, expect.stringContaining('not a member')]);
+    }
+    const token = parseToken((await primary.cli(['token', 'create'])).stdout);
+    const joined = await new Promise<{ credential: string }>((resolve, reject) =>
+      client.Join({ token_id: token.id, token_secret: token.secret, node_name: 'constructor', mode: 'local' }, (err, r) => (err ? reject(err) : resolve(r!))),
+    );
+    expect(joined.credential).toMatch(/^constructor\./);
+    expect((await primary.control.listNodes()).nodes.map((n) => n.name)).toContain('constructor');
+  });
+
   it('refuses oversized requests with a clear status, and stays up', async () => {
     const err = await new Promise<grpc.ServiceError | null>((resolve) =>
       client.Report({ version: '1', stage: 'rejected', error: 'x'.repeat(200_000) }, auth(), (e) => resolve(e)),

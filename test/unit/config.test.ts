@@ -71,6 +71,7 @@ describe('parseConfig', () => {
     ['password and passwordFile together', mutate((c) => (c.mailServer.passwordFile = 'x')), 'mailServer.passwordFile', /not both/],
     ['a password without a username', mutate((c) => delete c.mailServer.username), 'mailServer.username', /required/],
     ['a CR/LF in the username', mutate((c) => (c.mailServer.username = 'u\r\nX: y')), 'mailServer.username', /CR, LF/],
+    ['AUTH without TLS and without the opt-in', mutate((c) => (c.mailServer.tls = false)), 'mailServer.username', /in clear: set tls true, or allowPlaintextAuth true/],
     ['a listen address without a port', mutate((c) => (c.federation.listen = '0.0.0.0')), 'federation.listen', /port is required/],
     ['a secondary that listens', mutate((c) => (c.node.role = 'secondary')), 'federation.listen', /only a primary/],
     ['a bad portal address', mutate((c) => (c.portal.address = 'https://portal example')), 'portal.address', /DNS name/],
@@ -84,6 +85,13 @@ describe('parseConfig', () => {
     const issue = issues.find((i) => i.path === path);
     expect(issue, JSON.stringify(issues)).toBeDefined();
     expect(issue?.message).toMatch(reason);
+  });
+
+  it('accepts AUTH without TLS only with allowPlaintextAuth', () => {
+    const c = valid();
+    c.mailServer.tls = false;
+    c.mailServer.allowPlaintextAuth = true;
+    expect(parseConfig(JSON.stringify(c), FILE).mailServer).toMatchObject({ tls: false, allowPlaintextAuth: true, username: 'u' });
   });
 
   it('reports every problem at once', () => {

@@ -1,5 +1,5 @@
 import { loadConfigFile } from '../../config/load.js';
-import { describeMailServer } from '../../config/settings.js';
+import { describeMailServer } from '../../settings/view.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
 export const validateCommand: Command = {

@@ -10,6 +10,7 @@ export interface MailServer {
   'password'?: (string);
   'tls'?: (boolean);
   'ca_pem'?: (string);
+  'allow_plaintext_auth'?: (boolean);
 }
 
 export interface MailServer__Output {
@@ -21,4 +22,5 @@ export interface MailServer__Output {
   'password': (string);
   'tls': (boolean);
   'ca_pem': (string);
+  'allow_plaintext_auth': (boolean);
 }

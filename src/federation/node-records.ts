@@ -1,0 +1,42 @@
+/**
+ * The primary's rules over what it knows of each node, as pure functions: whether a stream needs
+ * the current version, and how a Watch or a Report changes the node's record.
+ */
+import type { FederationMode } from '../settings/schema.js';
+import type { NodeRecord } from '../state/schema.js';
+
+export const REPORT_STAGES = ['applied', 'rejected', 'verified', 'verify_failed'] as const;
+export type ReportStage = (typeof REPORT_STAGES)[number];
+
+export function isReportStage(value: string): value is ReportStage {
+  return (REPORT_STAGES as readonly string[]).includes(value);
+}
+
+/**
+ * A centralized stream gets the current version unless it has it, or refused exactly this
+ * version: a refused version is held, not resent in a loop; the next change brings a new one.
+ */
+export function needsVersion(stream: { mode: FederationMode; lastApplied: number }, version: number, record: NodeRecord | undefined): boolean {
+  if (stream.mode !== 'centralized' || stream.lastApplied >= version) return false;
+  return !(record?.applied?.version === version && record.applied.error !== null);
+}
+
+/** A Watch opened: the node's mode and when it was seen; its resume point says what it applied. */
+export function recordWatch(node: NodeRecord, mode: FederationMode, lastApplied: number, at: string): void {
+  node.mode = mode;
+  node.lastSeen = at;
+  // A report lost while the node was cut off: its resume point says what it applied.
+  if (mode === 'centralized' && lastApplied > (node.applied?.version ?? 0)) {
+    node.applied = { version: lastApplied, at, error: null };
+  }
+}
+
+/** A Report: ACK/NACK go to `applied`, the check against the mail server to `verified`. */
+export function recordReport(node: NodeRecord, stage: ReportStage, version: number, error: string | null, at: string): void {
+  node.lastSeen = at;
+  if (stage === 'applied' || stage === 'rejected') {
+    node.applied = { version, at, error: stage === 'rejected' ? (error ?? 'rejected') : null };
+  } else {
+    node.verified = { version, at, error: stage === 'verify_failed' ? (error ?? 'failed') : null };
+  }
+}

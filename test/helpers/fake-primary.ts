@@ -1,0 +1,93 @@
+/**
+ * A stand-in primary: a real grpc-js server speaking the federation proto over TLS on a loopback
+ * port 0, driven by the test. It admits any join, keeps the node's Watch stream so the test can
+ * write any SettingsUpdate to it, and records every Report.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { loadOrCreateIdentity } from '../../src/federation/certificate.js';
+import { federationProto } from '../../src/federation/proto.js';
+import { formatToken } from '../../src/federation/secrets.js';
+import type { FederationHandlers } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
+import type { ReportRequest__Output } from '../../src/generated/appliance_mail/federation/v1/ReportRequest.js';
+import type { SettingsUpdate } from '../../src/generated/appliance_mail/federation/v1/SettingsUpdate.js';
+import type { WatchRequest__Output } from '../../src/generated/appliance_mail/federation/v1/WatchRequest.js';
+import { tempDir } from './daemon.js';
+
+export interface FakePrimary {
+  address: string;
+  /** A join token this fake accepts (it accepts any), pinned to its certificate. */
+  token: string;
+  reports: ReportRequest__Output[];
+  /** Resolves with the first Report (old or new) for `version` that is not a verification. */
+  ackOrNack(version: number, timeoutMs?: number): Promise<ReportRequest__Output>;
+  /** Resolves once a Watch stream is open. */
+  watching(timeoutMs?: number): Promise<void>;
+  send(update: SettingsUpdate): void;
+  close(): Promise<void>;
+}
+
+export async function startFakePrimary(): Promise<FakePrimary> {
+  const identity = await loadOrCreateIdentity({ certFile: null, keyFile: null, stateDir: await tempDir('am-fake-primary-') });
+  const server = new grpc.Server();
+  const reports: ReportRequest__Output[] = [];
+  let stream: grpc.ServerWritableStream<WatchRequest__Output, SettingsUpdate> | null = null;
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const waiter of waiters) waiter();
+  };
+  const handlers: FederationHandlers = {
+    Join: (call, callback) => callback(null, { credential: `${call.request.node_name}.fake-secret`, primary_name: 'fake-primary' }),
+    Watch: (call) => {
+      stream = call;
+      call.sendMetadata(new grpc.Metadata());
+      wake();
+    },
+    Report: (call, callback) => {
+      reports.push(call.request);
+      wake();
+      callback(null, {});
+    },
+  };
+  server.addService(federationProto.Federation.service, handlers);
+  const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(identity.certPem), private_key: Buffer.from(identity.keyPem) }], false);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p))));
+
+  function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = probe();
+        if (value === undefined) return;
+        done();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`fake primary: timed out waiting for ${what}; reports: ${JSON.stringify(reports)}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  }
+
+  return {
+    address: `127.0.0.1:${port}`,
+    token: formatToken({ id: '0123abcd', secret: 'A'.repeat(32), certSha256: identity.sha256 }),
+    reports,
+    ackOrNack: (version, timeoutMs = 10_000) =>
+      until(() => reports.find((r) => r.version === String(version) && (r.stage === 'applied' || r.stage === 'rejected')), timeoutMs, `a report of version ${version}`),
+    watching: (timeoutMs = 10_000) => until(() => (stream ? true : undefined), timeoutMs, 'a Watch').then(() => undefined),
+    send(update) {
+      if (!stream) throw new Error('no Watch stream yet');
+      stream.write(update);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.forceShutdown();
+        resolve();
+      }),
+  };
+}
