@@ -25,6 +25,7 @@ import { validateSubmission, type Submission } from './relay/intake.js';
 import { renderNotification } from './notify/appliance-events.js';
 import { parseDigest, renderDigest } from './notify/digest.js';
 import { openOutbox, type Outbox } from './relay/outbox.js';
+import { createOutboxAdmin, type OutboxAdmin } from './relay/outbox-admin.js';
 import { sendTestEmail } from './relay/test-email.js';
 import { splitRecipients } from './config/address.js';
 import { describeAccess } from './util/accounts.js';
@@ -42,6 +43,7 @@ interface Parts {
   config: LiveConfig;
   outbox: Outbox;
   delivery: Delivery;
+  outboxAdmin: OutboxAdmin;
   effective: EffectiveSettings;
   control: SocketServer;
   primary: FederationPrimary | null;
@@ -52,11 +54,12 @@ interface Parts {
 export async function startDaemon(initial: Config, log: Logger): Promise<Daemon> {
   const startedAt = Date.now();
   const state = await openStateStore(initial.node.stateDir);
-  const outbox = await openOutbox(initial.node.stateDir, log.child({ component: 'outbox' })).catch(async (err: unknown) => {
+  const config = createLiveConfig(initial, log.child({ component: 'config' }));
+  // The quota is read at each submission: a config edit applies to the next one.
+  const outbox = await openOutbox(initial.node.stateDir, log.child({ component: 'outbox' }), { limits: () => config.current().relay }).catch(async (err: unknown) => {
     await state.close();
     throw err;
   });
-  const config = createLiveConfig(initial, log.child({ component: 'config' }));
   const effective = createEffectiveSettings(config, state, log.child({ component: 'settings' }));
   const control = createSocketServer(initial.control.socket, initial.control.socketMode);
   const federationLog = log.child({ component: 'federation' });
@@ -65,7 +68,8 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     : null;
   const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, effective, log: federationLog }) : null;
   const delivery = createDelivery({ outbox, effective, config, log: log.child({ component: 'relay' }) });
-  const parts: Parts = { config, outbox, delivery, effective, control, primary, secondary, startedAt };
+  const outboxAdmin = createOutboxAdmin({ outbox, delivery, sender: () => effective.current().mailServer.sender ?? '' });
+  const parts: Parts = { config, outbox, delivery, outboxAdmin, effective, control, primary, secondary, startedAt };
 
   const closers: Array<() => Promise<void>> = [() => outbox.close()];
   try {
@@ -182,28 +186,23 @@ function controlApi(parts: Parts): ControlApi {
       return queue(parts, { ...mail, to: digest.subscribers, kind: 'digest', idempotencyKey: request.idempotency_key });
     },
     async listOutbox() {
-      return parts.outbox
-        .list()
-        .sort((a, b) => a.message.createdAt - b.message.createdAt)
-        .map((e) => ({
-          id: e.message.id,
-          kind: e.message.kind,
-          to: e.to,
-          subject: e.message.subject,
-          state: e.state,
-          attempts: e.attempts,
-          last_error: e.lastError ?? '',
-          created_at: new Date(e.message.createdAt).toISOString(),
-          next_attempt_at: e.state === 'deferred' ? new Date(e.nextAt).toISOString() : '',
-        }));
+      return parts.outboxAdmin.list().map((e) => ({
+        id: e.id,
+        kind: e.kind,
+        to: e.to,
+        sender: e.sender,
+        subject: e.subject,
+        size_bytes: String(e.sizeBytes),
+        state: e.state,
+        attempts: e.attempts,
+        last_error: e.lastError,
+        created_at: e.createdAt,
+        next_attempt_at: e.nextAttemptAt,
+      }));
     },
-    async retryOutbox(ids, allDead) {
-      if (!allDead && ids.length === 0) throw new AppError('AM_INVALID_ARGUMENT', 'give message ids or --all-dead');
-      const count = await parts.outbox.requeue(allDead ? 'all-dead' : ids);
-      parts.delivery.wake();
-      return count;
-    },
-    dropOutbox: (id) => parts.outbox.drop(id),
+    retryOutbox: (ids, allDead) => parts.outboxAdmin.retry(ids, allDead),
+    dropOutbox: (ids, allDead) => parts.outboxAdmin.drop(ids, allDead),
+    flushOutbox: async () => parts.outboxAdmin.flush(),
     async testEmail(to, onStep) {
       const current = parts.effective.current();
       const recipients = to.length > 0 ? splitRecipients(to) : { valid: [...current.recipients], invalid: [] };
@@ -252,7 +251,8 @@ async function buildStatus(parts: Parts): Promise<StatusReply> {
   if (settings.mailServer.enabled && settings.recipients.length === 0) warnings.push('notifications.recipients is empty: Appliance notifications and test emails have nobody to go to');
   const p = primary?.status();
   const counts = parts.outbox.counts();
-  const deliveryError = parts.delivery.lastError();
+  const delivery = parts.delivery.status();
+  const deliveryError = delivery.lastError;
   const s = secondary?.status();
   return {
     node_name: current.node.name,
@@ -301,6 +301,14 @@ async function buildStatus(parts: Parts): Promise<StatusReply> {
       last_error: deliveryError?.message ?? '',
       last_error_at: deliveryError?.at ?? '',
       last_error_server: deliveryError?.server ?? '',
+      bytes_queued: String(counts.bytes),
+      max_bytes: String(current.relay.maxOutboxBytes),
+      min_free_bytes: String(current.relay.minFreeBytes),
+      last_delivery_at: delivery.lastDelivery?.at ?? '',
+      last_delivery_server: delivery.lastDelivery?.server ?? '',
+      previous_error: delivery.previousError?.message ?? '',
+      previous_error_at: delivery.previousError?.at ?? '',
+      previous_error_server: delivery.previousError?.server ?? '',
     },
   };
 }

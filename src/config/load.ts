@@ -25,7 +25,14 @@ export interface Config {
     readonly keyFile: string | null;
   };
   readonly control: { readonly socket: string; readonly socketMode: number };
-  readonly relay: { readonly maxAgeMs: number; readonly maxMessageBytes: number; readonly retryMinMs: number; readonly retryMaxMs: number };
+  readonly relay: {
+    readonly maxAgeMs: number;
+    readonly maxMessageBytes: number;
+    readonly retryMinMs: number;
+    readonly retryMaxMs: number;
+    readonly maxOutboxBytes: number;
+    readonly minFreeBytes: number;
+  };
   readonly log: { readonly level: string };
 }
 
@@ -103,6 +110,8 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       maxMessageBytes: raw.relay.maxMessageBytes,
       retryMinMs: parseDurationMs(raw.relay.retryMin),
       retryMaxMs: Math.max(parseDurationMs(raw.relay.retryMax), parseDurationMs(raw.relay.retryMin)),
+      maxOutboxBytes: raw.relay.maxOutboxBytes,
+      minFreeBytes: raw.relay.minFreeBytes,
     },
     log: { level: raw.log.level },
   };

@@ -34,7 +34,8 @@ export interface ControlApi {
   submit(request: SubmitRequest__Output): Promise<SubmitReply>;
   listOutbox(): Promise<OutboxEntry[]>;
   retryOutbox(ids: string[], allDead: boolean): Promise<number>;
-  dropOutbox(id: string): Promise<void>;
+  dropOutbox(ids: string[], allDead: boolean): Promise<number>;
+  flushOutbox(): Promise<number>;
   notify(request: NotifyRequest__Output): Promise<SubmitReply>;
   submitDigest(request: SubmitDigestRequest__Output): Promise<SubmitReply>;
   /** Streams the steps through `onStep`; resolves when the test is over. */
@@ -56,10 +57,10 @@ export function addControlService(server: grpc.Server, api: ControlApi): void {
     Submit: unary((request) => api.submit(request)),
     ListOutbox: unary(async () => ({ entries: await api.listOutbox() })),
     RetryOutbox: unary(async (request) => ({ requeued: await api.retryOutbox(request.ids, request.all_dead) })),
-    DropOutbox: unary(async (request) => {
-      await api.dropOutbox(request.id);
-      return {};
-    }),
+    DropOutbox: unary(async (request) => ({
+      dropped: await api.dropOutbox(request.id === '' ? request.ids : [request.id, ...request.ids], request.all_dead),
+    })),
+    FlushOutbox: unary(async () => ({ deferred: await api.flushOutbox() })),
     Notify: unary((request) => api.notify(request)),
     SubmitDigest: unary((request) => api.submitDigest(request)),
     TestEmail: (call) => {

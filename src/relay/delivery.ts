@@ -1,8 +1,9 @@
 /**
  * Delivers the outbox through the effective mail settings: a pooled nodemailer transport in the
- * SMTP worker thread, rebuilt when the settings change; transient failures retried with capped, jittered backoff;
- * permanent ones (5xx on the message or a recipient) and expired ones to the dead letters with
- * the server's reply.
+ * SMTP worker thread, rebuilt when the settings change. Each message leaves as it was rendered at
+ * intake, read back from disk, behind a From line for the sender in force. Transient failures are
+ * retried with capped, jittered backoff; permanent ones (5xx on the message or a recipient) and
+ * expired ones go to the dead letters with the server's reply.
  */
 import type { LiveConfig } from '../config/live-config.js';
 import { formatHostPort } from '../config/address.js';
@@ -10,7 +11,9 @@ import type { MailServerSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
+import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';
+import { fromHeaderLine } from './render.js';
 import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
 import { describeSmtpError } from './transport-options.js';
 
@@ -25,7 +28,6 @@ const EXPIRY_SWEEP_MS = 60_000;
  * still open then are cut and sent again after the restart (at-least-once).
  */
 const CLOSE_DRAIN_MS = 5_000;
-export const MESSAGE_ID_HEADER = 'X-Appliance-Mail-Id';
 
 export interface DeliveryError {
   message: string;
@@ -33,11 +35,21 @@ export interface DeliveryError {
   server: string;
 }
 
+export interface DeliveryStatus {
+  /** The last failure, cleared once a later delivery to the same server succeeded. */
+  lastError: DeliveryError | null;
+  /** The failure before, or the one a success cleared: history for the operator. */
+  previousError: DeliveryError | null;
+  lastDelivery: { at: string; server: string } | null;
+}
+
 export interface Delivery {
   start(): void;
   /** Something new is due (a submission, a requeue): look at the queue now. */
   wake(): void;
-  lastError(): DeliveryError | null;
+  /** As `postqueue -f`: every deferred message is tried now, a pause is lifted; returns how many. */
+  flush(): number;
+  status(): DeliveryStatus;
   close(): Promise<void>;
 }
 
@@ -50,6 +62,8 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   let sweep: NodeJS.Timeout | null = null;
   let closed = false;
   let lastError: DeliveryError | null = null;
+  let previousError: DeliveryError | null = null;
+  let lastDelivery: { at: string; server: string } | null = null;
   let idle: (() => void) | null = null;
   /**
    * A mail server that cannot be reached (refused, timed out, TLS or AUTH failing) fails every
@@ -110,22 +124,17 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   }
 
   async function send(entry: Entry): Promise<void> {
-    const id = entry.message.id;
+    const id = entry.id;
     const via = transport!;
     const sender = settings!.sender ?? '';
     const sentWith = generation;
+    const sentTo = server();
     outbox.markSending(id, true);
     inFlight++;
     try {
-      const info = await via.send({
-        from: sender,
-        to: entry.to,
-        subject: entry.message.subject,
-        ...(entry.message.text !== null ? { text: entry.message.text } : {}),
-        ...(entry.message.html !== null ? { html: entry.message.html } : {}),
-        headers: { [MESSAGE_ID_HEADER]: id },
-        date: entry.message.createdAt,
-      });
+      const raw = await readWithFrom(entry, sender);
+      if (raw === null) return;
+      const info = await via.send({ envelope: { from: sender, to: entry.to }, raw });
       if (!info.ok) throw info.error;
       const rejected = info.rejected ?? [];
       if (rejected.length > 0) {
@@ -136,7 +145,8 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
         await outbox.markSent(id);
       }
       pauseCount = 0;
-      log.debug({ id, kind: entry.message.kind, response: info.response }, 'delivered');
+      noteDelivery(sentTo);
+      log.debug({ id, kind: entry.kind, response: info.response }, 'delivered');
     } catch (err) {
       await fail(entry, err, sentWith).catch((writeErr: unknown) => {
         log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again later');
@@ -150,8 +160,30 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     }
   }
 
+  /**
+   * The stored message behind a From line for the sender in force (read into one buffer: no
+   * copy). A damaged message becomes a dead letter; a read that fails otherwise is tried later.
+   */
+  async function readWithFrom(entry: Entry, sender: string): Promise<Buffer | null> {
+    const from = fromHeaderLine(sender);
+    try {
+      const raw = await outbox.readMessage(entry, from.length);
+      from.copy(raw, 0);
+      return raw;
+    } catch (err) {
+      if ((err as AppError).code === 'AM_OUTBOX_CORRUPT') {
+        log.error({ err, id: entry.id }, 'a stored message is damaged; moved to dead letters');
+        await outbox.markDead(entry.id, (err as Error).message).catch(() => undefined);
+      } else {
+        log.error({ err, id: entry.id }, 'cannot read a stored message; it will be tried again later');
+        outbox.postpone(entry.id, Date.now() + config.current().relay.retryMinMs);
+      }
+      return null;
+    }
+  }
+
   async function fail(entry: Entry, err: unknown, sentWith: number): Promise<void> {
-    const id = entry.message.id;
+    const id = entry.id;
     const reason = describeSmtpError(err);
     if (sentWith !== generation) {
       // Failed with settings that are no longer in force: try again at once with the new ones.
@@ -162,12 +194,12 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const e = err as { code?: string; responseCode?: number };
     const permanent = (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && (e.responseCode ?? 0) >= 500;
     if (permanent) {
-      log.warn({ id, kind: entry.message.kind, reason }, 'mail server refused the message for good; moved to dead letters');
+      log.warn({ id, kind: entry.kind, reason }, 'mail server refused the message for good; moved to dead letters');
       await outbox.markDead(id, reason);
       return;
     }
     const relay = config.current().relay;
-    if (Date.now() - entry.message.createdAt >= relay.maxAgeMs) {
+    if (Date.now() - entry.createdAt >= relay.maxAgeMs) {
       await outbox.markDead(id, `expired: not delivered within relay.maxAge; last error: ${reason}`);
       log.warn({ id, reason }, 'message expired; moved to dead letters');
       return;
@@ -188,17 +220,27 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   }
 
   function noteError(message: string): void {
+    if (lastError) previousError = lastError;
     lastError = { message, at: new Date().toISOString(), server: server() };
+  }
+
+  /** A delivery got through: an error from the same server is history now. */
+  function noteDelivery(to: string): void {
+    lastDelivery = { at: new Date().toISOString(), server: to };
+    if (lastError && lastError.server === to) {
+      previousError = lastError;
+      lastError = null;
+    }
   }
 
   function expireOld(): void {
     const maxAgeMs = config.current().relay.maxAgeMs;
     const now = Date.now();
     for (const entry of outbox.list()) {
-      if (entry.state === 'dead' || entry.sending || now - entry.message.createdAt < maxAgeMs) continue;
+      if (entry.state === 'dead' || entry.sending || now - entry.createdAt < maxAgeMs) continue;
       const why = canSend() ? `last error: ${entry.lastError ?? 'none'}` : 'the mail server was disabled';
       void outbox
-        .markDead(entry.message.id, `expired: not delivered within relay.maxAge; ${why}`)
+        .markDead(entry.id, `expired: not delivered within relay.maxAge; ${why}`)
         .catch((err: unknown) => log.error({ err }, 'cannot expire a message'));
     }
   }
@@ -220,7 +262,18 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       pump();
     },
     wake: pump,
-    lastError: () => (lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError),
+    flush() {
+      const count = outbox.retryDeferredNow();
+      pausedUntil = 0;
+      pauseCount = 0;
+      pump();
+      return count;
+    },
+    status: () => ({
+      lastError: lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError,
+      previousError,
+      lastDelivery,
+    }),
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

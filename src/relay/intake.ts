@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { splitRecipients } from '../config/address.js';
 import { AppError } from '../errors/registry.js';
-import { MESSAGE_KINDS, type MessageKind, type StoredMessage } from './outbox.js';
+import { MESSAGE_KINDS, type MessageKind, type NewMessage } from './outbox.js';
 
 /** A digest goes to its subscribers; more than this in one message is a mistake, not a list. */
 const MAX_RECIPIENTS = 1000;
@@ -21,7 +21,7 @@ export interface Submission {
   idempotencyKey: string;
 }
 
-export function validateSubmission(input: Submission, maxMessageBytes: number): Omit<StoredMessage, 'id' | 'createdAt'> {
+export function validateSubmission(input: Submission, maxMessageBytes: number): NewMessage {
   const problems: string[] = [];
   const { valid, invalid } = splitRecipients(input.to);
   for (const address of invalid) problems.push(`to: '${address.slice(0, 100)}' is not a valid email address`);
