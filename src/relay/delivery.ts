@@ -21,6 +21,11 @@ import { describeSmtpError } from './transport-options.js';
 const POOL_CONNECTIONS = 4;
 /** Messages in flight at once: a few per connection keeps every connection busy between replies. */
 const MAX_IN_FLIGHT = POOL_CONNECTIONS * 8;
+/**
+ * Bodies are read from disk when sent and held until the server answered: this bounds the memory
+ * they take (a few large digests at a time, many small alerts), whatever the backlog.
+ */
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 /** Mail that cannot even be attempted (server disabled) still expires; checked this often. */
 const EXPIRY_SWEEP_MS = 60_000;
 /**
@@ -47,6 +52,8 @@ export interface Delivery {
   start(): void;
   /** Something new is due (a submission, a requeue): look at the queue now. */
   wake(): void;
+  /** An operator asked for mail to be tried now: a pause (server unreachable) is lifted. */
+  resume(): void;
   /** As `postqueue -f`: every deferred message is tried now, a pause is lifted; returns how many. */
   flush(): number;
   status(): DeliveryStatus;
@@ -58,6 +65,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   let transport: SmtpSender | null = null;
   let settings: MailServerSettings | null = null;
   let inFlight = 0;
+  let inFlightBytes = 0;
   let timer: NodeJS.Timeout | null = null;
   let sweep: NodeJS.Timeout | null = null;
   let closed = false;
@@ -103,7 +111,10 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     // After a pause, one message probes the server; the rest follow once it got through.
     const room = pauseCount > 0 ? (inFlight === 0 ? 1 : 0) : MAX_IN_FLIGHT - inFlight;
     const due = outbox.due(Date.now(), room);
-    for (const entry of due) void send(entry);
+    for (const entry of due) {
+      if (inFlight > 0 && inFlightBytes + entry.size > MAX_IN_FLIGHT_BYTES) break;
+      void send(entry);
+    }
     if (inFlight === 0) scheduleNext();
   }
 
@@ -131,6 +142,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const sentTo = server();
     outbox.markSending(id, true);
     inFlight++;
+    inFlightBytes += entry.size;
     try {
       const raw = await readWithFrom(entry, sender);
       if (raw === null) return;
@@ -155,6 +167,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     } finally {
       outbox.markSending(id, false);
       inFlight--;
+      inFlightBytes -= entry.size;
       if (inFlight === 0 && idle) idle();
       pump();
     }
@@ -262,6 +275,11 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       pump();
     },
     wake: pump,
+    resume() {
+      pausedUntil = 0;
+      pauseCount = 0;
+      pump();
+    },
     flush() {
       const count = outbox.retryDeferredNow();
       pausedUntil = 0;

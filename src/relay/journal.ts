@@ -106,6 +106,8 @@ function headCrc(fixed: Buffer, meta: Buffer): number {
 class WindowReader {
   private start = 0;
   private data = Buffer.alloc(0);
+  /** One buffer for the whole replay: what a read returns is valid until the next read. */
+  private readonly window = Buffer.allocUnsafe(READ_WINDOW_BYTES);
   constructor(
     private readonly handle: FileHandle,
     readonly size: number,
@@ -116,7 +118,7 @@ class WindowReader {
       return this.data.subarray(position - this.start, position - this.start + length);
     }
     const want = Math.min(Math.max(length, READ_WINDOW_BYTES), this.size - position);
-    const buffer = Buffer.allocUnsafe(want);
+    const buffer = want <= this.window.length ? this.window : Buffer.allocUnsafe(want);
     const { bytesRead } = await this.handle.read(buffer, 0, want, position);
     this.start = position;
     this.data = buffer.subarray(0, bytesRead);

@@ -62,7 +62,7 @@ export function createOutboxAdmin(deps: { outbox: Outbox; delivery: Delivery; se
     },
     async retry(ids, allDead) {
       const count = await outbox.requeue(chosen(ids, allDead));
-      delivery.wake();
+      delivery.resume();
       return count;
     },
     drop: (ids, allDead) => outbox.drop(chosen(ids, allDead)),

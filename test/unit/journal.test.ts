@@ -69,7 +69,7 @@ describe('journal', () => {
     expect(logs(d)).toHaveLength(2);
     const first = join(d, logs(d)[0]!);
     const data = readFileSync(first);
-    data[ref!.offset + 10] ^= 0xff; // inside the body only
+    data[ref!.offset + 10]! ^= 0xff; // inside the body only
     writeFileSync(first, data);
     const again = await replay(d, { segmentBytes: 1000 });
     expect(again.records).toEqual([{ id: 'old' }, { id: 'new' }]);
