@@ -17,6 +17,7 @@ import { createNotifier } from './notify/notifier.js';
 import { createDelivery } from './relay/delivery.js';
 import { createIntake } from './relay/intake.js';
 import { openOutbox } from './relay/outbox.js';
+import { createOutboxAdmin } from './relay/outbox-admin.js';
 import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
 import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';
@@ -43,9 +44,10 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
   try {
     const state = await openStateStore(initial.node.stateDir);
     closers.push(() => state.close());
-    const outbox = await openOutbox(initial.node.stateDir, child('outbox'));
-    closers.push(() => outbox.close());
     const config = createLiveConfig(initial, child('config'));
+    // The quota is read at each submission: a config edit applies to the next one.
+    const outbox = await openOutbox(initial.node.stateDir, child('outbox'), { limits: () => config.current().relay });
+    closers.push(() => outbox.close());
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
         ? createFederationPrimary({ config, state, log: child('federation') })
@@ -54,11 +56,12 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const effective = createEffectiveSettings(config, secondary, child('settings'));
     const delivery = createDelivery({ outbox, effective, config, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
+    const outboxAdmin = createOutboxAdmin({ outbox, delivery, sender: () => effective.current().mailServer.sender ?? '' });
     const notifier = createNotifier({ config, effective, intake });
     // Two doors: submitters (group members) and administrators (the daemon's user and root).
     const submitSocket = createSocketServer(initial.control.socket, initial.control.socketMode);
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode);
-    const api = createControlApi({ config, effective, outbox, delivery, intake, notifier, primary, secondary, daemonVersion: PACKAGE_VERSION, startedAt });
+    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, notifier, primary, secondary, daemonVersion: PACKAGE_VERSION, startedAt });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
 

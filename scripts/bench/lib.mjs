@@ -63,6 +63,8 @@ export async function startSink(port = 0) {
     /** Resolves with the time (ms since epoch) the sink has received `n` messages since reset. */
     reached: (n) => { const p = next((m) => m.reached !== undefined); child.send({ expect: n }); return p.then((m) => m.at); },
     reset: () => child.send({ reset: true }),
+    /** Resolves with the time the next message to alert@example.com arrives (call before sending it). */
+    alertAt: () => next((m) => m.alert !== undefined).then((m) => m.alert),
     count: () => { const p = next((m) => m.count !== undefined); child.send({ count: true }); return p.then((m) => m.count); },
     close: () => new Promise((resolve) => { child.once('exit', resolve); child.send({ close: true }); setTimeout(() => child.kill('SIGKILL'), 2000).unref(); }),
   };

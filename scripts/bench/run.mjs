@@ -4,10 +4,11 @@
 // BENCH_QUICK=1 runs a smaller version to check the harness.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchBacklog } from './backlog.mjs';
 import { benchFanout } from './fanout.mjs';
 import { benchFootprint } from './footprint.mjs';
 import { benchIntake } from './intake.mjs';
-import { cleanupAll, ROOT } from './lib.mjs';
+import { cleanupAll, median, ROOT } from './lib.mjs';
 import { benchRelay } from './relay.mjs';
 import { render } from './report.mjs';
 
@@ -26,6 +27,8 @@ try {
   const fanout = await benchFanout({ sizes: quick ? [100] : [100, 500], changes: runs, singleChanges: quick ? 10 : 40, log });
   log('footprint');
   const footprint = await benchFootprint({ runs, log });
+  log(`outbox backlog (${quick ? 'BENCH_QUICK: 20 x 1 MB, 5,000 small, 1,000 digests' : '1,000 x 5 MB, 100,000 small, 10,000 digests'})`);
+  const backlog = await benchBacklog({ quick, runs, log });
 
   const big = quick ? 10000 : 100000;
   const fan = fanout[quick ? 100 : 500];
@@ -43,9 +46,15 @@ try {
     single_propagation_p99_ms: fanout.single.p99_ms,
     idle_rss_mb: footprint.rss_mb,
     start_ms: footprint.start_ms,
+    backlog_rss_mb_5gb: backlog.large.rss_mb,
+    backlog_restart_peak_rss_mb_5gb: backlog.large.restart_peak_rss_mb,
+    backlog_restart_ready_ms_5gb: backlog.large.restart_ready_ms,
+    backlog_rss_mb_100k: backlog.many.rss_mb,
+    backlog_restart_ready_ms_100k: backlog.many.restart_ready_ms,
+    alert_behind_digests_ms: median(backlog.alert_ms),
   };
-  writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify({ quick, ...results, detail: { relay, intake, fanout, footprint } }, null, 2)}\n`);
-  writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ relay, intake, fanout, footprint, quick, runs, results }));
+  writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify({ quick, ...results, detail: { relay, intake, fanout, footprint, backlog } }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ relay, intake, fanout, footprint, backlog, quick, runs, results }));
   log(`BENCHMARKS.md and bench-results.json written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   await cleanupAll();

@@ -19,8 +19,20 @@ export function duration(seconds: number): string {
   return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
 }
 
-/** "3m12s ago" for an RFC 3339 time, or "never" for an empty one. */
+/**
+ * The one way the CLI shows a time (status and outbox alike): "3m12s ago" for the past, "in 45s"
+ * for the future, "never" for an empty RFC 3339 string.
+ */
 export function ago(iso: string, now = Date.now()): string {
   if (iso === '') return 'never';
-  return `${duration(Math.max(0, (now - Date.parse(iso)) / 1000))} ago`;
+  const seconds = (now - Date.parse(iso)) / 1000;
+  return seconds < 0 ? `in ${duration(-seconds)}` : `${duration(seconds)} ago`;
+}
+
+/** At most `max` characters, cut between words (never inside an address), with "…" when cut. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.search(/\s\S*$/);
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 }

@@ -18,7 +18,7 @@ import {
   nodesRemoveCommand,
   tokenCreateCommand,
 } from './commands/federation.js';
-import { alertCommand, outboxCommand, outboxDropCommand, outboxRetryCommand, testEmailCommand } from './commands/relay.js';
+import { alertCommand, outboxCommand, outboxDropCommand, outboxFlushCommand, outboxRetryCommand, testEmailCommand } from './commands/relay.js';
 import { digestCommand, notifyCommand } from './commands/notify.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
@@ -32,6 +32,7 @@ const COMMANDS: Command[] = [
   notifyCommand,
   digestCommand,
   outboxCommand,
+  outboxFlushCommand,
   outboxRetryCommand,
   outboxDropCommand,
   tokenCreateCommand,

@@ -34,7 +34,14 @@ export interface Config {
     readonly adminSocket: string;
     readonly adminSocketMode: number;
   };
-  readonly relay: { readonly maxAgeMs: number; readonly maxMessageBytes: number; readonly retryMinMs: number; readonly retryMaxMs: number };
+  readonly relay: {
+    readonly maxAgeMs: number;
+    readonly maxMessageBytes: number;
+    readonly retryMinMs: number;
+    readonly retryMaxMs: number;
+    readonly maxOutboxBytes: number;
+    readonly minFreeBytes: number;
+  };
   readonly log: { readonly level: string };
   /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */
   readonly secretFiles: readonly string[];
@@ -124,6 +131,8 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       maxMessageBytes: raw.relay.maxMessageBytes,
       retryMinMs: parseDurationMs(raw.relay.retryMin),
       retryMaxMs: Math.max(parseDurationMs(raw.relay.retryMax), parseDurationMs(raw.relay.retryMin)),
+      maxOutboxBytes: raw.relay.maxOutboxBytes,
+      minFreeBytes: raw.relay.minFreeBytes,
     },
     log: { level: raw.log.level },
     secretFiles: [

@@ -23,6 +23,19 @@ export const CONFIG_DEFAULTS = {
   retryMax: '15m',
   /** Large enough for a digest with inline HTML, small enough to keep a burst in memory. */
   maxMessageBytes: 10 * 1024 * 1024,
+  /**
+   * What the outbox may hold on disk (queued, deferred and dead). Large enough to ride out a
+   * weekend without a mail server: two days of an alert storm at one 40 KB alert a second is
+   * about 7 GB, or 800 digests at the message cap; bounded so that one runaway submitter cannot
+   * take the whole disk. minFreeBytes protects the filesystem whichever comes first.
+   */
+  maxOutboxBytes: 8 * 1024 * 1024 * 1024,
+  /**
+   * As Postfix's queue_minfree: intake stops while the state filesystem has less free than this,
+   * so that the state file, the logs and the journal's own records can still be written. Room
+   * for a few messages at the cap and then some.
+   */
+  minFreeBytes: 256 * 1024 * 1024,
 } as const;
 
 /** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
@@ -102,12 +115,16 @@ export const configSchema = z
         maxMessageBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(CONFIG_DEFAULTS.maxMessageBytes),
         retryMin: z.string().regex(DURATION, 'must be a duration such as 30s or 5m').default(CONFIG_DEFAULTS.retryMin),
         retryMax: z.string().regex(DURATION, 'must be a duration such as 15m or 1h').default(CONFIG_DEFAULTS.retryMax),
+        maxOutboxBytes: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.maxOutboxBytes),
+        minFreeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.minFreeBytes),
       })
       .default({
         maxAge: CONFIG_DEFAULTS.maxAge,
         maxMessageBytes: CONFIG_DEFAULTS.maxMessageBytes,
         retryMin: CONFIG_DEFAULTS.retryMin,
         retryMax: CONFIG_DEFAULTS.retryMax,
+        maxOutboxBytes: CONFIG_DEFAULTS.maxOutboxBytes,
+        minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
       }),
     log: z
       .strictObject({

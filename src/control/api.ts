@@ -6,9 +6,8 @@ import { AppError } from '../errors/registry.js';
 import type { FederationPrimary, NodeView } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
 import type { Notifier, NotifyRequest, Queued } from '../notify/notifier.js';
-import type { Delivery } from '../relay/delivery.js';
 import type { Intake, Submission } from '../relay/intake.js';
-import type { Entry, Outbox } from '../relay/outbox.js';
+import type { OutboxAdmin, OutboxListing } from '../relay/outbox-admin.js';
 import { testEffectiveSettings, type TestStep } from '../relay/test-email.js';
 import { parseFederationMode } from '../settings/schema.js';
 import { buildStatus, type DaemonStatus, type StatusSources } from './status.js';
@@ -25,16 +24,16 @@ export interface ControlApi {
   notify(request: NotifyRequest): Promise<Queued>;
   submitDigest(input: unknown, idempotencyKey: string): Promise<Queued>;
   /** Oldest first. */
-  listOutbox(): Promise<Entry[]>;
+  listOutbox(): Promise<OutboxListing[]>;
   retryOutbox(ids: string[], allDead: boolean): Promise<number>;
-  dropOutbox(id: string): Promise<void>;
+  dropOutbox(ids: string[], allDead: boolean): Promise<number>;
+  flushOutbox(): Promise<number>;
   /** Streams the steps through `onStep`; resolves when the test is over. */
   testEmail(to: string[], onStep: (step: TestStep) => void): Promise<void>;
 }
 
 export interface ControlParts extends StatusSources {
-  outbox: Outbox;
-  delivery: Delivery;
+  outboxAdmin: OutboxAdmin;
   intake: Intake;
   notifier: Notifier;
 }
@@ -63,14 +62,10 @@ export function createControlApi(parts: ControlParts): ControlApi {
     submit: (submission) => parts.intake.submit(submission),
     notify: (request) => parts.notifier.notify(request),
     submitDigest: (input, idempotencyKey) => parts.notifier.digest(input, idempotencyKey),
-    listOutbox: async () => parts.outbox.list().sort((a, b) => a.message.createdAt - b.message.createdAt),
-    async retryOutbox(ids, allDead) {
-      if (!allDead && ids.length === 0) throw new AppError('AM_INVALID_ARGUMENT', 'give message ids or --all-dead');
-      const count = await parts.outbox.requeue(allDead ? 'all-dead' : ids);
-      parts.delivery.wake();
-      return count;
-    },
-    dropOutbox: (id) => parts.outbox.drop(id),
+    listOutbox: async () => parts.outboxAdmin.list(),
+    retryOutbox: (ids, allDead) => parts.outboxAdmin.retry(ids, allDead),
+    dropOutbox: (ids, allDead) => parts.outboxAdmin.drop(ids, allDead),
+    flushOutbox: async () => parts.outboxAdmin.flush(),
     async testEmail(to, onStep) {
       await testEffectiveSettings(parts, to, onStep);
     },

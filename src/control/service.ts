@@ -11,7 +11,7 @@ import type { OutboxEntry } from '../generated/appliance_mail/control/v1/OutboxE
 import type { StatusReply } from '../generated/appliance_mail/control/v1/StatusReply.js';
 import type { VersionReport } from '../generated/appliance_mail/control/v1/VersionReport.js';
 import type { NodeView } from '../federation/primary.js';
-import type { Entry } from '../relay/outbox.js';
+import type { OutboxListing } from '../relay/outbox-admin.js';
 import { AppError } from '../errors/registry.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
 import { loadProto } from '../util/proto.js';
@@ -49,10 +49,10 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
     ),
     ListOutbox: unary(async () => ({ entries: (await api.listOutbox()).map(outboxEntry) })),
     RetryOutbox: unary(async (request) => ({ requeued: await api.retryOutbox(request.ids, request.all_dead) })),
-    DropOutbox: unary(async (request) => {
-      await api.dropOutbox(request.id);
-      return {};
-    }),
+    DropOutbox: unary(async (request) => ({
+      dropped: await api.dropOutbox(request.id === '' ? request.ids : [request.id, ...request.ids], request.all_dead),
+    })),
+    FlushOutbox: unary(async () => ({ deferred: await api.flushOutbox() })),
     Notify: unary((request) => api.notify({ event: request.event, version: request.version, detail: request.detail, idempotencyKey: request.idempotency_key })),
     SubmitDigest: unary((request) =>
       api.submitDigest(
@@ -116,17 +116,19 @@ function nodeInfo(n: NodeView): NodeInfo {
   };
 }
 
-function outboxEntry(e: Entry): OutboxEntry {
+function outboxEntry(e: OutboxListing): OutboxEntry {
   return {
-    id: e.message.id,
-    kind: e.message.kind,
+    id: e.id,
+    kind: e.kind,
     to: e.to,
-    subject: e.message.subject,
+    sender: e.sender,
+    subject: e.subject,
+    size_bytes: String(e.sizeBytes),
     state: e.state,
     attempts: e.attempts,
-    last_error: e.lastError ?? '',
-    created_at: new Date(e.message.createdAt).toISOString(),
-    next_attempt_at: e.state === 'deferred' ? new Date(e.nextAt).toISOString() : '',
+    last_error: e.lastError,
+    created_at: e.createdAt,
+    next_attempt_at: e.nextAttemptAt,
   };
 }
 
@@ -178,9 +180,17 @@ function statusReply(s: DaemonStatus): StatusReply {
       deferred: s.outbox.deferred,
       dead: s.outbox.dead,
       sent_since_start: String(s.outbox.sentSinceStart),
-      last_error: s.lastDeliveryError?.message ?? '',
-      last_error_at: s.lastDeliveryError?.at ?? '',
-      last_error_server: s.lastDeliveryError?.server ?? '',
+      last_error: s.delivery.lastError?.message ?? '',
+      last_error_at: s.delivery.lastError?.at ?? '',
+      last_error_server: s.delivery.lastError?.server ?? '',
+      bytes_queued: String(s.outbox.bytes),
+      max_bytes: String(s.outboxLimits.maxOutboxBytes),
+      min_free_bytes: String(s.outboxLimits.minFreeBytes),
+      last_delivery_at: s.delivery.lastDelivery?.at ?? '',
+      last_delivery_server: s.delivery.lastDelivery?.server ?? '',
+      previous_error: s.delivery.previousError?.message ?? '',
+      previous_error_at: s.delivery.previousError?.at ?? '',
+      previous_error_server: s.delivery.previousError?.server ?? '',
     },
   };
 }

@@ -9,7 +9,7 @@ import { describeMailServer, type MailServerView } from '../settings/view.js';
 import type { FederationPrimary, PrimaryStatus } from '../federation/primary.js';
 import type { FederationSecondary, SecondaryStatus } from '../federation/secondary.js';
 import { portalAddressWarning } from '../notify/notifier.js';
-import type { Delivery, DeliveryError } from '../relay/delivery.js';
+import type { Delivery, DeliveryStatus } from '../relay/delivery.js';
 import type { Outbox, OutboxCounts } from '../relay/outbox.js';
 import { outboxWarnings } from '../relay/warnings.js';
 import type { EffectiveSettings, NodeMode } from '../settings/effective.js';
@@ -39,7 +39,8 @@ export interface DaemonStatus {
   primary: PrimaryStatus | null;
   secondary: SecondaryStatus | null;
   outbox: OutboxCounts;
-  lastDeliveryError: DeliveryError | null;
+  outboxLimits: { maxOutboxBytes: number; minFreeBytes: number };
+  delivery: DeliveryStatus;
 }
 
 export interface StatusSources {
@@ -81,7 +82,8 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,
     outbox: outbox.counts(),
-    lastDeliveryError: delivery.lastError(),
+    outboxLimits: { maxOutboxBytes: current.relay.maxOutboxBytes, minFreeBytes: current.relay.minFreeBytes },
+    delivery: delivery.status(),
   };
 }
 

@@ -9,6 +9,8 @@ import type { DigestItem as _appliance_mail_control_v1_DigestItem, DigestItem__O
 import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, DropOutboxReply__Output as _appliance_mail_control_v1_DropOutboxReply__Output } from './appliance_mail/control/v1/DropOutboxReply.js';
 import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from './appliance_mail/control/v1/DropOutboxRequest.js';
 import type { FederationStatus as _appliance_mail_control_v1_FederationStatus, FederationStatus__Output as _appliance_mail_control_v1_FederationStatus__Output } from './appliance_mail/control/v1/FederationStatus.js';
+import type { FlushOutboxReply as _appliance_mail_control_v1_FlushOutboxReply, FlushOutboxReply__Output as _appliance_mail_control_v1_FlushOutboxReply__Output } from './appliance_mail/control/v1/FlushOutboxReply.js';
+import type { FlushOutboxRequest as _appliance_mail_control_v1_FlushOutboxRequest, FlushOutboxRequest__Output as _appliance_mail_control_v1_FlushOutboxRequest__Output } from './appliance_mail/control/v1/FlushOutboxRequest.js';
 import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from './appliance_mail/control/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from './appliance_mail/control/v1/JoinRequest.js';
 import type { LeaveReply as _appliance_mail_control_v1_LeaveReply, LeaveReply__Output as _appliance_mail_control_v1_LeaveReply__Output } from './appliance_mail/control/v1/LeaveReply.js';
@@ -53,6 +55,8 @@ export interface ProtoGrpcType {
         DropOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxReply__Output>
         DropOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxRequest__Output>
         FederationStatus: MessageTypeDefinition<_appliance_mail_control_v1_FederationStatus, _appliance_mail_control_v1_FederationStatus__Output>
+        FlushOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_FlushOutboxReply, _appliance_mail_control_v1_FlushOutboxReply__Output>
+        FlushOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_FlushOutboxRequest, _appliance_mail_control_v1_FlushOutboxRequest__Output>
         JoinReply: MessageTypeDefinition<_appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinReply__Output>
         JoinRequest: MessageTypeDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinRequest__Output>
         LeaveReply: MessageTypeDefinition<_appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveReply__Output>

@@ -1,8 +1,9 @@
 /**
  * Delivers the outbox through the effective mail settings: a pooled nodemailer transport in the
- * SMTP worker thread, rebuilt when the settings change; transient failures retried with capped, jittered backoff;
- * permanent ones (5xx on the message or a recipient) and expired ones to the dead letters with
- * the server's reply.
+ * SMTP worker thread, rebuilt when the settings change. Each message leaves as it was rendered at
+ * intake, read back from disk, behind a From line for the sender in force. Transient failures are
+ * retried with capped, jittered backoff; permanent ones (5xx on the message or a recipient) and
+ * expired ones go to the dead letters with the server's reply.
  */
 import type { LiveConfig } from '../config/live-config.js';
 import { formatHostPort } from '../config/address.js';
@@ -10,7 +11,9 @@ import type { MailServerSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
+import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';
+import { fromHeaderLine } from './render.js';
 import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
 import { describeSmtpError } from './transport-options.js';
 
@@ -18,6 +21,11 @@ import { describeSmtpError } from './transport-options.js';
 const POOL_CONNECTIONS = 4;
 /** Messages in flight at once: a few per connection keeps every connection busy between replies. */
 const MAX_IN_FLIGHT = POOL_CONNECTIONS * 8;
+/**
+ * Bodies are read from disk when sent and held until the server answered: this bounds the memory
+ * they take (a few large digests at a time, many small alerts), whatever the backlog.
+ */
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 /** Mail that cannot even be attempted (server disabled) still expires; checked this often. */
 const EXPIRY_SWEEP_MS = 60_000;
 /**
@@ -25,7 +33,6 @@ const EXPIRY_SWEEP_MS = 60_000;
  * still open then are cut and sent again after the restart (at-least-once).
  */
 const CLOSE_DRAIN_MS = 5_000;
-const MESSAGE_ID_HEADER = 'X-Appliance-Mail-Id';
 
 export interface DeliveryError {
   message: string;
@@ -33,11 +40,23 @@ export interface DeliveryError {
   server: string;
 }
 
+export interface DeliveryStatus {
+  /** The last failure, cleared once a later delivery to the same server succeeded. */
+  lastError: DeliveryError | null;
+  /** The failure before, or the one a success cleared: history for the operator. */
+  previousError: DeliveryError | null;
+  lastDelivery: { at: string; server: string } | null;
+}
+
 export interface Delivery {
   start(): void;
   /** Something new is due (a submission, a requeue): look at the queue now. */
   wake(): void;
-  lastError(): DeliveryError | null;
+  /** An operator asked for mail to be tried now: a pause (server unreachable) is lifted. */
+  resume(): void;
+  /** As `postqueue -f`: every deferred message is tried now, a pause is lifted; returns how many. */
+  flush(): number;
+  status(): DeliveryStatus;
   close(): Promise<void>;
 }
 
@@ -46,10 +65,13 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   let transport: SmtpSender | null = null;
   let settings: MailServerSettings | null = null;
   let inFlight = 0;
+  let inFlightBytes = 0;
   let timer: NodeJS.Timeout | null = null;
   let sweep: NodeJS.Timeout | null = null;
   let closed = false;
   let lastError: DeliveryError | null = null;
+  let previousError: DeliveryError | null = null;
+  let lastDelivery: { at: string; server: string } | null = null;
   let idle: (() => void) | null = null;
   /**
    * A mail server that cannot be reached (refused, timed out, TLS or AUTH failing) fails every
@@ -89,7 +111,10 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     // After a pause, one message probes the server; the rest follow once it got through.
     const room = pauseCount > 0 ? (inFlight === 0 ? 1 : 0) : MAX_IN_FLIGHT - inFlight;
     const due = outbox.due(Date.now(), room);
-    for (const entry of due) void send(entry);
+    for (const entry of due) {
+      if (inFlight > 0 && inFlightBytes + entry.size > MAX_IN_FLIGHT_BYTES) break;
+      void send(entry);
+    }
     if (inFlight === 0) scheduleNext();
   }
 
@@ -110,22 +135,18 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   }
 
   async function send(entry: Entry): Promise<void> {
-    const id = entry.message.id;
+    const id = entry.id;
     const via = transport!;
     const sender = settings!.sender ?? '';
     const sentWith = generation;
+    const sentTo = server();
     outbox.markSending(id, true);
     inFlight++;
+    inFlightBytes += entry.size;
     try {
-      const info = await via.send({
-        from: sender,
-        to: entry.to,
-        subject: entry.message.subject,
-        ...(entry.message.text !== null ? { text: entry.message.text } : {}),
-        ...(entry.message.html !== null ? { html: entry.message.html } : {}),
-        headers: { [MESSAGE_ID_HEADER]: id },
-        date: entry.message.createdAt,
-      });
+      const raw = await readWithFrom(entry, sender);
+      if (raw === null) return;
+      const info = await via.send({ envelope: { from: sender, to: entry.to }, raw });
       if (!info.ok) throw info.error;
       const rejected = info.rejected ?? [];
       if (rejected.length > 0) {
@@ -136,7 +157,8 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
         await outbox.markSent(id);
       }
       pauseCount = 0;
-      log.debug({ id, kind: entry.message.kind, response: info.response }, 'delivered');
+      noteDelivery(sentTo);
+      log.debug({ id, kind: entry.kind, response: info.response }, 'delivered');
     } catch (err) {
       await fail(entry, err, sentWith).catch((writeErr: unknown) => {
         log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again later');
@@ -145,13 +167,36 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     } finally {
       outbox.markSending(id, false);
       inFlight--;
+      inFlightBytes -= entry.size;
       if (inFlight === 0 && idle) idle();
       pump();
     }
   }
 
+  /**
+   * The stored message behind a From line for the sender in force (read into one buffer: no
+   * copy). A damaged message becomes a dead letter; a read that fails otherwise is tried later.
+   */
+  async function readWithFrom(entry: Entry, sender: string): Promise<Buffer | null> {
+    const from = fromHeaderLine(sender);
+    try {
+      const raw = await outbox.readMessage(entry, from.length);
+      from.copy(raw, 0);
+      return raw;
+    } catch (err) {
+      if ((err as AppError).code === 'AM_OUTBOX_CORRUPT') {
+        log.error({ err, id: entry.id }, 'a stored message is damaged; moved to dead letters');
+        await outbox.markDead(entry.id, (err as Error).message).catch(() => undefined);
+      } else {
+        log.error({ err, id: entry.id }, 'cannot read a stored message; it will be tried again later');
+        outbox.postpone(entry.id, Date.now() + config.current().relay.retryMinMs);
+      }
+      return null;
+    }
+  }
+
   async function fail(entry: Entry, err: unknown, sentWith: number): Promise<void> {
-    const id = entry.message.id;
+    const id = entry.id;
     const reason = describeSmtpError(err);
     if (sentWith !== generation) {
       // Failed with settings that are no longer in force: try again at once with the new ones.
@@ -162,12 +207,12 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const e = err as { code?: string; responseCode?: number };
     const permanent = (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && (e.responseCode ?? 0) >= 500;
     if (permanent) {
-      log.warn({ id, kind: entry.message.kind, reason }, 'mail server refused the message for good; moved to dead letters');
+      log.warn({ id, kind: entry.kind, reason }, 'mail server refused the message for good; moved to dead letters');
       await outbox.markDead(id, reason);
       return;
     }
     const relay = config.current().relay;
-    if (Date.now() - entry.message.createdAt >= relay.maxAgeMs) {
+    if (Date.now() - entry.createdAt >= relay.maxAgeMs) {
       await outbox.markDead(id, `expired: not delivered within relay.maxAge; last error: ${reason}`);
       log.warn({ id, reason }, 'message expired; moved to dead letters');
       return;
@@ -188,17 +233,27 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   }
 
   function noteError(message: string): void {
+    if (lastError) previousError = lastError;
     lastError = { message, at: new Date().toISOString(), server: server() };
+  }
+
+  /** A delivery got through: an error from the same server is history now. */
+  function noteDelivery(to: string): void {
+    lastDelivery = { at: new Date().toISOString(), server: to };
+    if (lastError && lastError.server === to) {
+      previousError = lastError;
+      lastError = null;
+    }
   }
 
   function expireOld(): void {
     const maxAgeMs = config.current().relay.maxAgeMs;
     const now = Date.now();
     for (const entry of outbox.list()) {
-      if (entry.state === 'dead' || entry.sending || now - entry.message.createdAt < maxAgeMs) continue;
+      if (entry.state === 'dead' || entry.sending || now - entry.createdAt < maxAgeMs) continue;
       const why = canSend() ? `last error: ${entry.lastError ?? 'none'}` : 'the mail server was disabled';
       void outbox
-        .markDead(entry.message.id, `expired: not delivered within relay.maxAge; ${why}`)
+        .markDead(entry.id, `expired: not delivered within relay.maxAge; ${why}`)
         .catch((err: unknown) => log.error({ err }, 'cannot expire a message'));
     }
   }
@@ -220,7 +275,23 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       pump();
     },
     wake: pump,
-    lastError: () => (lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError),
+    resume() {
+      pausedUntil = 0;
+      pauseCount = 0;
+      pump();
+    },
+    flush() {
+      const count = outbox.retryDeferredNow();
+      pausedUntil = 0;
+      pauseCount = 0;
+      pump();
+      return count;
+    },
+    status: () => ({
+      lastError: lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError,
+      previousError,
+      lastDelivery,
+    }),
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

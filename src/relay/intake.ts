@@ -8,7 +8,7 @@ import { AppError } from '../errors/registry.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import type { Delivery } from './delivery.js';
-import { MESSAGE_KINDS, type MessageKind, type Outbox, type StoredMessage } from './outbox.js';
+import { MESSAGE_KINDS, type MessageKind, type NewMessage, type Outbox } from './outbox.js';
 
 /** A digest goes to its subscribers; more than this in one message is a mistake, not a list. */
 const MAX_RECIPIENTS = 1000;
@@ -24,7 +24,7 @@ export interface Submission {
   idempotencyKey: string;
 }
 
-export function validateSubmission(input: Submission, maxMessageBytes: number): Omit<StoredMessage, 'id' | 'createdAt'> {
+export function validateSubmission(input: Submission, maxMessageBytes: number): NewMessage {
   const problems: string[] = [];
   const { valid, invalid } = splitRecipients(input.to);
   for (const address of invalid) problems.push(`to: '${address.slice(0, 100)}' is not a valid email address`);

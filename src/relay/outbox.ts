@@ -1,39 +1,68 @@
 /**
- * The durable outbox: every accepted message, its delivery state and its dead letters. State is
- * held in memory and every change is a record in the journal; a message is acknowledged only
- * once its record is on disk. On start the journal is replayed; what was being sent when the
- * daemon died is sent again (at-least-once).
+ * The durable outbox: every accepted message, its delivery state and its dead letters. Memory
+ * holds an index (id, kind, state, envelope, size, where the body lies), never the bodies: a
+ * message is rendered once at intake, its bytes go to the journal and are read back when it is
+ * sent. Every change is a journal record; a message is acknowledged only once its record is on
+ * disk. On start the journal's index records are replayed (bodies are skipped); what was being
+ * sent when the daemon died is sent again (at-least-once).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
+import { formatBytes } from '../util/bytes.js';
 import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
 import { MinHeap } from '../util/min-heap.js';
-import { openJournal, type ReplayReport } from './journal.js';
+import { createFreeSpace } from './free-space.js';
+import { HEAD_BYTES, openJournal, type BodyRef, type ReplayReport } from './journal.js';
+import { renderMessage } from './render.js';
 
 export const MESSAGE_KINDS = ['alert', 'digest', 'appliance', 'test'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
-export interface StoredMessage {
-  id: string;
+/**
+ * Who goes first when several messages are due: an operator's test and an alert, then the
+ * Appliance's own notifications, then digests (a digest late by a minute harms nobody; an alert
+ * behind 10,000 digests does). First in, first out within a priority.
+ */
+const PRIORITY: Readonly<Record<MessageKind, number>> = { test: 0, alert: 0, appliance: 1, digest: 2 };
+const PRIORITIES = 3;
+/** The subject as listed (`appliance-mail outbox`); the whole one is in the stored message. */
+const LISTED_SUBJECT_CHARS = 80;
+/** Compaction starts once the journal is this large and mostly holds finished messages. */
+const COMPACT_MIN_BYTES = 32 * 1024 * 1024;
+/** A message's index record and framing, near enough, for the live share of a segment. */
+const RECORD_OVERHEAD_BYTES = HEAD_BYTES + 200;
+
+/** What a submitter asks to send, checked (see intake.ts). */
+export interface NewMessage {
   kind: MessageKind;
   to: string[];
   subject: string;
   text: string | null;
   html: string | null;
-  createdAt: number;
   idempotencyKey: string | null;
 }
 
 export type EntryState = 'queued' | 'deferred' | 'dead';
 
+/** One message in the index: what scheduling and listing need, and where its body is. */
 export interface Entry {
-  message: StoredMessage;
+  readonly id: string;
+  readonly kind: MessageKind;
+  /** Truncated to LISTED_SUBJECT_CHARS. */
+  readonly subject: string;
+  readonly createdAt: number;
+  readonly idempotencyKey: string | null;
+  /** Bytes of the rendered message on disk. */
+  readonly size: number;
+  /** Where the rendered message is; null once it was found damaged and could not be kept. */
+  body: BodyRef | null;
   state: EntryState;
-  /** Recipients still to deliver to (fewer than message.to after a partial failure). */
+  /** Recipients still to deliver to (fewer than at intake after a partial failure). */
   to: string[];
+  /** Delivery attempts, counted on every try, across requeues. */
   attempts: number;
   nextAt: number;
   lastError: string | null;
@@ -41,41 +70,66 @@ export interface Entry {
   sending: boolean;
 }
 
-type JournalRecord =
-  | { t: 'enq'; m: StoredMessage }
+interface StateSnapshot {
+  state: EntryState;
+  attempts: number;
+  nextAt: number;
+  error: string | null;
+  to: string[];
+}
+
+type OutboxRecord =
+  | { t: 'enq'; id: string; kind: MessageKind; to: string[]; subject: string; createdAt: number; key: string | null; size: number; s?: StateSnapshot }
   | { t: 'sent'; id: string; at: number }
   | { t: 'defer'; id: string; attempts: number; nextAt: number; error: string }
   | { t: 'dead'; id: string; at: number; attempts: number; error: string; to: string[] }
   | { t: 'requeue'; id: string; at: number }
   | { t: 'drop'; id: string };
 
-/** Compaction starts once the journal is this large and mostly holds finished messages. */
-const COMPACT_MIN_BYTES = 32 * 1024 * 1024;
-
 export interface OutboxCounts {
   queued: number;
   deferred: number;
   dead: number;
   sentSinceStart: number;
+  /** Bytes of the stored messages (queued, deferred and dead), what relay.maxOutboxBytes bounds. */
+  bytes: number;
+}
+
+export interface OutboxLimits {
+  maxOutboxBytes: number;
+  minFreeBytes: number;
+}
+
+export interface OutboxOptions {
+  /** The quota in force, read at every submission (the config can change while running). */
+  limits?: () => OutboxLimits;
+  compactMinBytes?: number;
+  segmentBytes?: number;
 }
 
 export interface Outbox {
   readonly replay: ReplayReport;
-  /** Stores a new message durably; with a known idempotency key, returns the existing id. */
-  enqueue(input: Omit<StoredMessage, 'id' | 'createdAt'>): Promise<{ id: string; duplicate: boolean }>;
-  /** Entries due for delivery now, oldest first, not already being sent. */
+  /**
+   * Renders and stores a new message durably; with a known idempotency key, returns the existing
+   * id. Refuses with AM_OUTBOX_FULL past relay.maxOutboxBytes or the free-space floor.
+   */
+  enqueue(input: NewMessage): Promise<{ id: string; duplicate: boolean }>;
+  /** Entries due for delivery now, by priority then first in first out, not already being sent. */
   due(now: number, limit: number): Entry[];
-  /** When the next deferred entry falls due, or null. */
+  /** When the next deferred entry falls due (0: something is due now), or null. */
   nextDueAt(): number | null;
+  /** The stored message, after `prefixBytes` free bytes at its start (for the From line). */
+  readMessage(entry: Entry, prefixBytes: number): Promise<Buffer>;
   markSending(id: string, sending: boolean): void;
   markSent(id: string): Promise<void>;
   markDeferred(id: string, error: string, nextAt: number): Promise<void>;
   markDead(id: string, error: string, to?: string[]): Promise<void>;
-  /** Dead letters back into the queue; returns how many. */
-  requeue(ids: string[] | 'all-dead'): Promise<number>;
-  drop(id: string): Promise<void>;
-  /** Makes every deferred entry due now (the settings changed: the old failure may be gone). */
-  retryDeferredNow(): void;
+  /** Dead letters and deferred messages due now again (attempts are kept); returns how many. */
+  requeue(ids: readonly string[] | 'all-dead'): Promise<number>;
+  /** Removes messages for good; returns how many. */
+  drop(ids: readonly string[] | 'all-dead'): Promise<number>;
+  /** Makes every deferred entry due now (settings changed, or `outbox flush`); returns how many. */
+  retryDeferredNow(): number;
   /**
    * Holds an entry back until `until`, in memory only: used when the outcome of a send could not
    * be written (disk full), so that the message is not sent again at once, in a loop.
@@ -87,101 +141,151 @@ export interface Outbox {
   close(): Promise<void>;
 }
 
-export async function openOutbox(stateDir: string, log: Logger, options: { compactMinBytes?: number } = {}): Promise<Outbox> {
+export async function openOutbox(stateDir: string, log: Logger, options: OutboxOptions = {}): Promise<Outbox> {
   const compactMinBytes = options.compactMinBytes ?? COMPACT_MIN_BYTES;
+  const limits = options.limits ?? (() => ({ maxOutboxBytes: Number.POSITIVE_INFINITY, minFreeBytes: 0 }));
   const dir = join(stateDir, 'outbox');
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const freeSpace = createFreeSpace(dir);
   const entries = new Map<string, Entry>();
   /**
-   * What can be sent now (queued, not in flight), oldest first, and what waits for a retry time,
-   * soonest first: finding the next message costs the same with 10 or 100,000 in the outbox.
+   * What can be sent now, one first-in-first-out set per priority, and what waits for a retry
+   * time, soonest first: finding the next message costs the same with 10 or 100,000 queued.
    * Heap items go stale when an entry changes; they are checked and skipped when popped.
    */
-  const ready = new Set<string>();
+  const ready = Array.from({ length: PRIORITIES }, () => new Set<string>());
   const later = new MinHeap<{ id: string; nextAt: number }>((a, b) => a.nextAt < b.nextAt);
   const byKey = new Map<string, string>();
-  /** About how many journal bytes the live messages take: kept as they come and go, for compaction. */
-  let liveBytes = 0;
+  /** Journal bytes of live messages per segment: compaction copies the few left in an old one. */
+  const liveBySegment = new Map<number, number>();
+  let storedBytes = 0;
+  /** Bytes of submissions being written: counted against the quota before they land. */
+  let reservedBytes = 0;
   /** Keys whose first submission is still being written: a concurrent retry waits for it. */
   const keysInFlight = new Map<string, Promise<{ id: string; duplicate: boolean }>>();
   let sentSinceStart = 0;
+  /** The last error text, shared by the entries that failed alike (100,000 deferred, one string). */
+  let lastErrorText = '';
+
+  function intern(error: string): string {
+    if (error === lastErrorText) return lastErrorText;
+    lastErrorText = error;
+    return error;
+  }
 
   /** Puts an entry where the scheduler looks for it, after any change of its state. */
   function track(entry: Entry): void {
-    const id = entry.message.id;
-    if (entry.sending || entry.state !== 'queued') ready.delete(id);
+    const queue = ready[PRIORITY[entry.kind]]!;
+    if (entry.sending || entry.state !== 'queued') queue.delete(entry.id);
     if (entry.sending) return;
-    if (entry.state === 'queued') ready.add(id);
-    else if (entry.state === 'deferred') later.push({ id, nextAt: entry.nextAt });
+    if (entry.state === 'queued') queue.add(entry.id);
+    else if (entry.state === 'deferred') later.push({ id: entry.id, nextAt: entry.nextAt });
   }
 
-  function apply(record: JournalRecord): void {
-    applyRecord(record);
-    const entry = 'id' in record ? entries.get(record.id) : entries.get(record.m.id);
-    if (entry) track(entry);
-    else ready.delete('id' in record ? record.id : record.m.id);
+  function countLive(ref: BodyRef | null, sign: 1 | -1): void {
+    if (!ref) return;
+    liveBySegment.set(ref.seq, (liveBySegment.get(ref.seq) ?? 0) + sign * (ref.length + RECORD_OVERHEAD_BYTES));
   }
 
-  function applyRecord(record: JournalRecord): void {
+  function forget(entry: Entry): void {
+    entries.delete(entry.id);
+    ready[PRIORITY[entry.kind]]!.delete(entry.id);
+    countLive(entry.body, -1);
+    storedBytes -= entry.size;
+  }
+
+  function apply(record: OutboxRecord, body: BodyRef | null): void {
     switch (record.t) {
       case 'enq': {
-        const m = record.m;
-        if (!entries.has(m.id)) {
-          entries.set(m.id, { message: m, state: 'queued', to: [...m.to], attempts: 0, nextAt: 0, lastError: null, sending: false });
-          if (m.idempotencyKey) byKey.set(m.idempotencyKey, m.id);
-          liveBytes += recordBytes(m);
+        const known = entries.get(record.id);
+        if (known) {
+          // A copy made by compaction: the body now lies here.
+          countLive(known.body, -1);
+          known.body = body;
+          countLive(body, 1);
+        } else {
+          const entry: Entry = {
+            id: record.id,
+            kind: record.kind,
+            subject: record.subject,
+            createdAt: record.createdAt,
+            idempotencyKey: record.key,
+            size: record.size,
+            body,
+            state: 'queued',
+            to: record.to,
+            attempts: 0,
+            nextAt: 0,
+            lastError: null,
+            sending: false,
+          };
+          entries.set(entry.id, entry);
+          if (entry.idempotencyKey) byKey.set(entry.idempotencyKey, entry.id);
+          countLive(body, 1);
+          storedBytes += entry.size;
         }
+        const entry = entries.get(record.id)!;
+        if (record.s) Object.assign(entry, { state: record.s.state, attempts: record.s.attempts, nextAt: record.s.nextAt, lastError: record.s.error, to: record.s.to });
+        track(entry);
         return;
       }
       case 'sent':
       case 'drop': {
         const entry = entries.get(record.id);
-        if (entry?.message.idempotencyKey && record.t === 'drop') byKey.delete(entry.message.idempotencyKey);
-        if (entry) liveBytes -= recordBytes(entry.message);
-        entries.delete(record.id);
+        if (!entry) return;
+        if (entry.idempotencyKey && record.t === 'drop') byKey.delete(entry.idempotencyKey);
+        forget(entry);
         return;
       }
       case 'defer': {
         const entry = entries.get(record.id);
-        if (entry) Object.assign(entry, { state: 'deferred', attempts: record.attempts, nextAt: record.nextAt, lastError: record.error });
+        if (!entry) return;
+        Object.assign(entry, { state: 'deferred', attempts: record.attempts, nextAt: record.nextAt, lastError: intern(record.error) });
+        track(entry);
         return;
       }
       case 'dead': {
         const entry = entries.get(record.id);
-        if (entry) Object.assign(entry, { state: 'dead', attempts: record.attempts, lastError: record.error, to: record.to, nextAt: 0 });
+        if (!entry) return;
+        Object.assign(entry, { state: 'dead', attempts: record.attempts, lastError: intern(record.error), to: record.to, nextAt: 0 });
+        track(entry);
         return;
       }
       case 'requeue': {
         const entry = entries.get(record.id);
-        if (entry) Object.assign(entry, { state: 'queued', attempts: 0, nextAt: 0 });
+        if (!entry) return;
+        Object.assign(entry, { state: 'queued', nextAt: 0 });
+        track(entry);
         return;
       }
     }
   }
 
-  const { journal, report } = await openJournal(dir, (record) => apply(record as JournalRecord));
+  const { journal, report } = await openJournal(dir, (meta, body) => apply(meta as OutboxRecord, body), { segmentBytes: options.segmentBytes });
   if (report.damaged.length > 0 || report.tornTailBytes > 0) {
     log.warn(
       { code: 'AM_OUTBOX_CORRUPT', records: report.records, damaged: report.damaged, tornTailBytes: report.tornTailBytes, live: entries.size },
       `outbox journal had damage: kept ${report.records} intact records (${entries.size} messages still to send); skipped ${report.damaged.reduce((n, d) => n + d.bytes, 0)} damaged bytes and a torn tail of ${report.tornTailBytes} bytes`,
     );
   } else {
-    log.info({ records: report.records, live: entries.size }, `outbox loaded: ${entries.size} messages to send or dead`);
+    log.info({ records: report.records, live: entries.size, bytes: storedBytes }, `outbox loaded: ${entries.size} messages to send or dead`);
   }
 
   let compacting = false;
-  async function write(record: JournalRecord): Promise<void> {
-    apply(record);
-    await journal.append([record]);
+  let closed = false;
+  async function write(record: OutboxRecord): Promise<void> {
+    apply(record, null);
+    await journal.append([{ meta: record }]);
+  }
+
+  function snapshotOf(entry: Entry): StateSnapshot {
+    return { state: entry.state, attempts: entry.attempts, nextAt: entry.nextAt, error: entry.lastError, to: entry.to };
   }
 
   function maybeCompact(): void {
-    if (compacting || journal.sizeBytes() < compactMinBytes) return;
-    // If most of the file is finished messages, rewrite it with the live ones.
-    if (liveBytes * 2 > journal.sizeBytes()) return;
+    if (compacting || closed || !worthCompacting()) return;
     compacting = true;
-    journal
-      .rewrite(snapshot)
+    compact()
       .then(() => log.info({ live: entries.size, bytes: journal.sizeBytes() }, 'outbox journal compacted'))
       .catch((err: unknown) => log.error({ err }, 'outbox compaction failed; the journal keeps growing until it succeeds'))
       .finally(() => {
@@ -189,14 +293,53 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
       });
   }
 
-  function snapshot(): JournalRecord[] {
-    const records: JournalRecord[] = [];
-    for (const entry of entries.values()) {
-      records.push({ t: 'enq', m: entry.message });
-      if (entry.state === 'deferred') records.push({ t: 'defer', id: entry.message.id, attempts: entry.attempts, nextAt: entry.nextAt, error: entry.lastError ?? '' });
-      if (entry.state === 'dead') records.push({ t: 'dead', id: entry.message.id, at: Date.now(), attempts: entry.attempts, error: entry.lastError ?? '', to: entry.to });
+  function worthCompacting(): boolean {
+    const total = journal.sizeBytes();
+    if (total < compactMinBytes) return false;
+    let live = 0;
+    for (const bytes of liveBySegment.values()) live += bytes;
+    // If most of the journal is finished messages, drop the old segments, moving their few live ones.
+    return live * 2 <= total;
+  }
+
+  /**
+   * Oldest segment first: its live messages are appended again (body copied by range, one message
+   * in memory at a time, with their state), then the segment is deleted. Oldest first keeps replay
+   * right: any record left in a newer segment about a message of a deleted one is ignored, since
+   * the copy comes after it.
+   */
+  async function compact(): Promise<void> {
+    if (journal.segments().length === 1) await journal.roll();
+    while (!closed && worthCompacting()) {
+      const segments = journal.segments();
+      if (segments.length < 2) return;
+      const oldest = segments[0]!.seq;
+      const moving = [...entries.values()].filter((e) => e.body?.seq === oldest);
+      for (const entry of moving) {
+        if (closed) return;
+        let body: Buffer | undefined;
+        try {
+          body = await journal.readBody(entry.body!);
+        } catch (err) {
+          if ((err as AppError).code !== 'AM_OUTBOX_CORRUPT') throw err;
+          log.error({ err, id: entry.id }, 'a stored message is damaged and cannot be sent; kept as a dead letter without its body');
+        }
+        if (entries.get(entry.id) !== entry || entry.body?.seq !== oldest) continue;
+        if (!body) {
+          Object.assign(entry, { state: 'dead', lastError: 'the stored message was damaged on disk; it cannot be sent', nextAt: 0 });
+          track(entry);
+        }
+        const record: OutboxRecord = { t: 'enq', id: entry.id, kind: entry.kind, to: entry.to, subject: entry.subject, createdAt: entry.createdAt, key: entry.idempotencyKey, size: entry.size, s: snapshotOf(entry) };
+        const [ref] = await journal.append([{ meta: record, ...(body ? { body } : {}) }]);
+        if (entries.get(entry.id) === entry) {
+          countLive(entry.body, -1);
+          entry.body = ref ?? null;
+          countLive(entry.body, 1);
+        }
+      }
+      await journal.removeSegment(oldest);
+      liveBySegment.delete(oldest);
     }
-    return records;
   }
 
   function need(id: string): Entry {
@@ -205,24 +348,66 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
     return entry;
   }
 
+  /** Refuses a message that would take the outbox past its quota or the disk below its floor. */
+  async function checkRoom(bytes: number): Promise<void> {
+    const { maxOutboxBytes, minFreeBytes } = limits();
+    const queued = storedBytes + reservedBytes;
+    if (queued + bytes > maxOutboxBytes) {
+      throw new AppError(
+        'AM_OUTBOX_FULL',
+        `the outbox is full: ${formatBytes(queued)} queued, relay.maxOutboxBytes is ${formatBytes(maxOutboxBytes)}; this message (${formatBytes(bytes)}) was not accepted. Queued mail is kept; it leaves once the mail server takes it (see appliance-mail status)`,
+        { details: { queuedBytes: queued, maxOutboxBytes, messageBytes: bytes } },
+      );
+    }
+    if (minFreeBytes > 0) {
+      const free = await freeSpace.available();
+      if (free - reservedBytes - bytes < minFreeBytes) {
+        throw new AppError(
+          'AM_OUTBOX_FULL',
+          `the state filesystem is nearly full: ${formatBytes(free)} free under ${dir}, relay.minFreeBytes is ${formatBytes(minFreeBytes)}; this message (${formatBytes(bytes)}) was not accepted. Free space there; queued mail is kept`,
+          { details: { freeBytes: free, minFreeBytes, messageBytes: bytes } },
+        );
+      }
+    }
+  }
+
+  async function store(input: NewMessage): Promise<{ id: string; duplicate: boolean }> {
+    const id = newMessageId();
+    const createdAt = Date.now();
+    const body = await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
+    await checkRoom(body.length);
+    reservedBytes += body.length;
+    try {
+      const record: OutboxRecord = { t: 'enq', id, kind: input.kind, to: input.to, subject: listedSubject(input.subject), createdAt, key: input.idempotencyKey, size: body.length };
+      // Written first, applied after: a message that is not on disk must not be delivered.
+      const [ref] = await journal.append([{ meta: record, body }]);
+      freeSpace.wrote(body.length);
+      apply(record, ref ?? null);
+      return { id, duplicate: false };
+    } finally {
+      reservedBytes -= body.length;
+    }
+  }
+
+  function targets(ids: readonly string[] | 'all-dead', allowed: (e: Entry) => boolean, what: string): string[] {
+    if (ids === 'all-dead') return [...entries.values()].filter((e) => e.state === 'dead').map((e) => e.id);
+    const unique = [...new Set(ids)];
+    for (const id of unique) {
+      if (!allowed(need(id))) throw new AppError('AM_INVALID_ARGUMENT', `message ${id} ${what}`);
+    }
+    return unique;
+  }
+
   return {
     replay: report,
     async enqueue(input) {
       const key = input.idempotencyKey;
-      if (key) {
-        const existing = byKey.get(key);
-        if (existing) return { id: existing, duplicate: true };
-        const inFlight = keysInFlight.get(key);
-        if (inFlight) return { id: (await inFlight).id, duplicate: true };
-      }
-      const message: StoredMessage = { ...input, id: newMessageId(), createdAt: Date.now() };
-      const record: JournalRecord = { t: 'enq', m: message };
-      // Written first, applied after: a message that is not on disk must not be delivered.
-      const stored = journal.append([record]).then(() => {
-        apply(record);
-        return { id: message.id, duplicate: false };
-      });
-      if (!key) return stored;
+      if (!key) return store(input);
+      const existing = byKey.get(key);
+      if (existing) return { id: existing, duplicate: true };
+      const inFlight = keysInFlight.get(key);
+      if (inFlight) return { id: (await inFlight).id, duplicate: true };
+      const stored = store(input);
       keysInFlight.set(key, stored);
       try {
         return await stored;
@@ -231,30 +416,39 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
       }
     },
     due(now, limit) {
-      const out: Entry[] = [];
-      for (const id of ready) {
-        if (out.length >= limit) break;
-        const entry = entries.get(id);
-        if (entry && !entry.sending && entry.state === 'queued') out.push(entry);
-        else ready.delete(id);
-      }
-      while (out.length < limit) {
-        const top = later.peek();
-        if (!top || top.nextAt > now) break;
+      // Retries whose time came join the queue of their priority, behind those already waiting.
+      for (let top = later.peek(); top && top.nextAt <= now; top = later.peek()) {
         later.pop();
         const entry = entries.get(top.id);
-        if (entry && !entry.sending && entry.state === 'deferred' && entry.nextAt === top.nextAt) out.push(entry);
+        if (entry && !entry.sending && entry.state === 'deferred' && entry.nextAt === top.nextAt) ready[PRIORITY[entry.kind]]!.add(entry.id);
+      }
+      const out: Entry[] = [];
+      for (const queue of ready) {
+        for (const id of queue) {
+          if (out.length >= limit) return out;
+          const entry = entries.get(id);
+          if (entry && !entry.sending && (entry.state === 'queued' || (entry.state === 'deferred' && entry.nextAt <= now))) {
+            out.push(entry);
+            continue;
+          }
+          queue.delete(id);
+          if (entry && !entry.sending && entry.state === 'deferred') later.push({ id, nextAt: entry.nextAt });
+        }
       }
       return out;
     },
     nextDueAt() {
-      if (ready.size > 0) return 0;
+      if (ready.some((queue) => queue.size > 0)) return 0;
       for (let top = later.peek(); top; top = later.peek()) {
         const entry = entries.get(top.id);
         if (entry && !entry.sending && entry.state === 'deferred' && entry.nextAt === top.nextAt) return top.nextAt;
         later.pop();
       }
       return null;
+    },
+    readMessage(entry, prefixBytes) {
+      if (!entry.body) return Promise.reject(new AppError('AM_OUTBOX_CORRUPT', `the stored message ${entry.id} was damaged on disk; it cannot be sent`));
+      return journal.readBody(entry.body, prefixBytes);
     },
     markSending(id, sending) {
       const entry = entries.get(id);
@@ -277,27 +471,30 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
       await write({ t: 'dead', id, at: Date.now(), attempts: entry.attempts + 1, error, to: to ?? entry.to });
     },
     async requeue(ids) {
-      const targets = ids === 'all-dead' ? [...entries.values()].filter((e) => e.state === 'dead').map((e) => e.message.id) : ids;
-      for (const id of targets) {
-        if (need(id).state !== 'dead') throw new AppError('AM_INVALID_ARGUMENT', `message ${id} is not a dead letter; it is already queued for delivery`);
-      }
-      const records: JournalRecord[] = targets.map((id) => ({ t: 'requeue', id, at: Date.now() }));
-      for (const record of records) apply(record);
-      await journal.append(records);
-      return targets.length;
+      const chosen = targets(ids, (e) => e.state !== 'queued', 'is already queued for delivery');
+      const records: OutboxRecord[] = chosen.map((id) => ({ t: 'requeue', id, at: Date.now() }));
+      for (const record of records) apply(record, null);
+      if (records.length > 0) await journal.append(records.map((meta) => ({ meta })));
+      return chosen.length;
     },
-    async drop(id) {
-      need(id);
-      await write({ t: 'drop', id });
+    async drop(ids) {
+      const chosen = targets(ids, () => true, '');
+      const records: OutboxRecord[] = chosen.map((id) => ({ t: 'drop', id }));
+      for (const record of records) apply(record, null);
+      if (records.length > 0) await journal.append(records.map((meta) => ({ meta })));
       maybeCompact();
+      return chosen.length;
     },
     retryDeferredNow() {
       later.clear();
+      let count = 0;
       for (const entry of entries.values()) {
         if (entry.state !== 'deferred') continue;
+        count++;
         entry.nextAt = 0;
-        if (!entry.sending) later.push({ id: entry.message.id, nextAt: 0 });
+        if (!entry.sending) later.push({ id: entry.id, nextAt: 0 });
       }
+      return count;
     },
     postpone(id, until) {
       const entry = entries.get(id);
@@ -317,15 +514,19 @@ export async function openOutbox(stateDir: string, log: Logger, options: { compa
         else if (entry.state === 'deferred') deferred++;
         else dead++;
       }
-      return { queued, deferred, dead, sentSinceStart };
+      return { queued, deferred, dead, sentSinceStart, bytes: storedBytes };
     },
-    close: () => journal.close(),
+    async close() {
+      closed = true;
+      await journal.close();
+    },
   };
 }
 
-/** A message's share of the journal, near enough to decide whether compaction pays. */
-function recordBytes(m: StoredMessage): number {
-  return (m.text?.length ?? 0) + (m.html?.length ?? 0) + m.subject.length + 300;
+function listedSubject(subject: string): string {
+  if (subject.length <= LISTED_SUBJECT_CHARS) return subject;
+  // Cut on a code point, not inside a surrogate pair.
+  return `${Array.from(subject).slice(0, LISTED_SUBJECT_CHARS - 1).join('')}…`;
 }
 
 /** Sortable by time of acceptance, unique without coordination. */

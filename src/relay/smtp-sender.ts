@@ -29,7 +29,7 @@ export function createSmtpSender(): SmtpSender {
   worker.on('exit', () => failAll('the SMTP worker stopped'));
   // The worker must not keep the process alive on its own; shutdown closes it explicitly.
   worker.unref();
-  const post = (request: WorkerRequest) => worker.postMessage(request);
+  const post = (request: WorkerRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(request, transfer);
   return {
     configure: (settings, maxConnections) => post({ type: 'configure', settings, maxConnections }),
     send(mail) {
@@ -37,7 +37,9 @@ export function createSmtpSender(): SmtpSender {
       const id = nextId++;
       return new Promise((resolve) => {
         pending.set(id, resolve);
-        post({ type: 'send', id, mail });
+        // The message's bytes move to the worker; this thread does not use them again.
+        const transfer = mail.raw.byteOffset === 0 && mail.raw.byteLength === mail.raw.buffer.byteLength ? [mail.raw.buffer as ArrayBuffer] : [];
+        post({ type: 'send', id, mail }, transfer);
       });
     },
     async close() {

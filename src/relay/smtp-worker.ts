@@ -1,7 +1,7 @@
 /**
- * The SMTP side of delivery, in a worker thread: nodemailer's MIME building, TLS and protocol
- * handling take most of a core at full speed, and here they do not compete with intake (gRPC,
- * journal fsyncs) on the main thread. The main thread keeps every decision (retry, dead letter,
+ * The SMTP side of delivery, in a worker thread: nodemailer's TLS and protocol handling take most
+ * of a core at full speed, and here they do not compete with intake (gRPC, journal fsyncs) on the
+ * main thread. Messages arrive rendered (raw bytes, moved here without a copy) with their envelope. The main thread keeps every decision (retry, dead letter,
  * pause); this thread only sends and reports what the server said.
  */
 import { parentPort } from 'node:worker_threads';
@@ -12,13 +12,9 @@ import type { MailServerSettings } from '../config/settings.js';
 import { smtpOptions } from './transport-options.js';
 
 export interface OutgoingMail {
-  from: string;
-  to: string[];
-  subject: string;
-  text?: string;
-  html?: string;
-  headers: Record<string, string>;
-  date: number;
+  envelope: { from: string; to: string[] };
+  /** The whole message as it goes on the wire (its buffer is transferred to this thread). */
+  raw: Uint8Array;
 }
 
 /** What the server answered, as plain data (errors lose their class across threads). */
@@ -65,8 +61,8 @@ if (parentPort) {
         port.postMessage({ id: request.id, outcome: { ok: false, error: { code: 'ECONFIG', message: 'no mail server configured' } } } satisfies WorkerReply);
         return;
       }
-      const { date, ...mail } = request.mail;
-      via.sendMail({ ...mail, date: new Date(date) }).then(
+      const { envelope, raw } = request.mail;
+      via.sendMail({ envelope, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) }).then(
         (info) =>
           port.postMessage({
             id: request.id,

@@ -1,8 +1,9 @@
 /** CLI commands of the relay: submit an alert, look at and act on the outbox, test the settings. */
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../../errors/registry.js';
-import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
-import { ago, table } from '../format.js';
+import { formatBytes } from '../../util/bytes.js';
+import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
+import { ago, clip, table } from '../format.js';
 import { withAdminControl, withControl } from '../with-control.js';
 
 async function readStdin(): Promise<string> {
@@ -42,7 +43,7 @@ export const alertCommand: Command = {
 
 export const outboxCommand: Command = {
   name: 'outbox',
-  summary: 'list queued, deferred and dead messages',
+  summary: 'list queued, deferred and dead messages (as mailq)',
   usage: 'appliance-mail outbox [--json] [--config PATH]',
   help: [CONFIG_HELP, '      --json          one JSON object, for scripts'],
   options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
@@ -59,22 +60,38 @@ export const outboxCommand: Command = {
     const rows = reply.entries.map((e) => [
       e.id,
       e.kind,
-      e.state === 'deferred' ? `deferred, next ${e.next_attempt_at.slice(11, 19)}` : e.state,
-      e.to.join(',').slice(0, 40),
+      e.state === 'deferred' ? `deferred, next ${ago(e.next_attempt_at)}` : e.state,
+      clip(e.to.join(','), 40),
+      e.sender,
+      clip(e.subject, 40),
+      formatBytes(Number(e.size_bytes)),
       String(e.attempts),
       ago(e.created_at),
-      e.last_error.slice(0, 100),
+      clip(e.last_error, 100),
     ]);
-    for (const line of table(['ID', 'KIND', 'STATE', 'TO', 'TRIES', 'AGE', 'LAST ERROR'], rows)) ctx.out(line);
+    for (const line of table(['ID', 'KIND', 'STATE', 'TO', 'SENDER', 'SUBJECT', 'SIZE', 'TRIES', 'QUEUED', 'LAST ERROR'], rows)) ctx.out(line);
+    return 0;
+  },
+};
+
+export const outboxFlushCommand: Command = {
+  name: 'outbox flush',
+  summary: 'try every deferred message now (as postqueue -f)',
+  usage: 'appliance-mail outbox flush [--config PATH]',
+  help: [CONFIG_HELP],
+  options: { ...CONFIG_OPTION },
+  async run(args, ctx) {
+    const reply = await withAdminControl(args, ctx, (c) => c.flushOutbox());
+    ctx.out(`${reply.deferred} deferred message(s) are being tried now`);
     return 0;
   },
 };
 
 export const outboxRetryCommand: Command = {
   name: 'outbox retry',
-  summary: 'put dead letters back in the queue',
+  summary: 'put dead letters back in the queue, or try deferred messages now',
   usage: 'appliance-mail outbox retry ID... | --all-dead [--config PATH]',
-  help: [CONFIG_HELP, '      --all-dead      every dead letter'],
+  help: [CONFIG_HELP, '      --all-dead      every dead letter', '  An id may be a dead letter or a deferred message; tries are counted on.'],
   options: { ...CONFIG_OPTION, 'all-dead': { type: 'boolean' } },
   positionals: true,
   async run(args, ctx) {
@@ -88,15 +105,16 @@ export const outboxRetryCommand: Command = {
 
 export const outboxDropCommand: Command = {
   name: 'outbox drop',
-  summary: 'remove a message from the outbox for good',
-  usage: 'appliance-mail outbox drop ID [--config PATH]',
-  help: [CONFIG_HELP],
-  options: { ...CONFIG_OPTION },
+  summary: 'remove messages from the outbox for good',
+  usage: 'appliance-mail outbox drop ID... | --all-dead [--config PATH]',
+  help: [CONFIG_HELP, '      --all-dead      every dead letter'],
+  options: { ...CONFIG_OPTION, 'all-dead': { type: 'boolean' } },
   positionals: true,
   async run(args, ctx) {
-    const id = onePositional(args, outboxDropCommand, 'message id');
-    await withAdminControl(args, ctx, (c) => c.dropOutbox({ id }));
-    ctx.out(`dropped ${id}`);
+    const allDead = args.values['all-dead'] === true;
+    if (allDead === (args.positionals.length > 0)) throw new AppError('AM_USAGE', `give message ids or --all-dead. Usage: ${outboxDropCommand.usage}`);
+    const reply = await withAdminControl(args, ctx, (c) => c.dropOutbox({ ids: args.positionals, all_dead: allDead }));
+    ctx.out(allDead ? `dropped ${reply.dropped} message(s)` : args.positionals.map((id) => `dropped ${id}`).join('\n'));
     return 0;
   },
 };

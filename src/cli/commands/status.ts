@@ -1,5 +1,6 @@
 import type { StatusReply__Output } from '../../generated/appliance_mail/control/v1/StatusReply.js';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
+import { formatBytes } from '../../util/bytes.js';
 import { ago, duration, keyValues } from '../format.js';
 import { withControl } from '../with-control.js';
 
@@ -48,7 +49,10 @@ function renderStatus(s: StatusReply__Output): string[] {
   const o = s.outbox;
   if (o) {
     rows.push(['Outbox', `${o.queued} queued, ${o.deferred} deferred, ${o.dead} dead; ${o.sent_since_start} sent since start`]);
+    rows.push(['Outbox size', `${formatBytes(Number(o.bytes_queued))} of ${formatBytes(Number(o.max_bytes))} (relay.maxOutboxBytes); intake stops below ${formatBytes(Number(o.min_free_bytes))} free`]);
+    rows.push(['Last delivery', o.last_delivery_at ? `${ago(o.last_delivery_at)} to ${o.last_delivery_server}` : 'none since start']);
     rows.push(['Last error', o.last_error ? `${o.last_error} (server ${o.last_error_server}, ${ago(o.last_error_at)})` : 'none']);
+    if (o.previous_error) rows.push(['Previous error', `${o.previous_error} (server ${o.previous_error_server}, ${ago(o.previous_error_at)})`]);
   }
   const lines = keyValues(rows);
   for (const warning of s.warnings) lines.push(`warning: ${warning}`);

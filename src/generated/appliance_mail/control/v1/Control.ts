@@ -6,6 +6,8 @@ import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, C
 import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenRequest, CreateTokenRequest__Output as _appliance_mail_control_v1_CreateTokenRequest__Output } from '../../../appliance_mail/control/v1/CreateTokenRequest.js';
 import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, DropOutboxReply__Output as _appliance_mail_control_v1_DropOutboxReply__Output } from '../../../appliance_mail/control/v1/DropOutboxReply.js';
 import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from '../../../appliance_mail/control/v1/DropOutboxRequest.js';
+import type { FlushOutboxReply as _appliance_mail_control_v1_FlushOutboxReply, FlushOutboxReply__Output as _appliance_mail_control_v1_FlushOutboxReply__Output } from '../../../appliance_mail/control/v1/FlushOutboxReply.js';
+import type { FlushOutboxRequest as _appliance_mail_control_v1_FlushOutboxRequest, FlushOutboxRequest__Output as _appliance_mail_control_v1_FlushOutboxRequest__Output } from '../../../appliance_mail/control/v1/FlushOutboxRequest.js';
 import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from '../../../appliance_mail/control/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from '../../../appliance_mail/control/v1/JoinRequest.js';
 import type { LeaveReply as _appliance_mail_control_v1_LeaveReply, LeaveReply__Output as _appliance_mail_control_v1_LeaveReply__Output } from '../../../appliance_mail/control/v1/LeaveReply.js';
@@ -47,6 +49,15 @@ export interface ControlClient extends grpc.Client {
   dropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
   dropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
   dropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
+  
+  FlushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
+  FlushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
+  FlushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
+  FlushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
+  flushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
+  flushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
+  flushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
+  flushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
   
   Join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
   Join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
@@ -159,6 +170,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   DropOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_DropOutboxRequest__Output, _appliance_mail_control_v1_DropOutboxReply>;
   
+  FlushOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_FlushOutboxRequest__Output, _appliance_mail_control_v1_FlushOutboxReply>;
+  
   Join: grpc.handleUnaryCall<_appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply>;
   
   Leave: grpc.handleUnaryCall<_appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply>;
@@ -188,6 +201,7 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
 export interface ControlDefinition extends grpc.ServiceDefinition {
   CreateToken: MethodDefinition<_appliance_mail_control_v1_CreateTokenRequest, _appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenRequest__Output, _appliance_mail_control_v1_CreateTokenReply__Output>
   DropOutbox: MethodDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxRequest__Output, _appliance_mail_control_v1_DropOutboxReply__Output>
+  FlushOutbox: MethodDefinition<_appliance_mail_control_v1_FlushOutboxRequest, _appliance_mail_control_v1_FlushOutboxReply, _appliance_mail_control_v1_FlushOutboxRequest__Output, _appliance_mail_control_v1_FlushOutboxReply__Output>
   Join: MethodDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply__Output>
   Leave: MethodDefinition<_appliance_mail_control_v1_LeaveRequest, _appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply__Output>
   ListNodes: MethodDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply__Output>

@@ -2,7 +2,9 @@
 
 
 export interface DropOutboxReply {
+  'dropped'?: (number);
 }
 
 export interface DropOutboxReply__Output {
+  'dropped': (number);
 }

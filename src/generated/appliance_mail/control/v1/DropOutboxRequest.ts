@@ -3,8 +3,12 @@
 
 export interface DropOutboxRequest {
   'id'?: (string);
+  'ids'?: (string)[];
+  'all_dead'?: (boolean);
 }
 
 export interface DropOutboxRequest__Output {
   'id': (string);
+  'ids': (string)[];
+  'all_dead': (boolean);
 }

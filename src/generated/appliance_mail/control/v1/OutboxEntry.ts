@@ -1,5 +1,6 @@
 // Original file: proto/control.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface OutboxEntry {
   'id'?: (string);
@@ -11,6 +12,8 @@ export interface OutboxEntry {
   'last_error'?: (string);
   'created_at'?: (string);
   'next_attempt_at'?: (string);
+  'sender'?: (string);
+  'size_bytes'?: (number | string | Long);
 }
 
 export interface OutboxEntry__Output {
@@ -23,4 +26,6 @@ export interface OutboxEntry__Output {
   'last_error': (string);
   'created_at': (string);
   'next_attempt_at': (string);
+  'sender': (string);
+  'size_bytes': (string);
 }

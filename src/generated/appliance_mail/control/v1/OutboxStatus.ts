@@ -10,6 +10,14 @@ export interface OutboxStatus {
   'last_error'?: (string);
   'last_error_at'?: (string);
   'last_error_server'?: (string);
+  'bytes_queued'?: (number | string | Long);
+  'max_bytes'?: (number | string | Long);
+  'min_free_bytes'?: (number | string | Long);
+  'last_delivery_at'?: (string);
+  'last_delivery_server'?: (string);
+  'previous_error'?: (string);
+  'previous_error_at'?: (string);
+  'previous_error_server'?: (string);
 }
 
 export interface OutboxStatus__Output {
@@ -20,4 +28,12 @@ export interface OutboxStatus__Output {
   'last_error': (string);
   'last_error_at': (string);
   'last_error_server': (string);
+  'bytes_queued': (string);
+  'max_bytes': (string);
+  'min_free_bytes': (string);
+  'last_delivery_at': (string);
+  'last_delivery_server': (string);
+  'previous_error': (string);
+  'previous_error_at': (string);
+  'previous_error_server': (string);
 }

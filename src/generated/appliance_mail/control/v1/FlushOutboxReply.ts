@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface FlushOutboxReply {
+  'deferred'?: (number);
+}
+
+export interface FlushOutboxReply__Output {
+  'deferred': (number);
+}

@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface FlushOutboxRequest {
+}
+
+export interface FlushOutboxRequest__Output {
+}
