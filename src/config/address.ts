@@ -27,7 +27,7 @@ export function isHostname(value: string): boolean {
  * Parses `host`, `host:port`, `[v6]` or `[v6]:port`. Returns a reason instead of throwing so the
  * schema can report it against the field that holds the value.
  */
-export function parseHostPort(value: string, defaultPort: number | null): HostPort | { error: string } {
+export function parseHostPort(value: string, defaultPort: number | null, options: { allowPortZero?: boolean } = {}): HostPort | { error: string } {
   let host: string;
   let portText: string | undefined;
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(value);
@@ -47,7 +47,8 @@ export function parseHostPort(value: string, defaultPort: number | null): HostPo
   }
   if (!/^\d{1,5}$/.test(portText)) return { error: `port '${portText}' is not a number` };
   const port = Number(portText);
-  if (port < 1 || port > 65535) return { error: `port ${port} is out of range (1-65535)` };
+  const minPort = options.allowPortZero ? 0 : 1;
+  if (port < minPort || port > 65535) return { error: `port ${port} is out of range (${minPort}-65535)` };
   return { host, port };
 }
 

@@ -26,9 +26,9 @@ const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
-function hostPort(defaultPort: number | null) {
+function hostPort(defaultPort: number | null, options: { allowPortZero?: boolean } = {}) {
   return nonEmpty.superRefine((value, ctx) => {
-    const parsed = parseHostPort(value, defaultPort);
+    const parsed = parseHostPort(value, defaultPort, options);
     if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
   });
 }
@@ -98,7 +98,8 @@ export const configSchema = z
       .default({}),
     federation: z
       .strictObject({
-        listen: hostPort(null).optional(),
+        // Port 0: the system picks a free port, which status shows (tests bind this way, never by probing).
+        listen: hostPort(null, { allowPortZero: true }).optional(),
         certFile: nonEmpty.optional(),
         keyFile: nonEmpty.optional(),
       })

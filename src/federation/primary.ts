@@ -4,6 +4,7 @@
  * received, applied (or refused, and why) and verified.
  */
 import * as grpc from '@grpc/grpc-js';
+import { formatHostPort, parseHostPort } from '../config/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { settingsDigest } from '../config/settings.js';
 import { AppError } from '../errors/registry.js';
@@ -74,6 +75,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   const streams = new Map<string, Stream>();
   let identity: TlsIdentity | null = null;
   let closed = false;
+  /** The address actually bound: differs from `listen` when that asks for port 0. */
+  let bound = listen;
 
   const primaryState = (): PrimaryState => {
     const p = state.get().primary;
@@ -124,17 +127,19 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   }
 
   /** Sends the current version to a stream unless it has it, or refused exactly this version. */
-  function sendIfNeeded(name: string, stream: Stream): void {
-    if (stream.mode !== 'centralized') return;
+  /** Sends the current version if the node needs it; says what it decided (logged on connect). */
+  function sendIfNeeded(name: string, stream: Stream): string {
+    if (stream.mode !== 'centralized') return 'none: local mode';
     const version = primaryState().settingsVersion;
-    if (stream.lastApplied >= version) return;
+    if (stream.lastApplied >= version) return `none: v${version} already applied`;
     const record = primaryState().nodes[name];
     // A refused version is held, not resent in a loop; the next change brings a new version.
-    if (record?.applied?.version === version && record.applied.error !== null) return;
+    if (record?.applied?.version === version && record.applied.error !== null) return `none: v${version} was refused`;
     stream.call.write(updateFor(version));
     void recordNode(name, (n) => {
       n.received = { version, at: new Date().toISOString(), error: null };
     });
+    return `v${version}`;
   }
 
   /**
@@ -230,7 +235,6 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       const stream: Stream = { call, mode, lastApplied: Number(call.request.last_applied_version) || 0 };
       streams.get(name)?.call.end();
       streams.set(name, stream);
-      log.info({ node: name, mode, lastApplied: stream.lastApplied }, 'secondary connected');
       void recordNode(name, (n) => {
         const at = new Date().toISOString();
         n.mode = mode;
@@ -251,7 +255,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       call.on('cancelled', gone);
       call.on('close', gone);
       call.on('error', gone);
-      sendIfNeeded(name, stream);
+      const sent = sendIfNeeded(name, stream);
+      log.info({ node: name, mode, lastApplied: stream.lastApplied, sent }, 'secondary connected');
     },
 
     Report: unary(async (request, call) => {
@@ -300,12 +305,14 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       server.addService(federationProto.Federation.service, handlers);
       const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(identity.certPem), private_key: Buffer.from(identity.keyPem) }], false);
       await new Promise<void>((resolve, reject) => {
-        server.bindAsync(listen, credentials, (err) => {
-          if (err) reject(new AppError('AM_INTERNAL', `cannot listen for secondaries on ${listen}: ${err.message}`, { cause: err }));
-          else resolve();
+        server.bindAsync(listen, credentials, (err, port) => {
+          if (err) return reject(new AppError('AM_INTERNAL', `cannot listen for secondaries on ${listen}: ${err.message}`, { cause: err }));
+          const host = parseHostPort(listen, null, { allowPortZero: true });
+          if (!('error' in host)) bound = formatHostPort({ host: host.host, port });
+          resolve();
         });
       });
-      log.info({ listen, certSha256: identity.sha256, version: primaryState().settingsVersion }, 'federation listening');
+      log.info({ listen: bound, certSha256: identity.sha256, version: primaryState().settingsVersion }, 'federation listening');
     },
 
     async close() {
@@ -356,7 +363,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     status() {
       const p = primaryState();
       return {
-        listen,
+        listen: bound,
         settingsVersion: p.settingsVersion,
         nodes: Object.keys(p.nodes).length,
         connected: streams.size,

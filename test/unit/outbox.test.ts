@@ -40,7 +40,11 @@ describe('outbox', () => {
 
   it('compacts its journal to the live messages without losing one, even with submissions under way', async () => {
     const dir = stateDir();
-    const outbox = await openOutbox(dir, log, { compactMinBytes: 20_000 });
+    // The outbox logs each compaction when it is done: that line is the event to wait for.
+    let compacted!: () => void;
+    const compaction = new Promise<void>((resolve) => (compacted = resolve));
+    const watched = createLogger({ level: 'info', destination: { write: (line: string) => (line.includes('"outbox journal compacted"') ? compacted() : undefined) } });
+    const outbox = await openOutbox(dir, watched, { compactMinBytes: 20_000 });
     const ids: string[] = [];
     for (let i = 0; i < 200; i++) ids.push((await outbox.enqueue(message(i))).id);
     const live = new Set(ids.slice(190));
@@ -50,7 +54,7 @@ describe('outbox', () => {
       if (i % 10 === 0) late.push(outbox.enqueue(message(1000 + i)));
     }
     for (const reply of await Promise.all(late)) live.add(reply.id);
-    await new Promise((r) => setTimeout(r, 200));
+    await compaction;
     await outbox.close();
     const files = readdirSync(join(dir, 'outbox'));
     expect(files.filter((f) => f.startsWith('journal-'))).toHaveLength(1);
