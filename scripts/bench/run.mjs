@@ -9,6 +9,7 @@ import { benchFootprint } from './footprint.mjs';
 import { benchIntake } from './intake.mjs';
 import { cleanupAll, ROOT } from './lib.mjs';
 import { benchRelay } from './relay.mjs';
+import { benchReload } from './reload.mjs';
 import { render } from './report.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -26,6 +27,8 @@ try {
   const fanout = await benchFanout({ sizes: quick ? [100] : [100, 500], changes: runs, singleChanges: quick ? 10 : 40, log });
   log('footprint');
   const footprint = await benchFootprint({ runs, log });
+  log('live reload');
+  const reload = await benchReload({ samples: quick ? 5 : 30, log });
 
   const big = quick ? 10000 : 100000;
   const fan = fanout[quick ? 100 : 500];
@@ -43,9 +46,11 @@ try {
     single_propagation_p99_ms: fanout.single.p99_ms,
     idle_rss_mb: footprint.rss_mb,
     start_ms: footprint.start_ms,
+    live_reload_apply_ms_p50: reload.all.p50_ms,
+    live_reload_apply_ms_p99: reload.all.p99_ms,
   };
-  writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify({ quick, ...results, detail: { relay, intake, fanout, footprint } }, null, 2)}\n`);
-  writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ relay, intake, fanout, footprint, quick, runs, results }));
+  writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify({ quick, ...results, detail: { relay, intake, fanout, footprint, reload } }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ relay, intake, fanout, footprint, reload, quick, runs, results }));
   log(`BENCHMARKS.md and bench-results.json written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   await cleanupAll();
