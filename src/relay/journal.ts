@@ -35,6 +35,8 @@ export interface Journal {
    */
   rewrite(snapshot: () => readonly unknown[]): Promise<void>;
   sizeBytes(): number;
+  /** fdatasyncs of appended batches since open: shows appends are grouped (tests, metrics). */
+  fsyncCount(): number;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function openJournal(dir: string, onRecord: (record: unknown) => vo
   let writing: Promise<void> | null = null;
   let closed = false;
   let broken: Error | null = null;
+  let fsyncs = 0;
 
   async function flushLoop(): Promise<void> {
     while (pending.length > 0) {
@@ -145,6 +148,7 @@ export async function openJournal(dir: string, onRecord: (record: unknown) => vo
     try {
       await writeAll(handle, batch);
       await handle.datasync();
+      fsyncs++;
       size += batch.length;
       for (const w of batchWaiters) w.resolve();
     } catch (err) {
@@ -184,6 +188,7 @@ export async function openJournal(dir: string, onRecord: (record: unknown) => vo
       }
     },
     sizeBytes: () => size,
+    fsyncCount: () => fsyncs,
     async close() {
       closed = true;
       await rewriting;
