@@ -27,9 +27,10 @@ function child(script, args = [], env = {}) {
 }
 
 export async function benchFanout({ sizes, changes, singleChanges, log }) {
-  const fedPort = 20000 + Math.floor(Math.random() * 20000);
-  const primary = await startDaemon('fanout-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: `127.0.0.1:${fedPort}` } });
+  // Port 0: the primary binds a port the system picks and status says which.
+  const primary = await startDaemon('fanout-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } });
   const control = connectControl(primary.socket);
+  const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
   const workers = [];
   const applied = new Map(); // version -> [latency-relevant arrival times]
   let joined = 0;

@@ -10,6 +10,7 @@ import { benchFootprint } from './footprint.mjs';
 import { benchIntake } from './intake.mjs';
 import { cleanupAll, median, ROOT } from './lib.mjs';
 import { benchRelay } from './relay.mjs';
+import { benchReload } from './reload.mjs';
 import { render } from './report.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -29,6 +30,8 @@ try {
   const footprint = await benchFootprint({ runs, log });
   log(`outbox backlog (${quick ? 'BENCH_QUICK: 20 x 1 MB, 5,000 small, 1,000 digests' : '1,000 x 5 MB, 100,000 small, 10,000 digests'})`);
   const backlog = await benchBacklog({ quick, runs, log });
+  log('live reload');
+  const reload = await benchReload({ samples: quick ? 5 : 30, log });
 
   const big = quick ? 10000 : 100000;
   const fan = fanout[quick ? 100 : 500];
@@ -52,9 +55,11 @@ try {
     backlog_rss_mb_100k: backlog.many.rss_mb,
     backlog_restart_ready_ms_100k: backlog.many.restart_ready_ms,
     alert_behind_digests_ms: median(backlog.alert_ms),
+    live_reload_apply_ms_p50: reload.all.p50_ms,
+    live_reload_apply_ms_p99: reload.all.p99_ms,
   };
-  writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify({ quick, ...results, detail: { relay, intake, fanout, footprint, backlog } }, null, 2)}\n`);
-  writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ relay, intake, fanout, footprint, backlog, quick, runs, results }));
+  writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify({ quick, ...results, detail: { relay, intake, fanout, footprint, backlog, reload } }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ relay, intake, fanout, footprint, backlog, reload, quick, runs, results }));
   log(`BENCHMARKS.md and bench-results.json written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   await cleanupAll();

@@ -27,7 +27,7 @@ export function isHostname(value: string): boolean {
  * Parses `host`, `host:port`, `[v6]` or `[v6]:port`. Returns a reason instead of throwing so the
  * schema can report it against the field that holds the value.
  */
-export function parseHostPort(value: string, defaultPort: number | null): HostPort | { error: string } {
+export function parseHostPort(value: string, defaultPort: number | null, options: { allowPortZero?: boolean } = {}): HostPort | { error: string } {
   let host: string;
   let portText: string | undefined;
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(value);
@@ -48,7 +48,7 @@ export function parseHostPort(value: string, defaultPort: number | null): HostPo
   }
   if (!/^\d{1,5}$/.test(portText)) return { error: `port '${portText}' is not a number` };
   const port = Number(portText);
-  const problem = portProblem(port);
+  const problem = portProblem(port, options.allowPortZero ? 0 : 1);
   return problem === null ? { host, port } : { error: problem };
 }
 
@@ -61,8 +61,9 @@ export function hostProblem(host: string): string | null {
   return isHostname(host) ? null : `'${host.slice(0, 100)}' is not a valid DNS name or IP address`;
 }
 
-export function portProblem(port: number): string | null {
-  return Number.isInteger(port) && port >= 1 && port <= 65535 ? null : `port ${port} is out of range (1-65535)`;
+/** Port 0 (the system picks one) only where a server listens; never for a peer to reach. */
+export function portProblem(port: number, minPort = 1): string | null {
+  return Number.isInteger(port) && port >= minPort && port <= 65535 ? null : `port ${port} is out of range (${minPort}-65535)`;
 }
 
 export function parseMailServer(value: string): HostPort | { error: string } {

@@ -23,9 +23,9 @@ const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const nodeNameField = nonEmpty.regex(NODE_NAME, 'must be 1-63 letters, digits, dots, dashes or underscores');
 
 /** `host:port` (IPv6 in brackets); `defaultPort` null makes the port required. */
-export function hostPortField(defaultPort: number | null) {
+export function hostPortField(defaultPort: number | null, options: { allowPortZero?: boolean } = {}) {
   return nonEmpty.superRefine((value, ctx) => {
-    const parsed = parseHostPort(value, defaultPort);
+    const parsed = parseHostPort(value, defaultPort, options);
     if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
   });
 }

@@ -132,6 +132,7 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
       if (!settled || seen !== lastSeenDigest) {
         lastSeenDigest = seen;
         schedule(SETTLE_MS);
+        log.debug({ file }, 'config file reads as invalid; reading it again before reporting (a save may be under way)');
         return;
       }
       error = { code: appError.code, message: appError.message, at: new Date() };

@@ -86,7 +86,8 @@ export const configSchema = z
       .default({}),
     federation: z
       .strictObject({
-        listen: hostPortField(null).optional(),
+        // Port 0: the system picks a free port, which status shows (tests bind this way, never by probing).
+        listen: hostPortField(null, { allowPortZero: true }).optional(),
         certFile: nonEmpty.optional(),
         keyFile: nonEmpty.optional(),
       })

@@ -16,9 +16,12 @@ export function isReportStage(value: string): value is ReportStage {
  * A centralized stream gets the current version unless it has it, or refused exactly this
  * version: a refused version is held, not resent in a loop; the next change brings a new one.
  */
-export function needsVersion(stream: { mode: FederationMode; lastApplied: number }, version: number, record: NodeRecord | undefined): boolean {
-  if (stream.mode !== 'centralized' || stream.lastApplied >= version) return false;
-  return !(record?.applied?.version === version && record.applied.error !== null);
+export function withheldReason(stream: { mode: FederationMode; lastApplied: number }, version: number, record: NodeRecord | undefined): string | null {
+  if (stream.mode !== 'centralized') return 'none: local mode';
+  if (stream.lastApplied >= version) return `none: v${version} already applied`;
+  // A refused version is held, not resent in a loop; the next change brings a new version.
+  if (record?.applied?.version === version && record.applied.error !== null) return `none: v${version} was refused`;
+  return null;
 }
 
 /** A Watch opened: the node's mode and when it was seen; its resume point says what it applied. */

@@ -4,6 +4,7 @@
  * received, applied (or refused, and why) and verified.
  */
 import * as grpc from '@grpc/grpc-js';
+import { formatHostPort, parseHostPort } from '../config/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { nodeNameField } from '../config/fields.js';
 import { AppError } from '../errors/registry.js';
@@ -20,7 +21,7 @@ import { shutdownServer } from '../control/socket-server.js';
 import { bindServer, toServiceError, unary } from '../util/grpc-errors.js';
 import { loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
 import { federationProto } from './proto.js';
-import { isReportStage, needsVersion, recordReport, recordWatch, REPORT_STAGES } from './node-records.js';
+import { isReportStage, withheldReason, recordReport, recordWatch, REPORT_STAGES } from './node-records.js';
 import { encodeSettings } from './settings-wire.js';
 import {
   formatCredential,
@@ -85,6 +86,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   const streams = new Map<string, Stream>();
   let identity: TlsIdentity | null = null;
   let closed = false;
+  /** The address actually bound: differs from `listen` when that asks for port 0. */
+  let bound = listen;
 
   const primaryState = (): PrimaryState => {
     const p = state.get().primary;
@@ -119,14 +122,16 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     return update;
   }
 
-  /** Sends the current version to a stream that needs it (see needsVersion). */
-  function sendIfNeeded(name: string, stream: Stream): void {
+  /** Sends the current version if the node needs it; says what it decided (logged on connect). */
+  function sendIfNeeded(name: string, stream: Stream): string {
     const version = primaryState().settingsVersion;
-    if (!needsVersion(stream, version, ownEntry(primaryState().nodes, name))) return;
+    const withheld = withheldReason(stream, version, ownEntry(primaryState().nodes, name));
+    if (withheld !== null) return withheld;
     stream.call.write(updateFor(version));
     void recordNode(name, (n) => {
       n.received = { version, at: new Date().toISOString(), error: null };
     });
+    return `v${version}`;
   }
 
   /**
@@ -224,7 +229,6 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       // Response headers at once, for every mode: the secondary knows its stream is admitted
       // without waiting for settings (a local node never gets any; an up-to-date one not now).
       call.sendMetadata(new grpc.Metadata());
-      log.info({ node: name, mode, lastApplied: stream.lastApplied }, 'secondary connected');
       void recordNode(name, (n) => recordWatch(n, mode, stream.lastApplied, new Date().toISOString()));
       const gone = () => {
         if (streams.get(name) !== stream) return;
@@ -237,7 +241,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       call.on('cancelled', gone);
       call.on('close', gone);
       call.on('error', gone);
-      sendIfNeeded(name, stream);
+      const sent = sendIfNeeded(name, stream);
+      log.info({ node: name, mode, lastApplied: stream.lastApplied, sent }, 'secondary connected');
     },
 
     Report: unary(async (request, call) => {
@@ -279,8 +284,10 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       });
       server.addService(federationProto.Federation.service, handlers);
       const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(identity.certPem), private_key: Buffer.from(identity.keyPem) }], false);
-      await bindServer(server, listen, credentials, 'federation.listen');
-      log.info({ listen, certSha256: identity.sha256, version: primaryState().settingsVersion }, 'federation listening');
+      const port = await bindServer(server, listen, credentials, 'federation.listen');
+      const host = parseHostPort(listen, null, { allowPortZero: true });
+      if (!('error' in host)) bound = formatHostPort({ host: host.host, port });
+      log.info({ listen: bound, certSha256: identity.sha256, version: primaryState().settingsVersion }, 'federation listening');
     },
 
     async close() {
@@ -331,7 +338,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     status() {
       const p = primaryState();
       return {
-        listen,
+        listen: bound,
         settingsVersion: p.settingsVersion,
         nodes: Object.keys(p.nodes).length,
         connected: streams.size,

@@ -12,7 +12,7 @@ import type { Control } from '../../src/control/client.js';
 import { baseConfig, DaemonProcess, eventually, tempDir } from '../helpers/daemon.js';
 import { deliveries, reportFigures } from '../helpers/chaos.js';
 import { startNode, type Node } from '../helpers/fleet.js';
-import { freePort, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { REFUSED_PORT, startSmtpSink } from '../helpers/smtp.js';
 
 const PASSWORD = 'Disk-Pa55!';
 
@@ -34,15 +34,18 @@ async function submit(control: Control, i: number) {
 
 describe.skipIf(noMount !== null)('disk full and read-only', () => {
   it('refuses submissions while the disk is full or read-only, loses nothing, recovers', async () => {
-    const smtpPort = await freePort();
     const dir = await tempDir('am-disk-');
     const mountPoint = join(dir, 'state');
     await mkdir(mountPoint);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', mountPoint]);
     cleanups.push(() => void execFileSync('umount', ['-l', mountPoint]));
-    let smtp: SmtpSink | null = null;
+    // The mail server is down (421 to every connection) until the disk faults are over.
+    const smtp = await startSmtpSink({ users: { mailer: PASSWORD } });
+    smtp.unavailable = true;
+    cleanups.push(() => smtp.close());
+    const smtpPort = smtp.port;
     const ca = join(dir, 'ca.pem');
-    await writeFile(ca, (await startSmtpSink().then(async (s) => (await s.close(), s))).caPem);
+    await writeFile(ca, smtp.caPem);
     const node: Node = await startNode('diskful', {
       ...baseConfig('diskful', {
         mailServer: { enabled: true, server: `127.0.0.1:${smtpPort}`, sender: 'engine@example.com', username: 'mailer', password: PASSWORD, tls: true, caFile: ca },
@@ -87,11 +90,10 @@ describe.skipIf(noMount !== null)('disk full and read-only', () => {
     node.daemon = new DaemonProcess(node.configPath);
     await node.daemon.ready();
 
-    smtp = await startSmtpSink({ port: smtpPort, users: { mailer: PASSWORD } });
-    cleanups.push(() => smtp?.close());
+    smtp.unavailable = false;
     const start = Date.now();
     await eventually(() => {
-      const delivered = deliveries(smtp!);
+      const delivered = deliveries(smtp);
       return acked.every((id) => delivered.has(id)) ? true : undefined;
     }, 30_000, 'every acknowledged message');
     const counts = deliveries(smtp);
@@ -111,7 +113,7 @@ describe.skipIf(noMount !== null)('disk full and read-only', () => {
 describe('torn and damaged outbox journal', () => {
   it('says what it found, keeps every intact message, never starts empty in silence', async () => {
     const node = await startNode('torn', baseConfig('torn', {
-      mailServer: { enabled: true, server: `127.0.0.1:${await freePort()}`, sender: 'engine@example.com', tls: false },
+      mailServer: { enabled: true, server: `127.0.0.1:${REFUSED_PORT}`, sender: 'engine@example.com', tls: false },
       relay: { retryMin: '1h', retryMax: '1h' },
     }));
     cleanups.push(async () => {

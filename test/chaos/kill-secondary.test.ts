@@ -9,7 +9,8 @@ import { connectControl } from '../../src/control/client.js';
 import { baseConfig, DaemonProcess, eventually, sleep, tempDir } from '../helpers/daemon.js';
 import { deliveries, median, reportFigures, ROUNDS } from '../helpers/chaos.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
-import { freePort, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { seededRandom } from '../helpers/random.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const PASSWORD = 'Chaos-Pa55!';
 let smtp: SmtpSink | undefined;
@@ -23,15 +24,16 @@ afterAll(async () => {
 });
 
 it(`delivers every acknowledged message across ${ROUNDS} kill -9 of a secondary`, async () => {
+  const random = seededRandom('kill -9 of a secondary');
   smtp = await startSmtpSink({ users: { mailer: PASSWORD } });
   const ca = join(await tempDir('am-chaos-ca-'), 'ca.pem');
   await writeFile(ca, smtp.caPem);
-  const fedPort = await freePort();
   const primary = await startNode('chaos-primary', baseConfig('chaos-primary', {
     mailServer: { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'primary@example.com', username: 'mailer', password: PASSWORD, tls: true, caFile: ca },
-    federation: { listen: `127.0.0.1:${fedPort}` },
+    federation: { listen: '127.0.0.1:0' },
   }));
   nodes.push(primary);
+  const fedPort = primary.federationPort;
   const secondary = await startNode('chaos-secondary', baseConfig('chaos-secondary', {
     node: { name: 'chaos-secondary', role: 'secondary', stateDir: './state' },
     mailServer: { enabled: false },
@@ -60,7 +62,7 @@ it(`delivers every acknowledged message across ${ROUNDS} kill -9 of a secondary`
       }
     };
     const workers = Array.from({ length: 8 }, submitter);
-    await sleep(100 + Math.random() * 600);
+    await sleep(100 + random() * 600);
     await secondary.daemon.stop('SIGKILL');
     stop = true;
     await Promise.all(workers);

@@ -5,10 +5,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, expect, it } from 'vitest';
-import { baseConfig, DaemonProcess, eventually, sleep } from '../helpers/daemon.js';
+import { baseConfig, eventually, sleep } from '../helpers/daemon.js';
 import { median, reportFigures, ROUNDS } from '../helpers/chaos.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
-import { freePort } from '../helpers/smtp.js';
+import { seededRandom } from '../helpers/random.js';
 
 const nodes: Node[] = [];
 afterAll(async () => {
@@ -19,8 +19,9 @@ afterAll(async () => {
 });
 
 it(`secondaries end on the last version through ${ROUNDS} kill -9 of the primary`, async () => {
-  const fedPort = await freePort();
-  const primary = await startNode('restarting-primary', baseConfig('restarting-primary', { federation: { listen: `127.0.0.1:${fedPort}` } }));
+  const random = seededRandom('primary restarts');
+  const primary = await startNode('restarting-primary', baseConfig('restarting-primary', { federation: { listen: '127.0.0.1:0' } }));
+  const fedPort = primary.federationPort;
   nodes.push(primary);
   const secondaries: Node[] = [];
   for (const name of ['follower-a', 'follower-b']) {
@@ -53,15 +54,15 @@ it(`secondaries end on the last version through ${ROUNDS} kill -9 of the primary
   for (let round = 0; round < ROUNDS; round++) {
     last = `round${round}-live@example.com`;
     await writeSender(last);
-    await sleep(Math.random() * 300);
+    await sleep(random() * 300);
     await primary.daemon.stop('SIGKILL');
     if (round % 2 === 0) {
       last = `round${round}-while-down@example.com`;
       await writeSender(last);
     }
-    await sleep(Math.random() * 300);
-    primary.daemon = new DaemonProcess(primary.configPath);
-    await primary.daemon.ready();
+    await sleep(random() * 300);
+    // Back on the port the secondaries joined.
+    await primary.restart();
     const start = Date.now();
     const target = (await primary.control.status()).federation?.settings_version;
     await eventually(async () => {

@@ -2,7 +2,6 @@
  * A real SMTP server on loopback (nodemailer's smtp-server) with STARTTLS and AUTH, recording
  * what it receives. Its certificate is signed by a throw-away CA the test hands to the client.
  */
-import { createServer } from 'node:net';
 import { generate } from 'selfsigned';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
@@ -20,6 +19,11 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** Replaces how RCPT TO is answered (e.g. to refuse one address with 550). */
   onRcpt: (address: string) => Error | null;
+  /**
+   * While true, every connection is greeted with 421 (service not available) and closed: a mail
+   * server that is down, while the sink keeps its port (so it comes back on the same one).
+   */
+  unavailable: boolean;
   /** Cuts the TCP connection of an SMTP session at once (a server that dies mid-transfer). */
   dropSession(sessionId: string): void;
   close(): Promise<void>;
@@ -48,16 +52,12 @@ export function testCertificates(): Promise<{ certPem: string; keyPem: string; c
   return ca;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+/**
+ * A loopback port where nothing listens, for "connection refused": port 1 (tcpmux) is privileged
+ * and unused, and tests only ever bind port 0 (the system picks from the ephemeral range). Tests
+ * never probe for a free port to hand on: another process could take it in between.
+ */
+export const REFUSED_PORT = 1;
 
 export async function startSmtpSink(options: {
   port?: number;
@@ -72,6 +72,7 @@ export async function startSmtpSink(options: {
     caPem: certs.caPem,
     received: [],
     onRcpt: () => null,
+    unavailable: false,
     dropSession: () => undefined,
     close: async () => undefined,
   };
@@ -85,6 +86,9 @@ export async function startSmtpSink(options: {
     logger: false,
     // Clients keep pooled connections open; a test must not wait 30 s for them at close.
     closeTimeout: 500,
+    onConnect(_session, callback) {
+      callback(sink.unavailable ? Object.assign(new Error('Service not available, try later'), { responseCode: 421 }) : undefined);
+    },
     onAuth(auth, _session, callback) {
       if (users && users[auth.username ?? ''] === auth.password) callback(null, { user: auth.username });
       else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));

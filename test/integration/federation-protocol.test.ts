@@ -12,9 +12,8 @@ import { federationProto } from '../../src/federation/proto.js';
 import { parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
 import type { SettingsUpdate__Output } from '../../src/generated/appliance_mail/federation/v1/SettingsUpdate.js';
-import { baseConfig, eventually, sleep } from '../helpers/daemon.js';
+import { baseConfig, eventually, type Json } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
-import { freePort } from '../helpers/smtp.js';
 
 describe('federation protocol', () => {
   let primary: Node;
@@ -23,8 +22,8 @@ describe('federation protocol', () => {
   let credential: string;
 
   beforeAll(async () => {
-    fedPort = await freePort();
-    primary = await startNode('proto-primary', baseConfig('proto-primary', { federation: { listen: `127.0.0.1:${fedPort}` } }));
+    primary = await startNode('proto-primary', baseConfig('proto-primary', { federation: { listen: '127.0.0.1:0' } }));
+    fedPort = primary.federationPort;
     const certPem = await readFile(join(primary.dir, 'state', 'federation-cert.pem'), 'utf8');
     client = new federationProto.Federation(`127.0.0.1:${fedPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), PINNED_CHANNEL_OPTIONS) as unknown as FederationClient;
     const token = parseToken((await primary.cli(['token', 'create'])).stdout);
@@ -46,13 +45,22 @@ describe('federation protocol', () => {
     return metadata;
   };
 
-  /** Opens a Watch and collects what arrives for `ms`. */
-  async function watchFor(lastApplied: number, ms: number): Promise<SettingsUpdate__Output[]> {
+  /** The primary's "secondary connected" line for the hand-driven node: it says what it sent (`sent`). */
+  const connected = (from: number): Promise<Json> =>
+    primary.daemon.waitForLog((l) => l['msg'] === 'secondary connected' && l['node'] === 'hand-driven', 5_000, from);
+
+  /**
+   * Opens a Watch and collects what the primary sends on connect: it logs its decision, and when
+   * that was to send version N, the stream is read until N arrives.
+   */
+  async function watchFor(lastApplied: number): Promise<SettingsUpdate__Output[]> {
     const updates: SettingsUpdate__Output[] = [];
+    const from = primary.daemon.logs.length;
     const stream = client.Watch({ mode: 'centralized', last_applied_version: String(lastApplied) }, auth());
     stream.on('data', (u: SettingsUpdate__Output) => updates.push(u));
     stream.on('error', () => undefined);
-    await sleep(ms);
+    const sent = String((await connected(from))['sent']);
+    if (/^v\d+$/.test(sent)) await eventually(() => (updates.some((u) => `v${u.version}` === sent) ? true : undefined), 5_000, sent);
     stream.cancel();
     return updates;
   }
@@ -61,10 +69,10 @@ describe('federation protocol', () => {
     new Promise<void>((resolve, reject) => client.Report({ version: String(version), stage, error }, auth(), (err) => (err ? reject(err) : resolve())));
 
   it('sends the current settings at once, and nothing when the node already applied them', async () => {
-    const first = await watchFor(0, 500);
+    const first = await watchFor(0);
     expect(first.map((u) => u.version)).toEqual(['1']);
     expect(first[0]?.mail_server?.password).toBe('S3cret-Pa55word!');
-    expect(await watchFor(1, 500)).toEqual([]);
+    expect(await watchFor(1)).toEqual([]);
   });
 
   it('holds a refused version instead of resending it, and sends the next one', async () => {
@@ -73,13 +81,14 @@ describe('federation protocol', () => {
     expect(nodes.nodes[0]?.applied).toMatchObject({ version: '1', error: 'the sender domain is not allowed here' });
     expect((await primary.cli(['nodes'])).stdout).toMatch(/hand-driven .* v1 FAILED: the sender domain is not allowed here/);
     // Reconnects that resume from before the refused version do not get it again.
-    for (let i = 0; i < 3; i++) expect(await watchFor(0, 300)).toEqual([]);
+    for (let i = 0; i < 3; i++) expect(await watchFor(0)).toEqual([]);
     // A change of the primary's settings is a new version, and that one is sent.
+    const from = primary.daemon.logs.length;
     const stream = client.Watch({ mode: 'centralized', last_applied_version: '0' }, auth());
     const updates: SettingsUpdate__Output[] = [];
     stream.on('data', (u: SettingsUpdate__Output) => updates.push(u));
     stream.on('error', () => undefined);
-    await sleep(200);
+    expect((await connected(from))['sent']).toBe('none: v1 was refused');
     await primary.edit((c) => (c.mailServer.sender = 'next@example.com'));
     await eventually(() => (updates.length > 0 ? true : undefined), 5_000, 'version 2');
     stream.cancel();
@@ -91,7 +100,7 @@ describe('federation protocol', () => {
     expect((await primary.control.status()).federation?.settings_version).toBe('2');
     await primary.edit((c) => (c.notifications.recipients = 'ops@example.com, new@example.com'));
     await eventually(async () => ((await primary.control.status()).federation?.settings_version === '3' ? true : undefined), 3_000);
-    const updates = await watchFor(2, 500);
+    const updates = await watchFor(2);
     expect(updates.map((u) => [u.version, u.recipients])).toEqual([['3', ['ops@example.com', 'new@example.com']]]);
   });
 

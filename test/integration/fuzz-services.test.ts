@@ -16,9 +16,9 @@ import { federationProto } from '../../src/federation/proto.js';
 import { parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
 import { configArbWithout } from '../helpers/config-arb.js';
-import { baseConfig, eventually, sleep } from '../helpers/daemon.js';
+import { baseConfig, eventually } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
-import { freePort } from '../helpers/smtp.js';
+import { REFUSED_PORT } from '../helpers/smtp.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 40);
 const CLEAR_CODES = new Set([grpc.status.INVALID_ARGUMENT, grpc.status.RESOURCE_EXHAUSTED, grpc.status.FAILED_PRECONDITION, grpc.status.NOT_FOUND, grpc.status.PERMISSION_DENIED, grpc.status.UNAUTHENTICATED]);
@@ -29,9 +29,9 @@ describe('fuzzing a running daemon', () => {
   let base: Record<string, any>;
 
   beforeAll(async () => {
-    fedPort = await freePort();
-    base = baseConfig('fuzzed', { federation: { listen: `127.0.0.1:${fedPort}` }, mailServer: { enabled: true, server: `127.0.0.1:${await freePort()}`, sender: 'fuzz@example.com', tls: false }, relay: { maxMessageBytes: 100_000, retryMin: '1h', retryMax: '1h' } }) as Record<string, any>;
+    base = baseConfig('fuzzed', { federation: { listen: '127.0.0.1:0' }, mailServer: { enabled: true, server: `127.0.0.1:${REFUSED_PORT}`, sender: 'fuzz@example.com', tls: false }, relay: { maxMessageBytes: 100_000, retryMin: '1h', retryMax: '1h' } }) as Record<string, any>;
     node = await startNode('fuzzed', base);
+    fedPort = node.federationPort;
   });
   afterAll(async () => {
     node?.control.close();
@@ -42,7 +42,7 @@ describe('fuzzing a running daemon', () => {
 
   it(`live reload: ${RUNS} generated files, each applied whole or refused whole`, async () => {
     // Restart-only fields keep the daemon's values: a change there is refused for another reason.
-    const arb = configArbWithout(['node.role', 'federation.listen', 'control.socketMode'], { ...base, federation: { listen: `127.0.0.1:${fedPort}` } });
+    const arb = configArbWithout(['node.role', 'federation.listen', 'control.socketMode'], base);
     let lastGood = await node.control.status();
     let applied = 0;
     let refused = 0;
@@ -138,9 +138,10 @@ describe('fuzzing a running daemon', () => {
       expect([grpc.status.OK, grpc.status.INVALID_ARGUMENT]).toContain(code);
     }
     // Many concurrent Watch streams of one node: the newest wins, the others end cleanly.
+    let ended = 0;
     const streams = Array.from({ length: 20 }, () => client.Watch({ mode: 'centralized', last_applied_version: '0' }, auth));
-    for (const s of streams) s.on('error', () => undefined).on('data', () => undefined);
-    await sleep(500);
+    for (const s of streams) s.on('error', () => undefined).on('data', () => undefined).on('end', () => ended++);
+    await eventually(() => (ended === 19 ? true : undefined), 10_000, '19 older streams ended by the primary');
     for (const s of streams) s.cancel();
     // Oversized request: over the primary's 64 KiB limit.
     expect(await unaryCall('Report', { version: '1', stage: 'rejected', error: 'x'.repeat(1_000_000) }, auth)).toBe(grpc.status.RESOURCE_EXHAUSTED);

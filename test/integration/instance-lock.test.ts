@@ -11,7 +11,7 @@ import type { SMTPServerSession } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, DaemonProcess, eventually, tempDir, writeJson, type Json } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
-import { freePort, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const PASSWORD = 'Lock-Secret-Pa55!';
 
@@ -61,12 +61,11 @@ describe('a second daemon on a running node', () => {
     });
     const caDir = await tempDir('am-ca-');
     await writeFile(join(caDir, 'ca.pem'), smtp.caPem);
-    const fedPort = await freePort();
     primary = await startNode(
       'primary',
       baseConfig('primary', {
         mailServer: { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'primary@example.com', username: 'mailer', password: PASSWORD, tls: true, caFile: join(caDir, 'ca.pem') },
-        federation: { listen: `127.0.0.1:${fedPort}` },
+        federation: { listen: '127.0.0.1:0' },
       }),
     );
     central = await startNode(
@@ -76,7 +75,7 @@ describe('a second daemon on a running node', () => {
         mailServer: { enabled: true, server: '127.0.0.1:1', sender: 'central@example.com', tls: true },
       }),
     );
-    await joinNode(primary, central, fedPort, true);
+    await joinNode(primary, central, primary.federationPort, true);
     // The secondary checks the settings it applied against the mail server (one session): wait
     // for that to be over before counting sessions.
     await eventually(async () => {

@@ -10,7 +10,7 @@ import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, DaemonProcess, eventually, tempDir, type CliResult } from '../helpers/daemon.js';
-import { freePort, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const DAEMON_USER = 'amtest-mail';
 const ENGINE_USER = 'amtest-engine';
@@ -101,7 +101,7 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
       mailServer: { enabled: true, server: `127.0.0.1:${sink.port}`, sender: 'alerts@example.com', username: 'mailer', password: PASSWORD, tls: true, caFile: join(etc, 'ca.pem') },
       notifications: { recipients: 'ops@example.com' },
       portal: { address: 'portal.example.com' },
-      federation: { listen: `127.0.0.1:${await freePort()}` },
+      federation: { listen: '127.0.0.1:0' },
       control: { socket: submitSocket },
     };
     await writeFile(configPath, JSON.stringify(config, null, 2));

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { baseConfig, eventually, tempDir } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
-import { freePort, testCertificates } from '../helpers/smtp.js';
+import { listeningPorts } from '../helpers/ports.js';
+import { testCertificates } from '../helpers/smtp.js';
 
 const PYTHON = '/usr/bin/python3';
 const missing = spawnSync(PYTHON, ['-c', 'import aiosmtpd'], { stdio: 'ignore' }).status !== 0;
@@ -30,18 +31,12 @@ describe.skipIf(missing)('relay against aiosmtpd', () => {
     await writeFile(join(dir, 'cert.pem'), certs.certPem);
     await writeFile(join(dir, 'key.pem'), certs.keyPem);
     await writeFile(join(dir, 'ca.pem'), certs.caPem);
-    const port = await freePort();
     // Default handler (Debugging) prints each message to stdout; --tlscert makes STARTTLS required.
-    server = spawn(PYTHON, ['-u', '-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '--tlscert', join(dir, 'cert.pem'), '--tlskey', join(dir, 'key.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(PYTHON, ['-u', '-m', 'aiosmtpd', '-n', '-l', '127.0.0.1:0', '--tlscert', join(dir, 'cert.pem'), '--tlskey', join(dir, 'key.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
     server.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
-    await eventually(async () => {
-      const { createConnection } = await import('node:net');
-      return new Promise<true | undefined>((resolve) => {
-        const s = createConnection(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-        s.on('error', () => resolve(undefined));
-      });
-    }, 10_000, 'aiosmtpd listening');
+    // Told port 0, aiosmtpd does not print the port it got: read it from its listening socket.
+    const port = await eventually(async () => (await listeningPorts(server!.pid!))[0], 10_000, 'aiosmtpd listening');
     node = await startNode(
       'independent',
       baseConfig('independent', { mailServer: { enabled: true, server: `127.0.0.1:${port}`, sender: 'engine@example.com', tls: true, caFile: join(dir, 'ca.pem') } }),

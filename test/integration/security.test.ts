@@ -9,7 +9,6 @@ import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, eventually } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
-import { freePort } from '../helpers/smtp.js';
 
 async function walk(dir: string): Promise<Array<{ path: string; mode: number; dir: boolean }>> {
   const out: Array<{ path: string; mode: number; dir: boolean }> = [];
@@ -38,8 +37,8 @@ describe('security', () => {
   let fedPort: number;
 
   beforeAll(async () => {
-    fedPort = await freePort();
-    primary = await startNode('sec-primary', baseConfig('sec-primary', { federation: { listen: `127.0.0.1:${fedPort}` } }));
+    primary = await startNode('sec-primary', baseConfig('sec-primary', { federation: { listen: '127.0.0.1:0' } }));
+    fedPort = primary.federationPort;
     secondary = await startNode('sec-secondary', baseConfig('sec-secondary', { node: { name: 'sec-secondary', role: 'secondary', stateDir: './state' }, mailServer: { enabled: false } }));
     await joinNode(primary, secondary, fedPort, true);
     await eventually(async () => ((await secondary.control.status()).federation?.applied_version === '1' ? true : undefined), 10_000);

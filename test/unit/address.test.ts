@@ -33,6 +33,11 @@ describe('parseMailServer', () => {
   it('requires a port where there is no default', () => {
     expect(parseHostPort('0.0.0.0', null)).toEqual({ error: 'a port is required, as host:port' });
   });
+
+  it('takes port 0 (the system picks) only where allowed: a listen address, never a server to reach', () => {
+    expect(parseHostPort('127.0.0.1:0', null, { allowPortZero: true })).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parseHostPort('127.0.0.1:0', null)).toEqual({ error: 'port 0 is out of range (1-65535)' });
+  });
 });
 
 describe('isHostname', () => {

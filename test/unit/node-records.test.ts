@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isReportStage, needsVersion, recordReport, recordWatch } from '../../src/federation/node-records.js';
+import { isReportStage, withheldReason, recordReport, recordWatch } from '../../src/federation/node-records.js';
 import type { NodeRecord } from '../../src/state/schema.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
@@ -9,13 +9,13 @@ function node(over: Partial<NodeRecord> = {}): NodeRecord {
 
 describe('the primary rules over node records', () => {
   it('sends a version to a centralized stream that lacks it, never to a local one, and holds a refused one', () => {
-    expect(needsVersion({ mode: 'centralized', lastApplied: 2 }, 3, node())).toBe(true);
-    expect(needsVersion({ mode: 'centralized', lastApplied: 3 }, 3, node())).toBe(false);
-    expect(needsVersion({ mode: 'local', lastApplied: 0 }, 3, node())).toBe(false);
-    expect(needsVersion({ mode: 'centralized', lastApplied: 2 }, 3, node({ applied: { version: 3, at: AT, error: 'bad sender' } }))).toBe(false);
+    expect(withheldReason({ mode: 'centralized', lastApplied: 2 }, 3, node())).toBeNull();
+    expect(withheldReason({ mode: 'centralized', lastApplied: 3 }, 3, node())).toMatch(/^none: /);
+    expect(withheldReason({ mode: 'local', lastApplied: 0 }, 3, node())).toMatch(/^none: /);
+    expect(withheldReason({ mode: 'centralized', lastApplied: 2 }, 3, node({ applied: { version: 3, at: AT, error: 'bad sender' } }))).toMatch(/^none: /);
     // A refusal of an older version does not hold a newer one.
-    expect(needsVersion({ mode: 'centralized', lastApplied: 2 }, 3, node({ applied: { version: 2, at: AT, error: 'bad sender' } }))).toBe(true);
-    expect(needsVersion({ mode: 'centralized', lastApplied: 0 }, 1, undefined)).toBe(true);
+    expect(withheldReason({ mode: 'centralized', lastApplied: 2 }, 3, node({ applied: { version: 2, at: AT, error: 'bad sender' } }))).toBeNull();
+    expect(withheldReason({ mode: 'centralized', lastApplied: 0 }, 1, undefined)).toBeNull();
   });
 
   it('a Watch records mode and last seen, and takes a resume point above the applied version as a lost ACK', () => {

@@ -43,7 +43,11 @@ describe('outbox', () => {
 
   it('compacts its journal to the live messages without losing one, even with submissions under way', async () => {
     const dir = stateDir();
-    const outbox = await openOutbox(dir, log, { compactMinBytes: 20_000, segmentBytes: 8_000 });
+    // The outbox logs each compaction when it is done: that line is the event to wait for.
+    let compacted!: () => void;
+    const compaction = new Promise<void>((resolve) => (compacted = resolve));
+    const watched = createLogger({ level: 'info', destination: { write: (line: string) => (line.includes('"outbox journal compacted"') ? compacted() : undefined) } });
+    const outbox = await openOutbox(dir, watched, { compactMinBytes: 20_000, segmentBytes: 8_000 });
     const ids: string[] = [];
     for (let i = 0; i < 200; i++) ids.push((await outbox.enqueue(message(i))).id);
     const live = new Set(ids.slice(190));
@@ -53,8 +57,7 @@ describe('outbox', () => {
       if (i % 10 === 0) late.push(outbox.enqueue(message(1000 + i)));
     }
     for (const reply of await Promise.all(late)) live.add(reply.id);
-    const compacted = () => !readdirSync(join(dir, 'outbox')).includes('journal-00000001.log');
-    while (!compacted()) await new Promise((r) => setTimeout(r, 20));
+    await compaction;
     // Every live body is readable where the index now points.
     for (const id of live) expect((await outbox.readMessage(outbox.get(id)!, 0)).toString()).toContain(`X-Appliance-Mail-ID: ${id}`);
     await outbox.close();
