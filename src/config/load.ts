@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AppError } from '../errors/registry.js';
+import { describeJsonError } from '../util/json-position.js';
 import { parseMailServer, splitRecipients } from './address.js';
 import { configSchema, parseDurationMs, type RawConfig } from './schema.js';
 import type { MailServerSettings } from './settings.js';
@@ -56,8 +57,9 @@ export function parseConfig(text: string, path: string): Config {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (err) {
-    throw invalid(path, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
+  } catch {
+    // Not JSON.parse's message: it quotes the text near the error, which may be the password.
+    throw invalid(path, [{ path: '', message: describeJsonError(text) }]);
   }
   const result = configSchema.safeParse(json);
   if (!result.success) {
