@@ -15,6 +15,7 @@ import type { FederatedSettings, NodeRecord, PrimaryState } from '../state/schem
 import type { StateStore } from '../state/store.js';
 import { shutdownServer } from '../control/socket-server.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
+import { stripControl } from '../util/text.js';
 import { loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
 import { federationProto } from './proto.js';
 import {
@@ -264,7 +265,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
         throw new AppError('AM_INVALID_ARGUMENT', `version ${request.version.slice(0, 30)} was never published (current: ${primaryState().settingsVersion})`);
       }
       const at = new Date().toISOString();
-      const error = request.error === '' ? null : request.error.slice(0, 2000);
+      // A peer's text is data: no control character reaches the state, the log or a terminal.
+      const error = request.error === '' ? null : stripControl(request.error.slice(0, 2000));
       const stream = streams.get(name);
       await recordNode(name, (n) => {
         n.lastSeen = at;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { AppError } from '../../errors/registry.js';
 import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
 import { ago, table } from '../format.js';
+import { stripControl } from '../../util/text.js';
 import { withControl } from '../with-control.js';
 
 async function readStdin(): Promise<string> {
@@ -112,7 +113,7 @@ export const testEmailCommand: Command = {
     let accepted = false;
     await withControl(args, ctx, (c) =>
       c.testEmail({ to }, (step) => {
-        ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step.padEnd(8)} ${step.detail}`);
+        ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${stripControl(step.step).padEnd(8)} ${stripControl(step.detail)}`);
         accepted = step.step === 'message' && step.ok;
       }),
     );

@@ -1,6 +1,7 @@
 import type { StatusReply__Output } from '../../generated/appliance_mail/control/v1/StatusReply.js';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { ago, duration, keyValues } from '../format.js';
+import { stripControl } from '../../util/text.js';
 import { withControl } from '../with-control.js';
 
 export const statusCommand: Command = {
@@ -50,6 +51,6 @@ export function renderStatus(s: StatusReply__Output): string[] {
     rows.push(['Last error', o.last_error ? `${o.last_error} (server ${o.last_error_server}, ${ago(o.last_error_at)})` : 'none']);
   }
   const lines = keyValues(rows);
-  for (const warning of s.warnings) lines.push(`warning: ${warning}`);
+  for (const warning of s.warnings) lines.push(`warning: ${stripControl(warning)}`);
   return lines;
 }
