@@ -16,7 +16,7 @@ import type { StateStore } from '../state/store.js';
 import { shutdownServer } from '../control/socket-server.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
 import { stripControl } from '../util/text.js';
-import { loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
+import { federationServerCredentials, loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
 import { federationProto } from './proto.js';
 import {
   formatCredential,
@@ -300,7 +300,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
           .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));
       });
       server.addService(federationProto.Federation.service, handlers);
-      const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(identity.certPem), private_key: Buffer.from(identity.keyPem) }], false);
+      const credentials = federationServerCredentials(identity);
       await new Promise<void>((resolve, reject) => {
         server.bindAsync(listen, credentials, (err) => {
           if (err) reject(new AppError('AM_INTERNAL', `cannot listen for secondaries on ${listen}: ${err.message}`, { cause: err }));
