@@ -17,6 +17,7 @@ import { shutdownServer } from '../control/socket-server.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
 import { stripControl } from '../util/text.js';
 import { federationServerCredentials, loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
+import { createConnectionGuard, FEDERATION_GUARD_SERVER_OPTIONS } from './connection-guard.js';
 import { federationProto } from './proto.js';
 import {
   formatCredential,
@@ -71,7 +72,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   const { config, state, log } = deps;
   const listen = config.current().federation.listen;
   if (listen === null) throw new Error('federation.listen is not set');
-  const server = new grpc.Server(FEDERATION_SERVER_OPTIONS);
+  const guard = createConnectionGuard(log);
+  const server = new grpc.Server({ ...FEDERATION_SERVER_OPTIONS, ...FEDERATION_GUARD_SERVER_OPTIONS, interceptors: [guard.interceptor] });
   const streams = new Map<string, Stream>();
   let identity: TlsIdentity | null = null;
   let closed = false;
@@ -300,19 +302,15 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
           .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));
       });
       server.addService(federationProto.Federation.service, handlers);
-      const credentials = federationServerCredentials(identity);
-      await new Promise<void>((resolve, reject) => {
-        server.bindAsync(listen, credentials, (err) => {
-          if (err) reject(new AppError('AM_INTERNAL', `cannot listen for secondaries on ${listen}: ${err.message}`, { cause: err }));
-          else resolve();
-        });
-      });
+      // The guard owns the listening socket and hands admitted connections to gRPC.
+      await guard.listen(listen, server.createConnectionInjector(federationServerCredentials(identity)));
       log.info({ listen, certSha256: identity.sha256, version: primaryState().settingsVersion }, 'federation listening');
     },
 
     async close() {
       if (closed) return;
       closed = true;
+      guard.close();
       for (const stream of streams.values()) stream.call.end();
       streams.clear();
       await shutdownServer(server, CLOSE_GRACE_MS);
