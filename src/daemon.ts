@@ -9,6 +9,7 @@ import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './config/settings.js';
 import type { ControlApi } from './control/service.js';
+import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
 import { createSocketServer, type SocketServer } from './control/socket-server.js';
 import { AppError } from './errors/registry.js';
@@ -58,7 +59,12 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
   });
   const config = createLiveConfig(initial, log.child({ component: 'config' }));
   const effective = createEffectiveSettings(config, state, log.child({ component: 'settings' }));
-  const control = createSocketServer(initial.control.socket, initial.control.socketMode);
+  // Bounded by the message limit in force at start: a later raise takes a restart (README).
+  const maxRequestBytes = controlRequestLimitBytes(initial.relay.maxMessageBytes);
+  const control = createSocketServer(initial.control.socket, initial.control.socketMode, {
+    maxRequestBytes,
+    interceptors: [submissionGate(submissionSlots(maxRequestBytes))],
+  });
   const federationLog = log.child({ component: 'federation' });
   const primary = initial.node.role === 'primary' && initial.federation.listen !== null
     ? createFederationPrimary({ config, state, log: federationLog })
