@@ -8,6 +8,7 @@ import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './settings/view.js';
 import { createControlApi } from './control/api.js';
+import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
 import { createSocketServer } from './control/socket-server.js';
 import { createFederationPrimary } from './federation/primary.js';
@@ -59,8 +60,12 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const outboxAdmin = createOutboxAdmin({ outbox, delivery, sender: () => effective.current().mailServer.sender ?? '' });
     const notifier = createNotifier({ config, effective, intake });
     // Two doors: submitters (group members) and administrators (the daemon's user and root).
-    const submitSocket = createSocketServer(initial.control.socket, initial.control.socketMode);
-    const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode);
+    // Requests bounded by the message limit in force at start (a later raise takes a restart);
+    // one gate bounds the submissions read at once through both sockets together.
+    const maxRequestBytes = controlRequestLimitBytes(initial.relay.maxMessageBytes);
+    const limits = { maxRequestBytes, interceptors: [submissionGate(submissionSlots(maxRequestBytes))] };
+    const submitSocket = createSocketServer(initial.control.socket, initial.control.socketMode, limits);
+    const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
     const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, notifier, primary, secondary, daemonVersion: PACKAGE_VERSION, startedAt });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');

@@ -1,11 +1,17 @@
-/** Plain-text layout for the CLI: aligned two-column blocks and tables, durations in words. */
+/**
+ * Plain-text layout for the CLI: aligned two-column blocks and tables, durations in words. Cells
+ * often hold what a peer sent (a secondary's report, a mail server's reply): control characters
+ * are stripped from every cell, so nothing printed can act on the terminal.
+ */
+import { stripControl } from '../util/text.js';
 
 export function keyValues(rows: ReadonlyArray<readonly [string, string]>): string[] {
   const width = Math.max(...rows.map(([key]) => key.length));
-  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`);
+  return rows.map(([key, value]) => `${key.padEnd(width)}  ${stripControl(value)}`);
 }
 
-export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+export function table(header: readonly string[], dirtyRows: ReadonlyArray<readonly string[]>): string[] {
+  const rows = dirtyRows.map((row) => row.map(stripControl));
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(header), ...rows.map(line)];

@@ -22,6 +22,7 @@ import { alertCommand, outboxCommand, outboxDropCommand, outboxFlushCommand, out
 import { digestCommand, notifyCommand } from './commands/notify.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
+import { stripControl } from '../util/text.js';
 
 const COMMANDS: Command[] = [
   daemonCommand,
@@ -95,7 +96,8 @@ async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
     return await command.run(parsed, ctx);
   } catch (err) {
     const appError = toAppError(err);
-    ctx.err(`appliance-mail ${command.name}: ${appError.message} [${appError.code}]`);
+    // The message may quote a peer (the primary, a mail server): print it as data.
+    ctx.err(`appliance-mail ${command.name}: ${stripControl(appError.message)} [${appError.code}]`);
     return appError.exitCode;
   }
 }

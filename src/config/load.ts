@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AppError } from '../errors/registry.js';
 import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
+import { describeJsonError } from '../util/json-position.js';
 import { parseMailServer, splitRecipients } from './address.js';
 import { hasLineBreakOrNul } from './fields.js';
 import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
@@ -71,8 +72,9 @@ export function parseConfig(text: string, path: string): Config {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (err) {
-    throw invalid(path, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
+  } catch {
+    // Not JSON.parse's message: it quotes the text near the error, which may be the password.
+    throw invalid(path, [{ path: '', message: describeJsonError(text) }]);
   }
   const result = configSchema.safeParse(json);
   if (!result.success) {

@@ -29,6 +29,7 @@ import type { TestEmailRequest } from '../generated/appliance_mail/control/v1/Te
 import type { TestEmailStep__Output } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
 import type { StatusRequest } from '../generated/appliance_mail/control/v1/StatusRequest.js';
 import type { StatusReply__Output } from '../generated/appliance_mail/control/v1/StatusReply.js';
+import { AppError } from '../errors/registry.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { controlProto } from './service.js';
 
@@ -37,6 +38,9 @@ const DEFAULT_DEADLINE_MS = 10_000;
 const JOIN_DEADLINE_MS = 30_000;
 /** Connect, STARTTLS, AUTH and DATA, each bounded by the transport's own timeouts. */
 const TEST_EMAIL_DEADLINE_MS = 90_000;
+
+/** Calls whose request carries a message, and so may be larger than the socket takes. */
+const REQUEST_CARRYING = new Set(['Submit', 'Notify', 'SubmitDigest']);
 
 type Unary<Req, Res> = (request: Req, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
 
@@ -53,7 +57,12 @@ export function connectControl(socketPath: string) {
       try {
         return await call(method, request, deadlineMs);
       } catch (err) {
-        throw fromServiceError(err as grpc.ServiceError, unreachable);
+        const serviceError = err as grpc.ServiceError;
+        // gRPC itself refuses a request over the socket's limit, before the daemon's code runs.
+        if (REQUEST_CARRYING.has(name) && serviceError.code === grpc.status.RESOURCE_EXHAUSTED && serviceError.metadata?.get('am-error-code').length === 0) {
+          throw new AppError('AM_MESSAGE_TOO_LARGE', `request refused unread (${serviceError.details}): the control socket takes relay.maxMessageBytes, as it was when the daemon started, plus 1 MiB`, { cause: err });
+        }
+        throw fromServiceError(serviceError, unreachable);
       }
     };
   }

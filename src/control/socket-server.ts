@@ -20,8 +20,15 @@ export interface SocketServer {
   close(): Promise<void>;
 }
 
-export function createSocketServer(path: string, mode: number): SocketServer {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+export interface SocketServerLimits {
+  /** The largest request read; a larger one is refused from its length prefix, unread. */
+  maxRequestBytes: number;
+  /** Run before the handlers, e.g. to bound requests in flight (see admission.ts). */
+  interceptors: grpc.ServerInterceptor[];
+}
+
+export function createSocketServer(path: string, mode: number, limits: SocketServerLimits): SocketServer {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': limits.maxRequestBytes, interceptors: limits.interceptors });
   let state: 'new' | 'started' | 'closed' = 'new';
   return {
     server,

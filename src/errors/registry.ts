@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   AM_MAIL_DISABLED: { grpc: GrpcStatus.FAILED_PRECONDITION, exit: 1 },
   AM_MESSAGE_INVALID: { grpc: GrpcStatus.INVALID_ARGUMENT, exit: 1 },
   AM_MESSAGE_TOO_LARGE: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
+  AM_BUSY: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_OUTBOX_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_OUTBOX_FULL: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_OUTBOX_CORRUPT: { grpc: GrpcStatus.DATA_LOSS, exit: 1 },

@@ -4,7 +4,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { connect, type PeerCertificate } from 'node:tls';
+import { connect, createSecureContext, type PeerCertificate } from 'node:tls';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { generate } from 'selfsigned';
@@ -17,6 +17,11 @@ const GENERATED_CN = 'appliance-mail-primary';
 /** Ten years: the pin in every secondary would have to be renewed with it. */
 const GENERATED_VALIDITY_DAYS = 3650;
 const FETCH_TIMEOUT_MS = 5_000;
+/**
+ * Set on both ends, never left to Node's default: `NODE_OPTIONS=--tls-min-v1.0` (or
+ * `tls.DEFAULT_MIN_VERSION`) lowers the default for the whole process.
+ */
+export const FEDERATION_TLS_MIN_VERSION = 'TLSv1.2';
 
 export interface TlsIdentity {
   certPem: string;
@@ -63,7 +68,14 @@ export async function loadOrCreateIdentity(options: { certFile: string | null; k
  */
 export function fetchPeerCertificate(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['h2'], servername: GENERATED_CN });
+    const socket = connect({
+      host,
+      port,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['h2'],
+      servername: GENERATED_CN,
+      minVersion: FEDERATION_TLS_MIN_VERSION,
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new AppError('AM_PRIMARY_UNREACHABLE', `the primary ${host}:${port} did not answer within ${FETCH_TIMEOUT_MS / 1000} s`));
@@ -90,7 +102,9 @@ export function fetchPeerCertificate(host: string, port: number): Promise<string
  * connection; host names are not, since the pin is stronger than a name.
  */
 export function pinnedCredentials(certPem: string, sha256: string): grpc.ChannelCredentials {
-  return grpc.credentials.createSsl(Buffer.from(certPem), null, null, {
+  // A secure context of our own, since createSsl takes no TLS version.
+  const context = createSecureContext({ ca: certPem, minVersion: FEDERATION_TLS_MIN_VERSION });
+  return grpc.credentials.createFromSecureContext(context, {
     checkServerIdentity: (_host: string, cert: PeerCertificate) => {
       const seen = createHash('sha256').update(cert.raw).digest('hex');
       return seen === sha256 ? undefined : new Error(`the primary's certificate ${seen} is not the pinned ${sha256}`);
@@ -103,3 +117,24 @@ export function pinnedCredentials(certPem: string, sha256: string): grpc.Channel
  * often an IP, which TLS does not allow (RFC 6066). Identity is checked by the pin, not by name.
  */
 export const PINNED_CHANNEL_OPTIONS = { 'grpc.ssl_target_name_override': GENERATED_CN } as const;
+
+/**
+ * The primary's server credentials: grpc-js's createSsl takes no TLS version, so the options it
+ * would build are given here, with the minimum set explicitly.
+ */
+class FederationServerCredentials extends grpc.ServerCredentials {
+  constructor(identity: TlsIdentity) {
+    super(
+      { requestCert: false },
+      { cert: [Buffer.from(identity.certPem)], key: [Buffer.from(identity.keyPem)], minVersion: FEDERATION_TLS_MIN_VERSION },
+    );
+  }
+
+  _equals(other: grpc.ServerCredentials): boolean {
+    return other === this;
+  }
+}
+
+export function federationServerCredentials(identity: TlsIdentity): grpc.ServerCredentials {
+  return new FederationServerCredentials(identity);
+}

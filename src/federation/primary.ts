@@ -18,8 +18,10 @@ import type { NodeRecord, PrimaryState } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { ownEntry } from '../util/objects.js';
 import { shutdownServer } from '../control/socket-server.js';
-import { bindServer, toServiceError, unary } from '../util/grpc-errors.js';
-import { loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
+import { toServiceError, unary } from '../util/grpc-errors.js';
+import { stripControl } from '../util/text.js';
+import { federationServerCredentials, loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
+import { createConnectionGuard, FEDERATION_GUARD_SERVER_OPTIONS } from './connection-guard.js';
 import { federationProto } from './proto.js';
 import { isReportStage, withheldReason, recordReport, recordWatch, REPORT_STAGES } from './node-records.js';
 import { encodeSettings } from './settings-wire.js';
@@ -82,7 +84,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   const { config, state, log } = deps;
   const listen = config.current().federation.listen;
   if (listen === null) throw new Error('federation.listen is not set');
-  const server = new grpc.Server(FEDERATION_SERVER_OPTIONS);
+  const guard = createConnectionGuard(log);
+  const server = new grpc.Server({ ...FEDERATION_SERVER_OPTIONS, ...FEDERATION_GUARD_SERVER_OPTIONS, interceptors: [guard.interceptor] });
   const streams = new Map<string, Stream>();
   let identity: TlsIdentity | null = null;
   let closed = false;
@@ -256,7 +259,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
         throw new AppError('AM_INVALID_ARGUMENT', `version ${request.version.slice(0, 30)} was never published (current: ${primaryState().settingsVersion})`);
       }
       const at = new Date().toISOString();
-      const error = request.error === '' ? null : request.error.slice(0, 2000);
+      // A peer's text is data: no control character reaches the state, the log or a terminal.
+      const error = request.error === '' ? null : stripControl(request.error.slice(0, 2000));
       const stream = streams.get(name);
       await recordNode(name, (n) => recordReport(n, stage, version, error, at));
       if (stage === 'applied' && stream) stream.lastApplied = Math.max(stream.lastApplied, version);
@@ -283,8 +287,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
           .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));
       });
       server.addService(federationProto.Federation.service, handlers);
-      const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(identity.certPem), private_key: Buffer.from(identity.keyPem) }], false);
-      const port = await bindServer(server, listen, credentials, 'federation.listen');
+      // The guard owns the listening socket and hands admitted connections to gRPC.
+      const port = await guard.listen(listen, server.createConnectionInjector(federationServerCredentials(identity)));
       const host = parseHostPort(listen, null, { allowPortZero: true });
       if (!('error' in host)) bound = formatHostPort({ host: host.host, port });
       log.info({ listen: bound, certSha256: identity.sha256, version: primaryState().settingsVersion }, 'federation listening');
@@ -293,6 +297,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     async close() {
       if (closed) return;
       closed = true;
+      guard.close();
       for (const stream of streams.values()) stream.call.end();
       streams.clear();
       await shutdownServer(server, CLOSE_GRACE_MS);

@@ -7,6 +7,7 @@ import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { AppError } from '../errors/registry.js';
+import { describeJsonError } from '../util/json-position.js';
 import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
 import { emptyState, parseState, type State } from './schema.js';
 import { deepFreeze } from '../util/objects.js';
@@ -28,8 +29,9 @@ class DurableJsonFile implements Adapter<State> {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch (err) {
-      throw corrupt(this.path, `not valid JSON (${(err as Error).message})`, err);
+    } catch {
+      // Not JSON.parse's message (nor the error as cause): it quotes the text, credentials included.
+      throw corrupt(this.path, describeJsonError(text));
     }
     const parsed = parseState(json);
     if ('problem' in parsed) throw corrupt(this.path, parsed.problem);

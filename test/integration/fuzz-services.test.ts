@@ -106,7 +106,7 @@ describe('fuzzing a running daemon', () => {
         expect(['AM_MESSAGE_INVALID', 'AM_MESSAGE_TOO_LARGE']).toContain(code);
       }
     }
-    // Larger than the socket's gRPC limit (64 MiB): refused by the transport, daemon unharmed.
+    // Larger than the socket's gRPC limit (relay.maxMessageBytes + 1 MiB): refused unread, daemon unharmed.
     const huge = await node.control.submit({ to: ['a@example.com'], subject: 's', text: 'x'.repeat(65 * 1024 * 1024), html: '', kind: 'alert', idempotency_key: '' }).catch((e: Error) => e);
     expect(String(huge)).toMatch(/larger than max|RESOURCE_EXHAUSTED|exceeds/i);
     const rssAfter = await rssKb();

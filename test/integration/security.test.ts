@@ -1,13 +1,13 @@
 /**
  * What the threat model in the README promises, checked on real daemons: TLS 1.2 at least on
- * the federation port, every file under stateDir readable by the daemon alone, the control
+ * the federation port (whatever NODE_OPTIONS says), every file under stateDir readable by the daemon alone, the control
  * socket for owner and group only.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, eventually } from '../helpers/daemon.js';
+import { baseConfig, DaemonProcess, eventually, tempDir, writeJson } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 
 async function walk(dir: string): Promise<Array<{ path: string; mode: number; dir: boolean }>> {
@@ -57,6 +57,23 @@ describe('security', () => {
     // The client offers TLS 1.0/1.1 only (and lowers its own security level to be able to):
     // the server must refuse.
     expect(await handshake(fedPort, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).toMatch(/^refused: .*alert protocol version/);
+  });
+
+  it('the federation port refuses TLS 1.1 even when NODE_OPTIONS lowers Node\'s default', async () => {
+    const dir = await tempDir('am-tls-min-');
+    await writeJson(join(dir, 'config.json'), baseConfig('tls-min', { federation: { listen: '127.0.0.1:0' } }));
+    // What an operator's environment might carry: TLS 1.0 allowed, and OpenSSL's security level
+    // lowered so that TLS 1.0/1.1 could actually be negotiated.
+    const daemon = new DaemonProcess(join(dir, 'config.json'), { env: { NODE_OPTIONS: '--tls-min-v1.0 --tls-cipher-list=DEFAULT@SECLEVEL=0' } });
+    try {
+      await daemon.ready();
+      const listening = await daemon.waitForLog((line) => line['msg'] === 'federation listening');
+      const port = Number(/:(\d+)$/.exec(String(listening['listen']))?.[1]);
+      expect(await handshake(port, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).toMatch(/^refused: .*alert protocol version/);
+      expect(await handshake(port, { maxVersion: 'TLSv1.2' })).toBe('TLSv1.2');
+    } finally {
+      await daemon.stop();
+    }
   });
 
   it('every file under stateDir is 0600 and every folder 0700, on a primary and a secondary', async () => {

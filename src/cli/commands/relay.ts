@@ -5,6 +5,7 @@ import { formatBytes } from '../../util/bytes.js';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { ago, clip, table } from '../format.js';
 import { withAdminControl, withControl } from '../with-control.js';
+import { stripControl } from '../../util/text.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -130,7 +131,7 @@ export const testEmailCommand: Command = {
     let accepted = false;
     await withAdminControl(args, ctx, (c) =>
       c.testEmail({ to }, (step) => {
-        ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step.padEnd(8)} ${step.detail}`);
+        ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${stripControl(step.step).padEnd(8)} ${stripControl(step.detail)}`);
         accepted = step.step === 'message' && step.ok;
       }),
     );

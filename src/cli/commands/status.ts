@@ -2,6 +2,7 @@ import type { StatusReply__Output } from '../../generated/appliance_mail/control
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { formatBytes } from '../../util/bytes.js';
 import { ago, duration, keyValues } from '../format.js';
+import { stripControl } from '../../util/text.js';
 import { withControl } from '../with-control.js';
 
 export const statusCommand: Command = {
@@ -55,6 +56,6 @@ function renderStatus(s: StatusReply__Output): string[] {
     if (o.previous_error) rows.push(['Previous error', `${o.previous_error} (server ${o.previous_error_server}, ${ago(o.previous_error_at)})`]);
   }
   const lines = keyValues(rows);
-  for (const warning of s.warnings) lines.push(`warning: ${warning}`);
+  for (const warning of s.warnings) lines.push(`warning: ${stripControl(warning)}`);
   return lines;
 }
