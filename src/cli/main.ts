@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { AppError, toAppError } from '../errors/registry.js';
 import type { Command, CommandContext } from './command.js';
+import { consolePasswdCommand } from './commands/console.js';
 import { daemonCommand } from './commands/daemon.js';
 import {
   centralizeCommand,
@@ -39,6 +40,7 @@ const COMMANDS: Command[] = [
   leaveCommand,
   nodesCommand,
   nodesRemoveCommand,
+  consolePasswdCommand,
 ];
 
 function usage(): string[] {

@@ -39,6 +39,19 @@ function hostPort(defaultPort: number | null) {
   });
 }
 
+/** `host:port` to listen on; port 0 asks the system for a free port (tests, first runs). */
+export function parseListenAddress(value: string): { host: string; port: number } | { error: string } {
+  const anyPort = value.endsWith(':0');
+  const parsed = parseHostPort(anyPort ? `${value.slice(0, -1)}1` : value, null);
+  if ('error' in parsed) return parsed;
+  return anyPort ? { ...parsed, port: 0 } : parsed;
+}
+
+const listenAddress = nonEmpty.superRefine((value, ctx) => {
+  const parsed = parseListenAddress(value);
+  if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+});
+
 const email = nonEmpty.refine(isEmailAddress, { message: 'is not a valid email address (user@example.com)' });
 const noControlChars = nonEmpty.refine((value) => !/[\r\n\0]/.test(value), {
   message: 'must not contain CR, LF or NUL',
@@ -140,6 +153,18 @@ export const configSchema = z
         retryMin: CONFIG_DEFAULTS.retryMin,
         retryMax: CONFIG_DEFAULTS.retryMax,
       }),
+    console: z
+      .strictObject({
+        listen: listenAddress.optional(),
+        certFile: nonEmpty.optional(),
+        keyFile: nonEmpty.optional(),
+      })
+      .superRefine((section, ctx) => {
+        if ((section.certFile === undefined) !== (section.keyFile === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'certFile and keyFile go together' });
+        }
+      })
+      .default({}),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel),

@@ -2,6 +2,9 @@
  * What the control socket offers, in domain terms: each call handed to the part that owns it.
  * The gRPC mapping lives in service.ts; the rules live with their concerns.
  */
+import { isEmailAddress, parseMailServer } from '../config/address.js';
+import type { MailServerSettings } from '../config/settings.js';
+import type { ConsoleUsers } from '../console/users.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationPrimary, NodeView } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
@@ -9,7 +12,7 @@ import type { Notifier, NotifyRequest, Queued } from '../notify/notifier.js';
 import type { Delivery } from '../relay/delivery.js';
 import type { Intake, Submission } from '../relay/intake.js';
 import type { Entry, Outbox } from '../relay/outbox.js';
-import { testEffectiveSettings, type TestStep } from '../relay/test-email.js';
+import { sendTestEmail, testEffectiveSettings, type TestStep } from '../relay/test-email.js';
 import { buildStatus, type DaemonStatus, type StatusSources } from './status.js';
 
 export interface ControlApi {
@@ -29,6 +32,22 @@ export interface ControlApi {
   dropOutbox(id: string): Promise<void>;
   /** Streams the steps through `onStep`; resolves when the test is over. */
   testEmail(to: string[], onStep: (step: TestStep) => void): Promise<void>;
+  /**
+   * The same with settings that are not saved: the Web Console's form (already validated as a
+   * whole config) or the values given to `test-email --server`. Empty `to`: the effective recipients.
+   */
+  testMailServer(settings: MailServerSettings | GivenMailServer, to: readonly string[], onStep: (step: TestStep) => void): Promise<void>;
+  /** The Web Console's accounts; true when NAME was created. */
+  setConsolePassword(name: string, password: string): Promise<boolean>;
+}
+
+/** Mail server values as an operator types them, before any check. */
+export interface GivenMailServer {
+  server: string;
+  sender: string;
+  username: string;
+  password: string;
+  tls: boolean;
 }
 
 export interface ControlParts extends StatusSources {
@@ -36,6 +55,7 @@ export interface ControlParts extends StatusSources {
   delivery: Delivery;
   intake: Intake;
   notifier: Notifier;
+  consoleUsers: ConsoleUsers;
 }
 
 export function createControlApi(parts: ControlParts): ControlApi {
@@ -73,5 +93,29 @@ export function createControlApi(parts: ControlParts): ControlApi {
     async testEmail(to, onStep) {
       await testEffectiveSettings(parts, to, onStep);
     },
+    async testMailServer(settings, to, onStep) {
+      const resolved = 'host' in settings ? settings : givenSettings(settings, parts.config.current().mailServer.caPem);
+      const recipients = to.length > 0 ? to : parts.effective.current().recipients;
+      await sendTestEmail({ settings: resolved, to: recipients, nodeName: parts.config.current().node.name, source: 'the values given (not saved)' }, onStep);
+    },
+    setConsolePassword: (name, password) => parts.consoleUsers.setPassword(name, password),
+  };
+}
+
+/** Checks given values as the config's schema would; the config file's private CA still applies. */
+function givenSettings(given: GivenMailServer, caPem: string | null): MailServerSettings {
+  const server = parseMailServer(given.server);
+  if ('error' in server) throw new AppError('AM_INVALID_ARGUMENT', `--server: ${server.error}`);
+  if (!isEmailAddress(given.sender)) throw new AppError('AM_INVALID_ARGUMENT', '--sender is not a valid email address (user@example.com)');
+  if (/[\r\n\0]/.test(given.username + given.password)) throw new AppError('AM_INVALID_ARGUMENT', 'username and password must not contain CR, LF or NUL');
+  return {
+    enabled: true,
+    host: server.host,
+    port: server.port,
+    sender: given.sender,
+    username: given.username === '' ? null : given.username,
+    password: given.password === '' ? null : given.password,
+    tls: given.tls,
+    caPem,
   };
 }

@@ -23,6 +23,8 @@ import type { RetryOutboxRequest } from '../generated/appliance_mail/control/v1/
 import type { RetryOutboxReply__Output } from '../generated/appliance_mail/control/v1/RetryOutboxReply.js';
 import type { DropOutboxRequest } from '../generated/appliance_mail/control/v1/DropOutboxRequest.js';
 import type { DropOutboxReply__Output } from '../generated/appliance_mail/control/v1/DropOutboxReply.js';
+import type { SetConsolePasswordRequest } from '../generated/appliance_mail/control/v1/SetConsolePasswordRequest.js';
+import type { SetConsolePasswordReply__Output } from '../generated/appliance_mail/control/v1/SetConsolePasswordReply.js';
 import type { TestEmailRequest } from '../generated/appliance_mail/control/v1/TestEmailRequest.js';
 import type { TestEmailStep__Output } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
 import type { StatusRequest } from '../generated/appliance_mail/control/v1/StatusRequest.js';
@@ -68,6 +70,7 @@ export function connectControl(socketPath: string) {
     listOutbox: () => invoke<ListOutboxRequest, ListOutboxReply__Output>('ListOutbox')({}),
     retryOutbox: invoke<RetryOutboxRequest, RetryOutboxReply__Output>('RetryOutbox'),
     dropOutbox: invoke<DropOutboxRequest, DropOutboxReply__Output>('DropOutbox'),
+    setConsolePassword: invoke<SetConsolePasswordRequest, SetConsolePasswordReply__Output>('SetConsolePassword'),
     /** Calls `onStep` for each step as the daemon reports it. */
     testEmail(request: TestEmailRequest, onStep: (step: TestEmailStep__Output) => void): Promise<void> {
       return new Promise((resolve, reject) => {

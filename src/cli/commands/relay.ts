@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { AppError } from '../../errors/registry.js';
 import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
 import { ago, table } from '../format.js';
+import { readSecret } from '../prompt.js';
 import { withAdminControl, withControl } from '../with-control.js';
 
 async function readStdin(): Promise<string> {
@@ -104,14 +105,32 @@ export const outboxDropCommand: Command = {
 export const testEmailCommand: Command = {
   name: 'test-email',
   summary: 'send a test email now, printing each step (connect, STARTTLS, AUTH, reply)',
-  usage: 'appliance-mail test-email [--to ADDR] [--config PATH]',
-  help: [CONFIG_HELP, '      --to ADDR       recipient (default: notifications.recipients)', '  Exit 0 only if the mail server accepted the message.'],
-  options: { ...CONFIG_OPTION, to: { type: 'string' } },
+  usage: 'appliance-mail test-email [--to ADDR] [--server H:P --sender A [--username U] [--no-tls]] [--config PATH]',
+  help: [
+    CONFIG_HELP,
+    '      --to ADDR       recipient (default: notifications.recipients)',
+    '      --server H:P    test these values instead of the settings in force; nothing is saved',
+    '      --sender A      the sender to test (required with --server)',
+    '      --username U    authenticate as U; the password is read from the terminal (not echoed)',
+    '                      or from the first line of stdin, never from the command line',
+    '      --no-tls        plain text instead of the default STARTTLS',
+    '  Exit 0 only if the mail server accepted the message.',
+  ],
+  options: { ...CONFIG_OPTION, to: { type: 'string' }, server: { type: 'string' }, sender: { type: 'string' }, username: { type: 'string' }, 'no-tls': { type: 'boolean' } },
   async run(args, ctx) {
     const to = typeof args.values['to'] === 'string' ? [args.values['to'] as string] : [];
+    const server = args.values['server'];
+    const sender = args.values['sender'];
+    const username = typeof args.values['username'] === 'string' ? (args.values['username'] as string) : '';
+    if (typeof server !== 'string' && (sender !== undefined || username !== '' || args.values['no-tls'] !== undefined)) {
+      throw new AppError('AM_USAGE', `--sender, --username and --no-tls go with --server. Usage: ${testEmailCommand.usage}`);
+    }
+    if (typeof server === 'string' && typeof sender !== 'string') throw new AppError('AM_USAGE', `--server needs --sender. Usage: ${testEmailCommand.usage}`);
+    const password = typeof server === 'string' && username !== '' ? await readSecret(`Password for ${username}: `) : '';
+    const mailServer = typeof server === 'string' ? { server, sender: sender as string, username, password, tls: args.values['no-tls'] !== true } : undefined;
     let accepted = false;
     await withAdminControl(args, ctx, (c) =>
-      c.testEmail({ to }, (step) => {
+      c.testEmail({ to, ...(mailServer ? { mail_server: mailServer } : {}) }, (step) => {
         ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step.padEnd(8)} ${step.detail}`);
         accepted = step.step === 'message' && step.ok;
       }),
