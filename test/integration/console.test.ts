@@ -226,6 +226,40 @@ describe('web console', () => {
     await context.close();
   });
 
+  it('SEND works without JavaScript: the page comes back with the steps', async () => {
+    const context = await browser.newContext();
+    await context.route('**/static/console.js', (route) => route.abort());
+    const p = await context.newPage();
+    await logIn(p, primaryUrl, 'admin', ADMIN_PASSWORD);
+    await p.goto(`${primaryUrl}/appliance/mail-server`);
+    await p.getByLabel('SMTP server').fill('not a host');
+    await p.getByRole('button', { name: 'SEND' }).click();
+    await p.waitForURL(/\/appliance\/mail-server\/test$/);
+    await expect(p.locator('#test-steps li').first().textContent()).resolves.toMatch(/settings FAILED: the form's values are not valid: mailServer\.server/);
+    await expect(p.locator('#f-server-error').textContent()).resolves.toMatch(/not a valid DNS name/);
+    await context.close();
+  });
+
+  it('console passwd keeps a salted scrypt hash in a 0600 file; test-email --server tests given values with the password from stdin', async () => {
+    const users = join(primary.dir, 'state', 'console-users.json');
+    expect((await stat(users)).mode & 0o777).toBe(0o600);
+    const text = await readFile(users, 'utf8');
+    expect(text).not.toContain(ADMIN_PASSWORD);
+    expect(JSON.parse(text).users.admin).toMatchObject({ N: 32768, r: 8, p: 1 });
+    const before = smtp.received.length;
+    const result = await runCli(
+      ['test-email', '--server', `127.0.0.1:${smtp.port}`, '--sender', 'cli-given@example.com', '--username', 'mailer', '--config', primary.configPath],
+      { input: `${SMTP_PASSWORD}\n` },
+    );
+    expect(result.stdout).toMatch(/ok {3}auth {5}authenticated as mailer/);
+    expect(result.code).toBe(0);
+    expect(smtp.received.slice(before)).toEqual([expect.objectContaining({ from: 'cli-given@example.com', user: 'mailer', secure: true })]);
+    const wrong = await runCli(['test-email', '--server', `127.0.0.1:${smtp.port}`, '--sender', 'cli-given@example.com', '--username', 'mailer', '--config', primary.configPath], { input: 'not-it\n' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/FAIL auth/);
+    expect(wrong.stdout + wrong.stderr).not.toContain('not-it');
+  });
+
   it('no password ever reached the browser', async () => {
     const all = [...browser.bodies, ...forged];
     expect(all.length).toBeGreaterThan(20);

@@ -18,9 +18,12 @@ export const consolePasswdCommand: Command = {
   positionals: true,
   async run(args, ctx) {
     const name = onePositional(args, consolePasswdCommand, 'user name');
-    const password = await readSecret(`New password for ${name}: `);
-    if (stdinIsTerminal() && (await readSecret('Again: ')) !== password) throw new AppError('AM_INVALID_ARGUMENT', 'the two passwords differ; nothing was changed');
-    const reply = await withAdminControl(args, ctx, (c) => c.setConsolePassword({ name, password }));
+    // The door is checked first: a user who may not administer is refused before any prompt.
+    const reply = await withAdminControl(args, ctx, async (c) => {
+      const password = await readSecret(`New password for ${name}: `);
+      if (stdinIsTerminal() && (await readSecret('Again: ')) !== password) throw new AppError('AM_INVALID_ARGUMENT', 'the two passwords differ; nothing was changed');
+      return c.setConsolePassword({ name, password });
+    });
     ctx.out(reply.created ? `created console user ${name}` : `password of console user ${name} changed`);
     return 0;
   },

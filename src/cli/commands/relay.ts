@@ -126,15 +126,16 @@ export const testEmailCommand: Command = {
       throw new AppError('AM_USAGE', `--sender, --username and --no-tls go with --server. Usage: ${testEmailCommand.usage}`);
     }
     if (typeof server === 'string' && typeof sender !== 'string') throw new AppError('AM_USAGE', `--server needs --sender. Usage: ${testEmailCommand.usage}`);
-    const password = typeof server === 'string' && username !== '' ? await readSecret(`Password for ${username}: `) : '';
-    const mailServer = typeof server === 'string' ? { server, sender: sender as string, username, password, tls: args.values['no-tls'] !== true } : undefined;
     let accepted = false;
-    await withAdminControl(args, ctx, (c) =>
-      c.testEmail({ to, ...(mailServer ? { mail_server: mailServer } : {}) }, (step) => {
+    await withAdminControl(args, ctx, async (c) => {
+      // Asked for only once the administrators' door is known to be open to this user.
+      const password = typeof server === 'string' && username !== '' ? await readSecret(`Password for ${username}: `) : '';
+      const mailServer = typeof server === 'string' ? { server, sender: sender as string, username, password, tls: args.values['no-tls'] !== true } : undefined;
+      return c.testEmail({ to, ...(mailServer ? { mail_server: mailServer } : {}) }, (step) => {
         ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step.padEnd(8)} ${step.detail}`);
         accepted = step.step === 'message' && step.ok;
-      }),
-    );
+      });
+    });
     return accepted ? 0 : 1;
   },
 };
