@@ -7,6 +7,8 @@
 import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './settings/view.js';
+import { createConsoleServer } from './console/server.js';
+import { openConsoleUsers } from './console/users.js';
 import { createControlApi } from './control/api.js';
 import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
@@ -66,11 +68,19 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const limits = { maxRequestBytes, interceptors: [submissionGate(submissionSlots(maxRequestBytes))] };
     const submitSocket = createSocketServer(initial.control.socket, initial.control.socketMode, limits);
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
-    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, notifier, primary, secondary, daemonVersion: PACKAGE_VERSION, startedAt });
+    const consoleUsers = openConsoleUsers(initial.node.stateDir);
+    let consoleUrl: () => string | null = () => null;
+    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, notifier, primary, secondary, consoleUsers, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl() });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
+    // A third door for administrators: HTTPS pages onto the same API.
+    const webConsole =
+      initial.console.listen === null
+        ? null
+        : createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, api, config, effective, users: consoleUsers, log: child('console') });
+    if (webConsole) consoleUrl = () => webConsole.url();
 
-    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket];
+    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, ...(webConsole ? [webConsole] : [])];
     for (const component of components) {
       await component.start();
       closers.push(() => component.close());
@@ -80,7 +90,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
     });
     log.info(
-      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, version: PACKAGE_VERSION },
+      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, console: webConsole?.url() ?? null, version: PACKAGE_VERSION },
       'appliance-mail ready',
     );
 

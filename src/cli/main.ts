@@ -8,6 +8,7 @@ import { AppError, toAppError } from '../errors/registry.js';
 import { routeGrpcLogs } from '../log/grpc-log.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import type { Command, CommandContext } from './command.js';
+import { consolePasswdCommand } from './commands/console.js';
 import { daemonCommand } from './commands/daemon.js';
 import {
   centralizeCommand,
@@ -43,6 +44,7 @@ const COMMANDS: Command[] = [
   leaveCommand,
   nodesCommand,
   nodesRemoveCommand,
+  consolePasswdCommand,
 ];
 
 function usage(): string[] {

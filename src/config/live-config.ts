@@ -43,6 +43,9 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
   ['federation.listen', (c) => c.federation.listen],
   ['federation.certFile', (c) => c.federation.certFile],
   ['federation.keyFile', (c) => c.federation.keyFile],
+  ['console.listen', (c) => c.console.listen],
+  ['console.certFile', (c) => c.console.certFile],
+  ['console.keyFile', (c) => c.console.keyFile],
 ];
 
 export interface ConfigError {

@@ -27,6 +27,8 @@ export interface Config {
     readonly certFile: string | null;
     readonly keyFile: string | null;
   };
+  /** The Web Console: off while `listen` is null. */
+  readonly console: { readonly listen: string | null; readonly certFile: string | null; readonly keyFile: string | null };
   readonly control: {
     /** The submitters' socket: submit, notify, digest, status. */
     readonly socket: string;
@@ -127,6 +129,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       certFile: at(raw.federation.certFile),
       keyFile: at(raw.federation.keyFile),
     },
+    console: { listen: raw.console.listen ?? null, certFile: at(raw.console.certFile), keyFile: at(raw.console.keyFile) },
     control: controlSockets(raw.control, base),
     relay: {
       maxAgeMs: parseDurationMs(raw.relay.maxAge),

@@ -127,6 +127,18 @@ export const configSchema = z
         maxOutboxBytes: CONFIG_DEFAULTS.maxOutboxBytes,
         minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
       }),
+    console: z
+      .strictObject({
+        listen: hostPortField(null, { allowPortZero: true }).optional(),
+        certFile: nonEmpty.optional(),
+        keyFile: nonEmpty.optional(),
+      })
+      .superRefine((section, ctx) => {
+        if ((section.certFile === undefined) !== (section.keyFile === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'certFile and keyFile go together' });
+        }
+      })
+      .default({}),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel),

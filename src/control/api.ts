@@ -2,14 +2,16 @@
  * What the control socket offers, in domain terms: each call handed to the part that owns it.
  * The gRPC mapping lives in service.ts; the rules live with their concerns.
  */
+import { parseMailServer } from '../config/address.js';
+import type { ConsoleUsers } from '../console/users.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationPrimary, NodeView } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
 import type { Notifier, NotifyRequest, Queued } from '../notify/notifier.js';
 import type { Intake, Submission } from '../relay/intake.js';
 import type { OutboxAdmin, OutboxListing } from '../relay/outbox-admin.js';
-import { testEffectiveSettings, type TestStep } from '../relay/test-email.js';
-import { parseFederationMode } from '../settings/schema.js';
+import { sendTestEmail, testEffectiveSettings, type TestStep } from '../relay/test-email.js';
+import { formatIssues, mailServerSettingsSchema, parseFederationMode, type MailServerSettings } from '../settings/schema.js';
 import { buildStatus, type DaemonStatus, type StatusSources } from './status.js';
 
 export interface ControlApi {
@@ -30,12 +32,29 @@ export interface ControlApi {
   flushOutbox(): Promise<number>;
   /** Streams the steps through `onStep`; resolves when the test is over. */
   testEmail(to: string[], onStep: (step: TestStep) => void): Promise<void>;
+  /**
+   * The same with settings that are not saved: the Web Console's form (already validated as a
+   * whole config) or the values given to `test-email --server`. Empty `to`: the effective recipients.
+   */
+  testMailServer(settings: MailServerSettings | GivenMailServer, to: readonly string[], onStep: (step: TestStep) => void): Promise<void>;
+  /** The Web Console's accounts; true when NAME was created. */
+  setConsolePassword(name: string, password: string): Promise<boolean>;
+}
+
+/** Mail server values as an operator types them, before any check. */
+export interface GivenMailServer {
+  server: string;
+  sender: string;
+  username: string;
+  password: string;
+  tls: boolean;
 }
 
 export interface ControlParts extends StatusSources {
   outboxAdmin: OutboxAdmin;
   intake: Intake;
   notifier: Notifier;
+  consoleUsers: ConsoleUsers;
 }
 
 export function createControlApi(parts: ControlParts): ControlApi {
@@ -69,5 +88,32 @@ export function createControlApi(parts: ControlParts): ControlApi {
     async testEmail(to, onStep) {
       await testEffectiveSettings(parts, to, onStep);
     },
+    async testMailServer(settings, to, onStep) {
+      const resolved = 'host' in settings ? settings : givenSettings(settings, parts.config.current().mailServer.caPem);
+      const recipients = to.length > 0 ? to : parts.effective.current().recipients;
+      await sendTestEmail({ settings: resolved, to: recipients, nodeName: parts.config.current().node.name, source: 'the values given (not saved)' }, onStep);
+    },
+    setConsolePassword: (name, password) => parts.consoleUsers.setPassword(name, password),
   };
+}
+
+/** Checks given values with the one mail-settings schema; the config file's private CA still applies. */
+function givenSettings(given: GivenMailServer, caPem: string | null): MailServerSettings {
+  const server = parseMailServer(given.server);
+  if ('error' in server) throw new AppError('AM_INVALID_ARGUMENT', `--server: ${server.error}`);
+  const result = mailServerSettingsSchema.safeParse({
+    enabled: true,
+    host: server.host,
+    port: server.port,
+    sender: given.sender,
+    username: given.username === '' ? null : given.username,
+    password: given.password === '' ? null : given.password,
+    tls: given.tls,
+    allowPlaintextAuth: false,
+    caPem,
+  });
+  if (!result.success) {
+    throw new AppError('AM_INVALID_ARGUMENT', formatIssues(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))));
+  }
+  return result.data;
 }

@@ -25,6 +25,8 @@ import type { DropOutboxRequest } from '../generated/appliance_mail/control/v1/D
 import type { DropOutboxReply__Output } from '../generated/appliance_mail/control/v1/DropOutboxReply.js';
 import type { FlushOutboxRequest } from '../generated/appliance_mail/control/v1/FlushOutboxRequest.js';
 import type { FlushOutboxReply__Output } from '../generated/appliance_mail/control/v1/FlushOutboxReply.js';
+import type { SetConsolePasswordRequest } from '../generated/appliance_mail/control/v1/SetConsolePasswordRequest.js';
+import type { SetConsolePasswordReply__Output } from '../generated/appliance_mail/control/v1/SetConsolePasswordReply.js';
 import type { TestEmailRequest } from '../generated/appliance_mail/control/v1/TestEmailRequest.js';
 import type { TestEmailStep__Output } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
 import type { StatusRequest } from '../generated/appliance_mail/control/v1/StatusRequest.js';
@@ -81,6 +83,7 @@ export function connectControl(socketPath: string) {
     retryOutbox: invoke<RetryOutboxRequest, RetryOutboxReply__Output>('RetryOutbox'),
     dropOutbox: invoke<DropOutboxRequest, DropOutboxReply__Output>('DropOutbox'),
     flushOutbox: () => invoke<FlushOutboxRequest, FlushOutboxReply__Output>('FlushOutbox')({}),
+    setConsolePassword: invoke<SetConsolePasswordRequest, SetConsolePasswordReply__Output>('SetConsolePassword'),
     /** Calls `onStep` for each step as the daemon reports it. */
     testEmail(request: TestEmailRequest, onStep: (step: TestEmailStep__Output) => void): Promise<void> {
       return new Promise((resolve, reject) => {

@@ -66,8 +66,11 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
         request.idempotency_key,
       ),
     ),
+    SetConsolePassword: unary(async (request) => ({ created: await api.setConsolePassword(request.name, request.password) })),
     TestEmail: (call) => {
-      api.testEmail(call.request.to, (step) => call.write(step)).then(
+      const given = call.request.mail_server;
+      const onStep = (step: { step: string; ok: boolean; detail: string }) => call.write(step);
+      (given ? api.testMailServer(given, call.request.to, onStep) : api.testEmail(call.request.to, onStep)).then(
         () => call.end(),
         (err: unknown) => call.emit('error', toServiceError(err)),
       );
@@ -162,6 +165,7 @@ function statusReply(s: DaemonStatus): StatusReply {
     control_access: s.controlAccess,
     admin_socket: s.adminSocket,
     admin_access: s.adminAccess,
+    console_url: s.consoleUrl ?? '',
     warnings: s.warnings,
     federation: {
       listen: s.primary?.listen ?? '',

@@ -35,6 +35,8 @@ export interface DaemonStatus {
   controlAccess: string;
   adminSocket: string;
   adminAccess: string;
+  /** The Web Console's bound address, null while it is off. */
+  consoleUrl: string | null;
   warnings: string[];
   primary: PrimaryStatus | null;
   secondary: SecondaryStatus | null;
@@ -52,6 +54,7 @@ export interface StatusSources {
   secondary: FederationSecondary | null;
   daemonVersion: string;
   startedAt: number;
+  consoleUrl: () => string | null;
 }
 
 export async function buildStatus(sources: StatusSources): Promise<DaemonStatus> {
@@ -78,6 +81,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     controlAccess: await access(socket),
     adminSocket,
     adminAccess: await access(adminSocket),
+    consoleUrl: sources.consoleUrl(),
     warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...outboxWarnings(outbox), ...(portalWarning ? [portalWarning] : [])],
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,

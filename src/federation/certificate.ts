@@ -33,14 +33,27 @@ export function certificateSha256(pem: string): string {
   return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
 }
 
-/** Loads the configured certificate, or the one in stateDir, or makes one there (0600). */
-export async function loadOrCreateIdentity(options: { certFile: string | null; keyFile: string | null; stateDir: string }): Promise<TlsIdentity> {
+/**
+ * Loads the configured certificate, or the one in stateDir, or makes one there (0600). `use`
+ * names the files (`<use>-cert.pem`) and, with `commonName` and `altNames`, lets the Web Console
+ * keep its own certificate beside the federation's.
+ */
+export async function loadOrCreateIdentity(options: {
+  certFile: string | null;
+  keyFile: string | null;
+  stateDir: string;
+  use?: string;
+  commonName?: string;
+  altNames?: Array<{ type: 2; value: string } | { type: 7; ip: string }>;
+}): Promise<TlsIdentity> {
   if (options.certFile && options.keyFile) {
     const [certPem, keyPem] = await Promise.all([readFile(options.certFile, 'utf8'), readFile(options.keyFile, 'utf8')]);
     return { certPem, keyPem, sha256: certificateSha256(certPem) };
   }
-  const certPath = join(options.stateDir, 'federation-cert.pem');
-  const keyPath = join(options.stateDir, 'federation-key.pem');
+  const use = options.use ?? 'federation';
+  const commonName = options.commonName ?? GENERATED_CN;
+  const certPath = join(options.stateDir, `${use}-cert.pem`);
+  const keyPath = join(options.stateDir, `${use}-key.pem`);
   try {
     const [certPem, keyPem] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
     return { certPem, keyPem, sha256: certificateSha256(certPem) };
@@ -49,13 +62,13 @@ export async function loadOrCreateIdentity(options: { certFile: string | null; k
   }
   const notBefore = new Date();
   const notAfter = new Date(notBefore.getTime() + GENERATED_VALIDITY_DAYS * 86_400_000);
-  const pems = await generate([{ name: 'commonName', value: GENERATED_CN }], {
+  const pems = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
     notBeforeDate: notBefore,
     notAfterDate: notAfter,
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: GENERATED_CN }] }],
+    extensions: [{ name: 'subjectAltName', altNames: options.altNames ?? [{ type: 2, value: GENERATED_CN }] }],
   });
   await writeFileDurably(keyPath, pems.private);
   await writeFileDurably(certPath, pems.cert);

@@ -28,6 +28,8 @@ import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, Rem
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from './appliance_mail/control/v1/RemoveNodeRequest.js';
 import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from './appliance_mail/control/v1/RetryOutboxReply.js';
 import type { RetryOutboxRequest as _appliance_mail_control_v1_RetryOutboxRequest, RetryOutboxRequest__Output as _appliance_mail_control_v1_RetryOutboxRequest__Output } from './appliance_mail/control/v1/RetryOutboxRequest.js';
+import type { SetConsolePasswordReply as _appliance_mail_control_v1_SetConsolePasswordReply, SetConsolePasswordReply__Output as _appliance_mail_control_v1_SetConsolePasswordReply__Output } from './appliance_mail/control/v1/SetConsolePasswordReply.js';
+import type { SetConsolePasswordRequest as _appliance_mail_control_v1_SetConsolePasswordRequest, SetConsolePasswordRequest__Output as _appliance_mail_control_v1_SetConsolePasswordRequest__Output } from './appliance_mail/control/v1/SetConsolePasswordRequest.js';
 import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeReply__Output as _appliance_mail_control_v1_SetModeReply__Output } from './appliance_mail/control/v1/SetModeReply.js';
 import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetModeRequest__Output as _appliance_mail_control_v1_SetModeRequest__Output } from './appliance_mail/control/v1/SetModeRequest.js';
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from './appliance_mail/control/v1/StatusReply.js';
@@ -37,6 +39,7 @@ import type { SubmitReply as _appliance_mail_control_v1_SubmitReply, SubmitReply
 import type { SubmitRequest as _appliance_mail_control_v1_SubmitRequest, SubmitRequest__Output as _appliance_mail_control_v1_SubmitRequest__Output } from './appliance_mail/control/v1/SubmitRequest.js';
 import type { TestEmailRequest as _appliance_mail_control_v1_TestEmailRequest, TestEmailRequest__Output as _appliance_mail_control_v1_TestEmailRequest__Output } from './appliance_mail/control/v1/TestEmailRequest.js';
 import type { TestEmailStep as _appliance_mail_control_v1_TestEmailStep, TestEmailStep__Output as _appliance_mail_control_v1_TestEmailStep__Output } from './appliance_mail/control/v1/TestEmailStep.js';
+import type { TestMailServer as _appliance_mail_control_v1_TestMailServer, TestMailServer__Output as _appliance_mail_control_v1_TestMailServer__Output } from './appliance_mail/control/v1/TestMailServer.js';
 import type { VersionReport as _appliance_mail_control_v1_VersionReport, VersionReport__Output as _appliance_mail_control_v1_VersionReport__Output } from './appliance_mail/control/v1/VersionReport.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -74,6 +77,8 @@ export interface ProtoGrpcType {
         RemoveNodeRequest: MessageTypeDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeRequest__Output>
         RetryOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxReply__Output>
         RetryOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxRequest__Output>
+        SetConsolePasswordReply: MessageTypeDefinition<_appliance_mail_control_v1_SetConsolePasswordReply, _appliance_mail_control_v1_SetConsolePasswordReply__Output>
+        SetConsolePasswordRequest: MessageTypeDefinition<_appliance_mail_control_v1_SetConsolePasswordRequest, _appliance_mail_control_v1_SetConsolePasswordRequest__Output>
         SetModeReply: MessageTypeDefinition<_appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeReply__Output>
         SetModeRequest: MessageTypeDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeRequest__Output>
         StatusReply: MessageTypeDefinition<_appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusReply__Output>
@@ -83,6 +88,7 @@ export interface ProtoGrpcType {
         SubmitRequest: MessageTypeDefinition<_appliance_mail_control_v1_SubmitRequest, _appliance_mail_control_v1_SubmitRequest__Output>
         TestEmailRequest: MessageTypeDefinition<_appliance_mail_control_v1_TestEmailRequest, _appliance_mail_control_v1_TestEmailRequest__Output>
         TestEmailStep: MessageTypeDefinition<_appliance_mail_control_v1_TestEmailStep, _appliance_mail_control_v1_TestEmailStep__Output>
+        TestMailServer: MessageTypeDefinition<_appliance_mail_control_v1_TestMailServer, _appliance_mail_control_v1_TestMailServer__Output>
         VersionReport: MessageTypeDefinition<_appliance_mail_control_v1_VersionReport, _appliance_mail_control_v1_VersionReport__Output>
       }
     }

@@ -10,7 +10,11 @@ import { dirname, basename, join } from 'node:path';
 export const SECRET_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
-export async function writeFileDurably(path: string, data: string | Uint8Array, mode = SECRET_FILE_MODE): Promise<void> {
+/**
+ * `owner`: give the file this owner and group (an operator's file replaced by the daemon keeps
+ * them); only set when they differ from the writer's, since only root may give files away.
+ */
+export async function writeFileDurably(path: string, data: string | Uint8Array, mode = SECRET_FILE_MODE, owner?: { uid: number; gid: number }): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
@@ -19,6 +23,7 @@ export async function writeFileDurably(path: string, data: string | Uint8Array, 
     await handle.writeFile(data);
     // open() applies the umask; chmod makes the mode exact whatever the umask.
     await handle.chmod(mode);
+    if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) await handle.chown(owner.uid, owner.gid);
     await handle.sync();
   } catch (err) {
     await handle.close();

@@ -4,6 +4,7 @@ import { AppError } from '../../errors/registry.js';
 import { formatBytes } from '../../util/bytes.js';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { ago, clip, table } from '../format.js';
+import { readSecret } from '../prompt.js';
 import { withAdminControl, withControl } from '../with-control.js';
 import { stripControl } from '../../util/text.js';
 
@@ -123,18 +124,37 @@ export const outboxDropCommand: Command = {
 export const testEmailCommand: Command = {
   name: 'test-email',
   summary: 'send a test email now, printing each step (connect, STARTTLS, AUTH, reply)',
-  usage: 'appliance-mail test-email [--to ADDR] [--config PATH]',
-  help: [CONFIG_HELP, '      --to ADDR       recipient (default: notifications.recipients)', '  Exit 0 only if the mail server accepted the message.'],
-  options: { ...CONFIG_OPTION, to: { type: 'string' } },
+  usage: 'appliance-mail test-email [--to ADDR] [--server H:P --sender A [--username U] [--no-tls]] [--config PATH]',
+  help: [
+    CONFIG_HELP,
+    '      --to ADDR       recipient (default: notifications.recipients)',
+    '      --server H:P    test these values instead of the settings in force; nothing is saved',
+    '      --sender A      the sender to test (required with --server)',
+    '      --username U    authenticate as U; the password is read from the terminal (not echoed)',
+    '                      or from the first line of stdin, never from the command line',
+    '      --no-tls        plain text instead of the default STARTTLS',
+    '  Exit 0 only if the mail server accepted the message.',
+  ],
+  options: { ...CONFIG_OPTION, to: { type: 'string' }, server: { type: 'string' }, sender: { type: 'string' }, username: { type: 'string' }, 'no-tls': { type: 'boolean' } },
   async run(args, ctx) {
     const to = typeof args.values['to'] === 'string' ? [args.values['to'] as string] : [];
+    const server = args.values['server'];
+    const sender = args.values['sender'];
+    const username = typeof args.values['username'] === 'string' ? (args.values['username'] as string) : '';
+    if (typeof server !== 'string' && (sender !== undefined || username !== '' || args.values['no-tls'] !== undefined)) {
+      throw new AppError('AM_USAGE', `--sender, --username and --no-tls go with --server. Usage: ${testEmailCommand.usage}`);
+    }
+    if (typeof server === 'string' && typeof sender !== 'string') throw new AppError('AM_USAGE', `--server needs --sender. Usage: ${testEmailCommand.usage}`);
     let accepted = false;
-    await withAdminControl(args, ctx, (c) =>
-      c.testEmail({ to }, (step) => {
+    await withAdminControl(args, ctx, async (c) => {
+      // Asked for only once the administrators' door is known to be open to this user.
+      const password = typeof server === 'string' && username !== '' ? await readSecret(`Password for ${username}: `) : '';
+      const mailServer = typeof server === 'string' ? { server, sender: sender as string, username, password, tls: args.values['no-tls'] !== true } : undefined;
+      return c.testEmail({ to, ...(mailServer ? { mail_server: mailServer } : {}) }, (step) => {
         ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${stripControl(step.step).padEnd(8)} ${stripControl(step.detail)}`);
         accepted = step.step === 'message' && step.ok;
-      }),
-    );
+      });
+    });
     return accepted ? 0 : 1;
   },
 };

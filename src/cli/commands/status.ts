@@ -37,6 +37,7 @@ function renderStatus(s: StatusReply__Output): string[] {
     ['Config error', config?.error ? `${config.error} [${config.error_code}] (${ago(config.error_at)})` : 'none'],
     ['Control socket', `${s.control_socket}: ${s.control_access} (submit, notify, digest, status)`],
     ['Admin socket', `${s.admin_socket}: ${s.admin_access} (everything)`],
+    ['Web Console', s.console_url === '' ? 'off (console.listen not set)' : s.console_url],
   ];
   const f = s.federation;
   if (f && s.mode === 'primary' && f.listen) {

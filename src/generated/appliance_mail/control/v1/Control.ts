@@ -21,6 +21,8 @@ import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, Rem
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from '../../../appliance_mail/control/v1/RemoveNodeRequest.js';
 import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from '../../../appliance_mail/control/v1/RetryOutboxReply.js';
 import type { RetryOutboxRequest as _appliance_mail_control_v1_RetryOutboxRequest, RetryOutboxRequest__Output as _appliance_mail_control_v1_RetryOutboxRequest__Output } from '../../../appliance_mail/control/v1/RetryOutboxRequest.js';
+import type { SetConsolePasswordReply as _appliance_mail_control_v1_SetConsolePasswordReply, SetConsolePasswordReply__Output as _appliance_mail_control_v1_SetConsolePasswordReply__Output } from '../../../appliance_mail/control/v1/SetConsolePasswordReply.js';
+import type { SetConsolePasswordRequest as _appliance_mail_control_v1_SetConsolePasswordRequest, SetConsolePasswordRequest__Output as _appliance_mail_control_v1_SetConsolePasswordRequest__Output } from '../../../appliance_mail/control/v1/SetConsolePasswordRequest.js';
 import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeReply__Output as _appliance_mail_control_v1_SetModeReply__Output } from '../../../appliance_mail/control/v1/SetModeReply.js';
 import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetModeRequest__Output as _appliance_mail_control_v1_SetModeRequest__Output } from '../../../appliance_mail/control/v1/SetModeRequest.js';
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from '../../../appliance_mail/control/v1/StatusReply.js';
@@ -122,6 +124,15 @@ export interface ControlClient extends grpc.Client {
   retryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
   retryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
   
+  SetConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
+  SetConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
+  SetConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
+  SetConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
+  setConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
+  setConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
+  setConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
+  setConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
+  
   SetMode(argument: _appliance_mail_control_v1_SetModeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
   SetMode(argument: _appliance_mail_control_v1_SetModeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
   SetMode(argument: _appliance_mail_control_v1_SetModeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetModeReply__Output>): grpc.ClientUnaryCall;
@@ -186,6 +197,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   RetryOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply>;
   
+  SetConsolePassword: grpc.handleUnaryCall<_appliance_mail_control_v1_SetConsolePasswordRequest__Output, _appliance_mail_control_v1_SetConsolePasswordReply>;
+  
   SetMode: grpc.handleUnaryCall<_appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply>;
   
   Status: grpc.handleUnaryCall<_appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply>;
@@ -209,6 +222,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   Notify: MethodDefinition<_appliance_mail_control_v1_NotifyRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_NotifyRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
   RemoveNode: MethodDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply__Output>
   RetryOutbox: MethodDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply__Output>
+  SetConsolePassword: MethodDefinition<_appliance_mail_control_v1_SetConsolePasswordRequest, _appliance_mail_control_v1_SetConsolePasswordReply, _appliance_mail_control_v1_SetConsolePasswordRequest__Output, _appliance_mail_control_v1_SetConsolePasswordReply__Output>
   SetMode: MethodDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply__Output>
   Status: MethodDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply__Output>
   Submit: MethodDefinition<_appliance_mail_control_v1_SubmitRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>

@@ -21,6 +21,7 @@ export interface StatusReply {
   'outbox'?: (_appliance_mail_control_v1_OutboxStatus | null);
   'admin_socket'?: (string);
   'admin_access'?: (string);
+  'console_url'?: (string);
 }
 
 export interface StatusReply__Output {
@@ -39,4 +40,5 @@ export interface StatusReply__Output {
   'outbox': (_appliance_mail_control_v1_OutboxStatus__Output | null);
   'admin_socket': (string);
   'admin_access': (string);
+  'console_url': (string);
 }

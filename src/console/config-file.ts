@@ -1,0 +1,134 @@
+/**
+ * "Save changes" = the config file. A save reads the file, applies the form's edit to its JSON,
+ * validates the result with the config's one validator (parseConfig), refuses it when the file
+ * changed since the form was loaded, writes it atomically with its mode and owner, and waits
+ * for the live reload to apply it — the same path as any edit of the file.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import type { LiveConfig } from '../config/live-config.js';
+import { parseConfig, type Config, type ConfigIssue } from '../config/load.js';
+import { AppError, toAppError } from '../errors/registry.js';
+import { writeFileDurably } from '../util/durable-file.js';
+
+/** The live reload applies an edit in 5-10 ms; past this the page says "written, not yet applied". */
+const APPLY_WAIT_MS = 5_000;
+
+export type RawJson = Record<string, unknown>;
+
+export interface ConfigFileView {
+  /** sha256 of the file's bytes: the form carries it back, a save compares it. */
+  digest: string;
+  json: RawJson;
+}
+
+export type SaveResult =
+  | { ok: true; version: string; applied: boolean }
+  | { ok: false; code: 'AM_CONFIG_INVALID' | 'AM_CONFIG_CHANGED'; message: string; issues: ConfigIssue[] };
+
+export interface ConfigFile {
+  read(): Promise<ConfigFileView>;
+  /** Validates the file with `edit` applied, without writing: the candidate config, or its issues. */
+  candidate(view: ConfigFileView, edit: (json: RawJson) => void): { config: Config; text: string } | { issues: ConfigIssue[] };
+  save(expectedDigest: string, edit: (json: RawJson) => void): Promise<SaveResult>;
+}
+
+export function createConfigFile(config: LiveConfig): ConfigFile {
+  const file = () => config.current().file;
+  let saving: Promise<unknown> = Promise.resolve();
+
+  async function read(): Promise<ConfigFileView> {
+    const text = await readFile(file(), 'utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      // The form cannot be built from a file that is not a JSON object; the operator's editor can.
+      throw new AppError('AM_CONFIG_INVALID', `${file()} is not a JSON object; fix it in an editor (the config in force stays)`);
+    }
+    return { digest: digestOf(text), json: json as RawJson };
+  }
+
+  function candidate(view: ConfigFileView, edit: (json: RawJson) => void): { config: Config; text: string } | { issues: ConfigIssue[] } {
+    const json = structuredClone(view.json);
+    edit(json);
+    const text = `${JSON.stringify(json, null, 2)}\n`;
+    try {
+      return { config: parseConfig(text, file()), text };
+    } catch (err) {
+      const appError = toAppError(err, 'AM_CONFIG_INVALID');
+      const issues = (appError.details['issues'] as ConfigIssue[] | undefined) ?? [{ path: '', message: appError.message }];
+      return { issues };
+    }
+  }
+
+  async function saveNow(expectedDigest: string, edit: (json: RawJson) => void): Promise<SaveResult> {
+    const view = await read();
+    if (view.digest !== expectedDigest) {
+      return { ok: false, code: 'AM_CONFIG_CHANGED', message: `${file()} changed since this form was loaded; nothing was saved. The form now shows the file's current values.`, issues: [] };
+    }
+    const next = candidate(view, edit);
+    if ('issues' in next) return { ok: false, code: 'AM_CONFIG_INVALID', message: 'nothing was saved: correct the fields marked below', issues: next.issues };
+    const info = await stat(file());
+    const applied = waitForVersion(next.config.version);
+    await writeFileDurably(file(), next.text, info.mode & 0o777, { uid: info.uid, gid: info.gid });
+    // Bytes equal to the config in force cause no reload: it is already applied.
+    wakeWaiters();
+    return { ok: true, version: next.config.version, applied: await applied };
+  }
+
+  /** Resolves true once the config of this version is in force, false after APPLY_WAIT_MS. */
+  function waitForVersion(version: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (applied: boolean) => {
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(applied);
+      };
+      const check = () => {
+        if (config.current().version === version) done(true);
+      };
+      const timer = setTimeout(() => done(false), APPLY_WAIT_MS);
+      waiters.add(check);
+    });
+  }
+  // One listener for the process' life; each waiting save checks on every applied config.
+  const waiters = new Set<() => void>();
+  const wakeWaiters = () => {
+    for (const check of [...waiters]) check();
+  };
+  config.onChange(wakeWaiters);
+
+  return {
+    read,
+    candidate,
+    save(expectedDigest, edit) {
+      // One save at a time: the second compares against the file the first wrote.
+      const task = saving.then(() => saveNow(expectedDigest, edit));
+      saving = task.catch(() => undefined);
+      return task;
+    },
+  };
+}
+
+export function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The object at `key` in `json`, created when absent (a section the file left to defaults). */
+export function section(json: RawJson, key: string): RawJson {
+  const value = json[key];
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as RawJson;
+  const created: RawJson = {};
+  json[key] = created;
+  return created;
+}
+
+/** Sets `key` to `value`, or removes it when `value` is empty (the schema's "not given"). */
+export function setOrDelete(target: RawJson, key: string, value: string): void {
+  if (value === '') delete target[key];
+  else target[key] = value;
+}

@@ -1,0 +1,97 @@
+/**
+ * The console's page frame and form pieces. Every value goes through the `html` tagged template,
+ * which escapes it: nothing from the config, a peer or a form can add markup. No inline script or
+ * style (the CSP forbids them): behaviour and looks come from /static/.
+ */
+import type { DaemonStatus } from '../control/status.js';
+import { html, type SafeHtml } from '../notify/html.js';
+
+export interface PageContext {
+  user: string;
+  /** This request's CSRF token, for every form on the page. */
+  csrf: string;
+  status: DaemonStatus;
+  path: string;
+}
+
+const NAV: ReadonlyArray<{ group: string; items: ReadonlyArray<[string, string]> }> = [
+  { group: 'Appliance', items: [['/', 'Overview'], ['/appliance/mail-server', 'Mail server'], ['/appliance/accounts', 'Accounts']] },
+  { group: 'Portal', items: [['/portal/general', 'General']] },
+  { group: 'Fleet', items: [['/federation', 'Federation'], ['/outbox', 'Outbox']] },
+];
+
+export function page(ctx: PageContext, title: string, body: SafeHtml): string {
+  const { status } = ctx;
+  const nav = NAV.map(
+    ({ group, items }) => html`<div class="nav-group"><span class="nav-title">${group}</span>${items.map(
+      ([href, label]) => html`<a href="${href}"${ctx.path === href ? html` aria-current="page"` : html``}>${label}</a>`,
+    )}</div>`,
+  );
+  return document(
+    `${title} · ${status.nodeName}`,
+    html`<header class="top">
+<div class="brand"><strong>appliance-mail</strong> <span class="node">${status.nodeName}</span> <span class="badge">${status.mode}</span></div>
+<form method="post" action="/logout" class="logout">${csrfField(ctx.csrf)}<span>${ctx.user}</span> <button type="submit">Log out</button></form>
+</header>
+<div class="frame"><nav>${nav}</nav><main><h1>${title}</h1>${body}</main></div>`,
+  );
+}
+
+export function document(title: string, body: SafeHtml): string {
+  return `<!DOCTYPE html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title><link rel="stylesheet" href="/static/console.css"><script src="/static/console.js" defer></script></head>
+<body>${body}</body></html>`.value}\n`;
+}
+
+export function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${token}">`;
+}
+
+export type Tone = 'info' | 'success' | 'warning' | 'error';
+
+export function banner(tone: Tone, content: SafeHtml | string): SafeHtml {
+  return html`<div class="banner ${tone}" role="${tone === 'error' ? 'alert' : 'status'}">${content}</div>`;
+}
+
+export interface FieldSpec {
+  label: string;
+  /** The config key beside the label, for operators who also use the file. */
+  configKey: string;
+  name: string;
+  value: string;
+  error?: string | undefined;
+  disabled?: boolean;
+  type?: 'text' | 'password' | 'email';
+  autocomplete?: string;
+  placeholder?: string;
+  hint?: string;
+}
+
+export function textField(f: FieldSpec): SafeHtml {
+  const id = `f-${f.name}`;
+  return html`<div class="field${f.error ? ' invalid' : ''}">
+<label for="${id}">${f.label}</label> <code class="key">${f.configKey}</code>
+<input id="${id}" name="${f.name}" type="${f.type ?? 'text'}" value="${f.value}" autocomplete="${f.autocomplete ?? 'off'}"${f.placeholder ? html` placeholder="${f.placeholder}"` : html``}${f.disabled ? html` disabled` : html``}${f.error ? html` aria-invalid="true" aria-describedby="${id}-error"` : html``}>
+${f.hint ? html`<p class="hint">${f.hint}</p>` : html``}${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : html``}
+</div>`;
+}
+
+export function checkbox(f: Omit<FieldSpec, 'value' | 'type'> & { checked: boolean }): SafeHtml {
+  const id = `f-${f.name}`;
+  return html`<div class="field check${f.error ? ' invalid' : ''}">
+<input id="${id}" name="${f.name}" type="checkbox" value="on"${f.checked ? html` checked` : html``}${f.disabled ? html` disabled` : html``}>
+<label for="${id}">${f.label}</label> <code class="key">${f.configKey}</code>
+${f.hint ? html`<p class="hint">${f.hint}</p>` : html``}${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : html``}
+</div>`;
+}
+
+/** A key-value table (status facts). */
+export function facts(rows: ReadonlyArray<[string, string | SafeHtml]>): SafeHtml {
+  return html`<table class="facts">${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>`;
+}
+
+export function when(iso: string | Date | null | undefined): string {
+  if (!iso) return 'never';
+  const date = typeof iso === 'string' ? new Date(iso) : iso;
+  return Number.isNaN(date.getTime()) ? String(iso) : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}

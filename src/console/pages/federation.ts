@@ -1,0 +1,135 @@
+/**
+ * Federation: on the primary, every secondary (mode, connection, version applied or refused and
+ * why, verified or the error), join tokens (shown once, with the command to paste) and removal;
+ * on a secondary, its primary, connection, applied version and the centralized/local switch.
+ */
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { parseHostPort } from '../../config/address.js';
+import { toAppError } from '../../errors/registry.js';
+import type { NodeView } from '../../federation/primary.js';
+import { html, type SafeHtml } from '../../notify/html.js';
+import type { VersionReport } from '../../state/schema.js';
+import { banner, csrfField, facts, page, when, type PageContext } from '../layout.js';
+import { field, sendPage, type RouteDeps } from '../routes.js';
+
+const PATH = '/federation';
+
+/** The address secondaries dial: federation.listen, with this host's name for a wildcard address. */
+export function primaryAddress(listen: string): string {
+  const parsed = parseHostPort(listen, null);
+  if ('error' in parsed) return listen;
+  const wildcard = ['0.0.0.0', '::', '0:0:0:0:0:0:0:0'].includes(parsed.host);
+  return wildcard ? `${hostname()}:${parsed.port}` : listen;
+}
+
+function report(value: VersionReport | null, okWord: string): SafeHtml {
+  if (value === null) return html`<span class="muted">none yet</span>`;
+  if (value.error) return html`<span class="fail">version ${value.version} refused: ${value.error}</span> <span class="muted">(${when(value.at)})</span>`;
+  return html`<span class="ok">version ${value.version} ${okWord}</span> <span class="muted">(${when(value.at)})</span>`;
+}
+
+function nodeRow(ctx: PageContext, node: NodeView): SafeHtml {
+  return html`<tr>
+<td>${node.name}</td><td>${node.mode}</td>
+<td>${node.connected ? html`<span class="ok">connected</span>` : html`<span class="muted">last seen ${when(node.lastSeen)}</span>`}</td>
+<td>${report(node.applied, 'applied')}</td>
+<td>${node.verified?.error ? html`<span class="fail">${node.verified.error}</span>` : report(node.verified, 'verified')}</td>
+<td><form method="post" action="${PATH}/nodes/remove">${csrfField(ctx.csrf)}<input type="hidden" name="name" value="${node.name}"><button type="submit" class="danger" aria-label="Remove ${node.name}">Remove</button></form></td>
+</tr>`;
+}
+
+async function primaryBody(ctx: PageContext, deps: RouteDeps, extra: SafeHtml[]): Promise<SafeHtml> {
+  const primary = ctx.status.primary!;
+  const { settingsVersion, nodes } = await deps.api.listNodes();
+  return html`${extra}
+${facts([
+  ['Serves secondaries on', html`<code>${primary.listen}</code>`],
+  ['Settings version', String(settingsVersion)],
+  ['Certificate SHA-256', html`<code class="wrap">${primary.certSha256}</code>`],
+])}
+<h2>Secondaries</h2>
+${
+  nodes.length === 0
+    ? html`<p class="muted">No secondary has joined yet.</p>`
+    : html`<table class="list"><thead><tr><th>Name</th><th>Mode</th><th>Connection</th><th>Applied</th><th>Verified</th><th></th></tr></thead><tbody>${nodes.map((n) => nodeRow(ctx, n))}</tbody></table>`
+}
+<h2>Join a secondary</h2>
+<p>A token admits one secondary and is valid for one hour. It is shown once.</p>
+<form method="post" action="${PATH}/token">${csrfField(ctx.csrf)}<button type="submit" class="primary">Create join token</button></form>`;
+}
+
+function secondaryBody(ctx: PageContext, extra: SafeHtml[]): SafeHtml {
+  const secondary = ctx.status.secondary;
+  if (secondary === null || ctx.status.mode === 'standalone') {
+    return html`${extra}<p>This Appliance has not joined a primary. On the primary, create a join token (Federation page or <code>appliance-mail token create</code>), then run here: <code>appliance-mail join --primary HOST:PORT --token TOKEN --centralize</code>.</p>`;
+  }
+  const other = ctx.status.mode === 'centralized' ? 'local' : 'centralized';
+  const explain =
+    other === 'local'
+      ? 'Local: this Appliance uses the Mail server and recipients of its own config file, and ignores the primary\'s.'
+      : 'Centralized: this Appliance takes the primary\'s Mail server and recipients; its own become read-only.';
+  return html`${extra}
+${facts([
+  ['Primary', html`<code>${secondary.primary}</code>`],
+  ['Mode', ctx.status.mode],
+  ['Connection', secondary.connection],
+  ['Last heard', when(secondary.lastHeard)],
+  ['Applied version', secondary.appliedVersion > 0 ? `${secondary.appliedVersion} (applied ${when(secondary.appliedAt)})` : 'none yet'],
+  ['Mail settings from', ctx.status.settingsSource],
+  ['Last delivery error', ctx.status.delivery.lastError?.message ?? 'none'],
+])}
+<h2>Settings mode</h2>
+<p>${explain}</p>
+<form method="post" action="${PATH}/mode">${csrfField(ctx.csrf)}<input type="hidden" name="mode" value="${other}"><button type="submit" class="primary">Switch to ${other}</button></form>`;
+}
+
+export function registerFederation(app: FastifyInstance, deps: RouteDeps): void {
+  const show = async (ctx: PageContext, extra: SafeHtml[] = []) =>
+    page(ctx, 'Federation', ctx.status.primary ? await primaryBody(ctx, deps, extra) : ctx.status.role === 'primary' ? html`${extra}<p>This primary does not serve secondaries: set <code>federation.listen</code> in its config file.</p>` : secondaryBody(ctx, extra));
+
+  app.get(PATH, async (request, reply) => sendPage(reply, 200, await show(await deps.context(request, reply))));
+
+  app.post(`${PATH}/token`, async (request, reply) => {
+    const ctx = await deps.context(request, reply);
+    try {
+      const { token, expiresAt } = await deps.api.createToken(0);
+      const address = primaryAddress(ctx.status.primary?.listen ?? '');
+      const command = `appliance-mail join --primary ${address} --token ${token} --centralize`;
+      const notice = banner(
+        'success',
+        html`<p><strong>Join token created</strong>, valid until ${when(expiresAt)}. It is shown only now. On the secondary, run:</p><pre class="command" id="join-command">${command}</pre><p class="muted">Leave out <code>--centralize</code> to keep the secondary's own settings (local).</p>`,
+      );
+      return sendPage(reply, 200, await show(ctx, [notice]));
+    } catch (err) {
+      return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
+    }
+  });
+
+  app.post(`${PATH}/nodes/remove`, async (request, reply) => {
+    const ctx = await deps.context(request, reply);
+    const name = field(request.body, 'name');
+    try {
+      await deps.api.removeNode(name);
+      return sendPage(reply, 200, await show(ctx, [banner('success', html`Removed ${name}: its credential no longer works.`)]));
+    } catch (err) {
+      return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
+    }
+  });
+
+  app.post(`${PATH}/mode`, async (request, reply) => {
+    const ctx = await deps.context(request, reply);
+    try {
+      const mode = await deps.api.setMode(field(request.body, 'mode'));
+      const fresh = await deps.context(request, reply);
+      return sendPage(reply, 200, await show(fresh, [banner('success', html`This Appliance is now ${mode}.`)]));
+    } catch (err) {
+      return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
+    }
+  });
+}
+
+export function errorBanner(err: unknown): SafeHtml {
+  const appError = toAppError(err);
+  return banner('error', html`${appError.message} [${appError.code}]`);
+}

@@ -1,0 +1,108 @@
+/** The overview (`/`) and the outbox: queued, deferred and dead messages; retry and drop. */
+import type { FastifyInstance } from 'fastify';
+import type { OutboxListing } from '../../relay/outbox-admin.js';
+import { html, type SafeHtml } from '../../notify/html.js';
+import { banner, csrfField, facts, page, when, type PageContext } from '../layout.js';
+import { field, sendPage, type RouteDeps } from '../routes.js';
+import { errorBanner } from './federation.js';
+import { formatBytes } from '../../util/bytes.js';
+
+const PATH = '/outbox';
+/** A page, not a dump: the CLI's `outbox --json` lists everything. */
+const MAX_ROWS = 200;
+
+function entryRow(ctx: PageContext, e: OutboxListing): SafeHtml {
+  const state = e.state === 'deferred' ? `deferred, next try ${when(new Date(e.nextAttemptAt))}` : e.state;
+  return html`<tr class="${e.state}">
+<td><code>${e.id}</code></td><td>${e.kind}</td><td>${state}</td><td>${e.to.join(', ')}</td><td>${e.subject}</td><td>${formatBytes(e.sizeBytes)}</td>
+<td>${String(e.attempts)}</td><td>${e.lastError}</td>
+<td class="row-actions">${
+    e.state === 'dead'
+      ? html`<form method="post" action="${PATH}/retry">${csrfField(ctx.csrf)}<input type="hidden" name="id" value="${e.id}"><button type="submit">Retry</button></form>`
+      : html``
+  }<form method="post" action="${PATH}/drop">${csrfField(ctx.csrf)}<input type="hidden" name="id" value="${e.id}"><button type="submit" class="danger">Drop</button></form></td>
+</tr>`;
+}
+
+export function registerOutboxAndOverview(app: FastifyInstance, deps: RouteDeps): void {
+  const show = async (ctx: PageContext, extra: SafeHtml[] = []) => {
+    const entries = await deps.api.listOutbox();
+    const { outbox } = ctx.status;
+    const lastDeliveryError = ctx.status.delivery.lastError;
+    return page(
+      ctx,
+      'Outbox',
+      html`${extra}
+${facts([
+  ['Queued', String(outbox.queued)],
+  ['Deferred', String(outbox.deferred)],
+  ['Dead', String(outbox.dead)],
+  ['Sent since start', String(outbox.sentSinceStart)],
+  ['Last delivery error', lastDeliveryError ? `${lastDeliveryError.message} (${lastDeliveryError.server}, ${when(lastDeliveryError.at)})` : 'none'],
+])}
+${outbox.deferred > 0 ? html`<form method="post" action="${PATH}/flush">${csrfField(ctx.csrf)}<button type="submit">Flush: try every deferred message now</button></form>` : html``}
+${outbox.dead > 0 ? html`<form method="post" action="${PATH}/retry">${csrfField(ctx.csrf)}<input type="hidden" name="all" value="dead"><button type="submit">Retry every dead letter</button></form>` : html``}
+${
+  entries.length === 0
+    ? html`<p class="muted">The outbox is empty.</p>`
+    : html`<table class="list"><thead><tr><th>ID</th><th>Kind</th><th>State</th><th>To</th><th>Subject</th><th>Size</th><th>Tries</th><th>Last error</th><th></th></tr></thead>
+<tbody>${entries.slice(0, MAX_ROWS).map((e) => entryRow(ctx, e))}</tbody></table>${entries.length > MAX_ROWS ? html`<p class="muted">${entries.length - MAX_ROWS} more: see <code>appliance-mail outbox</code>.</p>` : html``}`
+}`,
+    );
+  };
+
+  app.get(PATH, async (request, reply) => sendPage(reply, 200, await show(await deps.context(request, reply))));
+
+  app.post(`${PATH}/retry`, async (request, reply) => {
+    try {
+      const all = field(request.body, 'all') === 'dead';
+      const count = await deps.api.retryOutbox(all ? [] : [field(request.body, 'id')], all);
+      return sendPage(reply, 200, await show(await deps.context(request, reply), [banner('success', html`Requeued ${String(count)} message(s).`)]));
+    } catch (err) {
+      return sendPage(reply, 409, await show(await deps.context(request, reply), [errorBanner(err)]));
+    }
+  });
+
+  app.post(`${PATH}/flush`, async (request, reply) => {
+    const count = await deps.api.flushOutbox();
+    return sendPage(reply, 200, await show(await deps.context(request, reply), [banner('success', html`${String(count)} deferred message(s) are being tried now.`)]));
+  });
+
+  app.post(`${PATH}/drop`, async (request, reply) => {
+    const id = field(request.body, 'id');
+    try {
+      await deps.api.dropOutbox([id], false);
+      return sendPage(reply, 200, await show(await deps.context(request, reply), [banner('success', html`Dropped ${id}.`)]));
+    } catch (err) {
+      return sendPage(reply, 409, await show(await deps.context(request, reply), [errorBanner(err)]));
+    }
+  });
+
+  app.get('/', async (request, reply) => {
+    const ctx = await deps.context(request, reply);
+    const s = ctx.status;
+    const view = s.mailServer;
+    const warnings = s.warnings.map((w) => banner('warning', w));
+    const configError = s.config.error ? [banner('error', html`Config error: ${s.config.error.message} [${s.config.error.code}]`)] : [];
+    return sendPage(
+      reply,
+      200,
+      page(
+        ctx,
+        'Overview',
+        html`${configError}${warnings}
+${facts([
+  ['Appliance', s.nodeName],
+  ['Role and mode', `${s.role}, ${s.mode}`],
+  ['Mail server', view.enabled ? `${view.server ?? '?'} (${view.tls ? 'STARTTLS' : 'plain text'}), from ${view.sender ?? '?'}, password ${view.password}` : 'disabled'],
+  ['Settings from', s.settingsSource],
+  ['Config file', html`<code>${s.config.file}</code>, version ${s.config.version}, applied ${when(s.config.appliedAt)}`],
+  ['Outbox', `${s.outbox.queued} queued, ${s.outbox.deferred} deferred, ${s.outbox.dead} dead; ${s.outbox.sentSinceStart} sent since start`],
+  ['Last delivery error', s.delivery.lastError?.message ?? 'none'],
+  ['Federation', s.primary ? `serving on ${s.primary.listen}: ${s.primary.connected} of ${s.primary.nodes} secondaries connected` : s.secondary ? `primary ${s.secondary.primary}: ${s.secondary.connection}` : 'not federated'],
+  ['Daemon', `appliance-mail ${s.daemonVersion}, up ${Math.round(s.uptimeSeconds)} s`],
+])}`,
+      ),
+    );
+  });
+}

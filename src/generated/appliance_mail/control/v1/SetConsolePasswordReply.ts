@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface SetConsolePasswordReply {
+  'created'?: (boolean);
+}
+
+export interface SetConsolePasswordReply__Output {
+  'created': (boolean);
+}

@@ -1,0 +1,12 @@
+// Original file: proto/control.proto
+
+
+export interface SetConsolePasswordRequest {
+  'name'?: (string);
+  'password'?: (string);
+}
+
+export interface SetConsolePasswordRequest__Output {
+  'name': (string);
+  'password': (string);
+}
