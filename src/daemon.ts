@@ -1,7 +1,7 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
- * start: state, outbox, config watcher, federation, delivery, control sockets;
- * close: the reverse — stop accepting (control sockets), delivery, federation, watcher, outbox,
+ * start: state, outbox, config watcher, federation, delivery, control sockets, submission port;
+ * close: the reverse — stop accepting (submission port, control sockets), delivery, federation, watcher, outbox,
  * then flush state. Every rule lives with its concern; this file only builds and orders parts.
  */
 import { createRequire } from 'node:module';
@@ -20,6 +20,8 @@ import { createIntake } from './relay/intake.js';
 import { openOutbox } from './relay/outbox.js';
 import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
 import { openStateStore, type StateStore } from './state/store.js';
+import { createRawIntake } from './submission/raw-intake.js';
+import { createSubmissionPort } from './submission/smtp-port.js';
 
 const DAEMON_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -52,15 +54,17 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, effective, log: child('federation') }) : null;
     const delivery = createDelivery({ outbox, effective, config, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
+    const rawIntake = createRawIntake({ config, effective, intake });
     const notifier = createNotifier({ config, effective, intake });
     // Two doors: submitters (group members) and administrators (the daemon's user and root).
     const submitSocket = createSocketServer(initial.control.socket, initial.control.socketMode);
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode);
-    const api = createControlApi({ config, effective, outbox, delivery, intake, notifier, primary, secondary, daemonVersion: DAEMON_VERSION, startedAt });
+    const api = createControlApi({ config, effective, outbox, delivery, intake, rawIntake, notifier, primary, secondary, daemonVersion: DAEMON_VERSION, startedAt });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
+    const submissionPort = createSubmissionPort({ config, rawIntake, log: child('submission') });
 
-    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket];
+    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort];
     for (const component of components) {
       await component.start();
       closers.push(() => component.close());
@@ -70,7 +74,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
     });
     log.info(
-      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, version: DAEMON_VERSION },
+      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, submission: submissionPort.address(), version: DAEMON_VERSION },
       'appliance-mail ready',
     );
 

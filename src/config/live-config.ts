@@ -43,6 +43,8 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
   ['federation.listen', (c) => c.federation.listen],
   ['federation.certFile', (c) => c.federation.certFile],
   ['federation.keyFile', (c) => c.federation.keyFile],
+  ['submission.listen', (c) => c.submission.listen],
+  ['submission.allowNonLoopback', (c) => c.submission.allowNonLoopback],
 ];
 
 export interface ConfigError {

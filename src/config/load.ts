@@ -32,6 +32,8 @@ export interface Config {
     readonly adminSocket: string;
     readonly adminSocketMode: number;
   };
+  /** The local SMTP submission port (`host:port`), null when off. */
+  readonly submission: { readonly listen: string | null; readonly allowNonLoopback: boolean };
   readonly relay: { readonly maxAgeMs: number; readonly maxMessageBytes: number; readonly retryMinMs: number; readonly retryMaxMs: number };
   readonly log: { readonly level: string };
   /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */
@@ -107,6 +109,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       keyFile: at(raw.federation.keyFile),
     },
     control: controlSockets(raw.control, base),
+    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback },
     relay: {
       maxAgeMs: parseDurationMs(raw.relay.maxAge),
       maxMessageBytes: raw.relay.maxMessageBytes,

@@ -3,7 +3,7 @@
  * leave a default in force). Defaults live here and nowhere else.
  */
 import { z } from 'zod';
-import { isEmailAddress, isHostname, parseHostPort, parseMailServer, splitRecipients } from './address.js';
+import { isEmailAddress, isHostname, isLoopbackHost, parseHostPort, parseMailServer, splitRecipients } from './address.js';
 
 export const CONFIG_DEFAULTS = {
   stateDir: '/var/lib/appliance-mail',
@@ -127,6 +127,23 @@ export const configSchema = z
         }
       })
       .default({ socket: CONFIG_DEFAULTS.controlSocket, socketMode: CONFIG_DEFAULTS.controlSocketMode, adminSocketMode: CONFIG_DEFAULTS.adminSocketMode }),
+    submission: z
+      .strictObject({
+        listen: hostPort(null).optional(),
+        allowNonLoopback: z.boolean().default(false),
+      })
+      .superRefine((section, ctx) => {
+        if (section.listen === undefined || section.allowNonLoopback) return;
+        const parsed = parseHostPort(section.listen, null);
+        if (!('error' in parsed) && !isLoopbackHost(parsed.host)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['listen'],
+            message: `'${parsed.host}' is not a loopback address: the submission port has no AUTH, so it listens on 127.0.0.1, ::1 or localhost unless submission.allowNonLoopback is true`,
+          });
+        }
+      })
+      .default({ allowNonLoopback: false }),
     relay: z
       .strictObject({
         maxAge: z.string().regex(DURATION, 'must be a duration such as 30m, 12h or 5d').default(CONFIG_DEFAULTS.maxAge),

@@ -9,6 +9,7 @@ import type { Notifier, NotifyRequest, Queued } from '../notify/notifier.js';
 import type { Delivery } from '../relay/delivery.js';
 import type { Intake, Submission } from '../relay/intake.js';
 import type { Entry, Outbox } from '../relay/outbox.js';
+import type { RawIntake, RawSubmission } from '../submission/raw-intake.js';
 import { testEffectiveSettings, type TestStep } from '../relay/test-email.js';
 import { buildStatus, type DaemonStatus, type StatusSources } from './status.js';
 
@@ -21,6 +22,8 @@ export interface ControlApi {
   setMode(mode: string): Promise<string>;
   leave(): Promise<string>;
   submit(submission: Submission): Promise<Queued>;
+  /** A whole RFC 5322 message (the sendmail command); the ids of its copies. */
+  submitRaw(submission: RawSubmission): Promise<string[]>;
   notify(request: NotifyRequest): Promise<Queued>;
   submitDigest(input: unknown, idempotencyKey: string): Promise<Queued>;
   /** Oldest first. */
@@ -35,6 +38,7 @@ export interface ControlParts extends StatusSources {
   outbox: Outbox;
   delivery: Delivery;
   intake: Intake;
+  rawIntake: RawIntake;
   notifier: Notifier;
 }
 
@@ -60,6 +64,7 @@ export function createControlApi(parts: ControlParts): ControlApi {
     },
     leave: () => needSecondary().leave(),
     submit: (submission) => parts.intake.submit(submission),
+    submitRaw: (submission) => parts.rawIntake.submit(submission),
     notify: (request) => parts.notifier.notify(request),
     submitDigest: (input, idempotencyKey) => parts.notifier.digest(input, idempotencyKey),
     listOutbox: async () => parts.outbox.list().sort((a, b) => a.message.createdAt - b.message.createdAt),
