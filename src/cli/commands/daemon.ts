@@ -17,13 +17,15 @@ export const daemonCommand: Command = {
     const config = loadConfigFile(configPath(args, ctx.env));
     const log = createLogger({ level: config.log.level, journald: stdoutIsJournal(ctx.env) });
     const systemd = createSystemdNotify(ctx.env, log.child({ component: 'systemd' }));
-    const daemon = await startDaemon(config, log);
-    // startDaemon resolves once the control sockets, the federation port, the submission port and the outbox serve.
-    await systemd.ready(`serving as ${config.node.role} ${config.node.name}`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    // Listening before start: a stop asked for while starting (or right after "ready") is a clean stop.
+    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
     });
+    const daemon = await startDaemon(config, log);
+    // startDaemon resolves once the control sockets, the federation port, the submission port and the outbox serve.
+    await systemd.ready(`serving as ${config.node.role} ${config.node.name}`);
+    const signal = await stopSignal;
     log.info({ component: 'daemon', signal }, 'shutting down');
     await systemd.stopping();
     await daemon.close();
