@@ -20,6 +20,11 @@ import type { EffectiveSettings } from '../settings/effective.js';
 const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 /** Far above any real header block; bounds what a peer can make the parser hold. */
 const MAX_HEADERS_BYTES = 256 * 1024;
+/**
+ * Each hidden recipient costs a stored copy of the whole message; beyond this many, a message is
+ * a mailing list, and this daemon is not one.
+ */
+const MAX_HIDDEN_COPIES = 50;
 /** Enough to name the refused value in a reply without echoing a peer's whole input. */
 const QUOTE_CHARS = 80;
 
@@ -117,6 +122,13 @@ function recipientGroups(email: Email, input: RawSubmission, resolve: (recipient
     );
   }
   const shownKeys = new Set(shown.map((r) => r.toLowerCase()));
+  const hiddenCount = unique.filter((r) => !shownKeys.has(r.toLowerCase())).length;
+  if (hiddenCount > MAX_HIDDEN_COPIES) {
+    throw new AppError(
+      'AM_RECIPIENT_INVALID',
+      `${hiddenCount} recipients not named in To or Cc (each gets a copy of its own), at most ${MAX_HIDDEN_COPIES}: name them in To or Cc, or send several messages`,
+    );
+  }
   const visible: string[] = [];
   const hidden: string[][] = [];
   for (const recipient of unique) {

@@ -44,8 +44,9 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
   let bound: string | null = null;
   let state: 'new' | 'started' | 'closed' = 'new';
   let closing: Promise<void> | null = null;
+  let server: SMTPServer | null = null;
 
-  const server = new SMTPServer({
+  const build = () => new SMTPServer({
     name: config.current().node.name,
     banner: 'appliance-mail local submission',
     size: config.current().relay.maxMessageBytes,
@@ -85,12 +86,6 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
     return ids;
   }
 
-  // A client that resets its connection is its own business; it must not end the daemon.
-  server.on('error', (err) => log.debug({ err: err.message }, 'submission port connection error'));
-  // The advertised SIZE follows relay.maxMessageBytes as it is reloaded (smtp-server reads it per session).
-  config.onChange((next) => {
-    server.options.size = next.relay.maxMessageBytes;
-  });
 
   return {
     address: () => bound,
@@ -98,26 +93,35 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
       if (state !== 'new' || listen === null) return;
       const parsed = parseHostPort(listen, null);
       if ('error' in parsed) throw new AppError('AM_CONFIG_INVALID', `submission.listen: ${parsed.error}`);
+      const smtp = build();
+      server = smtp;
       await new Promise<void>((resolve, reject) => {
-        server.server.once('error', (err) =>
+        smtp.server.once('error', (err) =>
           reject(new AppError('AM_INTERNAL', `cannot listen on submission.listen ${listen}: ${err.message}`, { cause: err })),
         );
-        server.listen(parsed.port, parsed.host, () => resolve());
+        smtp.listen(parsed.port, parsed.host, () => resolve());
       });
-      const address = server.server.address();
+      // A client that resets its connection is its own business; it must not end the daemon.
+      smtp.on('error', (err) => log.debug({ err: err.message }, 'submission port connection error'));
+      // The advertised SIZE follows relay.maxMessageBytes as it is reloaded (smtp-server reads it per session).
+      config.onChange((next) => {
+        smtp.options.size = next.relay.maxMessageBytes;
+      });
+      const address = smtp.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : parsed.port;
       bound = parsed.host.includes(':') ? `[${parsed.host}]:${port}` : `${parsed.host}:${port}`;
       state = 'started';
       log.info({ listen: bound }, 'submission port listening');
     },
     close() {
-      if (state !== 'started') {
+      const smtp = server;
+      if (state !== 'started' || smtp === null) {
         state = 'closed';
         return closing ?? Promise.resolve();
       }
       state = 'closed';
       // Stops accepting at once; sessions still open after CLOSE_GRACE_MS get 421 and are closed.
-      closing ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      closing ??= new Promise<void>((resolve) => smtp.close(() => resolve()));
       return closing;
     },
   };

@@ -6,9 +6,10 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, CLI, eventually, tempDir, type Json } from '../helpers/daemon.js';
+import { baseConfig, CLI, eventually, runCli, tempDir, type Json } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { headerValue } from '../helpers/mail.js';
 import { freePort, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
@@ -159,5 +160,31 @@ describe('submission port, sendmail and mailx', () => {
     const mail = await arrivedFor('dot@example.com');
     expect(mail.raw).toContain('kept');
     expect(mail.raw).not.toContain('not sent');
+  });
+});
+
+describe('submission port while mail is off, and at shutdown', () => {
+  it('451 while mail is disabled (sendmail exits 75); at shutdown a session left open is told 421 and the daemon exits 0', async () => {
+    const port = await freePort();
+    const node = await startNode('quiet', baseConfig('quiet', { mailServer: { enabled: false }, submission: { listen: `127.0.0.1:${port}` } }));
+    try {
+      const refused = await run('swaks', ['--server', `127.0.0.1:${port}`, '--to', 'a@example.com', '--header', 'Subject: x', '--body', 'x']);
+      expect(refused.output).toMatch(/<\*\* +451 .*mail server is disabled.*\[AM_MAIL_DISABLED\]/);
+      const sendmail = await runCli(['sendmail', '--config', node.configPath, 'a@example.com'], { input: 'Subject: x\n\nbody\n' });
+      expect(sendmail.code).toBe(75);
+      expect(sendmail.stderr).toMatch(/AM_MAIL_DISABLED/);
+
+      let heard = '';
+      const session = connect(port, '127.0.0.1');
+      session.setEncoding('utf8').on('data', (chunk: string) => (heard += chunk));
+      await eventually(() => (heard.startsWith('220 ') ? true : undefined), 5_000, 'the greeting');
+      const stopped = node.daemon.stop('SIGTERM');
+      await eventually(() => (heard.includes('\n421 ') ? true : undefined), 15_000, 'a 421 to the open session');
+      session.destroy();
+      expect(await stopped).toEqual({ code: 0, signal: null });
+    } finally {
+      node.control.close();
+      await node.daemon.stop('SIGKILL');
+    }
   });
 });

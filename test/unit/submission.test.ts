@@ -107,8 +107,13 @@ describe('whole messages into submissions', () => {
     expect(
       await submit('Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=r.pdf\n\nAAAA\n--b--\n'),
     ).toBe('AM_MESSAGE_INVALID');
+    const many = Array.from({ length: 51 }, (_, i) => `h${i}@example.com`);
+    expect(await submit('Subject: x\n\nbody\n', many)).toBe('AM_RECIPIENT_INVALID');
     expect(submitted).toEqual([]);
     expect(codeOf(() => raw.checkRecipient('not an address'))).toBe('AM_RECIPIENT_INVALID');
+    // Fifty named in To share one copy: the limit is on copies, not on recipients.
+    await raw.submit({ raw: message(`To: ${many.join(', ')}\nSubject: x\n\nbody\n`), recipients: many, recipientsFromHeaders: false });
+    expect(submitted.map((s) => s.to.length)).toEqual([51]);
   });
 
   it('keeps an HTML body, leaves inline images out, names a missing subject, and keys copies by Message-ID', async () => {
