@@ -86,7 +86,6 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
     return ids;
   }
 
-
   return {
     address: () => bound,
     async start() {
@@ -96,11 +95,13 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
       const smtp = build();
       server = smtp;
       await new Promise<void>((resolve, reject) => {
-        smtp.server.once('error', (err) =>
+        // smtp-server re-emits its listener's and its connections' errors on itself.
+        smtp.once('error', (err) =>
           reject(new AppError('AM_INTERNAL', `cannot listen on submission.listen ${listen}: ${err.message}`, { cause: err })),
         );
         smtp.listen(parsed.port, parsed.host, () => resolve());
       });
+      smtp.removeAllListeners('error');
       // A client that resets its connection is its own business; it must not end the daemon.
       smtp.on('error', (err) => log.debug({ err: err.message }, 'submission port connection error'));
       // The advertised SIZE follows relay.maxMessageBytes as it is reloaded (smtp-server reads it per session).
