@@ -1,8 +1,10 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
- * start: the instance lock, state, outbox, config watcher, federation, delivery, control sockets;
- * close: the reverse — stop accepting (control sockets), delivery, federation, watcher, outbox,
- * flush state, then free the lock. Every rule lives with its concern; this file only builds and orders parts.
+ * start: the instance lock, state, outbox, config watcher, federation, delivery, control sockets,
+ * submission port, console;
+ * close: the reverse — stop accepting (console, submission port, control sockets), delivery,
+ * federation, watcher, outbox, flush state, then free the lock. Every rule lives with its
+ * concern; this file only builds and orders parts.
  */
 import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
@@ -25,6 +27,8 @@ import { createEffectiveSettings, type EffectiveSettings } from './settings/effe
 import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { PACKAGE_VERSION } from './util/version.js';
+import { createRawIntake } from './submission/raw-intake.js';
+import { createSubmissionPort } from './submission/smtp-port.js';
 
 export interface Daemon {
   readonly config: LiveConfig;
@@ -60,6 +64,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const delivery = createDelivery({ outbox, effective, config, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
     const outboxAdmin = createOutboxAdmin({ outbox, delivery, sender: () => effective.current().mailServer.sender ?? '' });
+    const rawIntake = createRawIntake({ config, effective, intake });
     const notifier = createNotifier({ config, effective, intake });
     // Two doors: submitters (group members) and administrators (the daemon's user and root).
     // Requests bounded by the message limit in force at start (a later raise takes a restart);
@@ -70,7 +75,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
     const consoleUsers = openConsoleUsers(initial.node.stateDir);
     let consoleUrl: () => string | null = () => null;
-    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, notifier, primary, secondary, consoleUsers, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl() });
+    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl() });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
     // A third door for administrators: HTTPS pages onto the same API.
@@ -79,8 +84,9 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
         ? null
         : createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, api, config, effective, users: consoleUsers, log: child('console') });
     if (webConsole) consoleUrl = () => webConsole.url();
+    const submissionPort = createSubmissionPort({ config, rawIntake, log: child('submission') });
 
-    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, ...(webConsole ? [webConsole] : [])];
+    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, ...(webConsole ? [webConsole] : [])];
     for (const component of components) {
       await component.start();
       closers.push(() => component.close());
@@ -90,7 +96,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
     });
     log.info(
-      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, console: webConsole?.url() ?? null, version: PACKAGE_VERSION },
+      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, submission: submissionPort.address(), console: webConsole?.url() ?? null, version: PACKAGE_VERSION },
       'appliance-mail ready',
     );
 

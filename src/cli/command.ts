@@ -19,6 +19,8 @@ export interface Command {
   options: OptionSpec;
   /** Positional arguments allowed (e.g. `nodes remove NAME`). */
   positionals?: boolean;
+  /** The words after the name go to `run` as positionals, unparsed: a foreign command line (sendmail's). */
+  rawArgs?: boolean;
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }
 

@@ -3,6 +3,7 @@
  * The `appliance-mail` command. Thin: pick the command, parse its arguments, run it, turn an
  * error into one line and an exit code. The only place that calls process.exit.
  */
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, toAppError } from '../errors/registry.js';
 import { routeGrpcLogs } from '../log/grpc-log.js';
@@ -21,6 +22,7 @@ import {
 } from './commands/federation.js';
 import { alertCommand, outboxCommand, outboxDropCommand, outboxFlushCommand, outboxRetryCommand, testEmailCommand } from './commands/relay.js';
 import { digestCommand, notifyCommand } from './commands/notify.js';
+import { sendmailCommand } from './commands/sendmail.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { stripControl } from '../util/text.js';
@@ -37,6 +39,7 @@ const COMMANDS: Command[] = [
   outboxFlushCommand,
   outboxRetryCommand,
   outboxDropCommand,
+  sendmailCommand,
   tokenCreateCommand,
   joinCommand,
   centralizeCommand,
@@ -89,12 +92,13 @@ async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
     return 2;
   }
   const { command, rest } = found;
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // sendmail's -h is a hop count, not help.
+  if (rest.includes('--help') || (!command.rawArgs && rest.includes('-h'))) {
     for (const line of commandHelp(command)) ctx.out(line);
     return 0;
   }
   try {
-    const parsed = parseUsage(command, rest);
+    const parsed = command.rawArgs ? { values: {}, positionals: rest } : parseUsage(command, rest);
     return await command.run(parsed, ctx);
   } catch (err) {
     const appError = toAppError(err);
@@ -126,7 +130,9 @@ const ctx: CommandContext = {
 
 // The daemon command routes grpc-js's own lines into its log; every other command drops them.
 routeGrpcLogs(null);
-runCli(process.argv.slice(2), ctx).then(
+// Installed as `sendmail` (a link named so, e.g. /usr/sbin/sendmail), it is the sendmail command.
+const invokedAsSendmail = basename(process.argv[1] ?? '') === 'sendmail';
+runCli(invokedAsSendmail ? ['sendmail', ...process.argv.slice(2)] : process.argv.slice(2), ctx).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`appliance-mail: ${String(err)}\n`);

@@ -66,6 +66,14 @@ export function portProblem(port: number, minPort = 1): string | null {
   return Number.isInteger(port) && port >= minPort && port <= 65535 ? null : `port ${port} is out of range (${minPort}-65535)`;
 }
 
+/** 127.0.0.0/8, ::1 (also as ::ffff:127.x) or `localhost`: what only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIPv6(host)) return host === '::1' || /^::ffff:127\./i.test(host);
+  return false;
+}
+
 export function parseMailServer(value: string): HostPort | { error: string } {
   return parseHostPort(value, SMTP_DEFAULT_PORT);
 }

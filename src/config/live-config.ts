@@ -46,6 +46,8 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
   ['console.listen', (c) => c.console.listen],
   ['console.certFile', (c) => c.console.certFile],
   ['console.keyFile', (c) => c.console.keyFile],
+  ['submission.listen', (c) => c.submission.listen],
+  ['submission.allowNonLoopback', (c) => c.submission.allowNonLoopback],
 ];
 
 export interface ConfigError {

@@ -37,6 +37,8 @@ export interface Config {
     readonly adminSocket: string;
     readonly adminSocketMode: number;
   };
+  /** The local SMTP submission port (`host:port`), null when off. */
+  readonly submission: { readonly listen: string | null; readonly allowNonLoopback: boolean };
   readonly relay: {
     readonly maxAgeMs: number;
     readonly maxMessageBytes: number;
@@ -131,6 +133,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
     },
     console: { listen: raw.console.listen ?? null, certFile: at(raw.console.certFile), keyFile: at(raw.console.keyFile) },
     control: controlSockets(raw.control, base),
+    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback },
     relay: {
       maxAgeMs: parseDurationMs(raw.relay.maxAge),
       maxMessageBytes: raw.relay.maxMessageBytes,

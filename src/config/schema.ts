@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { checkMailServer } from '../settings/schema.js';
-import { SMTP_DEFAULT_PORT } from './address.js';
+import { isLoopbackHost, parseHostPort, SMTP_DEFAULT_PORT } from './address.js';
 import { checkRecipients, emailField, hostPortField, nodeNameField, nonEmpty, portalAddressField, singleLine } from './fields.js';
 
 export const CONFIG_DEFAULTS = {
@@ -110,6 +110,24 @@ export const configSchema = z
         }
       })
       .default({ socket: CONFIG_DEFAULTS.controlSocket, socketMode: CONFIG_DEFAULTS.controlSocketMode, adminSocketMode: CONFIG_DEFAULTS.adminSocketMode }),
+    submission: z
+      .strictObject({
+        // Port 0: the system picks a free port, which the log line 'appliance-mail ready' shows.
+        listen: hostPortField(null, { allowPortZero: true }).optional(),
+        allowNonLoopback: z.boolean().default(false),
+      })
+      .superRefine((section, ctx) => {
+        if (section.listen === undefined || section.allowNonLoopback) return;
+        const parsed = parseHostPort(section.listen, null, { allowPortZero: true });
+        if (!('error' in parsed) && !isLoopbackHost(parsed.host)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['listen'],
+            message: `'${parsed.host}' is not a loopback address: the submission port has no AUTH, so it listens on 127.0.0.1, ::1 or localhost unless submission.allowNonLoopback is true`,
+          });
+        }
+      })
+      .default({ allowNonLoopback: false }),
     relay: z
       .strictObject({
         maxAge: z.string().regex(DURATION, 'must be a duration such as 30m, 12h or 5d').default(CONFIG_DEFAULTS.maxAge),

@@ -12,6 +12,7 @@ import type { Intake, Submission } from '../relay/intake.js';
 import type { OutboxAdmin, OutboxListing } from '../relay/outbox-admin.js';
 import { sendTestEmail, testEffectiveSettings, type TestStep } from '../relay/test-email.js';
 import { formatIssues, mailServerSettingsSchema, parseFederationMode, type MailServerSettings } from '../settings/schema.js';
+import type { RawIntake, RawSubmission } from '../submission/raw-intake.js';
 import { buildStatus, type DaemonStatus, type StatusSources } from './status.js';
 
 export interface ControlApi {
@@ -23,6 +24,8 @@ export interface ControlApi {
   setMode(mode: string): Promise<string>;
   leave(): Promise<string>;
   submit(submission: Submission): Promise<Queued>;
+  /** A whole RFC 5322 message (the sendmail command); the ids of its copies. */
+  submitRaw(submission: RawSubmission): Promise<string[]>;
   notify(request: NotifyRequest): Promise<Queued>;
   submitDigest(input: unknown, idempotencyKey: string): Promise<Queued>;
   /** Oldest first. */
@@ -53,6 +56,7 @@ export interface GivenMailServer {
 export interface ControlParts extends StatusSources {
   outboxAdmin: OutboxAdmin;
   intake: Intake;
+  rawIntake: RawIntake;
   notifier: Notifier;
   consoleUsers: ConsoleUsers;
 }
@@ -79,6 +83,7 @@ export function createControlApi(parts: ControlParts): ControlApi {
     },
     leave: () => needSecondary().leave(),
     submit: (submission) => parts.intake.submit(submission),
+    submitRaw: (submission) => parts.rawIntake.submit(submission),
     notify: (request) => parts.notifier.notify(request),
     submitDigest: (input, idempotencyKey) => parts.notifier.digest(input, idempotencyKey),
     listOutbox: async () => parts.outboxAdmin.list(),

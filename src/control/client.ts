@@ -15,6 +15,8 @@ import type { SetModeRequest } from '../generated/appliance_mail/control/v1/SetM
 import type { SetModeReply__Output } from '../generated/appliance_mail/control/v1/SetModeReply.js';
 import type { SubmitRequest } from '../generated/appliance_mail/control/v1/SubmitRequest.js';
 import type { SubmitReply__Output } from '../generated/appliance_mail/control/v1/SubmitReply.js';
+import type { SubmitRawRequest } from '../generated/appliance_mail/control/v1/SubmitRawRequest.js';
+import type { SubmitRawReply__Output } from '../generated/appliance_mail/control/v1/SubmitRawReply.js';
 import type { NotifyRequest } from '../generated/appliance_mail/control/v1/NotifyRequest.js';
 import type { SubmitDigestRequest } from '../generated/appliance_mail/control/v1/SubmitDigestRequest.js';
 import type { ListOutboxRequest } from '../generated/appliance_mail/control/v1/ListOutboxRequest.js';
@@ -77,6 +79,7 @@ export function connectControl(socketPath: string) {
     setMode: invoke<SetModeRequest, SetModeReply__Output>('SetMode'),
     leave: () => invoke<LeaveRequest, LeaveReply__Output>('Leave')({}),
     submit: invoke<SubmitRequest, SubmitReply__Output>('Submit'),
+    submitRaw: invoke<SubmitRawRequest, SubmitRawReply__Output>('SubmitRaw'),
     notify: invoke<NotifyRequest, SubmitReply__Output>('Notify'),
     submitDigest: invoke<SubmitDigestRequest, SubmitReply__Output>('SubmitDigest'),
     listOutbox: () => invoke<ListOutboxRequest, ListOutboxReply__Output>('ListOutbox')({}),

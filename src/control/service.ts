@@ -24,7 +24,7 @@ export const controlProto = loadProto<ProtoGrpcType>('control.proto').appliance_
 export type ControlDoor = 'submit' | 'admin';
 
 /** What a submitter (Engine, Portal, scripts) may do; every other call is an administrator's. */
-const SUBMITTER_CALLS: ReadonlySet<string> = new Set(['Status', 'Submit', 'Notify', 'SubmitDigest']);
+const SUBMITTER_CALLS: ReadonlySet<string> = new Set(['Status', 'Submit', 'SubmitRaw', 'Notify', 'SubmitDigest']);
 
 export function addControlService(server: grpc.Server, api: ControlApi, door: ControlDoor): void {
   const handlers: ControlHandlers = {
@@ -47,6 +47,9 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
     Submit: unary((request) =>
       api.submit({ to: request.to, subject: request.subject, text: request.text, html: request.html, kind: request.kind, idempotencyKey: request.idempotency_key }),
     ),
+    SubmitRaw: unary(async (request) => ({
+      ids: await api.submitRaw({ raw: request.message, recipients: request.recipients, recipientsFromHeaders: request.recipients_from_headers }),
+    })),
     ListOutbox: unary(async () => ({ entries: (await api.listOutbox()).map(outboxEntry) })),
     RetryOutbox: unary(async (request) => ({ requeued: await api.retryOutbox(request.ids, request.all_dead) })),
     DropOutbox: unary(async (request) => ({

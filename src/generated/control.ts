@@ -35,6 +35,8 @@ import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetMo
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from './appliance_mail/control/v1/StatusReply.js';
 import type { StatusRequest as _appliance_mail_control_v1_StatusRequest, StatusRequest__Output as _appliance_mail_control_v1_StatusRequest__Output } from './appliance_mail/control/v1/StatusRequest.js';
 import type { SubmitDigestRequest as _appliance_mail_control_v1_SubmitDigestRequest, SubmitDigestRequest__Output as _appliance_mail_control_v1_SubmitDigestRequest__Output } from './appliance_mail/control/v1/SubmitDigestRequest.js';
+import type { SubmitRawReply as _appliance_mail_control_v1_SubmitRawReply, SubmitRawReply__Output as _appliance_mail_control_v1_SubmitRawReply__Output } from './appliance_mail/control/v1/SubmitRawReply.js';
+import type { SubmitRawRequest as _appliance_mail_control_v1_SubmitRawRequest, SubmitRawRequest__Output as _appliance_mail_control_v1_SubmitRawRequest__Output } from './appliance_mail/control/v1/SubmitRawRequest.js';
 import type { SubmitReply as _appliance_mail_control_v1_SubmitReply, SubmitReply__Output as _appliance_mail_control_v1_SubmitReply__Output } from './appliance_mail/control/v1/SubmitReply.js';
 import type { SubmitRequest as _appliance_mail_control_v1_SubmitRequest, SubmitRequest__Output as _appliance_mail_control_v1_SubmitRequest__Output } from './appliance_mail/control/v1/SubmitRequest.js';
 import type { TestEmailRequest as _appliance_mail_control_v1_TestEmailRequest, TestEmailRequest__Output as _appliance_mail_control_v1_TestEmailRequest__Output } from './appliance_mail/control/v1/TestEmailRequest.js';
@@ -84,6 +86,8 @@ export interface ProtoGrpcType {
         StatusReply: MessageTypeDefinition<_appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusReply__Output>
         StatusRequest: MessageTypeDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusRequest__Output>
         SubmitDigestRequest: MessageTypeDefinition<_appliance_mail_control_v1_SubmitDigestRequest, _appliance_mail_control_v1_SubmitDigestRequest__Output>
+        SubmitRawReply: MessageTypeDefinition<_appliance_mail_control_v1_SubmitRawReply, _appliance_mail_control_v1_SubmitRawReply__Output>
+        SubmitRawRequest: MessageTypeDefinition<_appliance_mail_control_v1_SubmitRawRequest, _appliance_mail_control_v1_SubmitRawRequest__Output>
         SubmitReply: MessageTypeDefinition<_appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitReply__Output>
         SubmitRequest: MessageTypeDefinition<_appliance_mail_control_v1_SubmitRequest, _appliance_mail_control_v1_SubmitRequest__Output>
         TestEmailRequest: MessageTypeDefinition<_appliance_mail_control_v1_TestEmailRequest, _appliance_mail_control_v1_TestEmailRequest__Output>

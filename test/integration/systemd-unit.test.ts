@@ -26,6 +26,8 @@ describe('systemd unit', () => {
       'ProtectSystem=strict',
       'PrivateTmp=yes',
       'UMask=0077',
+      'Type=notify',
+      'NotifyAccess=all',
     ]) {
       expect(unit).toContain(`\n${line}\n`);
     }

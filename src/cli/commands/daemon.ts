@@ -1,25 +1,35 @@
 import { loadConfigFile } from '../../config/load.js';
 import { startDaemon } from '../../daemon.js';
 import { routeGrpcLogs } from '../../log/grpc-log.js';
-import { createLogger } from '../../log/logger.js';
+import { createLogger, stdoutIsJournal } from '../../log/logger.js';
+import { createSystemdNotify } from '../../systemd/notify.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
 export const daemonCommand: Command = {
   name: 'daemon',
   summary: 'run the daemon in the foreground (systemd runs this)',
   usage: 'appliance-mail daemon [--config PATH]',
-  help: [CONFIG_HELP, '  Logs are JSON lines on stdout. SIGTERM or SIGINT stop it cleanly (exit 0).'],
+  help: [
+    CONFIG_HELP,
+    '  Logs are JSON lines on stdout (under systemd, each with its journald priority). SIGTERM or SIGINT stop it cleanly (exit 0).',
+  ],
   options: { ...CONFIG_OPTION },
   async run(args, ctx) {
     const config = loadConfigFile(configPath(args, ctx.env));
-    const log = createLogger({ level: config.log.level });
+    const log = createLogger({ level: config.log.level, journald: stdoutIsJournal(ctx.env) });
     routeGrpcLogs(log);
-    const daemon = await startDaemon(config, log);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const systemd = createSystemdNotify(ctx.env, log.child({ component: 'systemd' }));
+    // Listening before start: a stop asked for while starting (or right after "ready") is a clean stop.
+    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
     });
+    const daemon = await startDaemon(config, log);
+    // startDaemon resolves once the control sockets, the federation port, the submission port and the outbox serve.
+    await systemd.ready(`serving as ${config.node.role} ${config.node.name}`);
+    const signal = await stopSignal;
     log.info({ component: 'daemon', signal }, 'shutting down');
+    await systemd.stopping();
     await daemon.close();
     return 0;
   },

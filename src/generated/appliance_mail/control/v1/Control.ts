@@ -28,6 +28,8 @@ import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetMo
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from '../../../appliance_mail/control/v1/StatusReply.js';
 import type { StatusRequest as _appliance_mail_control_v1_StatusRequest, StatusRequest__Output as _appliance_mail_control_v1_StatusRequest__Output } from '../../../appliance_mail/control/v1/StatusRequest.js';
 import type { SubmitDigestRequest as _appliance_mail_control_v1_SubmitDigestRequest, SubmitDigestRequest__Output as _appliance_mail_control_v1_SubmitDigestRequest__Output } from '../../../appliance_mail/control/v1/SubmitDigestRequest.js';
+import type { SubmitRawReply as _appliance_mail_control_v1_SubmitRawReply, SubmitRawReply__Output as _appliance_mail_control_v1_SubmitRawReply__Output } from '../../../appliance_mail/control/v1/SubmitRawReply.js';
+import type { SubmitRawRequest as _appliance_mail_control_v1_SubmitRawRequest, SubmitRawRequest__Output as _appliance_mail_control_v1_SubmitRawRequest__Output } from '../../../appliance_mail/control/v1/SubmitRawRequest.js';
 import type { SubmitReply as _appliance_mail_control_v1_SubmitReply, SubmitReply__Output as _appliance_mail_control_v1_SubmitReply__Output } from '../../../appliance_mail/control/v1/SubmitReply.js';
 import type { SubmitRequest as _appliance_mail_control_v1_SubmitRequest, SubmitRequest__Output as _appliance_mail_control_v1_SubmitRequest__Output } from '../../../appliance_mail/control/v1/SubmitRequest.js';
 import type { TestEmailRequest as _appliance_mail_control_v1_TestEmailRequest, TestEmailRequest__Output as _appliance_mail_control_v1_TestEmailRequest__Output } from '../../../appliance_mail/control/v1/TestEmailRequest.js';
@@ -169,6 +171,15 @@ export interface ControlClient extends grpc.Client {
   submitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
   submitDigest(argument: _appliance_mail_control_v1_SubmitDigestRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
   
+  SubmitRaw(argument: _appliance_mail_control_v1_SubmitRawRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitRawReply__Output>): grpc.ClientUnaryCall;
+  SubmitRaw(argument: _appliance_mail_control_v1_SubmitRawRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitRawReply__Output>): grpc.ClientUnaryCall;
+  SubmitRaw(argument: _appliance_mail_control_v1_SubmitRawRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitRawReply__Output>): grpc.ClientUnaryCall;
+  SubmitRaw(argument: _appliance_mail_control_v1_SubmitRawRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitRawReply__Output>): grpc.ClientUnaryCall;
+  submitRaw(argument: _appliance_mail_control_v1_SubmitRawRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitRawReply__Output>): grpc.ClientUnaryCall;
+  submitRaw(argument: _appliance_mail_control_v1_SubmitRawRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitRawReply__Output>): grpc.ClientUnaryCall;
+  submitRaw(argument: _appliance_mail_control_v1_SubmitRawRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitRawReply__Output>): grpc.ClientUnaryCall;
+  submitRaw(argument: _appliance_mail_control_v1_SubmitRawRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitRawReply__Output>): grpc.ClientUnaryCall;
+  
   TestEmail(argument: _appliance_mail_control_v1_TestEmailRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
   TestEmail(argument: _appliance_mail_control_v1_TestEmailRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
   testEmail(argument: _appliance_mail_control_v1_TestEmailRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_control_v1_TestEmailStep__Output>;
@@ -207,6 +218,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   SubmitDigest: grpc.handleUnaryCall<_appliance_mail_control_v1_SubmitDigestRequest__Output, _appliance_mail_control_v1_SubmitReply>;
   
+  SubmitRaw: grpc.handleUnaryCall<_appliance_mail_control_v1_SubmitRawRequest__Output, _appliance_mail_control_v1_SubmitRawReply>;
+  
   TestEmail: grpc.handleServerStreamingCall<_appliance_mail_control_v1_TestEmailRequest__Output, _appliance_mail_control_v1_TestEmailStep>;
   
 }
@@ -227,5 +240,6 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   Status: MethodDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply__Output>
   Submit: MethodDefinition<_appliance_mail_control_v1_SubmitRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
   SubmitDigest: MethodDefinition<_appliance_mail_control_v1_SubmitDigestRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_SubmitDigestRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
+  SubmitRaw: MethodDefinition<_appliance_mail_control_v1_SubmitRawRequest, _appliance_mail_control_v1_SubmitRawReply, _appliance_mail_control_v1_SubmitRawRequest__Output, _appliance_mail_control_v1_SubmitRawReply__Output>
   TestEmail: MethodDefinition<_appliance_mail_control_v1_TestEmailRequest, _appliance_mail_control_v1_TestEmailStep, _appliance_mail_control_v1_TestEmailRequest__Output, _appliance_mail_control_v1_TestEmailStep__Output>
 }

@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface SubmitRawReply {
+  'ids'?: (string)[];
+}
+
+export interface SubmitRawReply__Output {
+  'ids': (string)[];
+}

@@ -1,0 +1,146 @@
+/**
+ * The local SMTP submission port (submission.listen): for everything on the Appliance that can
+ * only send mail (cron, smartd, mdadm, Grafana, scripts). Like Postfix's local pickup it trusts
+ * who can reach it, so it has no AUTH and listens on loopback unless the operator says otherwise
+ * (the config schema refuses anything else). It relays nowhere by itself: a message goes through
+ * the relay's intake, and 250 is sent only once the intake resolved, that is, once the message
+ * is on disk.
+ */
+import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import { formatHostPort, parseHostPort } from '../config/address.js';
+import type { LiveConfig } from '../config/live-config.js';
+import { AppError, toAppError, type ErrorCode } from '../errors/registry.js';
+import type { Logger } from '../log/logger.js';
+import { listenError } from '../util/grpc-errors.js';
+import { quote, type RawIntake } from './raw-intake.js';
+
+/** Enough for every job on one Appliance at once; more is a runaway script. */
+const MAX_CLIENTS = 50;
+/** A graceful close waits this long for sessions in flight, then tells them 421 and closes. */
+const CLOSE_GRACE_MS = 5_000;
+/** One reply line stays well under SMTP's 512-octet limit. */
+const REPLY_TEXT_CHARS = 400;
+
+/** The SMTP reply for each refusal; anything else is a temporary local error (451), so the client keeps the mail. */
+const REPLY_CODES: Partial<Record<ErrorCode, number>> = {
+  AM_MESSAGE_TOO_LARGE: 552,
+  AM_RECIPIENT_INVALID: 553,
+  // 554 (5.6.0, "transaction failed"): the content is refused; 550 would claim a mailbox is unknown.
+  AM_MESSAGE_INVALID: 554,
+  AM_MAIL_DISABLED: 451,
+  AM_OUTBOX_UNAVAILABLE: 452,
+  AM_CLOSED: 421,
+};
+
+export interface SubmissionPort {
+  /** `host:port` actually bound (port 0 resolved); null before start or when off. */
+  address(): string | null;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawIntake; log: Logger }): SubmissionPort {
+  const { config, rawIntake, log } = deps;
+  const listen = config.current().submission.listen;
+  let bound: string | null = null;
+  let state: 'new' | 'started' | 'closed' = 'new';
+  let closing: Promise<void> | null = null;
+  let server: SMTPServer | null = null;
+
+  const build = () => new SMTPServer({
+    name: config.current().node.name,
+    banner: 'appliance-mail local submission',
+    size: config.current().relay.maxMessageBytes,
+    // No AUTH (local trust, as Postfix's pickup) and no STARTTLS (loopback traffic stays on this machine).
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    maxClients: MAX_CLIENTS,
+    closeTimeout: CLOSE_GRACE_MS,
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      try {
+        rawIntake.checkRecipient(address.address);
+        callback();
+      } catch (err) {
+        callback(smtpError(err));
+      }
+    },
+    onData(stream, session, callback) {
+      accept(stream, session.envelope.rcptTo.map((r) => r.address)).then(
+        (ids) => callback(null, `queued as ${ids.join(' ')}`),
+        (err: unknown) => {
+          const appError = toAppError(err);
+          log.warn({ code: appError.code, err: appError.message }, 'message refused on the submission port');
+          callback(smtpError(appError));
+        },
+      );
+    },
+  });
+  async function accept(stream: SMTPServerDataStream, recipients: string[]): Promise<string[]> {
+    const raw = await readMessage(stream);
+    if (stream.sizeExceeded) {
+      const limit = config.current().relay.maxMessageBytes;
+      throw new AppError('AM_MESSAGE_TOO_LARGE', `message refused: more than relay.maxMessageBytes (${limit}) bytes`);
+    }
+    const ids = await rawIntake.submit({ raw, recipients, recipientsFromHeaders: false });
+    log.info({ ids, recipients: recipients.length, bytes: raw.byteLength }, 'message accepted on the submission port');
+    return ids;
+  }
+
+  return {
+    address: () => bound,
+    async start() {
+      if (state !== 'new' || listen === null) return;
+      const parsed = parseHostPort(listen, null, { allowPortZero: true });
+      if ('error' in parsed) throw new AppError('AM_CONFIG_INVALID', `submission.listen: ${parsed.error}`);
+      const smtp = build();
+      server = smtp;
+      await new Promise<void>((resolve, reject) => {
+        // smtp-server re-emits its listener's and its connections' errors on itself.
+        smtp.once('error', (err) =>
+          reject(listenError(err, listen, 'submission.listen')),
+        );
+        smtp.listen(parsed.port, parsed.host, () => resolve());
+      });
+      smtp.removeAllListeners('error');
+      // A client that resets its connection is its own business; it must not end the daemon.
+      smtp.on('error', (err) => log.debug({ err: err.message }, 'submission port connection error'));
+      // The advertised SIZE follows relay.maxMessageBytes as it is reloaded (smtp-server reads it per session).
+      config.onChange((next) => {
+        smtp.options.size = next.relay.maxMessageBytes;
+      });
+      const address = smtp.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : parsed.port;
+      bound = formatHostPort({ host: parsed.host, port });
+      state = 'started';
+      log.info({ listen: bound }, 'submission port listening');
+    },
+    close() {
+      const smtp = server;
+      if (state !== 'started' || smtp === null) {
+        state = 'closed';
+        return closing ?? Promise.resolve();
+      }
+      state = 'closed';
+      // Stops accepting at once; sessions still open after CLOSE_GRACE_MS get 421 and are closed.
+      closing ??= new Promise<void>((resolve) => smtp.close(() => resolve()));
+      return closing;
+    },
+  };
+}
+
+/** Reads DATA, keeping no more than the size limit in memory (smtp-server flags the rest). */
+async function readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) {
+    if (!stream.sizeExceeded) chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function smtpError(err: unknown): Error & { responseCode: number } {
+  const appError = toAppError(err);
+  const responseCode = REPLY_CODES[appError.code] ?? 451;
+  // The reply is one line: whatever a peer put in the message is quoted, not echoed.
+  return Object.assign(new Error(`${quote(appError.message, REPLY_TEXT_CHARS)} [${appError.code}]`), { responseCode });
+}
