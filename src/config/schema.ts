@@ -70,6 +70,24 @@ const mailServerSchema = z
 
 const recipientsSchema = z.union([z.string(), z.array(z.string())]).superRefine(checkRecipients);
 
+/**
+ * A TLS server's section (federation, console): where it listens (port 0: the system picks one,
+ * as tests bind) and, optionally, its own certificate and key, which go together.
+ */
+function tlsListenerSection() {
+  return z
+    .strictObject({
+      listen: hostPortField(null, { allowPortZero: true }).optional(),
+      certFile: nonEmpty.optional(),
+      keyFile: nonEmpty.optional(),
+    })
+    .superRefine((section, ctx) => {
+      if ((section.certFile === undefined) !== (section.keyFile === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'certFile and keyFile go together' });
+      }
+    });
+}
+
 export const configSchema = z
   .strictObject({
     node: z.strictObject({
@@ -84,19 +102,7 @@ export const configSchema = z
         address: portalAddressField.optional(),
       })
       .default({}),
-    federation: z
-      .strictObject({
-        // Port 0: the system picks a free port, which status shows (tests bind this way, never by probing).
-        listen: hostPortField(null, { allowPortZero: true }).optional(),
-        certFile: nonEmpty.optional(),
-        keyFile: nonEmpty.optional(),
-      })
-      .superRefine((section, ctx) => {
-        if ((section.certFile === undefined) !== (section.keyFile === undefined)) {
-          ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'certFile and keyFile go together' });
-        }
-      })
-      .default({}),
+    federation: tlsListenerSection().default({}),
     control: z
       .strictObject({
         socket: nonEmpty.default(CONFIG_DEFAULTS.controlSocket),
@@ -145,18 +151,7 @@ export const configSchema = z
         maxOutboxBytes: CONFIG_DEFAULTS.maxOutboxBytes,
         minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
       }),
-    console: z
-      .strictObject({
-        listen: hostPortField(null, { allowPortZero: true }).optional(),
-        certFile: nonEmpty.optional(),
-        keyFile: nonEmpty.optional(),
-      })
-      .superRefine((section, ctx) => {
-        if ((section.certFile === undefined) !== (section.keyFile === undefined)) {
-          ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'certFile and keyFile go together' });
-        }
-      })
-      .default({}),
+    console: tlsListenerSection().default({}),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel),
