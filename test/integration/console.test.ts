@@ -6,6 +6,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { APIResponse, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingTool } from '../helpers/tools.js';
 import { baseConfig, eventually, runCli, tempDir, type Json } from '../helpers/daemon.js';
 import { csrfOf, launchBrowser, logIn, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
@@ -14,7 +15,7 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 const SMTP_PASSWORD = 'Console-Pa55word!';
 const ADMIN_PASSWORD = 'Admin-Pa55-console';
 
-describe('web console', () => {
+describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('web console', () => {
   let smtp: SmtpSink;
   let primary: Node;
   let secondary: Node;

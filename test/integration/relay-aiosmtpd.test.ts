@@ -10,10 +10,10 @@ import { baseConfig, eventually, tempDir } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { listeningPorts } from '../helpers/ports.js';
 import { testCertificates } from '../helpers/smtp.js';
+import { missingTool } from '../helpers/tools.js';
 
 const PYTHON = '/usr/bin/python3';
-const missing = spawnSync(PYTHON, ['-c', 'import aiosmtpd'], { stdio: 'ignore' }).status !== 0;
-if (missing) console.warn('aiosmtpd test skipped: /usr/bin/python3 has no aiosmtpd (apt-get install python3-aiosmtpd)');
+const missing = missingTool('aiosmtpd', 'python3-aiosmtpd', () => spawnSync(PYTHON, ['-c', 'import aiosmtpd'], { stdio: 'ignore' }).status === 0);
 
 describe.skipIf(missing)('relay against aiosmtpd', () => {
   let server: ChildProcess | undefined;

@@ -9,6 +9,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { missingTool } from '../helpers/tools.js';
 import { baseConfig, CLI, eventually, runCli, tempDir, type Json } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { headerValue } from '../helpers/mail.js';
@@ -41,7 +42,7 @@ async function submissionPort(node: Node): Promise<number> {
   return Number(/:(\d+)$/.exec(String(line['listen']))?.[1]);
 }
 
-describe('submission port, sendmail and mailx', () => {
+describe.skipIf(missingTool('swaks', 'swaks') || missingTool('mailx', 'bsd-mailx'))('submission port, sendmail and mailx', () => {
   let smtp: SmtpSink;
   let node: Node;
   let port: number;
@@ -169,7 +170,7 @@ describe('submission port, sendmail and mailx', () => {
   });
 });
 
-describe('submission port while mail is off, and at shutdown', () => {
+describe.skipIf(missingTool('swaks', 'swaks'))('submission port while mail is off, and at shutdown', () => {
   it('451 while mail is disabled (sendmail exits 75); at shutdown a session left open is told 421 and the daemon exits 0', async () => {
     const node = await startNode('quiet', baseConfig('quiet', { mailServer: { enabled: false }, submission: { listen: '127.0.0.1:0' } }));
     const port = await submissionPort(node);

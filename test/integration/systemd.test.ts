@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { missingTool } from '../helpers/tools.js';
 import { connectControl } from '../../src/control/client.js';
 import { baseConfig, DaemonProcess, tempDir, writeJson } from '../helpers/daemon.js';
 
@@ -81,7 +82,7 @@ class NotifySocket {
   }
 }
 
-describe('systemd readiness and journald priorities', () => {
+describe.skipIf(missingTool('systemd-notify', 'systemd'))('systemd readiness and journald priorities', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
