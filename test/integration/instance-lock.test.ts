@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { SMTPServerSession } from 'smtp-server';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, DaemonProcess, eventually, tempDir, writeJson, type Json } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
@@ -157,6 +158,22 @@ describe('the instance lock', () => {
     expect(third.code).toBe(1);
     expect(third.stderr).toContain(`(pid ${restarted.pid})`);
     await restarted.stop();
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('no other local user can hold the lock first: the lock file is in the 0700 state folder', async () => {
+    const dir = await tempDir('am-lock-');
+    const configPath = join(dir, 'config.json');
+    await writeJson(configPath, baseConfig('lock3'));
+    const daemon = new DaemonProcess(configPath);
+    await daemon.ready();
+    await daemon.stop();
+    // What an attacker would run to keep the daemon from starting: lock the file before it does.
+    const squat = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', 'flock', '--nonblock', join(dir, 'state', 'daemon.lock'), 'true'], { encoding: 'utf8' });
+    expect(squat.status).not.toBe(0);
+    expect(squat.stderr).toMatch(/Permission denied/);
+    const again = new DaemonProcess(configPath);
+    await again.ready();
+    await again.stop();
   });
 
   it('creates a missing state folder with mode 0700 before taking the lock', async () => {
