@@ -6,10 +6,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PACKAGE_VERSION } from '../../src/util/version.js';
-import { baseConfig, eventually, tempDir, type Json } from '../helpers/daemon.js';
+import { baseConfig, DaemonProcess, eventually, tempDir, writeJson, type Json } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { metricsAddress, scrape, type Scrape } from '../helpers/metrics.js';
 import { REFUSED_PORT, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
@@ -86,6 +87,7 @@ describe('metrics', () => {
     // A primary without federation.listen serves no secondaries: no federation series.
     expect(s.value('appliance_mail_federation_settings_version')).toBeUndefined();
     expectLintClean(s);
+    expect((await fetch(`http://${metrics}/`)).status).toBe(404);
 
     // One message of each kind, accepted and sent, each timed from acceptance to the server's 250.
     for (const kind of KINDS) await submit(n, kind, `${kind}@example.com`);
@@ -216,5 +218,22 @@ describe('metrics', () => {
     p = await until(primaryMetrics, (x) => x.value('appliance_mail_federation_secondary_connected', engine) === 0, 'the secondary disconnected');
     expect(p.value('appliance_mail_federation_secondaries_connected')).toBe(0);
     expect(p.value('appliance_mail_federation_secondaries')).toBe(1);
+  });
+
+  it('a taken metrics.listen stops the start with AM_ADDRESS_IN_USE naming the setting', async () => {
+    const taken = createServer();
+    const port = await new Promise<number>((resolve) => taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)));
+    try {
+      const dir = await tempDir('am-metrics-port-');
+      const configPath = join(dir, 'config.json');
+      await writeJson(configPath, baseConfig('taken', { metrics: { listen: `127.0.0.1:${port}` } }));
+      const daemon = new DaemonProcess(configPath);
+      const { code } = await daemon.exited;
+      expect(code).toBe(1);
+      expect(daemon.stderr).toContain(`127.0.0.1:${port} (metrics.listen) is already in use by another process`);
+      expect(daemon.stderr).toContain('[AM_ADDRESS_IN_USE]');
+    } finally {
+      taken.close();
+    }
   });
 });
