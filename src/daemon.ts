@@ -1,8 +1,8 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
  * start: the instance lock, state, outbox, config watcher, federation, delivery, control sockets,
- * submission port, console;
- * close: the reverse — stop accepting (console, submission port, control sockets), delivery,
+ * submission port, metrics endpoint, console;
+ * close: the reverse — stop accepting (console, metrics, submission port, control sockets), delivery,
  * federation, watcher, outbox, flush state, then free the lock. Every rule lives with its
  * concern; this file only builds and orders parts.
  */
@@ -18,6 +18,8 @@ import { createSocketServer } from './control/socket-server.js';
 import { createFederationPrimary } from './federation/primary.js';
 import { createFederationSecondary } from './federation/secondary.js';
 import type { Logger } from './log/logger.js';
+import { createMetricsRegistry } from './metrics/registry.js';
+import { createMetricsServer } from './metrics/server.js';
 import { createNotifier } from './notify/notifier.js';
 import { createDelivery } from './relay/delivery.js';
 import { createIntake } from './relay/intake.js';
@@ -85,8 +87,13 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
         : createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, api, config, effective, users: consoleUsers, log: child('console') });
     if (webConsole) consoleUrl = () => webConsole.url();
     const submissionPort = createSubmissionPort({ config, rawIntake, log: child('submission') });
+    // Off unless metrics.listen is set: then the registry subscribes to the parts before they start.
+    const metrics =
+      initial.metrics.listen === null
+        ? null
+        : createMetricsServer({ listen: initial.metrics.listen, registry: createMetricsRegistry({ config, outbox, delivery, primary, secondary, daemonVersion: PACKAGE_VERSION }), log: child('metrics') });
 
-    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, ...(webConsole ? [webConsole] : [])];
+    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
     for (const component of components) {
       await component.start();
       closers.push(() => component.close());
@@ -96,7 +103,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
     });
     log.info(
-      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, submission: submissionPort.address(), console: webConsole?.url() ?? null, version: PACKAGE_VERSION },
+      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, submission: submissionPort.address(), metrics: metrics?.address() ?? null, console: webConsole?.url() ?? null, version: PACKAGE_VERSION },
       'appliance-mail ready',
     );
 

@@ -48,6 +48,8 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
   ['console.keyFile', (c) => c.console.keyFile],
   ['submission.listen', (c) => c.submission.listen],
   ['submission.allowNonLoopback', (c) => c.submission.allowNonLoopback],
+  ['metrics.listen', (c) => c.metrics.listen],
+  ['metrics.allowNonLoopback', (c) => c.metrics.allowNonLoopback],
 ];
 
 export interface ConfigError {
@@ -65,6 +67,8 @@ export interface LiveConfig {
   lastError(): ConfigError | null;
   appliedAt(): Date;
   onChange(listener: ConfigListener): void;
+  /** Called when an edit of the file is refused (the last good config stays). */
+  onRefused(listener: (error: ConfigError) => void): void;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -81,6 +85,7 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
   let currentDigest = digest(null);
   let reading: Promise<void> = Promise.resolve();
   const listeners: ConfigListener[] = [];
+  const refusedListeners: Array<(error: ConfigError) => void> = [];
   const file = initial.file;
 
   function schedule(delayMs: number): void {
@@ -142,6 +147,7 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
       }
       error = { code: appError.code, message: appError.message, at: new Date() };
       log.error({ file, code: appError.code, issues: appError.details['issues'] }, appError.message);
+      for (const listener of refusedListeners) listener(error);
     }
   }
 
@@ -156,6 +162,9 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
     appliedAt: () => appliedAt,
     onChange(listener) {
       listeners.push(listener);
+    },
+    onRefused(listener) {
+      refusedListeners.push(listener);
     },
     async start() {
       currentDigest = digest(await readFile(file, 'utf8').catch(() => null));

@@ -39,6 +39,8 @@ export interface Config {
   };
   /** The local SMTP submission port (`host:port`), null when off. */
   readonly submission: { readonly listen: string | null; readonly allowNonLoopback: boolean };
+  /** The Prometheus scrape endpoint (`host:port`, plain HTTP), null when off. */
+  readonly metrics: { readonly listen: string | null; readonly allowNonLoopback: boolean };
   readonly relay: {
     readonly maxAgeMs: number;
     readonly maxMessageBytes: number;
@@ -134,6 +136,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
     console: { listen: raw.console.listen ?? null, certFile: at(raw.console.certFile), keyFile: at(raw.console.keyFile) },
     control: controlSockets(raw.control, base),
     submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback },
+    metrics: { listen: raw.metrics.listen ?? null, allowNonLoopback: raw.metrics.allowNonLoopback },
     relay: {
       maxAgeMs: parseDurationMs(raw.relay.maxAge),
       maxMessageBytes: raw.relay.maxMessageBytes,

@@ -122,17 +122,15 @@ export const configSchema = z
         listen: hostPortField(null, { allowPortZero: true }).optional(),
         allowNonLoopback: z.boolean().default(false),
       })
-      .superRefine((section, ctx) => {
-        if (section.listen === undefined || section.allowNonLoopback) return;
-        const parsed = parseHostPort(section.listen, null, { allowPortZero: true });
-        if (!('error' in parsed) && !isLoopbackHost(parsed.host)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['listen'],
-            message: `'${parsed.host}' is not a loopback address: the submission port has no AUTH, so it listens on 127.0.0.1, ::1 or localhost unless submission.allowNonLoopback is true`,
-          });
-        }
+      .superRefine(loopbackUnlessAllowed('the submission port has no AUTH', 'submission.allowNonLoopback'))
+      .default({ allowNonLoopback: false }),
+    metrics: z
+      .strictObject({
+        // Port 0: the system picks a free port, which the log line 'metrics listening' shows.
+        listen: hostPortField(null, { allowPortZero: true }).optional(),
+        allowNonLoopback: z.boolean().default(false),
       })
+      .superRefine(loopbackUnlessAllowed('the metrics endpoint is plain HTTP without authentication', 'metrics.allowNonLoopback'))
       .default({ allowNonLoopback: false }),
     relay: z
       .strictObject({
@@ -169,6 +167,24 @@ export const configSchema = z
   });
 
 export type RawConfig = z.output<typeof configSchema>;
+
+/**
+ * A listener without authentication (submission port, metrics) stays on loopback unless the
+ * operator opts in: then whatever they put in front of it (a firewall, a proxy) is their choice.
+ */
+function loopbackUnlessAllowed(why: string, optIn: string) {
+  return (section: { listen?: string | undefined; allowNonLoopback: boolean }, ctx: z.RefinementCtx): void => {
+    if (section.listen === undefined || section.allowNonLoopback) return;
+    const parsed = parseHostPort(section.listen, null, { allowPortZero: true });
+    if (!('error' in parsed) && !isLoopbackHost(parsed.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen'],
+        message: `'${parsed.host}' is not a loopback address: ${why}, so it listens on 127.0.0.1, ::1 or localhost unless ${optIn} is true`,
+      });
+    }
+  };
+}
 
 /** Parses durations such as `90s`, `12h`, `5d` into milliseconds. */
 export function parseDurationMs(value: string): number {

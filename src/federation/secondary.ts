@@ -14,7 +14,7 @@ import type { SettingsUpdate__Output } from '../generated/appliance_mail/federat
 import type { Logger } from '../log/logger.js';
 import { verifySettings } from '../relay/transport-options.js';
 import type { FederatedSettings, FederationMode } from '../settings/schema.js';
-import type { CentralizedSettings, Membership } from '../state/schema.js';
+import type { CentralizedSettings, Membership, VersionReport } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { backoffDelayMs, RECONNECT_BACKOFF } from '../util/backoff.js';
@@ -46,6 +46,8 @@ export interface SecondaryStatus {
   appliedVersion: number;
   appliedAt: string;
   lastHeard: string;
+  /** The last check of centralized settings against the mail server since start; null before one. */
+  verified: VersionReport | null;
 }
 
 /** The facts a secondary owns in the state: whom it joined, how, and what it last applied. */
@@ -86,6 +88,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   let generation = 0;
   let applying: Promise<void> = Promise.resolve();
   const listeners: Array<(facts: FederationFacts) => void> = [];
+  let verified: VersionReport | null = null;
 
   const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
 
@@ -194,6 +197,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     await report(membership, version, 'applied', null);
     const problem = await verifySettings(decoded.settings.mailServer);
     if (problem) log.warn({ version, problem }, 'settings from the primary do not work from this node');
+    verified = { version, at: new Date().toISOString(), error: problem };
     await report(membership, version, problem ? 'verify_failed' : 'verified', problem);
   }
 
@@ -295,6 +299,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
         appliedVersion: centralized?.version ?? 0,
         appliedAt: centralized?.appliedAt ?? '',
         lastHeard,
+        verified,
       };
     },
   };

@@ -14,6 +14,7 @@ import { backoffDelayMs } from '../util/backoff.js';
 import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';
 import { fromHeaderLine } from './render.js';
+import { smtpFailureClass, type SmtpFailureClass } from './failure-class.js';
 import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
 import { describeSmtpError } from './transport-options.js';
 
@@ -57,6 +58,8 @@ export interface Delivery {
   /** As `postqueue -f`: every deferred message is tried now, a pause is lifted; returns how many. */
   flush(): number;
   status(): DeliveryStatus;
+  /** Tells `listener` of every send the mail server failed or refused (all or some recipients), by class. */
+  onFailure(listener: (failure: SmtpFailureClass) => void): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   let previousError: DeliveryError | null = null;
   let lastDelivery: { at: string; server: string } | null = null;
   let idle: (() => void) | null = null;
+  const failureListeners: Array<(failure: SmtpFailureClass) => void> = [];
   /**
    * A mail server that cannot be reached (refused, timed out, TLS or AUTH failing) fails every
    * message alike: deliveries pause until this time instead of failing the whole queue one by
@@ -150,6 +154,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       if (!info.ok) throw info.error;
       const rejected = info.rejected ?? [];
       if (rejected.length > 0) {
+        tellFailure(info.rejectedErrors?.[0] ?? { responseCode: 550 });
         const reason = (info.rejectedErrors ?? []).map((e) => describeSmtpError(e)).join('; ') || 'refused by the mail server';
         await outbox.markDead(id, `delivered to ${entry.to.length - rejected.length} of ${entry.to.length} recipients; refused: ${reason}`, rejected);
         noteError(`recipients refused: ${reason}`);
@@ -198,6 +203,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   async function fail(entry: Entry, err: unknown, sentWith: number): Promise<void> {
     const id = entry.id;
     const reason = describeSmtpError(err);
+    tellFailure(err);
     if (sentWith !== generation) {
       // Failed with settings that are no longer in force: try again at once with the new ones.
       await outbox.markDeferred(id, reason, Date.now());
@@ -230,6 +236,11 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
 
   function serverUnreachable(e: { code?: string; responseCode?: number }): boolean {
     return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH'].includes(e.code ?? '') || e.responseCode === 421;
+  }
+
+  function tellFailure(err: unknown): void {
+    const failure = smtpFailureClass(err);
+    for (const listener of failureListeners) listener(failure);
   }
 
   function noteError(message: string): void {
@@ -286,6 +297,9 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       pauseCount = 0;
       pump();
       return count;
+    },
+    onFailure(listener) {
+      failureListeners.push(listener);
     },
     status: () => ({
       lastError: lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError,

@@ -95,6 +95,16 @@ export interface OutboxCounts {
   bytes: number;
 }
 
+/** A message changed state, told once the change is on disk (metrics count these). */
+export interface OutboxEvent {
+  type: 'accepted' | 'sent' | 'deferred' | 'dead';
+  kind: MessageKind;
+  /** When the message was accepted (ms since the epoch). */
+  acceptedAt: number;
+  /** When the change was made: for 'sent', when the server's answer was known. */
+  at: number;
+}
+
 export interface OutboxLimits {
   maxOutboxBytes: number;
   minFreeBytes: number;
@@ -138,6 +148,8 @@ export interface Outbox {
   get(id: string): Entry | undefined;
   list(): Entry[];
   counts(): OutboxCounts;
+  /** Tells `listener` of every message accepted, sent, deferred or dead. */
+  onEvent(listener: (event: OutboxEvent) => void): void;
   close(): Promise<void>;
 }
 
@@ -164,6 +176,11 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   /** Keys whose first submission is still being written: a concurrent retry waits for it. */
   const keysInFlight = new Map<string, Promise<{ id: string; duplicate: boolean }>>();
   let sentSinceStart = 0;
+  const listeners: Array<(event: OutboxEvent) => void> = [];
+
+  function tell(type: OutboxEvent['type'], entry: { kind: MessageKind; createdAt: number }, at: number): void {
+    for (const listener of listeners) listener({ type, kind: entry.kind, acceptedAt: entry.createdAt, at });
+  }
   /** The last error text, shared by the entries that failed alike (100,000 deferred, one string). */
   let lastErrorText = '';
 
@@ -383,6 +400,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
       const [ref] = await journal.append([{ meta: record, body }]);
       freeSpace.wrote(body.length);
       apply(record, ref ?? null);
+      tell('accepted', { kind: input.kind, createdAt }, Date.now());
       return { id, duplicate: false };
     } finally {
       reservedBytes -= body.length;
@@ -459,16 +477,22 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     },
     async markSent(id) {
       sentSinceStart++;
-      await write({ t: 'sent', id, at: Date.now() });
+      const entry = entries.get(id);
+      const at = Date.now();
+      await write({ t: 'sent', id, at });
+      if (entry) tell('sent', entry, at);
       maybeCompact();
     },
     async markDeferred(id, error, nextAt) {
       const entry = need(id);
       await write({ t: 'defer', id, attempts: entry.attempts + 1, nextAt, error });
+      tell('deferred', entry, Date.now());
     },
     async markDead(id, error, to) {
       const entry = need(id);
-      await write({ t: 'dead', id, at: Date.now(), attempts: entry.attempts + 1, error, to: to ?? entry.to });
+      const at = Date.now();
+      await write({ t: 'dead', id, at, attempts: entry.attempts + 1, error, to: to ?? entry.to });
+      tell('dead', entry, at);
     },
     async requeue(ids) {
       const chosen = targets(ids, (e) => e.state !== 'queued', 'is already queued for delivery');
@@ -515,6 +539,9 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
         else dead++;
       }
       return { queued, deferred, dead, sentSinceStart, bytes: storedBytes };
+    },
+    onEvent(listener) {
+      listeners.push(listener);
     },
     async close() {
       closed = true;
