@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { missingTool } from '../helpers/tools.js';
 import { PACKAGE_VERSION } from '../../src/util/version.js';
 import { baseConfig, DaemonProcess, eventually, tempDir, writeJson, type Json } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
@@ -18,8 +19,7 @@ import { REFUSED_PORT, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 const PASSWORD = 'Metrics-Pa55word!';
 const KINDS = ['alert', 'digest', 'appliance', 'test'] as const;
 const FAILURE_CLASSES = ['connect', 'tls', 'auth', '4xx', '5xx', 'other'] as const;
-const HAS_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
-if (!HAS_PROMTOOL) console.warn('promtool check metrics skipped: no promtool (apt-get install prometheus)');
+const HAS_PROMTOOL = !missingTool('promtool', 'prometheus');
 
 /** Scrapes until `ready` holds for a scrape, and returns that scrape. */
 function until(address: string, ready: (s: Scrape) => boolean, what: string, timeoutMs = 15_000): Promise<Scrape> {

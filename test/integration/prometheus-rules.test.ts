@@ -6,10 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { missingTool } from '../helpers/tools.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const missing = spawnSync('promtool', ['--version']).status !== 0;
-if (missing) console.warn('alerting rules test skipped: no promtool (apt-get install prometheus)');
+const missing = missingTool('promtool', 'prometheus');
 
 function promtool(args: string[]): { status: number | null; output: string } {
   const run = spawnSync('promtool', args, { cwd: ROOT, encoding: 'utf8' });
