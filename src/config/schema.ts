@@ -88,6 +88,11 @@ export const configSchema = z
       .strictObject({
         // Port 0: the system picks a free port, which status shows (tests bind this way, never by probing).
         listen: hostPortField(null, { allowPortZero: true }).optional(),
+        /**
+         * The address secondaries dial (kubeadm's advertise address), for the join command that
+         * `token create` prints: `host` (the bound port) or `host:port` (a NAT or a proxy in between).
+         */
+        advertise: hostPortField(0).optional(),
         certFile: nonEmpty.optional(),
         keyFile: nonEmpty.optional(),
       })
@@ -169,6 +174,13 @@ export const configSchema = z
         code: 'custom',
         path: ['federation', 'listen'],
         message: 'only a primary serves secondaries; remove it or set node.role to "primary"',
+      });
+    }
+    if (config.node.role === 'secondary' && config.federation.advertise !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['federation', 'advertise'],
+        message: 'only a primary is dialled by secondaries; remove it or set node.role to "primary"',
       });
     }
   });
