@@ -19,6 +19,8 @@ import {
   nodesCommand,
   nodesRemoveCommand,
   tokenCreateCommand,
+  tokenDeleteCommand,
+  tokenListCommand,
 } from './commands/federation.js';
 import { alertCommand, outboxCommand, outboxDropCommand, outboxFlushCommand, outboxRetryCommand, testEmailCommand } from './commands/relay.js';
 import { digestCommand, notifyCommand } from './commands/notify.js';
@@ -41,6 +43,8 @@ const COMMANDS: Command[] = [
   outboxDropCommand,
   sendmailCommand,
   tokenCreateCommand,
+  tokenListCommand,
+  tokenDeleteCommand,
   joinCommand,
   centralizeCommand,
   localCommand,

@@ -24,6 +24,8 @@ export interface Config {
   readonly portal: { readonly address: string | null };
   readonly federation: {
     readonly listen: string | null;
+    /** What secondaries dial (host, or host:port), for the join command; null: from `listen`. */
+    readonly advertise: string | null;
     readonly certFile: string | null;
     readonly keyFile: string | null;
   };
@@ -130,6 +132,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
     portal: { address: raw.portal.address ?? null },
     federation: {
       listen: raw.federation.listen ?? null,
+      advertise: raw.federation.advertise ?? null,
       certFile: at(raw.federation.certFile),
       keyFile: at(raw.federation.keyFile),
     },

@@ -74,18 +74,16 @@ const recipientsSchema = z.union([z.string(), z.array(z.string())]).superRefine(
  * A TLS server's section (federation, console): where it listens (port 0: the system picks one,
  * as tests bind) and, optionally, its own certificate and key, which go together.
  */
-function tlsListenerSection() {
-  return z
-    .strictObject({
-      listen: hostPortField(null, { allowPortZero: true }).optional(),
-      certFile: nonEmpty.optional(),
-      keyFile: nonEmpty.optional(),
-    })
-    .superRefine((section, ctx) => {
-      if ((section.certFile === undefined) !== (section.keyFile === undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'certFile and keyFile go together' });
-      }
-    });
+const tlsListenerShape = {
+  listen: hostPortField(null, { allowPortZero: true }).optional(),
+  certFile: nonEmpty.optional(),
+  keyFile: nonEmpty.optional(),
+};
+
+function certAndKeyTogether(section: { certFile?: string | undefined; keyFile?: string | undefined }, ctx: z.RefinementCtx): void {
+  if ((section.certFile === undefined) !== (section.keyFile === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'certFile and keyFile go together' });
+  }
 }
 
 export const configSchema = z
@@ -102,7 +100,17 @@ export const configSchema = z
         address: portalAddressField.optional(),
       })
       .default({}),
-    federation: tlsListenerSection().default({}),
+    federation: z
+      .strictObject({
+        ...tlsListenerShape,
+        /**
+         * The address secondaries dial (kubeadm's advertise address), for the join command that
+         * `token create` prints: `host` (the bound port) or `host:port` (a NAT or a proxy in between).
+         */
+        advertise: hostPortField(0).optional(),
+      })
+      .superRefine(certAndKeyTogether)
+      .default({}),
     control: z
       .strictObject({
         socket: nonEmpty.default(CONFIG_DEFAULTS.controlSocket),
@@ -149,7 +157,7 @@ export const configSchema = z
         maxOutboxBytes: CONFIG_DEFAULTS.maxOutboxBytes,
         minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
       }),
-    console: tlsListenerSection().default({}),
+    console: z.strictObject(tlsListenerShape).superRefine(certAndKeyTogether).default({}),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel),
@@ -162,6 +170,13 @@ export const configSchema = z
         code: 'custom',
         path: ['federation', 'listen'],
         message: 'only a primary serves secondaries; remove it or set node.role to "primary"',
+      });
+    }
+    if (config.node.role === 'secondary' && config.federation.advertise !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['federation', 'advertise'],
+        message: 'only a primary is dialled by secondaries; remove it or set node.role to "primary"',
       });
     }
   });

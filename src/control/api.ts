@@ -7,6 +7,7 @@ import type { ConsoleUsers } from '../console/users.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationPrimary, NodeView } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
+import type { TokenView } from '../federation/tokens.js';
 import type { Notifier, NotifyRequest, Queued } from '../notify/notifier.js';
 import type { Intake, Submission } from '../relay/intake.js';
 import type { OutboxAdmin, OutboxListing } from '../relay/outbox-admin.js';
@@ -17,7 +18,11 @@ import { buildStatus, type DaemonStatus, type StatusSources } from './status.js'
 
 export interface ControlApi {
   status(): Promise<DaemonStatus>;
-  createToken(ttlSeconds: number): Promise<{ token: string; expiresAt: string; certSha256: string }>;
+  /** `joinAddress` is what secondaries dial; joinCommand() (federation/join-command.ts) makes the command to paste. */
+  createToken(ttlSeconds: number): Promise<{ token: string; expiresAt: string; certSha256: string; joinAddress: string }>;
+  listTokens(): Promise<TokenView[]>;
+  /** By id or whole token; returns the id deleted. */
+  deleteToken(idOrToken: string): Promise<string>;
   listNodes(): Promise<{ settingsVersion: number; nodes: NodeView[] }>;
   removeNode(name: string): Promise<void>;
   join(primary: string, token: string, centralize: boolean): Promise<{ primary: string; mode: string }>;
@@ -73,6 +78,8 @@ export function createControlApi(parts: ControlParts): ControlApi {
   return {
     status: () => buildStatus(parts),
     createToken: (ttlSeconds) => needPrimary().createToken(ttlSeconds),
+    listTokens: async () => needPrimary().listTokens(),
+    deleteToken: (idOrToken) => needPrimary().deleteToken(idOrToken),
     listNodes: async () => needPrimary().listNodes(),
     removeNode: (name) => needPrimary().removeNode(name),
     join: (primary, token, centralize) => needSecondary().join(primary, token, centralize),

@@ -3,6 +3,10 @@ import * as grpc from '@grpc/grpc-js';
 import type { ControlClient } from '../generated/appliance_mail/control/v1/Control.js';
 import type { CreateTokenRequest } from '../generated/appliance_mail/control/v1/CreateTokenRequest.js';
 import type { CreateTokenReply__Output } from '../generated/appliance_mail/control/v1/CreateTokenReply.js';
+import type { ListTokensRequest } from '../generated/appliance_mail/control/v1/ListTokensRequest.js';
+import type { ListTokensReply__Output } from '../generated/appliance_mail/control/v1/ListTokensReply.js';
+import type { DeleteTokenRequest } from '../generated/appliance_mail/control/v1/DeleteTokenRequest.js';
+import type { DeleteTokenReply__Output } from '../generated/appliance_mail/control/v1/DeleteTokenReply.js';
 import type { JoinRequest } from '../generated/appliance_mail/control/v1/JoinRequest.js';
 import type { JoinReply__Output } from '../generated/appliance_mail/control/v1/JoinReply.js';
 import type { LeaveRequest } from '../generated/appliance_mail/control/v1/LeaveRequest.js';
@@ -73,6 +77,8 @@ export function connectControl(socketPath: string) {
   return {
     status: () => invoke<StatusRequest, StatusReply__Output>('Status')({}),
     createToken: invoke<CreateTokenRequest, CreateTokenReply__Output>('CreateToken'),
+    listTokens: () => invoke<ListTokensRequest, ListTokensReply__Output>('ListTokens')({}),
+    deleteToken: invoke<DeleteTokenRequest, DeleteTokenReply__Output>('DeleteToken'),
     listNodes: () => invoke<ListNodesRequest, ListNodesReply__Output>('ListNodes')({}),
     removeNode: invoke<RemoveNodeRequest, RemoveNodeReply__Output>('RemoveNode'),
     join: invoke<JoinRequest, JoinReply__Output>('Join', JOIN_DEADLINE_MS),

@@ -11,6 +11,10 @@ import type { OutboxEntry } from '../generated/appliance_mail/control/v1/OutboxE
 import type { StatusReply } from '../generated/appliance_mail/control/v1/StatusReply.js';
 import type { VersionReport } from '../generated/appliance_mail/control/v1/VersionReport.js';
 import type { NodeView } from '../federation/primary.js';
+import type { SettingsCheck as DomainCheck } from '../federation/settings-check.js';
+import type { TokenView } from '../federation/tokens.js';
+import type { SettingsCheck } from '../generated/appliance_mail/control/v1/SettingsCheck.js';
+import type { TokenInfo } from '../generated/appliance_mail/control/v1/TokenInfo.js';
 import type { OutboxListing } from '../relay/outbox-admin.js';
 import { AppError } from '../errors/registry.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
@@ -31,8 +35,10 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
     Status: unary(async () => statusReply(await api.status())),
     CreateToken: unary(async (request) => {
       const reply = await api.createToken(request.ttl_seconds);
-      return { token: reply.token, expires_at: reply.expiresAt, primary_cert_sha256: reply.certSha256 };
+      return { token: reply.token, expires_at: reply.expiresAt, primary_cert_sha256: reply.certSha256, join_address: reply.joinAddress };
     }),
+    ListTokens: unary(async () => ({ tokens: (await api.listTokens()).map(tokenInfo) })),
+    DeleteToken: unary(async (request) => ({ id: await api.deleteToken(request.id) })),
     ListNodes: unary(async () => {
       const { settingsVersion, nodes } = await api.listNodes();
       return { settings_version: String(settingsVersion), nodes: nodes.map(nodeInfo) };
@@ -122,6 +128,14 @@ function nodeInfo(n: NodeView): NodeInfo {
   };
 }
 
+function tokenInfo(t: TokenView): TokenInfo {
+  return { id: t.id, created_at: t.createdAt, expires_at: t.expiresAt, state: t.state, used_at: t.usedAt ?? '', used_by: t.usedBy ?? '' };
+}
+
+function settingsCheck(c: DomainCheck | null): SettingsCheck | null {
+  return c === null ? null : { version: String(c.version), outcome: c.outcome, error: c.error ?? '', at: c.at };
+}
+
 function outboxEntry(e: OutboxListing): OutboxEntry {
   return {
     id: e.id,
@@ -181,6 +195,8 @@ function statusReply(s: DaemonStatus): StatusReply {
       applied_version: String(s.secondary?.appliedVersion ?? 0),
       last_heard: s.secondary?.lastHeard ?? '',
       applied_at: s.secondary?.appliedAt ?? '',
+      verify: settingsCheck(s.primary?.verify ?? s.secondary?.verify ?? null),
+      join_address: s.primary?.joinAddress ?? '',
     },
     outbox: {
       queued: s.outbox.queued,

@@ -62,7 +62,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
   const current = config.current();
   const settings = effective.current();
   const { socket, adminSocket } = current.control;
-  const portalWarning = portalAddressWarning(current.portal.address);
+  const portalWarning = portalAddressWarning(effective);
   return {
     nodeName: current.node.name,
     role: current.node.role,

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   AM_TOKEN_INVALID: { grpc: GrpcStatus.PERMISSION_DENIED, exit: 1 },
   AM_TOKEN_EXPIRED: { grpc: GrpcStatus.PERMISSION_DENIED, exit: 1 },
   AM_TOKEN_USED: { grpc: GrpcStatus.PERMISSION_DENIED, exit: 1 },
+  AM_TOKEN_UNKNOWN: { grpc: GrpcStatus.NOT_FOUND, exit: 1 },
   AM_PRIMARY_CERT_MISMATCH: { grpc: GrpcStatus.UNAUTHENTICATED, exit: 1 },
   AM_PRIMARY_UNREACHABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_UNAUTHENTICATED: { grpc: GrpcStatus.UNAUTHENTICATED, exit: 1 },

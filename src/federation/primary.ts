@@ -25,6 +25,9 @@ import { createConnectionGuard, FEDERATION_GUARD_SERVER_OPTIONS } from './connec
 import { federationProto } from './proto.js';
 import { isReportStage, withheldReason, recordReport, recordWatch, REPORT_STAGES } from './node-records.js';
 import { encodeSettings } from './settings-wire.js';
+import { createSettingsChecks, type SettingsCheck } from './settings-check.js';
+import { joinAddress } from './join-command.js';
+import { deleteToken, listTokens, type TokenView } from './tokens.js';
 import {
   formatCredential,
   formatToken,
@@ -65,16 +68,23 @@ export interface NodeView extends NodeRecord {
 
 export interface PrimaryStatus {
   listen: string;
+  /** Where secondaries reach this primary (federation.advertise, else the bound address). */
+  joinAddress: string;
   settingsVersion: number;
   nodes: number;
   connected: number;
   certSha256: string;
+  /** The last check of this primary's own mail settings against the mail server; null before one. */
+  verify: SettingsCheck | null;
 }
 
 export interface FederationPrimary {
   start(): Promise<void>;
   close(): Promise<void>;
-  createToken(ttlSeconds: number): Promise<{ token: string; expiresAt: string; certSha256: string }>;
+  createToken(ttlSeconds: number): Promise<{ token: string; expiresAt: string; certSha256: string; joinAddress: string }>;
+  listTokens(): TokenView[];
+  /** Returns the id of the token deleted. */
+  deleteToken(idOrToken: string): Promise<string>;
   listNodes(): { settingsVersion: number; nodes: NodeView[] };
   removeNode(name: string): Promise<void>;
   status(): PrimaryStatus;
@@ -91,6 +101,23 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   let closed = false;
   /** The address actually bound: differs from `listen` when that asks for port 0. */
   let bound = listen;
+  const ownChecks = createSettingsChecks();
+
+  /**
+   * Checks this primary's own settings as published, at start and at each new version: an
+   * operator sees at once, on the primary itself, that the settings every centralized node is
+   * about to take do not work.
+   */
+  function checkOwnSettings(): void {
+    const version = primaryState().settingsVersion;
+    void ownChecks
+      .check(version, config.current().mailServer)
+      .then((result) => {
+        if (result.outcome === 'failed') log.warn({ version, problem: result.error }, "this primary's mail settings do not work from here");
+        else log.info({ version, outcome: result.outcome }, "this primary's mail settings checked against the mail server");
+      })
+      .catch((err: unknown) => log.error({ err }, "cannot check this primary's mail settings"));
+  }
 
   const primaryState = (): PrimaryState => {
     const p = state.get().primary;
@@ -100,7 +127,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
 
   function published(): FederatedSettings {
     const current = config.current();
-    return { mailServer: { ...current.mailServer }, recipients: [...current.notifications.recipients] };
+    return { mailServer: { ...current.mailServer }, recipients: [...current.notifications.recipients], portalAddress: current.portal.address };
   }
 
   /** Bumps the version when the federated settings changed; persisted before anyone sees it. */
@@ -278,11 +305,13 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
         stateDir: config.current().node.stateDir,
       });
       await syncVersion();
+      checkOwnSettings();
       config.onChange(() => {
         void syncVersion()
           .then((changed) => {
             if (!changed || closed) return;
             for (const [name, stream] of streams) sendIfNeeded(name, stream);
+            checkOwnSettings();
           })
           .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));
       });
@@ -316,7 +345,20 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
         p.tokens.push({ id, secretHash: hashSecret(secret), createdAt: new Date(now).toISOString(), expiresAt, usedAt: null, usedBy: null });
       });
       log.info({ tokenId: id, expiresAt }, 'join token created');
-      return { token: formatToken({ id, secret, certSha256: identity.sha256 }), expiresAt, certSha256: identity.sha256 };
+      return {
+        token: formatToken({ id, secret, certSha256: identity.sha256 }),
+        expiresAt,
+        certSha256: identity.sha256,
+        joinAddress: joinAddress(bound, config.current().federation.advertise),
+      };
+    },
+
+    listTokens: () => listTokens(state),
+
+    async deleteToken(idOrToken) {
+      const id = await deleteToken(state, idOrToken);
+      log.info({ tokenId: id }, 'join token deleted');
+      return id;
     },
 
     listNodes() {
@@ -344,10 +386,12 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       const p = primaryState();
       return {
         listen: bound,
+        joinAddress: joinAddress(bound, config.current().federation.advertise),
         settingsVersion: p.settingsVersion,
         nodes: Object.keys(p.nodes).length,
         connected: streams.size,
         certSha256: identity?.sha256 ?? '',
+        verify: ownChecks.last(),
       };
     },
   };

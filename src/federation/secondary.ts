@@ -12,9 +12,8 @@ import type { JoinRequest } from '../generated/appliance_mail/federation/v1/Join
 import type { JoinReply__Output } from '../generated/appliance_mail/federation/v1/JoinReply.js';
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
-import { verifySettings } from '../relay/transport-options.js';
-import type { FederatedSettings, FederationMode } from '../settings/schema.js';
-import type { CentralizedSettings, Membership, VersionReport } from '../state/schema.js';
+import type { FederatedSettings, FederationMode, MailServerSettings } from '../settings/schema.js';
+import type { CentralizedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { backoffDelayMs, RECONNECT_BACKOFF } from '../util/backoff.js';
@@ -22,6 +21,7 @@ import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinned
 import { createConnectionState } from './connection.js';
 import { federationProto } from './proto.js';
 import { parseToken } from './secrets.js';
+import { createSettingsChecks, type SettingsCheck } from './settings-check.js';
 import { decodeSettings } from './settings-wire.js';
 
 const CALL_DEADLINE_MS = 10_000;
@@ -46,8 +46,8 @@ export interface SecondaryStatus {
   appliedVersion: number;
   appliedAt: string;
   lastHeard: string;
-  /** The last check of centralized settings against the mail server since start; null before one. */
-  verified: VersionReport | null;
+  /** The last check of the applied settings against the mail server, from this node; null before one. */
+  verify: SettingsCheck | null;
 }
 
 /** The facts a secondary owns in the state: whom it joined, how, and what it last applied. */
@@ -87,8 +87,8 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   let closed = false;
   let generation = 0;
   let applying: Promise<void> = Promise.resolve();
+  const checks = createSettingsChecks();
   const listeners: Array<(facts: FederationFacts) => void> = [];
-  let verified: VersionReport | null = null;
 
   const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
 
@@ -195,10 +195,15 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     await applyCentralized(version, decoded.settings);
     log.info({ version, primary: membership.primary }, 'applied settings from the primary');
     await report(membership, version, 'applied', null);
-    const problem = await verifySettings(decoded.settings.mailServer);
-    if (problem) log.warn({ version, problem }, 'settings from the primary do not work from this node');
-    verified = { version, at: new Date().toISOString(), error: problem };
-    await report(membership, version, problem ? 'verify_failed' : 'verified', problem);
+    await checkAndReport(membership, version, decoded.settings.mailServer);
+  }
+
+  /** Checks settings against the mail server from here; the result goes to status and to the primary. */
+  async function checkAndReport(membership: Membership, version: number, settings: MailServerSettings): Promise<void> {
+    const result = await checks.check(version, settings);
+    if (result.outcome === 'failed') log.warn({ version, problem: result.error }, 'settings from the primary do not work from this node');
+    else log.info({ version, outcome: result.outcome }, 'settings from the primary checked against the mail server');
+    await report(membership, version, result.outcome === 'failed' ? 'verify_failed' : 'verified', result.error);
   }
 
   function applyCentralized(version: number, settings: FederatedSettings): Promise<void> {
@@ -214,8 +219,20 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     },
 
     async start() {
-      if (state.get().membership) connect();
-      else connection.notJoined();
+      const { membership, centralized } = facts();
+      if (!membership) {
+        connection.notJoined();
+        return;
+      }
+      connect();
+      // The settings kept across the restart are checked again: the mail server or the network
+      // may have changed meanwhile, and status must not stay blank until the next version. Not
+      // in `applying` (an update never waits on it) nor awaited by close (it writes nothing).
+      if (membership.mode === 'centralized' && centralized !== null) {
+        void checkAndReport(membership, centralized.version, centralized.settings.mailServer).catch((err: unknown) =>
+          log.error({ err }, 'cannot check the settings held'),
+        );
+      }
     },
 
     async close() {
@@ -271,6 +288,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
         // Local settings need none of the primary's, least of all its password.
         if (mode === 'local') s.centralized = null;
       });
+      if (mode === 'local') checks.clear();
       log.info({ mode, primary: membership.primary }, 'federation mode changed');
       stop();
       attempt = 0;
@@ -285,6 +303,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
         s.membership = null;
         s.centralized = null;
       });
+      checks.clear();
       connection.notJoined();
       log.info({ primary: membership.primary }, 'left the primary');
       return membership.primary;
@@ -299,7 +318,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
         appliedVersion: centralized?.version ?? 0,
         appliedAt: centralized?.appliedAt ?? '',
         lastHeard,
-        verified,
+        verify: checks.last(),
       };
     },
   };

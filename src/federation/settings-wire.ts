@@ -24,6 +24,7 @@ export function encodeSettings(version: number, settings: FederatedSettings, pri
     },
     recipients: [...settings.recipients],
     primary_name: primaryName,
+    portal_address: settings.portalAddress ?? '',
   };
 }
 
@@ -45,6 +46,7 @@ export function decodeSettings(update: SettingsUpdate__Output): { settings: Fede
       caPem: orNull(m.ca_pem),
     },
     recipients: update.recipients,
+    portalAddress: orNull(update.portal_address),
   });
   return 'issues' in checked ? { error: formatIssues(checked.issues) } : checked;
 }

@@ -5,6 +5,8 @@ import type { ConfigStatus as _appliance_mail_control_v1_ConfigStatus, ConfigSta
 import type { ControlClient as _appliance_mail_control_v1_ControlClient, ControlDefinition as _appliance_mail_control_v1_ControlDefinition } from './appliance_mail/control/v1/Control.js';
 import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, CreateTokenReply__Output as _appliance_mail_control_v1_CreateTokenReply__Output } from './appliance_mail/control/v1/CreateTokenReply.js';
 import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenRequest, CreateTokenRequest__Output as _appliance_mail_control_v1_CreateTokenRequest__Output } from './appliance_mail/control/v1/CreateTokenRequest.js';
+import type { DeleteTokenReply as _appliance_mail_control_v1_DeleteTokenReply, DeleteTokenReply__Output as _appliance_mail_control_v1_DeleteTokenReply__Output } from './appliance_mail/control/v1/DeleteTokenReply.js';
+import type { DeleteTokenRequest as _appliance_mail_control_v1_DeleteTokenRequest, DeleteTokenRequest__Output as _appliance_mail_control_v1_DeleteTokenRequest__Output } from './appliance_mail/control/v1/DeleteTokenRequest.js';
 import type { DigestItem as _appliance_mail_control_v1_DigestItem, DigestItem__Output as _appliance_mail_control_v1_DigestItem__Output } from './appliance_mail/control/v1/DigestItem.js';
 import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, DropOutboxReply__Output as _appliance_mail_control_v1_DropOutboxReply__Output } from './appliance_mail/control/v1/DropOutboxReply.js';
 import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from './appliance_mail/control/v1/DropOutboxRequest.js';
@@ -19,6 +21,8 @@ import type { ListNodesReply as _appliance_mail_control_v1_ListNodesReply, ListN
 import type { ListNodesRequest as _appliance_mail_control_v1_ListNodesRequest, ListNodesRequest__Output as _appliance_mail_control_v1_ListNodesRequest__Output } from './appliance_mail/control/v1/ListNodesRequest.js';
 import type { ListOutboxReply as _appliance_mail_control_v1_ListOutboxReply, ListOutboxReply__Output as _appliance_mail_control_v1_ListOutboxReply__Output } from './appliance_mail/control/v1/ListOutboxReply.js';
 import type { ListOutboxRequest as _appliance_mail_control_v1_ListOutboxRequest, ListOutboxRequest__Output as _appliance_mail_control_v1_ListOutboxRequest__Output } from './appliance_mail/control/v1/ListOutboxRequest.js';
+import type { ListTokensReply as _appliance_mail_control_v1_ListTokensReply, ListTokensReply__Output as _appliance_mail_control_v1_ListTokensReply__Output } from './appliance_mail/control/v1/ListTokensReply.js';
+import type { ListTokensRequest as _appliance_mail_control_v1_ListTokensRequest, ListTokensRequest__Output as _appliance_mail_control_v1_ListTokensRequest__Output } from './appliance_mail/control/v1/ListTokensRequest.js';
 import type { MailServerView as _appliance_mail_control_v1_MailServerView, MailServerView__Output as _appliance_mail_control_v1_MailServerView__Output } from './appliance_mail/control/v1/MailServerView.js';
 import type { NodeInfo as _appliance_mail_control_v1_NodeInfo, NodeInfo__Output as _appliance_mail_control_v1_NodeInfo__Output } from './appliance_mail/control/v1/NodeInfo.js';
 import type { NotifyRequest as _appliance_mail_control_v1_NotifyRequest, NotifyRequest__Output as _appliance_mail_control_v1_NotifyRequest__Output } from './appliance_mail/control/v1/NotifyRequest.js';
@@ -32,6 +36,7 @@ import type { SetConsolePasswordReply as _appliance_mail_control_v1_SetConsolePa
 import type { SetConsolePasswordRequest as _appliance_mail_control_v1_SetConsolePasswordRequest, SetConsolePasswordRequest__Output as _appliance_mail_control_v1_SetConsolePasswordRequest__Output } from './appliance_mail/control/v1/SetConsolePasswordRequest.js';
 import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeReply__Output as _appliance_mail_control_v1_SetModeReply__Output } from './appliance_mail/control/v1/SetModeReply.js';
 import type { SetModeRequest as _appliance_mail_control_v1_SetModeRequest, SetModeRequest__Output as _appliance_mail_control_v1_SetModeRequest__Output } from './appliance_mail/control/v1/SetModeRequest.js';
+import type { SettingsCheck as _appliance_mail_control_v1_SettingsCheck, SettingsCheck__Output as _appliance_mail_control_v1_SettingsCheck__Output } from './appliance_mail/control/v1/SettingsCheck.js';
 import type { StatusReply as _appliance_mail_control_v1_StatusReply, StatusReply__Output as _appliance_mail_control_v1_StatusReply__Output } from './appliance_mail/control/v1/StatusReply.js';
 import type { StatusRequest as _appliance_mail_control_v1_StatusRequest, StatusRequest__Output as _appliance_mail_control_v1_StatusRequest__Output } from './appliance_mail/control/v1/StatusRequest.js';
 import type { SubmitDigestRequest as _appliance_mail_control_v1_SubmitDigestRequest, SubmitDigestRequest__Output as _appliance_mail_control_v1_SubmitDigestRequest__Output } from './appliance_mail/control/v1/SubmitDigestRequest.js';
@@ -42,6 +47,7 @@ import type { SubmitRequest as _appliance_mail_control_v1_SubmitRequest, SubmitR
 import type { TestEmailRequest as _appliance_mail_control_v1_TestEmailRequest, TestEmailRequest__Output as _appliance_mail_control_v1_TestEmailRequest__Output } from './appliance_mail/control/v1/TestEmailRequest.js';
 import type { TestEmailStep as _appliance_mail_control_v1_TestEmailStep, TestEmailStep__Output as _appliance_mail_control_v1_TestEmailStep__Output } from './appliance_mail/control/v1/TestEmailStep.js';
 import type { TestMailServer as _appliance_mail_control_v1_TestMailServer, TestMailServer__Output as _appliance_mail_control_v1_TestMailServer__Output } from './appliance_mail/control/v1/TestMailServer.js';
+import type { TokenInfo as _appliance_mail_control_v1_TokenInfo, TokenInfo__Output as _appliance_mail_control_v1_TokenInfo__Output } from './appliance_mail/control/v1/TokenInfo.js';
 import type { VersionReport as _appliance_mail_control_v1_VersionReport, VersionReport__Output as _appliance_mail_control_v1_VersionReport__Output } from './appliance_mail/control/v1/VersionReport.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -56,6 +62,8 @@ export interface ProtoGrpcType {
         Control: SubtypeConstructor<typeof grpc.Client, _appliance_mail_control_v1_ControlClient> & { service: _appliance_mail_control_v1_ControlDefinition }
         CreateTokenReply: MessageTypeDefinition<_appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenReply__Output>
         CreateTokenRequest: MessageTypeDefinition<_appliance_mail_control_v1_CreateTokenRequest, _appliance_mail_control_v1_CreateTokenRequest__Output>
+        DeleteTokenReply: MessageTypeDefinition<_appliance_mail_control_v1_DeleteTokenReply, _appliance_mail_control_v1_DeleteTokenReply__Output>
+        DeleteTokenRequest: MessageTypeDefinition<_appliance_mail_control_v1_DeleteTokenRequest, _appliance_mail_control_v1_DeleteTokenRequest__Output>
         DigestItem: MessageTypeDefinition<_appliance_mail_control_v1_DigestItem, _appliance_mail_control_v1_DigestItem__Output>
         DropOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxReply__Output>
         DropOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxRequest__Output>
@@ -70,6 +78,8 @@ export interface ProtoGrpcType {
         ListNodesRequest: MessageTypeDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesRequest__Output>
         ListOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_ListOutboxReply, _appliance_mail_control_v1_ListOutboxReply__Output>
         ListOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_ListOutboxRequest, _appliance_mail_control_v1_ListOutboxRequest__Output>
+        ListTokensReply: MessageTypeDefinition<_appliance_mail_control_v1_ListTokensReply, _appliance_mail_control_v1_ListTokensReply__Output>
+        ListTokensRequest: MessageTypeDefinition<_appliance_mail_control_v1_ListTokensRequest, _appliance_mail_control_v1_ListTokensRequest__Output>
         MailServerView: MessageTypeDefinition<_appliance_mail_control_v1_MailServerView, _appliance_mail_control_v1_MailServerView__Output>
         NodeInfo: MessageTypeDefinition<_appliance_mail_control_v1_NodeInfo, _appliance_mail_control_v1_NodeInfo__Output>
         NotifyRequest: MessageTypeDefinition<_appliance_mail_control_v1_NotifyRequest, _appliance_mail_control_v1_NotifyRequest__Output>
@@ -83,6 +93,7 @@ export interface ProtoGrpcType {
         SetConsolePasswordRequest: MessageTypeDefinition<_appliance_mail_control_v1_SetConsolePasswordRequest, _appliance_mail_control_v1_SetConsolePasswordRequest__Output>
         SetModeReply: MessageTypeDefinition<_appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeReply__Output>
         SetModeRequest: MessageTypeDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeRequest__Output>
+        SettingsCheck: MessageTypeDefinition<_appliance_mail_control_v1_SettingsCheck, _appliance_mail_control_v1_SettingsCheck__Output>
         StatusReply: MessageTypeDefinition<_appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusReply__Output>
         StatusRequest: MessageTypeDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusRequest__Output>
         SubmitDigestRequest: MessageTypeDefinition<_appliance_mail_control_v1_SubmitDigestRequest, _appliance_mail_control_v1_SubmitDigestRequest__Output>
@@ -93,6 +104,7 @@ export interface ProtoGrpcType {
         TestEmailRequest: MessageTypeDefinition<_appliance_mail_control_v1_TestEmailRequest, _appliance_mail_control_v1_TestEmailRequest__Output>
         TestEmailStep: MessageTypeDefinition<_appliance_mail_control_v1_TestEmailStep, _appliance_mail_control_v1_TestEmailStep__Output>
         TestMailServer: MessageTypeDefinition<_appliance_mail_control_v1_TestMailServer, _appliance_mail_control_v1_TestMailServer__Output>
+        TokenInfo: MessageTypeDefinition<_appliance_mail_control_v1_TokenInfo, _appliance_mail_control_v1_TokenInfo__Output>
         VersionReport: MessageTypeDefinition<_appliance_mail_control_v1_VersionReport, _appliance_mail_control_v1_VersionReport__Output>
       }
     }

@@ -227,7 +227,7 @@ function addSecondaryMetrics(registers: Registry[], secondary: FederationSeconda
     help: 'The last check of centralized settings against the mail server since start: 1 they work; 0 they failed, or no check yet',
     registers,
     collect() {
-      this.set(secondary.status().verified?.error === null ? 1 : 0);
+      this.set(secondary.status().verify?.outcome === 'ok' ? 1 : 0);
     },
   });
   new Gauge({
@@ -235,7 +235,7 @@ function addSecondaryMetrics(registers: Registry[], secondary: FederationSeconda
     help: 'The settings version of that last check; 0 when none since start',
     registers,
     collect() {
-      this.set(secondary.status().verified?.version ?? 0);
+      this.set(secondary.status().verify?.version ?? 0);
     },
   });
 }

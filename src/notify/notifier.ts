@@ -24,7 +24,10 @@ export interface Queued {
 export interface Notifier {
   /** An Appliance event, to `notifications.recipients` of the effective settings. */
   notify(request: NotifyRequest): Promise<Queued>;
-  /** A digest as the Portal sends it (shape checked by digestSchema); links follow portal.address. */
+  /**
+   * A digest as the Portal sends it (shape checked by digestSchema); links follow the effective
+   * portal.address (the primary's on a centralized node).
+   */
   digest(input: unknown, idempotencyKey: string): Promise<Queued>;
 }
 
@@ -41,14 +44,16 @@ export function createNotifier(deps: { config: LiveConfig; effective: EffectiveS
     },
     async digest(input, idempotencyKey) {
       const digest = parseDigest(input);
-      const { portal, node } = config.current();
-      const mail = renderDigest(digest, { portalAddress: portal.address, node: node.name });
+      const mail = renderDigest(digest, { portalAddress: effective.current().portalAddress, node: config.current().node.name });
       return intake.submit({ ...mail, to: digest.subscribers, kind: 'digest', idempotencyKey });
     },
   };
 }
 
-/** A status warning while digests go out without links to the Portal. */
-export function portalAddressWarning(portalAddress: string | null): string | null {
-  return portalAddress === null ? 'portal.address is not set: dashboard digests are sent without links to the Portal' : null;
+/** A status warning while digests go out without links to the Portal, saying whose setting is missing. */
+export function portalAddressWarning(effective: EffectiveSettings): string | null {
+  const { portalAddress, source } = effective.current();
+  if (portalAddress !== null) return null;
+  const whose = effective.mode() === 'centralized' ? `the primary has no portal.address (settings from ${source})` : 'portal.address is not set';
+  return `${whose}: dashboard digests are sent without links to the Portal`;
 }

@@ -16,6 +16,11 @@ export type NodeMode = 'primary' | 'standalone' | 'local' | 'centralized';
 export interface Effective {
   readonly mailServer: MailServerSettings;
   readonly recipients: readonly string[];
+  /**
+   * Where digests link to. The Portal lives on the primary: a centralized node takes the
+   * primary's portal.address; every other node its own.
+   */
+  readonly portalAddress: string | null;
   /** In words, for status: "config file /etc/...", "primary 10.0.0.1:7443, version 7". */
   readonly source: string;
   /** Changes whenever anything above changes; the relay rebuilds its transport on it. */
@@ -46,6 +51,7 @@ export function computeEffective(config: Config, facts: FederationFacts): Effect
       return withDigest({
         mailServer: centralized.settings.mailServer,
         recipients: centralized.settings.recipients,
+        portalAddress: centralized.settings.portalAddress,
         source: `primary ${membership.primary}, version ${centralized.version}`,
       });
     }
@@ -54,10 +60,16 @@ export function computeEffective(config: Config, facts: FederationFacts): Effect
     return withDigest({
       mailServer: { ...config.mailServer, enabled: false },
       recipients: [],
+      portalAddress: null,
       source: `primary ${membership.primary}: no settings received yet`,
     });
   }
-  return withDigest({ mailServer: config.mailServer, recipients: config.notifications.recipients, source: `config file ${config.file}` });
+  return withDigest({
+    mailServer: config.mailServer,
+    recipients: config.notifications.recipients,
+    portalAddress: config.portal.address,
+    source: `config file ${config.file}`,
+  });
 }
 
 /** `federation` is the secondary's facts; null on a primary, which follows its file only. */
@@ -102,5 +114,5 @@ export function createEffectiveSettings(config: LiveConfig, federation: Federati
 }
 
 function withDigest(value: Omit<Effective, 'digest'>): Effective {
-  return Object.freeze({ ...value, digest: settingsDigest([value.mailServer, value.recipients, value.source]) });
+  return Object.freeze({ ...value, digest: settingsDigest([value.mailServer, value.recipients, value.portalAddress, value.source]) });
 }

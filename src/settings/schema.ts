@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { hostProblem, portProblem, splitRecipients } from '../config/address.js';
-import { checkRecipients, emailField, pemCertificateField, singleLine } from '../config/fields.js';
+import { checkRecipients, emailField, pemCertificateField, portalAddressField, singleLine } from '../config/fields.js';
 import { AppError } from '../errors/registry.js';
 
 /**
@@ -66,13 +66,18 @@ export const mailServerSettingsSchema = z
 
 export type MailServerSettings = Readonly<z.output<typeof mailServerSettingsSchema>>;
 
-/** Settings the primary federates: its mail server and the notification recipients. */
+/**
+ * Settings the primary federates: its mail server, the notification recipients and the address
+ * of the Portal (which lives on the primary: a centralized node's digests link to it). The
+ * Portal address defaults to unset so that settings stored before it was federated still load.
+ */
 export const federatedSettingsSchema = z.strictObject({
   mailServer: mailServerSettingsSchema,
   recipients: z
     .array(z.string())
     .superRefine(checkRecipients)
     .transform((list) => splitRecipients(list).valid),
+  portalAddress: portalAddressField.nullable().default(null),
 });
 export type FederatedSettings = z.output<typeof federatedSettingsSchema>;
 

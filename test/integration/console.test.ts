@@ -175,15 +175,38 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('web c
   });
 
   it('the federation page lists the secondary and creates a token with the join command', async () => {
+    await eventually(async () => ((await primary.control.status()).federation?.verify?.outcome === 'ok' ? true : undefined), 15_000, 'the primary checked');
     await page.goto(`${primaryUrl}/federation`);
     await expect(page.getByRole('cell', { name: 'secondary', exact: true }).count()).resolves.toBe(1);
     await page.getByRole('button', { name: 'Create join token' }).click();
     const command = await page.locator('#join-command').textContent();
     expect(command).toMatch(/^appliance-mail join --primary 127\.0\.0\.1:\d+ --token amj1\.\S+ --centralize$/);
+    // The same address as the CLI's join command, which status names.
+    const joinAddress = (await primary.control.status()).federation?.join_address;
+    expect(command).toContain(`--primary ${joinAddress} `);
+    await expect(page.locator('.facts').textContent()).resolves.toMatch(/Own settings checkedversion \d+ works from this Appliance/);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-federation.png'), fullPage: true });
-    // Shown once: the page loaded again has no token.
+    // Shown once: the page loaded again has no token, only its id in the list.
     await page.goto(`${primaryUrl}/federation`);
     expect(await page.locator('#join-command').count()).toBe(0);
+    const id = /--token amj1\.([0-9a-f]{8})\./.exec(command ?? '')?.[1];
+    await expect(page.getByRole('row', { name: new RegExp(`${id}.*usable`) }).count()).resolves.toBe(1);
+    expect(await page.content()).not.toContain(command!.split(' ')[4]!);
+    await page.getByRole('button', { name: `Delete token ${id}` }).click();
+    await expect(page.locator('.banner.success').textContent()).resolves.toContain(`Deleted join token ${id}`);
+    expect((await primary.control.listTokens()).tokens.map((t) => t.id)).not.toContain(id);
+  });
+
+  it("the centralized secondary's federation page shows its own check of the primary's settings", async () => {
+    const context = await browser.newContext();
+    const second = await context.newPage();
+    await logIn(second, secondaryUrl, 'admin', ADMIN_PASSWORD);
+    await eventually(async () => ((await secondary.control.status()).federation?.verify ? true : undefined), 15_000, 'the secondary checked');
+    await second.goto(`${secondaryUrl}/federation`);
+    const facts = await second.locator('.facts').textContent();
+    expect(facts).toMatch(/Settings checkedversion \d+ works from this Appliance/);
+    expect(facts).not.toContain('Last delivery error');
+    await context.close();
   });
 
   it('the outbox, accounts and portal pages render; the portal address saves', async () => {
@@ -196,6 +219,15 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('web c
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.locator('.banner.success').textContent()).resolves.toMatch(/applied/);
     expect(JSON.parse(await readFile(primary.configPath, 'utf8')).portal.address).toBe('portal.example.com');
+    // The Portal lives on the primary: the centralized secondary shows the primary's, read-only.
+    await eventually(async () => ((await secondary.control.status()).warnings.some((w) => w.includes('portal.address')) ? undefined : true), 10_000, 'the address reached the secondary');
+    const context = await browser.newContext();
+    const second = await context.newPage();
+    await logIn(second, secondaryUrl, 'admin', ADMIN_PASSWORD);
+    await second.goto(`${secondaryUrl}/portal/general`);
+    await expect(second.getByLabel('Portal address').inputValue()).resolves.toBe('portal.example.com');
+    await expect(second.getByLabel('Portal address').isDisabled()).resolves.toBe(true);
+    await context.close();
   });
 
   it('wrong passwords are rate limited, then even the right one is refused for a while', async () => {

@@ -138,6 +138,8 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
 
   it.each([
     [['token', 'create']],
+    [['token', 'list']],
+    [['token', 'delete', 'deadbeef']],
     [['nodes']],
     [['nodes', 'remove', 'somebody']],
     [['join', '--primary', '127.0.0.1:7443', '--token', 'amj1.00000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.00']],
@@ -162,6 +164,8 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
       const c = connectControl(${JSON.stringify(submitSocket)});
       const calls = {
         createToken: () => c.createToken({ ttl_seconds: 60 }),
+        listTokens: () => c.listTokens(),
+        deleteToken: () => c.deleteToken({ id: 'deadbeef' }),
         listNodes: () => c.listNodes(),
         removeNode: () => c.removeNode({ name: 'x' }),
         join: () => c.join({ primary: '127.0.0.1:1', token: 'x', centralize: true }),
@@ -180,7 +184,7 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
     const result = await runAs(ENGINE_USER, [process.execPath, '--input-type=module', '-e', script]);
     expect(result.stderr).toBe('');
     const codes = JSON.parse(result.stdout) as Record<string, string>;
-    expect(Object.keys(codes)).toHaveLength(11);
+    expect(Object.keys(codes)).toHaveLength(13);
     for (const [name, code] of Object.entries(codes)) expect([name, code]).toEqual([name, 'AM_ADMIN_ONLY']);
   });
 

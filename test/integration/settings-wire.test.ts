@@ -32,6 +32,7 @@ function goodUpdate(version: number): SettingsUpdate & { mail_server: NonNullabl
     {
       mailServer: { enabled: true, host: '127.0.0.1', port: 9, sender: 'alerts@example.com', username: 'mailer', password: PASSWORD, tls: true, allowPlaintextAuth: false, caPem: null },
       recipients: ['ops@example.com'],
+      portalAddress: null,
     },
     'fake-primary',
   );

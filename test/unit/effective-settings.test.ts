@@ -14,6 +14,7 @@ function config(role: 'primary' | 'secondary') {
       node: { name: 'n1', role, stateDir: './state' },
       mailServer: { enabled: true, server: 'own.example.com', sender: 'own@example.com', tls: true },
       notifications: { recipients: 'own-ops@example.com' },
+      portal: { address: 'own-portal.example.com' },
     }),
     '/etc/appliance-mail/config.json',
   );
@@ -22,6 +23,7 @@ function config(role: 'primary' | 'secondary') {
 const PRIMARY_SETTINGS: FederatedSettings = {
   mailServer: { enabled: true, host: 'smtp.example.com', port: 587, sender: 'primary@example.com', username: 'u', password: 'p', tls: true, allowPlaintextAuth: false, caPem: null },
   recipients: ['ops@example.com'],
+  portalAddress: 'portal.primary.example.com',
 };
 const membership = (mode: 'centralized' | 'local') => ({ primary: '10.0.0.1:7443', name: 'n1', credential: 'n1.x', primaryCertPem: 'pem', mode, joinedAt: 'at' });
 
@@ -48,16 +50,23 @@ describe('effective settings', () => {
     ] as const) {
       const e = computeEffective(config(role), facts);
       expect(e.mailServer.sender).toBe('own@example.com');
+      expect(e.portalAddress).toBe('own-portal.example.com');
       expect(e.source).toBe('config file /etc/appliance-mail/config.json');
     }
   });
 
   it('a centralized node uses the primary settings, and sends nothing before it has them', () => {
     const waiting = computeEffective(config('secondary'), { membership: membership('centralized'), centralized: null });
-    expect(waiting).toMatchObject({ recipients: [], source: 'primary 10.0.0.1:7443: no settings received yet' });
+    expect(waiting).toMatchObject({ recipients: [], portalAddress: null, source: 'primary 10.0.0.1:7443: no settings received yet' });
     expect(waiting.mailServer.enabled).toBe(false);
     const applied = computeEffective(config('secondary'), { membership: membership('centralized'), centralized: { version: 3, settings: PRIMARY_SETTINGS, appliedAt: 'at' } });
-    expect(applied).toMatchObject({ mailServer: { sender: 'primary@example.com' }, recipients: ['ops@example.com'], source: 'primary 10.0.0.1:7443, version 3' });
+    expect(applied).toMatchObject({
+      mailServer: { sender: 'primary@example.com' },
+      recipients: ['ops@example.com'],
+      // The Portal lives on the primary: a centralized node's digests link there, not to its own.
+      portalAddress: 'portal.primary.example.com',
+      source: 'primary 10.0.0.1:7443, version 3',
+    });
   });
 
   it('follows the secondary change events, telling listeners only when the settings changed', () => {

@@ -6,6 +6,7 @@ import type { FederatedSettings } from '../../src/settings/schema.js';
 const SETTINGS: FederatedSettings = {
   mailServer: { enabled: true, host: '2001:db8::25', port: 587, sender: 'a@example.com', username: 'u', password: 'p', tls: true, allowPlaintextAuth: false, caPem: null },
   recipients: ['ops@example.com', 'dba@example.com'],
+  portalAddress: 'https://portal.example.com:8443',
 };
 
 /** What the receiving side sees: proto3 fills every absent field with its default. */
@@ -17,6 +18,7 @@ describe('the settings wire codec', () => {
     const off: FederatedSettings = {
       mailServer: { enabled: false, host: null, port: null, sender: null, username: null, password: null, tls: true, allowPlaintextAuth: false, caPem: null },
       recipients: [],
+      portalAddress: null,
     };
     const wire = encodeSettings(8, off, 'p1');
     expect(wire.mail_server).toMatchObject({ host: '', port: 0, sender: '', username: '', password: '', ca_pem: '' });
@@ -34,5 +36,15 @@ describe('the settings wire codec', () => {
     ]);
     expect(JSON.stringify(result)).not.toContain('Se\\ncret');
     expect(decodeSettings({ ...wire, mail_server: null })).toEqual({ error: 'the update has no mail server settings' });
+  });
+
+  it("carries the primary's portal.address, and refuses one its own config file would refuse", () => {
+    const wire = received(encodeSettings(10, SETTINGS, 'p1'));
+    expect(wire.portal_address).toBe('https://portal.example.com:8443');
+    // From a primary that does not publish one (unset, or older): no links rather than a guess.
+    expect(decodeSettings({ ...wire, portal_address: '' })).toEqual({ settings: { ...SETTINGS, portalAddress: null } });
+    expect(decodeSettings({ ...wire, portal_address: 'https://portal example' })).toEqual({
+      error: 'portalAddress: must be a DNS name or IP, with optional http(s):// scheme and :port',
+    });
   });
 });

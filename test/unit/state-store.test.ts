@@ -17,6 +17,7 @@ const onDisk = async (dir: string) => JSON.parse(await readFile(join(dir, STATE_
 const SETTINGS = {
   mailServer: { enabled: false, host: null, port: null, sender: null, username: null, password: null, tls: true, allowPlaintextAuth: false, caPem: null },
   recipients: [],
+  portalAddress: null,
 };
 
 describe('the state store', () => {

@@ -1,6 +1,7 @@
 /** CLI commands of the federation: tokens and nodes on the primary; join and mode on a secondary. */
 import { parseDurationMs } from '../../config/schema.js';
 import { AppError } from '../../errors/registry.js';
+import { joinCommand as joinCommandLine } from '../../federation/join-command.js';
 import type { VersionReport__Output } from '../../generated/appliance_mail/control/v1/VersionReport.js';
 import { CONFIG_HELP, CONFIG_OPTION, onePositional, type Command } from '../command.js';
 import { ago, table } from '../format.js';
@@ -8,10 +9,16 @@ import { withAdminControl } from '../with-control.js';
 
 export const tokenCreateCommand: Command = {
   name: 'token create',
-  summary: 'on the primary: print a one-time join token for a secondary',
-  usage: 'appliance-mail token create [--ttl DURATION] [--config PATH]',
-  help: [CONFIG_HELP, '      --ttl DURATION  how long the token is valid: 30m, 2h, 1d (default 1h, at most 7d)'],
-  options: { ...CONFIG_OPTION, ttl: { type: 'string' } },
+  summary: 'on the primary: print a one-time join token for a secondary, and the join command to run there',
+  usage: 'appliance-mail token create [--ttl DURATION] [--print-join-command] [--config PATH]',
+  help: [
+    CONFIG_HELP,
+    '      --ttl DURATION        how long the token is valid: 30m, 2h, 1d (default 1h, at most 7d)',
+    '      --print-join-command  print the whole join command on stdout instead of the token alone',
+    '  The join command names this primary by federation.advertise, else by federation.listen (with',
+    "  this machine's host name when listen is a wildcard address such as 0.0.0.0).",
+  ],
+  options: { ...CONFIG_OPTION, ttl: { type: 'string' }, 'print-join-command': { type: 'boolean' } },
   async run(args, ctx) {
     const ttlText = args.values['ttl'];
     let ttlSeconds = 0;
@@ -23,9 +30,56 @@ export const tokenCreateCommand: Command = {
       }
     }
     const reply = await withAdminControl(args, ctx, (c) => c.createToken({ ttl_seconds: ttlSeconds }));
+    const command = joinCommandLine(reply.join_address, reply.token);
+    if (args.values['print-join-command']) {
+      ctx.out(command);
+      return 0;
+    }
     ctx.out(reply.token);
-    ctx.err(`expires ${reply.expires_at}; admits one secondary. On it, run:`);
-    ctx.err(`  appliance-mail join --primary THIS-HOST:PORT --token ${reply.token.slice(0, 14)}... --centralize`);
+    ctx.err(`expires ${reply.expires_at}; admits one secondary. On it, run (without --centralize to keep its own settings):`);
+    ctx.err(`  ${command}`);
+    return 0;
+  },
+};
+
+export const tokenListCommand: Command = {
+  name: 'token list',
+  summary: 'on the primary: list join tokens (id, created, expires, used by whom); never the secret',
+  usage: 'appliance-mail token list [--json] [--config PATH]',
+  help: [CONFIG_HELP, '      --json          one JSON object, for scripts'],
+  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
+  async run(args, ctx) {
+    const reply = await withAdminControl(args, ctx, (c) => c.listTokens());
+    if (args.values['json']) {
+      ctx.out(JSON.stringify(reply, null, 2));
+      return 0;
+    }
+    if (reply.tokens.length === 0) {
+      ctx.out('no join tokens; create one with appliance-mail token create');
+      return 0;
+    }
+    const rows = reply.tokens.map((t) => [
+      t.id,
+      ago(t.created_at),
+      t.state === 'expired' ? `expired ${ago(t.expires_at)}` : ago(t.expires_at),
+      t.state === 'used' ? `used by ${t.used_by} ${ago(t.used_at)}` : t.state,
+    ]);
+    for (const line of table(['ID', 'CREATED', 'EXPIRES', 'STATE'], rows)) ctx.out(line);
+    return 0;
+  },
+};
+
+export const tokenDeleteCommand: Command = {
+  name: 'token delete',
+  summary: 'on the primary: delete a join token so that it admits nobody (nodes it admitted stay)',
+  usage: 'appliance-mail token delete ID [--config PATH]',
+  help: [CONFIG_HELP, '  ID is the id `token list` shows, or the whole token.'],
+  options: { ...CONFIG_OPTION },
+  positionals: true,
+  async run(args, ctx) {
+    const given = onePositional(args, tokenDeleteCommand, 'token id');
+    const reply = await withAdminControl(args, ctx, (c) => c.deleteToken({ id: given }));
+    ctx.out(`deleted token ${reply.id}`);
     return 0;
   },
 };

@@ -1,3 +1,4 @@
+import type { SettingsCheck__Output } from '../../generated/appliance_mail/control/v1/SettingsCheck.js';
 import type { StatusReply__Output } from '../../generated/appliance_mail/control/v1/StatusReply.js';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { formatBytes } from '../../util/bytes.js';
@@ -18,6 +19,15 @@ export const statusCommand: Command = {
     return 0;
   },
 };
+
+/** The node's last check of its settings against the mail server, from this node. */
+function describeCheck(check: SettingsCheck__Output | null): string {
+  if (check === null) return 'not checked yet';
+  const when = ago(check.at);
+  if (check.outcome === 'failed') return `version ${check.version} FAILED from this node: ${check.error} (${when})`;
+  if (check.outcome === 'disabled') return `version ${check.version}: mail is disabled, nothing to check (${when})`;
+  return `version ${check.version} works from this node (${when})`;
+}
 
 function renderStatus(s: StatusReply__Output): string[] {
   const mail = s.mail_server;
@@ -42,11 +52,16 @@ function renderStatus(s: StatusReply__Output): string[] {
   const f = s.federation;
   if (f && s.mode === 'primary' && f.listen) {
     rows.push(['Federation', `serving on ${f.listen}, settings version ${f.settings_version}, ${f.nodes_connected}/${f.nodes} secondaries connected`]);
+    rows.push(['Join address', `${f.join_address} (federation.advertise, else federation.listen)`]);
     rows.push(['Certificate', `sha256 ${f.cert_sha256}`]);
+    rows.push(['Verified', describeCheck(f.verify)]);
   }
   if (f && f.primary) {
     rows.push(['Primary', `${f.primary}: ${f.connection}, last heard ${ago(f.last_heard)}`]);
-    if (s.mode === 'centralized') rows.push(['Applied', f.applied_version === '0' ? 'nothing yet' : `version ${f.applied_version}, ${ago(f.applied_at)}`]);
+    if (s.mode === 'centralized') {
+      rows.push(['Applied', f.applied_version === '0' ? 'nothing yet' : `version ${f.applied_version}, ${ago(f.applied_at)}`]);
+      rows.push(['Verified', describeCheck(f.verify)]);
+    }
   }
   const o = s.outbox;
   if (o) {

@@ -1,13 +1,15 @@
 /**
  * Federation: on the primary, every secondary (mode, connection, version applied or refused and
- * why, verified or the error), join tokens (shown once, with the command to paste) and removal;
- * on a secondary, its primary, connection, applied version and the centralized/local switch.
+ * why, verified or the error), its own settings' check, join tokens (a new one shown once, with
+ * the command to paste; the list, and deletion) and removal; on a secondary, its primary,
+ * connection, applied version, its own check of those settings and the centralized/local switch.
  */
-import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { parseHostPort } from '../../config/address.js';
 import { toAppError } from '../../errors/registry.js';
+import { joinCommand } from '../../federation/join-command.js';
 import type { NodeView } from '../../federation/primary.js';
+import type { SettingsCheck } from '../../federation/settings-check.js';
+import type { TokenView } from '../../federation/tokens.js';
 import { html, type SafeHtml } from '../../notify/html.js';
 import type { VersionReport } from '../../state/schema.js';
 import { banner, csrfField, facts, page, when, type PageContext } from '../layout.js';
@@ -15,12 +17,18 @@ import { field, sendPage, type RouteDeps } from '../routes.js';
 
 const PATH = '/federation';
 
-/** The address secondaries dial: federation.listen, with this host's name for a wildcard address. */
-export function primaryAddress(listen: string): string {
-  const parsed = parseHostPort(listen, null);
-  if ('error' in parsed) return listen;
-  const wildcard = ['0.0.0.0', '::', '0:0:0:0:0:0:0:0'].includes(parsed.host);
-  return wildcard ? `${hostname()}:${parsed.port}` : listen;
+/** This node's last check of its settings against the mail server (connect, EHLO, STARTTLS, AUTH). */
+function settingsCheck(check: SettingsCheck | null): SafeHtml {
+  if (check === null) return html`<span class="muted">not checked yet</span>`;
+  if (check.outcome === 'failed') return html`<span class="fail">version ${check.version} fails from this Appliance: ${check.error}</span> <span class="muted">(${when(check.at)})</span>`;
+  if (check.outcome === 'disabled') return html`<span class="muted">version ${check.version}: mail is disabled, nothing to check (${when(check.at)})</span>`;
+  return html`<span class="ok">version ${check.version} works from this Appliance</span> <span class="muted">(${when(check.at)})</span>`;
+}
+
+function tokenRow(ctx: PageContext, token: TokenView): SafeHtml {
+  const state = token.state === 'used' ? html`used by ${token.usedBy ?? '?'} (${when(token.usedAt)})` : token.state === 'expired' ? html`<span class="muted">expired</span>` : html`<span class="ok">usable</span>`;
+  return html`<tr><td><code>${token.id}</code></td><td>${when(token.createdAt)}</td><td>${when(token.expiresAt)}</td><td>${state}</td>
+<td><form method="post" action="${PATH}/token/delete">${csrfField(ctx.csrf)}<input type="hidden" name="id" value="${token.id}"><button type="submit" class="danger" aria-label="Delete token ${token.id}">Delete</button></form></td></tr>`;
 }
 
 function report(value: VersionReport | null, okWord: string): SafeHtml {
@@ -42,10 +50,13 @@ function nodeRow(ctx: PageContext, node: NodeView): SafeHtml {
 async function primaryBody(ctx: PageContext, deps: RouteDeps, extra: SafeHtml[]): Promise<SafeHtml> {
   const primary = ctx.status.primary!;
   const { settingsVersion, nodes } = await deps.api.listNodes();
+  const tokens = await deps.api.listTokens();
   return html`${extra}
 ${facts([
   ['Serves secondaries on', html`<code>${primary.listen}</code>`],
+  ['Secondaries join at', html`<code>${primary.joinAddress}</code>`],
   ['Settings version', String(settingsVersion)],
+  ['Own settings checked', settingsCheck(primary.verify)],
   ['Certificate SHA-256', html`<code class="wrap">${primary.certSha256}</code>`],
 ])}
 <h2>Secondaries</h2>
@@ -56,7 +67,12 @@ ${
 }
 <h2>Join a secondary</h2>
 <p>A token admits one secondary and is valid for one hour. It is shown once.</p>
-<form method="post" action="${PATH}/token">${csrfField(ctx.csrf)}<button type="submit" class="primary">Create join token</button></form>`;
+<form method="post" action="${PATH}/token">${csrfField(ctx.csrf)}<button type="submit" class="primary">Create join token</button></form>
+${
+  tokens.length === 0
+    ? html``
+    : html`<table class="list"><thead><tr><th>Token id</th><th>Created</th><th>Expires</th><th>State</th><th></th></tr></thead><tbody>${tokens.map((t) => tokenRow(ctx, t))}</tbody></table>`
+}`;
 }
 
 function secondaryBody(ctx: PageContext, extra: SafeHtml[]): SafeHtml {
@@ -77,7 +93,7 @@ ${facts([
   ['Last heard', when(secondary.lastHeard)],
   ['Applied version', secondary.appliedVersion > 0 ? `${secondary.appliedVersion} (applied ${when(secondary.appliedAt)})` : 'none yet'],
   ['Mail settings from', ctx.status.settingsSource],
-  ['Last delivery error', ctx.status.delivery.lastError?.message ?? 'none'],
+  ...(ctx.status.mode === 'centralized' ? [['Settings checked', settingsCheck(secondary.verify)] as [string, SafeHtml]] : []),
 ])}
 <h2>Settings mode</h2>
 <p>${explain}</p>
@@ -93,14 +109,23 @@ export function registerFederation(app: FastifyInstance, deps: RouteDeps): void 
   app.post(`${PATH}/token`, async (request, reply) => {
     const ctx = await deps.context(request, reply);
     try {
-      const { token, expiresAt } = await deps.api.createToken(0);
-      const address = primaryAddress(ctx.status.primary?.listen ?? '');
-      const command = `appliance-mail join --primary ${address} --token ${token} --centralize`;
+      const { token, expiresAt, joinAddress } = await deps.api.createToken(0);
+      const command = joinCommand(joinAddress, token);
       const notice = banner(
         'success',
         html`<p><strong>Join token created</strong>, valid until ${when(expiresAt)}. It is shown only now. On the secondary, run:</p><pre class="command" id="join-command">${command}</pre><p class="muted">Leave out <code>--centralize</code> to keep the secondary's own settings (local).</p>`,
       );
       return sendPage(reply, 200, await show(ctx, [notice]));
+    } catch (err) {
+      return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
+    }
+  });
+
+  app.post(`${PATH}/token/delete`, async (request, reply) => {
+    const ctx = await deps.context(request, reply);
+    try {
+      const id = await deps.api.deleteToken(field(request.body, 'id'));
+      return sendPage(reply, 200, await show(ctx, [banner('success', html`Deleted join token ${id}: it admits nobody now.`)]));
     } catch (err) {
       return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
     }

@@ -1,6 +1,7 @@
 /**
  * Pages of one setting each: APPLIANCE → Accounts → Notifications (the recipients, federated:
- * read-only where centralized) and PORTAL → General → Portal address (each Appliance's own).
+ * read-only where centralized) and PORTAL → General → Portal address (federated too: the Portal
+ * lives on the primary, so a centralized Appliance links its digests to the primary's).
  * Same save path as the Mail server page: the config file, validated, raced, applied.
  */
 import type { FastifyInstance } from 'fastify';
@@ -50,13 +51,13 @@ const PAGES: OneField[] = [
     label: 'Portal address',
     configKey: 'portal.address',
     hint: 'DNS name or IP, optional https:// and :port; digests link to it',
-    federated: false,
+    federated: true,
     read: (json) => {
       const value = (json['portal'] as RawJson | undefined)?.['address'];
       return typeof value === 'string' ? value : '';
     },
     write: (json, value) => setOrDelete(section(json, 'portal'), 'address', value),
-    effective: (deps) => deps.config.current().portal.address ?? '',
+    effective: (deps) => deps.effective.current().portalAddress ?? '',
   },
 ];
 
@@ -69,7 +70,7 @@ function registerPage(app: FastifyInstance, deps: RouteDeps, spec: OneField): vo
     spec.federated && ctx.status.mode === 'centralized'
       ? banner(
           'info',
-          html`<strong>Read-only: this Appliance is centralized.</strong> ${spec.label} come from the primary <code>${ctx.status.secondary?.primary ?? 'unknown'}</code>, version ${ctx.status.secondary?.appliedVersion ?? 0}, applied ${when(ctx.status.secondary?.appliedAt)}. Change them on the primary, or switch this Appliance to local settings on the <a href="/federation">Federation</a> page.`,
+          html`<strong>Read-only: this Appliance is centralized.</strong> ${spec.label}: from the primary <code>${ctx.status.secondary?.primary ?? 'unknown'}</code>, version ${ctx.status.secondary?.appliedVersion ?? 0}, applied ${when(ctx.status.secondary?.appliedAt)}. Change this on the primary, or switch this Appliance to local settings on the <a href="/federation">Federation</a> page.`,
         )
       : null;
 

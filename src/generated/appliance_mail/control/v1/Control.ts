@@ -4,6 +4,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, CreateTokenReply__Output as _appliance_mail_control_v1_CreateTokenReply__Output } from '../../../appliance_mail/control/v1/CreateTokenReply.js';
 import type { CreateTokenRequest as _appliance_mail_control_v1_CreateTokenRequest, CreateTokenRequest__Output as _appliance_mail_control_v1_CreateTokenRequest__Output } from '../../../appliance_mail/control/v1/CreateTokenRequest.js';
+import type { DeleteTokenReply as _appliance_mail_control_v1_DeleteTokenReply, DeleteTokenReply__Output as _appliance_mail_control_v1_DeleteTokenReply__Output } from '../../../appliance_mail/control/v1/DeleteTokenReply.js';
+import type { DeleteTokenRequest as _appliance_mail_control_v1_DeleteTokenRequest, DeleteTokenRequest__Output as _appliance_mail_control_v1_DeleteTokenRequest__Output } from '../../../appliance_mail/control/v1/DeleteTokenRequest.js';
 import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, DropOutboxReply__Output as _appliance_mail_control_v1_DropOutboxReply__Output } from '../../../appliance_mail/control/v1/DropOutboxReply.js';
 import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from '../../../appliance_mail/control/v1/DropOutboxRequest.js';
 import type { FlushOutboxReply as _appliance_mail_control_v1_FlushOutboxReply, FlushOutboxReply__Output as _appliance_mail_control_v1_FlushOutboxReply__Output } from '../../../appliance_mail/control/v1/FlushOutboxReply.js';
@@ -16,6 +18,8 @@ import type { ListNodesReply as _appliance_mail_control_v1_ListNodesReply, ListN
 import type { ListNodesRequest as _appliance_mail_control_v1_ListNodesRequest, ListNodesRequest__Output as _appliance_mail_control_v1_ListNodesRequest__Output } from '../../../appliance_mail/control/v1/ListNodesRequest.js';
 import type { ListOutboxReply as _appliance_mail_control_v1_ListOutboxReply, ListOutboxReply__Output as _appliance_mail_control_v1_ListOutboxReply__Output } from '../../../appliance_mail/control/v1/ListOutboxReply.js';
 import type { ListOutboxRequest as _appliance_mail_control_v1_ListOutboxRequest, ListOutboxRequest__Output as _appliance_mail_control_v1_ListOutboxRequest__Output } from '../../../appliance_mail/control/v1/ListOutboxRequest.js';
+import type { ListTokensReply as _appliance_mail_control_v1_ListTokensReply, ListTokensReply__Output as _appliance_mail_control_v1_ListTokensReply__Output } from '../../../appliance_mail/control/v1/ListTokensReply.js';
+import type { ListTokensRequest as _appliance_mail_control_v1_ListTokensRequest, ListTokensRequest__Output as _appliance_mail_control_v1_ListTokensRequest__Output } from '../../../appliance_mail/control/v1/ListTokensRequest.js';
 import type { NotifyRequest as _appliance_mail_control_v1_NotifyRequest, NotifyRequest__Output as _appliance_mail_control_v1_NotifyRequest__Output } from '../../../appliance_mail/control/v1/NotifyRequest.js';
 import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from '../../../appliance_mail/control/v1/RemoveNodeReply.js';
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from '../../../appliance_mail/control/v1/RemoveNodeRequest.js';
@@ -44,6 +48,15 @@ export interface ControlClient extends grpc.Client {
   createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
   createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
   createToken(argument: _appliance_mail_control_v1_CreateTokenRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_CreateTokenReply__Output>): grpc.ClientUnaryCall;
+  
+  DeleteToken(argument: _appliance_mail_control_v1_DeleteTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DeleteTokenReply__Output>): grpc.ClientUnaryCall;
+  DeleteToken(argument: _appliance_mail_control_v1_DeleteTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_DeleteTokenReply__Output>): grpc.ClientUnaryCall;
+  DeleteToken(argument: _appliance_mail_control_v1_DeleteTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DeleteTokenReply__Output>): grpc.ClientUnaryCall;
+  DeleteToken(argument: _appliance_mail_control_v1_DeleteTokenRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_DeleteTokenReply__Output>): grpc.ClientUnaryCall;
+  deleteToken(argument: _appliance_mail_control_v1_DeleteTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DeleteTokenReply__Output>): grpc.ClientUnaryCall;
+  deleteToken(argument: _appliance_mail_control_v1_DeleteTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_DeleteTokenReply__Output>): grpc.ClientUnaryCall;
+  deleteToken(argument: _appliance_mail_control_v1_DeleteTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DeleteTokenReply__Output>): grpc.ClientUnaryCall;
+  deleteToken(argument: _appliance_mail_control_v1_DeleteTokenRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_DeleteTokenReply__Output>): grpc.ClientUnaryCall;
   
   DropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
   DropOutbox(argument: _appliance_mail_control_v1_DropOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_DropOutboxReply__Output>): grpc.ClientUnaryCall;
@@ -98,6 +111,15 @@ export interface ControlClient extends grpc.Client {
   listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
   listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
   listOutbox(argument: _appliance_mail_control_v1_ListOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListOutboxReply__Output>): grpc.ClientUnaryCall;
+  
+  ListTokens(argument: _appliance_mail_control_v1_ListTokensRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListTokensReply__Output>): grpc.ClientUnaryCall;
+  ListTokens(argument: _appliance_mail_control_v1_ListTokensRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_ListTokensReply__Output>): grpc.ClientUnaryCall;
+  ListTokens(argument: _appliance_mail_control_v1_ListTokensRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListTokensReply__Output>): grpc.ClientUnaryCall;
+  ListTokens(argument: _appliance_mail_control_v1_ListTokensRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListTokensReply__Output>): grpc.ClientUnaryCall;
+  listTokens(argument: _appliance_mail_control_v1_ListTokensRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListTokensReply__Output>): grpc.ClientUnaryCall;
+  listTokens(argument: _appliance_mail_control_v1_ListTokensRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_ListTokensReply__Output>): grpc.ClientUnaryCall;
+  listTokens(argument: _appliance_mail_control_v1_ListTokensRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_ListTokensReply__Output>): grpc.ClientUnaryCall;
+  listTokens(argument: _appliance_mail_control_v1_ListTokensRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_ListTokensReply__Output>): grpc.ClientUnaryCall;
   
   Notify(argument: _appliance_mail_control_v1_NotifyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
   Notify(argument: _appliance_mail_control_v1_NotifyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
@@ -190,6 +212,8 @@ export interface ControlClient extends grpc.Client {
 export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   CreateToken: grpc.handleUnaryCall<_appliance_mail_control_v1_CreateTokenRequest__Output, _appliance_mail_control_v1_CreateTokenReply>;
   
+  DeleteToken: grpc.handleUnaryCall<_appliance_mail_control_v1_DeleteTokenRequest__Output, _appliance_mail_control_v1_DeleteTokenReply>;
+  
   DropOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_DropOutboxRequest__Output, _appliance_mail_control_v1_DropOutboxReply>;
   
   FlushOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_FlushOutboxRequest__Output, _appliance_mail_control_v1_FlushOutboxReply>;
@@ -201,6 +225,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   ListNodes: grpc.handleUnaryCall<_appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply>;
   
   ListOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_ListOutboxRequest__Output, _appliance_mail_control_v1_ListOutboxReply>;
+  
+  ListTokens: grpc.handleUnaryCall<_appliance_mail_control_v1_ListTokensRequest__Output, _appliance_mail_control_v1_ListTokensReply>;
   
   Notify: grpc.handleUnaryCall<_appliance_mail_control_v1_NotifyRequest__Output, _appliance_mail_control_v1_SubmitReply>;
   
@@ -226,12 +252,14 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
 
 export interface ControlDefinition extends grpc.ServiceDefinition {
   CreateToken: MethodDefinition<_appliance_mail_control_v1_CreateTokenRequest, _appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenRequest__Output, _appliance_mail_control_v1_CreateTokenReply__Output>
+  DeleteToken: MethodDefinition<_appliance_mail_control_v1_DeleteTokenRequest, _appliance_mail_control_v1_DeleteTokenReply, _appliance_mail_control_v1_DeleteTokenRequest__Output, _appliance_mail_control_v1_DeleteTokenReply__Output>
   DropOutbox: MethodDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxRequest__Output, _appliance_mail_control_v1_DropOutboxReply__Output>
   FlushOutbox: MethodDefinition<_appliance_mail_control_v1_FlushOutboxRequest, _appliance_mail_control_v1_FlushOutboxReply, _appliance_mail_control_v1_FlushOutboxRequest__Output, _appliance_mail_control_v1_FlushOutboxReply__Output>
   Join: MethodDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply__Output>
   Leave: MethodDefinition<_appliance_mail_control_v1_LeaveRequest, _appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply__Output>
   ListNodes: MethodDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply__Output>
   ListOutbox: MethodDefinition<_appliance_mail_control_v1_ListOutboxRequest, _appliance_mail_control_v1_ListOutboxReply, _appliance_mail_control_v1_ListOutboxRequest__Output, _appliance_mail_control_v1_ListOutboxReply__Output>
+  ListTokens: MethodDefinition<_appliance_mail_control_v1_ListTokensRequest, _appliance_mail_control_v1_ListTokensReply, _appliance_mail_control_v1_ListTokensRequest__Output, _appliance_mail_control_v1_ListTokensReply__Output>
   Notify: MethodDefinition<_appliance_mail_control_v1_NotifyRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_NotifyRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
   RemoveNode: MethodDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply__Output>
   RetryOutbox: MethodDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply__Output>

@@ -1,5 +1,6 @@
 // Original file: proto/control.proto
 
+import type { SettingsCheck as _appliance_mail_control_v1_SettingsCheck, SettingsCheck__Output as _appliance_mail_control_v1_SettingsCheck__Output } from '../../../appliance_mail/control/v1/SettingsCheck.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface FederationStatus {
@@ -13,6 +14,8 @@ export interface FederationStatus {
   'applied_version'?: (number | string | Long);
   'last_heard'?: (string);
   'applied_at'?: (string);
+  'verify'?: (_appliance_mail_control_v1_SettingsCheck | null);
+  'join_address'?: (string);
 }
 
 export interface FederationStatus__Output {
@@ -26,4 +29,6 @@ export interface FederationStatus__Output {
   'applied_version': (string);
   'last_heard': (string);
   'applied_at': (string);
+  'verify': (_appliance_mail_control_v1_SettingsCheck__Output | null);
+  'join_address': (string);
 }

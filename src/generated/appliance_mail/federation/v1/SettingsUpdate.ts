@@ -8,6 +8,7 @@ export interface SettingsUpdate {
   'mail_server'?: (_appliance_mail_federation_v1_MailServer | null);
   'recipients'?: (string)[];
   'primary_name'?: (string);
+  'portal_address'?: (string);
 }
 
 export interface SettingsUpdate__Output {
@@ -15,4 +16,5 @@ export interface SettingsUpdate__Output {
   'mail_server': (_appliance_mail_federation_v1_MailServer__Output | null);
   'recipients': (string)[];
   'primary_name': (string);
+  'portal_address': (string);
 }

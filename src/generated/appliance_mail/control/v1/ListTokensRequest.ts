@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface ListTokensRequest {
+}
+
+export interface ListTokensRequest__Output {
+}
