@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { federationProto } from '../../dist/federation/proto.js';
 import { pinnedCredentials, certificateSha256, PINNED_CHANNEL_OPTIONS } from '../../dist/federation/certificate.js';
+import { spreadLoopbackSources } from './local-address.mjs';
 
 const mode = process.argv[2];
 const { cert, key } = JSON.parse(process.env.BARE_CERTS);
@@ -41,6 +42,7 @@ if (mode === 'server') {
     if (msg.count) process.send({ streams: streams.size });
   });
 } else {
+  spreadLoopbackSources(Number(process.env.FLEET_SOURCE_BLOCK), 20);
   const port = Number(process.argv[3]);
   const n = Number(process.argv[4]);
   const creds = pinnedCredentials(cert, certificateSha256(cert));

@@ -1,16 +1,18 @@
-// A process holding many centralized secondaries, each the real client code of the daemon
-// (src/federation/secondary.ts with its own state file and effective settings), for the
-// fan-out benchmark. Reports to its parent (IPC) when each secondary applies a version.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// A process holding some centralized secondaries, each the real client code of the daemon
+// (src/federation/secondary.ts with its own state folder on tmpfs), for the fan-out benchmark. Reports to its parent (IPC) when each secondary applies
+// a version, and its event-loop utilization between two marks (to show it was not saturated).
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createFederationSecondary } from '../../dist/federation/secondary.js';
-import { createEffectiveSettings } from '../../dist/settings/effective.js';
 import { openStateStore } from '../../dist/state/store.js';
 import { createLogger } from '../../dist/log/logger.js';
+import { spreadLoopbackSources } from './local-address.mjs';
 
 const log = createLogger({ level: 'silent' });
 const secondaries = [];
+const base = process.env.FLEET_STATE_DIR;
+spreadLoopbackSources(Number(process.env.FLEET_SOURCE_BLOCK), 20);
 
 function staticConfig(name, dir) {
   const config = {
@@ -28,26 +30,34 @@ function staticConfig(name, dir) {
   return { current: () => config, lastError: () => null, appliedAt: () => new Date(), onChange: () => undefined, start: async () => undefined, close: async () => undefined };
 }
 
+let mark = performance.eventLoopUtilization();
 process.on('message', async (msg) => {
   if (msg.join) {
     const { primary, tokens, prefix } = msg.join;
-    const base = mkdtempSync(join(tmpdir(), 'am-fanout-'));
+    const joinMs = [];
     for (const [i, token] of tokens.entries()) {
       const name = `${prefix}-${i}`;
       const dir = join(base, name);
+      mkdirSync(dir, { recursive: true });
       const state = await openStateStore(dir);
       const config = staticConfig(name, dir);
-      const effective = createEffectiveSettings(config, state, log);
-      const secondary = createFederationSecondary({ config, state, effective, log });
-      effective.onChange((next) => {
-        const version = Number(/version (\d+)/.exec(next.source)?.[1] ?? 0);
-        process.send({ applied: { name, version, at: Date.now() } });
+      const secondary = createFederationSecondary({ config, state, log });
+      // The secondary tells its listeners once the applied version is on disk: that is "applied".
+      secondary.onChange((facts) => {
+        if (facts.centralized) process.send({ applied: { name, version: facts.centralized.version, at: Date.now() } });
       });
+      const started = performance.now();
       await secondary.join(primary, token, true);
+      joinMs.push(performance.now() - started);
       secondaries.push({ secondary, state });
     }
-    process.send({ joined: tokens.length });
+    process.send({ joined: tokens.length, joinMs });
   }
+  if (msg.mark) {
+    mark = performance.eventLoopUtilization();
+    process.send({ marked: true });
+  }
+  if (msg.measure) process.send({ elu: performance.eventLoopUtilization(mark).utilization });
   if (msg.close) {
     for (const { secondary, state } of secondaries) {
       await secondary.close();

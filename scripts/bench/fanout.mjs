@@ -1,15 +1,33 @@
-// Fan-out: one primary, N centralized secondaries (the real client code, many per process), one
-// settings change written to the primary's file: time from the write to each secondary's
-// "applied". Baseline in the same run: a bare grpc-js server pushing the same payload to the
-// same number of TLS streams, each client answering with a unary call.
+// Fan-out: one primary (a real daemon), N centralized secondaries (the daemon's own client code),
+// one settings change written to the primary's file: time from the write to each secondary's
+// "applied", the primary's own share (write to the new version written on every stream) and its
+// CPU time per change. Then a reconnect storm: kill -9 of the primary with N connected, a new
+// version while it is down, a restart: time until all N applied it, the primary's peak RSS.
+// Baseline in the same run: a bare grpc-js server pushing the same payload to the same number of
+// TLS streams from the same client processes, each client answering with a unary call.
+//
+// The secondaries are spread over processes of SECONDARIES_PER_PROCESS, each with its own state
+// folder on tmpfs (on a fleet every Appliance has its own disk) and its own block of loopback
+// source addresses (local-address.mjs). Each process's event-loop utilization during a change is
+// measured and reported: it shows whether the harness or the primary bounds the figure.
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { connectControl } from '../../dist/control/client.js';
-import { median, onCleanup, percentile, ROOT, rssMb, sleep, startDaemon } from './lib.mjs';
+import { cpuMs, median, onCleanup, peakRssMb, percentile, ROOT, rssMb, sleep, startDaemon } from './lib.mjs';
 
-const WORKERS = 4;
+/**
+ * 25 secondaries per process: a change costs each secondary a decode, a durable state write
+ * (tmpfs) and two Report calls, 1-2 ms of CPU, so a process's loop is busy some 25-50 ms per
+ * change; 40 processes hold 1,000. With 50 per process the busiest loop was measured at ~90 %
+ * utilization during a change (saturated); more processes only add Node runtimes (~45 MB each)
+ * competing for the same cores. The figure is reported per run (max_process_elu).
+ */
+const SECONDARIES_PER_PROCESS = 25;
+/** Waits are bounded: a change or a storm that does not complete fails the benchmark. */
+const CHANGE_TIMEOUT_MS = 60_000;
+const STORM_TIMEOUT_MS = 120_000;
 
 function child(script, args = [], env = {}) {
   const proc = fork(join(ROOT, 'scripts/bench', script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
@@ -26,85 +44,188 @@ function child(script, args = [], env = {}) {
   };
 }
 
-export async function benchFanout({ sizes, changes, singleChanges, log }) {
+async function waitFor(what, pred, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** The time (ms since epoch) the primary logged that `version` was written to every stream. */
+function writtenAt(primary, version) {
+  for (const line of primary.logs().split('\n')) {
+    if (!line.includes('"new version written to every stream"')) continue;
+    const entry = JSON.parse(line);
+    if (entry.version === version) return { at: Date.parse(entry.time), streams: entry.streams };
+  }
+  return null;
+}
+
+export async function benchFanout({ sizes, changes, singleChanges, reconnect = true, log }) {
+  const maxSize = Math.max(...sizes);
+  const processes = Math.ceil(maxSize / SECONDARIES_PER_PROCESS);
+  const shm = mkdtempSync('/dev/shm/am-fleet-');
+  onCleanup(() => rmSync(shm, { recursive: true, force: true }));
   // Port 0: the primary binds a port the system picks and status says which.
-  const primary = await startDaemon('fanout-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } });
-  const control = connectControl(primary.socket);
+  // FLEET_CPU_PROF=DIR writes the primary's CPU profile there (at its graceful stop, so not with the storm).
+  const args = process.env.FLEET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_CPU_PROF}`] : [];
+  const primary = await startDaemon('fanout-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, { args });
+  let control = connectControl(primary.adminSocket);
   const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
+  const idleRssMb = rssMb(primary.pid);
+
   const workers = [];
-  const applied = new Map(); // version -> [latency-relevant arrival times]
+  const latest = new Map(); // secondary name -> highest version applied
+  const applied = new Map(); // version -> arrival times
+  const joinMs = [];
   let joined = 0;
-  for (let w = 0; w < WORKERS; w++) {
-    const worker = child('fanout-worker.mjs');
-    await worker.once((m) => m.ready);
+  for (let w = 0; w < processes; w++) {
+    const worker = child('fanout-worker.mjs', [], { FLEET_STATE_DIR: join(shm, `p${w}`), FLEET_SOURCE_BLOCK: String(w + 1) });
     worker.on((m) => {
-      if (m.applied) {
-        if (!applied.has(m.applied.version)) applied.set(m.applied.version, []);
-        applied.get(m.applied.version).push(m.applied.at);
-      }
+      if (!m.applied) return;
+      if (!applied.has(m.applied.version)) applied.set(m.applied.version, []);
+      applied.get(m.applied.version).push(m.applied.at);
+      latest.set(m.applied.name, Math.max(latest.get(m.applied.name) ?? 0, m.applied.version));
     });
     workers.push(worker);
   }
+  await Promise.all(workers.map((w) => w.once((m) => m.ready)));
+  log(`  ${processes} secondary processes of up to ${SECONDARIES_PER_PROCESS}, state on tmpfs, sources 127.0.{1-${processes}}.{1-20}`);
+
+  const connected = async () => Number((await control.status()).federation.nodes_connected);
   let sender = 0;
-  /** Writes a new sender into the primary's file; resolves with each secondary's write-to-applied ms. */
-  async function change(expected) {
+  function writeNewSender() {
     const config = JSON.parse(readFileSync(primary.configPath, 'utf8'));
     config.mailServer.sender = `v${++sender}@example.com`;
-    const before = Number((await control.status()).federation.settings_version);
-    const version = before + 1;
-    applied.set(version, []);
-    const start = Date.now();
     writeFileSync(primary.configPath, JSON.stringify(config));
-    const deadline = Date.now() + 30_000;
-    while (applied.get(version).length < expected && Date.now() < deadline) await sleep(5);
-    const arrivals = applied.get(version);
-    if (arrivals.length < expected) throw new Error(`only ${arrivals.length} of ${expected} secondaries applied version ${version}`);
-    return arrivals.map((at) => at - start);
+  }
+  /** One change: each secondary's write-to-applied ms, the primary's share, its CPU ms. */
+  async function change(expected, { settleMs = 0, idleCpuPerMs = 0 } = {}) {
+    const version = Number((await control.status()).federation.settings_version) + 1;
+    applied.set(version, []);
+    await Promise.all(workers.map((w) => { const m = w.once((x) => x.marked); w.proc.send({ mark: true }); return m; }));
+    const cpu0 = cpuMs(primary.pid);
+    const start = Date.now();
+    writeNewSender();
+    await waitFor(`${expected} secondaries on version ${version}`, () => applied.get(version).length >= expected, CHANGE_TIMEOUT_MS);
+    const elus = await Promise.all(workers.map((w) => { const m = w.once((x) => x.elu !== undefined); w.proc.send({ measure: true }); return m.then((x) => x.elu); }));
+    // Reports and their batched state writes follow the applies: the change's cost includes them.
+    if (settleMs) await sleep(settleMs);
+    const windowMs = Date.now() - start;
+    const cpu = cpuMs(primary.pid) - cpu0 - idleCpuPerMs * windowMs;
+    const written = writtenAt(primary, version);
+    return { latencies: applied.get(version).map((at) => at - start), writtenMs: written ? written.at - start : NaN, cpuMs: cpu, maxElu: Math.max(...elus) };
   }
   async function growTo(n) {
-    const perWorker = Array.from({ length: WORKERS }, () => []);
-    for (let i = joined; i < n; i++) perWorker[i % WORKERS].push((await control.createToken({ ttl_seconds: 3600 })).token);
+    const perWorker = Array.from({ length: processes }, () => []);
+    for (let i = joined; i < n; i++) perWorker[i % processes].push((await control.createToken({ ttl_seconds: 3600 })).token);
+    const started = Date.now();
     await Promise.all(workers.map(async (worker, w) => {
       if (perWorker[w].length === 0) return;
       const done = worker.once((m) => m.joined !== undefined);
       worker.proc.send({ join: { primary: `127.0.0.1:${fedPort}`, tokens: perWorker[w], prefix: `w${w}-${joined}` } });
-      await done;
+      joinMs.push(...(await done).joinMs);
     }));
+    const joins = n - joined;
     joined = n;
-    await sleep(500);
+    for (let i = 0; i < 600 && (await connected()) < n; i++) await sleep(100);
+    return { joins, ms: Date.now() - started };
+  }
+  async function idleCpuRate() {
+    const c0 = cpuMs(primary.pid);
+    const t0 = Date.now();
+    await sleep(3000);
+    return (cpuMs(primary.pid) - c0) / (Date.now() - t0);
   }
 
-  const out = {};
+  const out = { processes, secondaries_per_process: SECONDARIES_PER_PROCESS, idle_rss_mb: idleRssMb };
   // One secondary: file write to applied, many times.
   await growTo(1);
   await change(1);
   const single = [];
   for (let i = 0; i < singleChanges; i++) {
-    single.push(...(await change(1)));
+    single.push(...(await change(1)).latencies);
     await sleep(20);
   }
   out.single = { p50_ms: percentile(single, 50), p99_ms: percentile(single, 99), max_ms: Math.max(...single), samples: single.length };
   log(`  one secondary: write to applied p50 ${out.single.p50_ms} ms, p99 ${out.single.p99_ms} ms over ${single.length} changes`);
 
+  let rssBase = null;
   for (const n of sizes) {
-    await growTo(n);
+    const growth = await growTo(n);
+    log(`  ${growth.joins} joins in ${(growth.ms / 1000).toFixed(1)} s (${processes} in parallel)`);
     await change(n); // every node on the same version first
-    const p50 = [], p99 = [], max = [];
+    await sleep(1000);
+    const rss = rssMb(primary.pid);
+    rssBase ??= { n, rss };
+    const idle = await idleCpuRate();
+    const p50 = [], p99 = [], max = [], written = [], cpu = [], elu = [];
     for (let c = 0; c < changes; c++) {
-      const lat = await change(n);
-      p50.push(percentile(lat, 50));
-      p99.push(percentile(lat, 99));
-      max.push(Math.max(...lat));
+      const r = await change(n, { settleMs: 1000, idleCpuPerMs: idle });
+      p50.push(percentile(r.latencies, 50));
+      p99.push(percentile(r.latencies, 99));
+      max.push(Math.max(...r.latencies));
+      written.push(r.writtenMs);
+      cpu.push(r.cpuMs);
+      elu.push(r.maxElu);
       await sleep(300);
     }
-    const baseline = await bareFanout(n, changes);
+    const baseline = await bareFanout(n, changes, processes);
     out[n] = {
       p50_ms: median(p50), p99_ms: median(p99), max_ms: median(max),
-      primary_rss_mb: rssMb(primary.pid),
+      primary_written_ms: median(written),
+      primary_cpu_ms_per_change: median(cpu),
+      primary_idle_cpu_pct: idle * 100,
+      primary_rss_mb: rss,
+      kb_per_idle_stream: n > rssBase.n ? ((rss - rssBase.rss) * 1024) / (n - rssBase.n) : null,
+      max_process_elu: median(elu),
       baseline_p50_ms: baseline.p50, baseline_p99_ms: baseline.p99, baseline_max_ms: baseline.max,
     };
-    log(`  ${n} secondaries: p50 ${out[n].p50_ms} / p99 ${out[n].p99_ms} / max ${out[n].max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; primary RSS ${out[n].primary_rss_mb.toFixed(0)} MB`);
+    const o = out[n];
+    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %); RSS ${rss.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
   }
+  out.join_ms = { p50: percentile(joinMs, 50), p99: percentile(joinMs, 99), max: Math.max(...joinMs), joins: joinMs.length };
+
+  if (reconnect) {
+    // The storm: kill -9 with every secondary connected, a new version while the primary is down.
+    const n = joined;
+    const killedAt = Date.now();
+    const cpuBefore = cpuMs(primary.pid);
+    control.close();
+    primary.kill();
+    await sleep(200);
+    writeNewSender();
+    // The restarted primary must be found on the port its secondaries joined (a live daemon
+    // refuses a listen change, so it is pinned only now).
+    const onDisk = JSON.parse(readFileSync(primary.configPath, 'utf8'));
+    onDisk.federation.listen = `127.0.0.1:${fedPort}`;
+    writeFileSync(primary.configPath, JSON.stringify(onDisk));
+    const restartAt = Date.now();
+    await primary.restart();
+    control = connectControl(primary.adminSocket);
+    const version = Number((await control.status()).federation.settings_version);
+    const cpu0 = cpuMs(primary.pid);
+    let peak = rssMb(primary.pid);
+    const onVersion = () => [...latest.values()].filter((v) => v >= version).length;
+    await waitFor(`${n} secondaries back on version ${version}`, () => {
+      peak = Math.max(peak, rssMb(primary.pid));
+      return onVersion() >= n;
+    }, STORM_TIMEOUT_MS);
+    const allAt = Date.now();
+    out.reconnect = {
+      secondaries: n,
+      from_kill_ms: allAt - killedAt,
+      from_restart_ms: allAt - restartAt,
+      primary_start_ms: primary.startMs,
+      peak_rss_mb: Math.max(peak, peakRssMb(primary.pid)),
+      cpu_ms: cpuMs(primary.pid) - cpu0,
+      cpu_before_kill_ms: cpuBefore,
+    };
+    const r = out.reconnect;
+    log(`  reconnect storm, ${n} secondaries: all on v${version} ${r.from_restart_ms} ms after the restart began (${r.from_kill_ms} ms after kill -9); primary peak RSS ${r.peak_rss_mb.toFixed(0)} MB, CPU ${r.cpu_ms} ms`);
+  }
+
   for (const worker of workers) worker.proc.kill('SIGKILL');
   control.close();
   await primary.stop();
@@ -112,32 +233,32 @@ export async function benchFanout({ sizes, changes, singleChanges, log }) {
 }
 
 let bareCerts = null;
-async function bareFanout(n, pushes) {
+async function bareFanout(n, pushes, processes) {
   bareCerts ??= await generate([{ name: 'commonName', value: 'appliance-mail-primary' }], { keyType: 'ec', algorithm: 'sha256' });
   const env = { BARE_CERTS: JSON.stringify({ cert: bareCerts.cert, key: bareCerts.private }) };
   const server = child('bare-fanout.mjs', ['server'], env);
   const { port } = await server.once((m) => m.port !== undefined);
   const received = [];
   const clients = [];
-  for (let w = 0; w < WORKERS; w++) {
-    const count = Math.floor(n / WORKERS) + (w < n % WORKERS ? 1 : 0);
-    const c = child('bare-fanout.mjs', ['clients', String(port), String(count)], env);
+  for (let w = 0; w < processes; w++) {
+    const count = Math.floor(n / processes) + (w < n % processes ? 1 : 0);
+    if (count === 0) continue;
+    const c = child('bare-fanout.mjs', ['clients', String(port), String(count)], { ...env, FLEET_SOURCE_BLOCK: String(w + 1) });
     c.on((m) => m.received && received.push(m.received));
     clients.push(c);
   }
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     server.proc.send({ count: true });
     const { streams } = await server.once((m) => m.streams !== undefined && m.pushed === undefined);
     if (streams >= n) break;
-    await sleep(50);
+    await sleep(100);
   }
   const p50 = [], p99 = [], max = [];
   for (let p = 0; p < pushes + 1; p++) {
     received.length = 0;
     server.proc.send({ push: true });
     const { pushed } = await server.once((m) => m.pushed !== undefined);
-    const deadline = Date.now() + 20_000;
-    while (received.length < n && Date.now() < deadline) await sleep(5);
+    await waitFor(`${n} bare clients`, () => received.length >= n, CHANGE_TIMEOUT_MS);
     const lat = received.map((at) => at - pushed);
     if (p > 0) {
       // The first push warms the connections up, as the real primary's first change does.

@@ -78,38 +78,61 @@ export async function startDaemon(name, config, { args = [], extraEnv = {} } = {
   const configPath = join(dir, 'config.json');
   const full = { node: { name, role: 'primary', stateDir: './state' }, control: { socket: './control.sock' }, ...config };
   writeFileSync(configPath, JSON.stringify(full, null, 2));
-  const started = Date.now();
-  const child = spawn(process.execPath, [...args, CLI, 'daemon', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
-  onCleanup(() => child.kill('SIGKILL'));
-  let readyAt = 0;
   let logBuffer = '';
-  await new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      logBuffer += chunk;
-      if (logBuffer.length > 2e6) logBuffer = logBuffer.slice(-1e6);
-    });
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      buffer += chunk;
-      if (!readyAt && buffer.includes('"appliance-mail ready"')) {
-        readyAt = Date.now();
-        resolve();
-      }
-      if (buffer.length > 1e6) buffer = buffer.slice(-1e5);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon ${name} exited with ${code}`)));
-  });
-  return {
+  const daemon = {
     dir,
     configPath,
     config: full,
-    pid: child.pid,
-    startMs: readyAt - started,
+    pid: 0,
+    startMs: 0,
     socket: join(dir, 'control.sock'),
-    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }),
-    kill: () => child.kill('SIGKILL'),
+    /** The administrators' socket (token create and the like), beside control.sock. */
+    adminSocket: join(dir, 'admin.sock'),
+    child: null,
+    stop: () => new Promise((resolve) => { daemon.child.once('exit', resolve); daemon.child.kill('SIGTERM'); }),
+    kill: () => daemon.child.kill('SIGKILL'),
     logs: () => logBuffer,
+    /** Starts the daemon again on the same config and state (after `kill` or `stop`). */
+    restart: () => spawnDaemon(),
   };
+  async function spawnDaemon() {
+    const started = Date.now();
+    const child = spawn(process.execPath, [...args, CLI, 'daemon', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
+    onCleanup(() => child.kill('SIGKILL'));
+    daemon.child = child;
+    daemon.pid = child.pid;
+    let readyAt = 0;
+    await new Promise((resolve, reject) => {
+      let buffer = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk) => {
+        logBuffer += chunk;
+        if (logBuffer.length > 4e6) logBuffer = logBuffer.slice(-2e6);
+        buffer += chunk;
+        if (!readyAt && buffer.includes('"appliance-mail ready"')) {
+          readyAt = Date.now();
+          resolve();
+        }
+        if (buffer.length > 1e6) buffer = buffer.slice(-1e5);
+      });
+      child.once('exit', (code) => reject(new Error(`daemon ${name} exited with ${code}`)));
+    });
+    daemon.startMs = readyAt - started;
+  }
+  await spawnDaemon();
+  return daemon;
+}
+
+/** CPU time (user + system, all threads) a process used so far, in ms (10 ms resolution). */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in 1/100 s (CLK_TCK)
+}
+
+/** The highest RSS a process has had (VmHWM), in MB. */
+export function peakRssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
 }
 
 export function rssMb(pid) {

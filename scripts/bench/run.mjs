@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm run bench`: every figure measured against a baseline in the same run (this machine is
 // shared and noisy), medians of 3 runs, written to BENCHMARKS.md and bench-results.json.
-// BENCH_QUICK=1 runs a smaller version to check the harness.
-import { writeFileSync } from 'node:fs';
+// BENCH_QUICK=1 runs a smaller version to check the harness. `--fleet-only` runs only the
+// fan-out section (federation at 100, 500 and 1,000 secondaries, and the reconnect storm) and
+// merges its figures into the existing bench-results.json and BENCHMARKS.md; FLEET_SIZES=a,b,c
+// overrides the sizes (a reduced run while developing on a busy machine).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchBacklog } from './backlog.mjs';
 import { benchFanout } from './fanout.mjs';
@@ -14,18 +17,65 @@ import { benchReload } from './reload.mjs';
 import { render } from './report.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
+const fleetOnly = process.argv.includes('--fleet-only');
+const fleetSizes = process.env.FLEET_SIZES ? process.env.FLEET_SIZES.split(',').map(Number) : quick ? [100] : [100, 500, 1000];
 const runs = 3;
 const log = (line) => console.log(line);
 const started = Date.now();
 process.on('SIGINT', () => cleanupAll().then(() => process.exit(130)));
 
+/** The keys the fan-out section owns in bench-results.json. */
+function fleetResults(fanout) {
+  const at = (n) => fanout[n] ?? {};
+  const top = Math.max(...fleetSizes);
+  return {
+    fanout_p99_ms_500: at(500).p99_ms ?? null,
+    fanout_baseline_p99_ms_500: at(500).baseline_p99_ms ?? null,
+    primary_rss_mb_500: at(500).primary_rss_mb ?? null,
+    fanout_p99_ms_1000: at(1000).p99_ms ?? null,
+    fanout_baseline_p99_ms_1000: at(1000).baseline_p99_ms ?? null,
+    primary_rss_mb_1000: at(1000).primary_rss_mb ?? null,
+    primary_cpu_ms_per_change_1000: at(1000).primary_cpu_ms_per_change ?? null,
+    primary_written_ms_1000: at(1000).primary_written_ms ?? null,
+    reconnect_all_ms_1000: fanout.reconnect?.secondaries === 1000 ? fanout.reconnect.from_restart_ms : null,
+    reconnect_peak_rss_mb_1000: fanout.reconnect?.secondaries === 1000 ? fanout.reconnect.peak_rss_mb : null,
+    single_propagation_p99_ms: fanout.single.p99_ms,
+    fleet_sizes: fleetSizes,
+    fleet_top_size: top,
+  };
+}
+
 try {
+  if (fleetOnly) {
+    log(`fan-out (--fleet-only: ${fleetSizes.join(', ')} secondaries)`);
+    const fanout = await benchFanout({ sizes: fleetSizes, changes: runs, singleChanges: quick ? 10 : 40, reconnect: process.env.FLEET_RECONNECT !== '0', log });
+    const path = join(ROOT, 'bench-results.json');
+    const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
+    if (previous?.detail?.relay) {
+      const merged = { ...previous, ...fleetResults(fanout), detail: { ...previous.detail, fanout } };
+      writeFileSync(path, `${JSON.stringify(merged, null, 2)}\n`);
+      const { quick: q, detail, ...results } = merged;
+      writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ ...detail, quick: q, runs, results }));
+      log('fan-out figures merged into bench-results.json and BENCHMARKS.md');
+    } else {
+      writeFileSync(join(ROOT, 'bench-fleet.json'), `${JSON.stringify({ ...fleetResults(fanout), detail: { fanout } }, null, 2)}\n`);
+      log('no full bench-results.json to merge into: figures in bench-fleet.json');
+    }
+  } else {
+    await runAll();
+  }
+} finally {
+  await cleanupAll();
+}
+process.exit(0);
+
+async function runAll() {
   log(`relay throughput (N = ${quick ? 2000 : 20000})`);
   const relay = await benchRelay({ n: quick ? 2000 : 20000, postfixN: quick ? 1000 : 5000, smallN: quick ? 100 : 500, runs, log });
   log('intake under backlog');
   const intake = await benchIntake({ backlogs: quick ? [0, 10000] : [0, 10000, 100000], runs, log });
   log('fan-out');
-  const fanout = await benchFanout({ sizes: quick ? [100] : [100, 500], changes: runs, singleChanges: quick ? 10 : 40, log });
+  const fanout = await benchFanout({ sizes: fleetSizes, changes: runs, singleChanges: quick ? 10 : 40, reconnect: process.env.FLEET_RECONNECT !== '0', log });
   log('footprint');
   const footprint = await benchFootprint({ runs, log });
   log(`outbox backlog (${quick ? 'BENCH_QUICK: 20 x 1 MB, 5,000 small, 1,000 digests' : '1,000 x 5 MB, 100,000 small, 10,000 digests'})`);
@@ -34,7 +84,6 @@ try {
   const reload = await benchReload({ samples: quick ? 5 : 30, log });
 
   const big = quick ? 10000 : 100000;
-  const fan = fanout[quick ? 100 : 500];
   const results = {
     relay_msgs_per_s: relay.relay.median,
     nodemailer_msgs_per_s: relay.nodemailer.median,
@@ -43,10 +92,7 @@ try {
     msmtp_msgs_per_s: relay.msmtp?.median ?? null,
     intake_p99_ms: intake[0].p99_ms,
     intake_rate_ratio_100k: intake[big].rate_per_s / intake[0].rate_per_s,
-    fanout_p99_ms_500: fan.p99_ms,
-    fanout_baseline_p99_ms_500: fan.baseline_p99_ms,
-    primary_rss_mb_500: fan.primary_rss_mb,
-    single_propagation_p99_ms: fanout.single.p99_ms,
+    ...fleetResults(fanout),
     idle_rss_mb: footprint.rss_mb,
     start_ms: footprint.start_ms,
     backlog_rss_mb_5gb: backlog.large.rss_mb,
@@ -61,8 +107,4 @@ try {
   writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify({ quick, ...results, detail: { relay, intake, fanout, footprint, backlog, reload } }, null, 2)}\n`);
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ relay, intake, fanout, footprint, backlog, reload, quick, runs, results }));
   log(`BENCHMARKS.md and bench-results.json written in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-} finally {
-  await cleanupAll();
 }
-process.exit(0);
-

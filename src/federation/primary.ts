@@ -3,6 +3,8 @@
  * settings over a TLS gRPC stream with a version that only goes up, and records what each node
  * received, applied (or refused, and why) and verified.
  */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { formatHostPort, parseHostPort } from '../config/address.js';
 import type { LiveConfig } from '../config/live-config.js';
@@ -46,11 +48,36 @@ const EXPIRED_TOKEN_KEEP_MS = 86_400_000;
 const MAX_REQUEST_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
 
+/**
+ * Node records (received, applied, verified, last seen) are written to the state at most this
+ * often: a change to 1,000 secondaries brings ~3,000 record changes within a second, and each
+ * state write rewrites the whole file. A crash loses at most this window of records, which the
+ * next Watch's resume point (last applied version) and the next reports repair.
+ */
+const NODE_RECORD_FLUSH_MS = 100;
+
+/**
+ * Sized for ~1,000 secondaries, each holding one connection with one Watch stream (profiled at
+ * 1,000 streams: scripts/bench/fanout.mjs with FLEET_CPU_PROF).
+ */
 const FEDERATION_SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
-  // Secondaries ping every 10 s to notice a dead link; allow it.
+  // channelz keeps per-connection and per-call tracking objects and traces nobody reads here:
+  // it was ~4 % of the primary's CPU in a fan-out, and memory on every connection.
+  'grpc.enable_channelz': 0,
+  // A secondary holds one Watch and makes one Report at a time; a few more leave room for a
+  // reconnect overlapping the old stream. Bounds what one peer can open on its connection.
+  'grpc.max_concurrent_streams': 16,
+  // nghttp2's memory per connection, in MB (grpc-js leaves it unbounded): our messages are a few
+  // KB and requests at most 64 KB, so 2 MB is never reached by a secondary.
+  'grpc-node.max_session_memory': 2,
+  // Secondaries ping every 10 s to notice a dead primary; allow it.
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  // The primary's own pings tell it that a secondary vanished (its node list then says
+  // disconnected within ~30 s, which operators and tests rely on): 50 pings/s at 1,000
+  // secondaries, answered by nghttp2 itself; the idle primary's CPU with 1,000 streams is
+  // measured by the fan-out benchmark (primary_idle_cpu_pct).
   'grpc.keepalive_time_ms': 20_000,
   'grpc.keepalive_timeout_ms': 10_000,
 };
@@ -152,12 +179,15 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     return update;
   }
 
-  /** Sends the current version if the node needs it; says what it decided (logged on connect). */
-  function sendIfNeeded(name: string, stream: Stream): string {
+  /**
+   * Sends the current version if the node needs it; says what it decided (logged on connect).
+   * `written` is called once the message is handed to the stream's HTTP/2 layer.
+   */
+  function sendIfNeeded(name: string, stream: Stream, written?: () => void): string {
     const version = primaryState().settingsVersion;
-    const withheld = withheldReason(stream, version, ownEntry(primaryState().nodes, name));
+    const withheld = withheldReason(stream, version, nodeRecord(name));
     if (withheld !== null) return withheld;
-    stream.call.write(updateFor(version));
+    stream.call.write(updateFor(version), written);
     void recordNode(name, (n) => {
       n.received = { version, at: new Date().toISOString(), error: null };
     });
@@ -168,28 +198,68 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
    * Node records change on every send and report; with hundreds of nodes, one state write per
    * change would queue hundreds of whole-file rewrites, and a new settings version (which must be
    * on disk before it is sent) would wait behind them. Changes wait while a write runs and then
-   * go out together in the next one: at most one node-record write runs and one waits.
+   * go out together in the next one, gathered for NODE_RECORD_FLUSH_MS: at most one node-record
+   * write runs and one waits.
    */
-  let batch: Array<[string, (node: NodeRecord) => void]> = [];
   let batchWritten: Promise<void> | null = null;
   let writing: Promise<void> = Promise.resolve();
+  /**
+   * Node records changed since the last write, and those of the write under way: what every read
+   * sees until the write lands (the state file lags by at most a batch).
+   */
+  let unwritten = new Map<string, NodeRecord>();
+  let inWrite = new Map<string, NodeRecord>();
+  function nodeRecord(name: string): NodeRecord | undefined {
+    return unwritten.get(name) ?? inWrite.get(name) ?? ownEntry(primaryState().nodes, name);
+  }
   function recordNode(name: string, change: (node: NodeRecord) => void): Promise<void> {
-    batch.push([name, change]);
-    batchWritten ??= writing.then(() => {
-      const changes = batch;
-      batch = [];
+    const current = nodeRecord(name);
+    if (current) {
+      const next = structuredClone(current);
+      change(next);
+      unwritten.set(name, next);
+    }
+    batchWritten ??= Promise.all([writing, delay(NODE_RECORD_FLUSH_MS)]).then(() => {
+      const changes = unwritten;
+      inWrite = changes;
+      unwritten = new Map();
       batchWritten = null;
       writing = state
         .update((s) => {
-          for (const [node, apply] of changes) {
-            const record = s.primary ? ownEntry(s.primary.nodes, node) : undefined;
-            if (record) apply(record);
+          for (const [node, record] of changes) {
+            // A node removed meanwhile stays removed.
+            if (s.primary && ownEntry(s.primary.nodes, node)) s.primary.nodes[node] = record;
           }
         })
-        .catch((err: unknown) => log.error({ err, nodes: changes.length }, 'cannot record node state'));
+        .catch((err: unknown) => log.error({ err, nodes: changes.size }, 'cannot record node state'))
+        .finally(() => {
+          if (inWrite === changes) inWrite = new Map();
+        });
       return writing;
     });
     return batchWritten;
+  }
+
+
+  /**
+   * Writes a new version to every stream that needs it, and logs once all of them took it: the
+   * primary's own share of a fan-out, apart from the network and the secondaries.
+   */
+  function publish(): void {
+    const version = primaryState().settingsVersion;
+    const startedMs = performance.now();
+    let pending = 1;
+    let sent = 0;
+    const done = () => {
+      pending -= 1;
+      if (pending === 0) log.info({ version, streams: sent, ms: Math.round(performance.now() - startedMs) }, 'new version written to every stream');
+    };
+    for (const [name, stream] of streams) {
+      pending += 1;
+      if (sendIfNeeded(name, stream, done).startsWith('v')) sent += 1;
+      else pending -= 1;
+    }
+    done();
   }
 
   /** The node a call comes from, by its credential; throws UNAUTHENTICATED otherwise. */
@@ -289,10 +359,15 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       // A peer's text is data: no control character reaches the state, the log or a terminal.
       const error = request.error === '' ? null : stripControl(request.error.slice(0, 2000));
       const stream = streams.get(name);
-      await recordNode(name, (n) => recordReport(n, stage, version, error, at));
+      // Not awaited: the secondary applies its next version only after this answer, and the
+      // record waits up to NODE_RECORD_FLUSH_MS for its batch; a lost record is repaired by the
+      // node's resume point at its next Watch.
+      void recordNode(name, (n) => recordReport(n, stage, version, error, at));
       if (stage === 'applied' && stream) stream.lastApplied = Math.max(stream.lastApplied, version);
-      const level = error === null ? 'info' : 'warn';
-      log[level]({ node: name, version, stage, error }, 'secondary reported');
+      // A success is the expected case, a thousand times per change on a large fleet: debug
+      // (the node list shows it); a refusal or a failed check is worth a line each.
+      if (error === null) log.debug({ node: name, version, stage }, 'secondary reported');
+      else log.warn({ node: name, version, stage, error }, 'secondary reported');
       return {};
     }),
   };
@@ -310,7 +385,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
         void syncVersion()
           .then((changed) => {
             if (!changed || closed) return;
-            for (const [name, stream] of streams) sendIfNeeded(name, stream);
+            publish();
             checkOwnSettings();
           })
           .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));
@@ -366,7 +441,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       return {
         settingsVersion: p.settingsVersion,
         nodes: Object.values(p.nodes)
-          .map((n) => ({ ...n, connected: streams.has(n.name) }))
+          .map((n) => ({ ...(nodeRecord(n.name) ?? n), connected: streams.has(n.name) }))
           .sort((a, b) => a.name.localeCompare(b.name)),
       };
     },
@@ -376,6 +451,8 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       await state.update((s) => {
         delete s.primary!.nodes[name];
       });
+      unwritten.delete(name);
+      inWrite.delete(name);
       const stream = streams.get(name);
       streams.delete(name);
       stream?.call.emit('error', toServiceError(new AppError('AM_NODE_REVOKED', `node ${name} was removed from the primary`)));
