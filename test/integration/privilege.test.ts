@@ -149,6 +149,7 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
     [['outbox', 'drop', 'm-1']],
     [['test-email', '--to', 'attacker@example.com']],
     [['console', 'passwd', 'intruder']],
+    [['console', 'remove', 'admin']],
   ])('is refused %j with AM_ADMIN_ONLY', async (args) => {
     const result = await engineCli(args);
     expect(result.code).toBe(1);
@@ -172,6 +173,7 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
         dropOutbox: () => c.dropOutbox({ id: 'x' }),
         testEmail: () => c.testEmail({ to: ['attacker@example.com'] }, () => undefined),
         setConsolePassword: () => c.setConsolePassword({ name: 'intruder', password: 'intruder-password' }),
+        removeConsoleUser: () => c.removeConsoleUser({ name: 'admin' }),
       };
       const out = {};
       for (const [name, run] of Object.entries(calls)) out[name] = await run().then(() => 'ALLOWED', (e) => e.code);
@@ -180,7 +182,7 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
     const result = await runAs(ENGINE_USER, [process.execPath, '--input-type=module', '-e', script]);
     expect(result.stderr).toBe('');
     const codes = JSON.parse(result.stdout) as Record<string, string>;
-    expect(Object.keys(codes)).toHaveLength(11);
+    expect(Object.keys(codes)).toHaveLength(12);
     for (const [name, code] of Object.entries(codes)) expect([name, code]).toEqual([name, 'AM_ADMIN_ONLY']);
   });
 
