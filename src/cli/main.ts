@@ -9,7 +9,7 @@ import { AppError, toAppError } from '../errors/registry.js';
 import { routeGrpcLogs } from '../log/grpc-log.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import type { Command, CommandContext } from './command.js';
-import { consolePasswdCommand } from './commands/console.js';
+import { consolePasswdCommand, consoleRemoveCommand } from './commands/console.js';
 import { daemonCommand } from './commands/daemon.js';
 import {
   centralizeCommand,
@@ -52,6 +52,7 @@ const COMMANDS: Command[] = [
   nodesCommand,
   nodesRemoveCommand,
   consolePasswdCommand,
+  consoleRemoveCommand,
 ];
 
 function usage(): string[] {

@@ -26,11 +26,18 @@ export type SaveResult =
   | { ok: true; version: string; applied: boolean }
   | { ok: false; code: 'AM_CONFIG_INVALID' | 'AM_CONFIG_CHANGED'; message: string; issues: ConfigIssue[] };
 
+/**
+ * A page's change to the file's JSON. It may return issues of its own (a rule that needs the
+ * values before the edit, such as when the saved password may be kept): they refuse the edit
+ * like the validator's, and are checked against the very bytes a save would replace.
+ */
+export type FileEdit = (json: RawJson) => void | readonly ConfigIssue[];
+
 export interface ConfigFile {
   read(): Promise<ConfigFileView>;
   /** Validates the file with `edit` applied, without writing: the candidate config, or its issues. */
-  candidate(view: ConfigFileView, edit: (json: RawJson) => void): { config: Config; text: string } | { issues: ConfigIssue[] };
-  save(expectedDigest: string, edit: (json: RawJson) => void): Promise<SaveResult>;
+  candidate(view: ConfigFileView, edit: FileEdit): { config: Config; text: string } | { issues: ConfigIssue[] };
+  save(expectedDigest: string, edit: FileEdit): Promise<SaveResult>;
 }
 
 export function createConfigFile(config: LiveConfig): ConfigFile {
@@ -52,20 +59,21 @@ export function createConfigFile(config: LiveConfig): ConfigFile {
     return { digest: digestOf(text), json: json as RawJson };
   }
 
-  function candidate(view: ConfigFileView, edit: (json: RawJson) => void): { config: Config; text: string } | { issues: ConfigIssue[] } {
+  function candidate(view: ConfigFileView, edit: FileEdit): { config: Config; text: string } | { issues: ConfigIssue[] } {
     const json = structuredClone(view.json);
-    edit(json);
+    const refused = edit(json) ?? [];
     const text = `${JSON.stringify(json, null, 2)}\n`;
     try {
-      return { config: parseConfig(text, file()), text };
+      const config = parseConfig(text, file());
+      return refused.length > 0 ? { issues: [...refused] } : { config, text };
     } catch (err) {
       const appError = toAppError(err, 'AM_CONFIG_INVALID');
       const issues = (appError.details['issues'] as ConfigIssue[] | undefined) ?? [{ path: '', message: appError.message }];
-      return { issues };
+      return { issues: [...issues, ...refused] };
     }
   }
 
-  async function saveNow(expectedDigest: string, edit: (json: RawJson) => void): Promise<SaveResult> {
+  async function saveNow(expectedDigest: string, edit: FileEdit): Promise<SaveResult> {
     const view = await read();
     if (view.digest !== expectedDigest) {
       return { ok: false, code: 'AM_CONFIG_CHANGED', message: `${file()} changed since this form was loaded; nothing was saved. The form now shows the file's current values.`, issues: [] };

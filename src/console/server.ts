@@ -6,8 +6,9 @@
  * Security, each from a maintained fastify plugin: sessions in signed HttpOnly, Secure,
  * SameSite=Strict cookies (@fastify/cookie) with an idle timeout; a CSRF token bound to the
  * session on every POST (@fastify/csrf-protection); failed logins limited per address and per
- * user name (@fastify/rate-limit); a CSP without inline script and frame-ancestors 'none'
- * (@fastify/helmet). Pages are rendered by an escape-by-default template.
+ * user name, and password checks capped in number at once (login-guard.ts); a CSP without
+ * inline script and frame-ancestors 'none' (@fastify/helmet). Pages are rendered by an
+ * escape-by-default template.
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,6 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/load.js';
 import type { LiveConfig } from '../config/live-config.js';
@@ -36,14 +36,10 @@ import { registerMailServer } from './pages/mail-server.js';
 import { registerOneFieldPages } from './pages/one-field.js';
 import { registerOutboxAndOverview } from './pages/outbox-overview.js';
 import { field, sendPage, type RouteDeps } from './routes.js';
-import { createSessions, IDLE_TIMEOUT_MS, SESSION_COOKIE } from './sessions.js';
+import { createLoginGuard } from './login-guard.js';
+import { createSessions, SESSION_COOKIE, type Session } from './sessions.js';
 import type { ConsoleUsers } from './users.js';
 
-/** Failed logins from one address before it must wait: enough for typos, too few to guess. */
-const LOGIN_FAILURES_PER_IP = 10;
-/** Failed logins for one user name, from anywhere: bounds a distributed guess at one account. */
-const LOGIN_FAILURES_PER_USER = 5;
-const LOGIN_WINDOW_MS = 15 * 60_000;
 /** Forms are a few hundred bytes; anything larger is not from these pages. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
@@ -97,6 +93,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       forceCloseConnections: true,
     });
     const sessions = createSessions();
+    const loginGuard = createLoginGuard();
     const cookieSecret = randomBytes(32).toString('base64url');
     const cookieOptions = { httpOnly: true, secure: true, sameSite: 'strict', path: '/', signed: true } as const;
 
@@ -119,7 +116,6 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       referrerPolicy: { policy: 'no-referrer' },
       frameguard: { action: 'deny' },
     });
-    await server.register(fastifyRateLimit, { global: false });
     await server.register(fastifyCsrf, {
       cookieKey: 'am_csrf',
       cookieOpts: cookieOptions,
@@ -129,24 +125,27 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       csrfOpts: { hmacKey: randomBytes(32).toString('base64url'), userInfo: true },
     });
 
-    const perIp = server.createRateLimit({ max: LOGIN_FAILURES_PER_IP, timeWindow: LOGIN_WINDOW_MS });
-    const perUser = server.createRateLimit({
-      max: LOGIN_FAILURES_PER_USER,
-      timeWindow: LOGIN_WINDOW_MS,
-      keyGenerator: (request) => `user:${field(request.body, 'username').toLowerCase()}`,
-    });
-
-    server.decorateRequest('consoleSession', null);
-    server.addHook('onRequest', async (request, reply) => {
+    /** The request's session, if it is live and its account still has the password it logged in with. */
+    async function liveSession(request: FastifyRequest): Promise<Session | null> {
       const raw = request.cookies[SESSION_COOKIE];
       const unsigned = raw === undefined ? null : request.unsignCookie(raw);
       const session = sessions.touch(unsigned?.valid ? (unsigned.value ?? undefined) : undefined);
+      if (session === null) return null;
+      if ((await deps.users.passwordVersion(session.user)) === session.passwordVersion) return session;
+      sessions.end(session.id);
+      deps.log.info({ user: session.user }, 'console session ended: its password was changed or its account removed');
+      return null;
+    }
+
+    server.decorateRequest('consoleSession', null);
+    server.addHook('onRequest', async (request, reply) => {
+      const session = await liveSession(request);
       request.consoleSession = session ? { id: session.id, user: session.user } : null;
       reply.header('cache-control', 'no-store');
       const path = request.url.split('?')[0] ?? '';
       if (session === null && !PUBLIC_PATHS.has(path)) {
         if (request.method === 'GET') return reply.redirect('/login', 303);
-        return sendPage(reply, 401, loginPage('', reply.generateCsrf({ userInfo: 'anonymous' }), 'Your session has ended (logged out, or idle for 30 minutes). Log in again.'));
+        return sendPage(reply, 401, loginPage('', reply.generateCsrf({ userInfo: 'anonymous' }), 'Your session has ended (logged out, idle for 30 minutes, 12 hours old, or its password was changed). Log in again.'));
       }
       return undefined;
     });
@@ -178,25 +177,34 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
 
     server.post('/login', async (request, reply) => {
       const username = field(request.body, 'username');
-      const [ipLimit, userLimit] = await Promise.all([perIp(request, { increment: false }), perUser(request, { increment: false })]);
-      const blocked = [ipLimit, userLimit].find((limit) => !limit.isAllowed && limit.remaining === 0);
-      if (blocked && !blocked.isAllowed) {
+      const checked = await loginGuard.check(request.ip, username, () => deps.users.verify(username, field(request.body, 'password')));
+      if (checked.outcome === 'busy') {
+        deps.log.warn({ code: 'AM_LOGIN_BUSY', ip: request.ip, user: username }, 'console login refused: too many password checks at once');
+        return sendPage(
+          reply.header('retry-after', '1'),
+          503,
+          loginPage(username, reply.generateCsrf({ userInfo: 'anonymous' }), 'Too many logins at this moment; yours was not checked. Try again in a moment. [AM_LOGIN_BUSY]'),
+        );
+      }
+      if (checked.outcome === 'rate-limited') {
         deps.log.warn({ code: 'AM_LOGIN_RATE_LIMITED', ip: request.ip, user: username }, 'console login refused: too many failed attempts');
-        const wait = Math.max(1, blocked.ttlInSeconds);
+        const wait = checked.retryAfterSeconds;
         return sendPage(
           reply.header('retry-after', String(wait)),
           429,
           loginPage(username, reply.generateCsrf({ userInfo: 'anonymous' }), `Too many failed logins from this address or for this user. Try again in ${Math.ceil(wait / 60)} minute(s). [AM_LOGIN_RATE_LIMITED]`),
         );
       }
-      if (!(await deps.users.verify(username, field(request.body, 'password')))) {
-        await Promise.all([perIp(request), perUser(request)]);
-        deps.log.warn({ code: 'AM_LOGIN_FAILED', ip: request.ip, user: username }, 'console login failed');
+      // checksInFlight: how many password checks ran at once, this one included (at most the cap).
+      if (checked.value === null) {
+        deps.log.warn({ code: 'AM_LOGIN_FAILED', ip: request.ip, user: username, checksInFlight: checked.checksInFlight }, 'console login failed');
         return sendPage(reply, 401, loginPage(username, reply.generateCsrf({ userInfo: 'anonymous' }), 'Wrong username or password. [AM_LOGIN_FAILED]'));
       }
-      const session = sessions.create(username);
-      deps.log.info({ ip: request.ip, user: username }, 'console login');
-      reply.setCookie(SESSION_COOKIE, session.id, { ...cookieOptions, maxAge: IDLE_TIMEOUT_MS / 1000 });
+      const session = sessions.create(username, checked.value);
+      deps.log.info({ ip: request.ip, user: username, checksInFlight: checked.checksInFlight }, 'console login');
+      // A browser-session cookie: the server's idle timeout and lifetime decide when it ends, so
+      // an active administrator is not logged out by a Max-Age set at login.
+      reply.setCookie(SESSION_COOKIE, session.id, cookieOptions);
       return reply.redirect('/', 303);
     });
 

@@ -1,9 +1,10 @@
 /**
  * The Web Console's administrator accounts: one file under the state folder (0600), each
- * password as a salted scrypt hash. The file is read at every login, so an account set with
- * `appliance-mail console passwd` works at once, without a restart.
+ * password as a salted scrypt hash. The file is read at every login and every request of a
+ * session, so an account set with `appliance-mail console passwd` works at once, without a
+ * restart, and a changed password or a removed account ends the sessions opened with the old one.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -37,8 +38,18 @@ type Account = z.infer<typeof accountSchema>;
 export interface ConsoleUsers {
   /** Creates NAME or replaces its password; true when it was created. */
   setPassword(name: string, password: string): Promise<boolean>;
-  /** True only for a known name with this password; takes as long for an unknown name. */
-  verify(name: string, password: string): Promise<boolean>;
+  /**
+   * The account's password version for a known name with this password, null otherwise; takes
+   * as long for an unknown name.
+   */
+  verify(name: string, password: string): Promise<string | null>;
+  /**
+   * A fingerprint of NAME's current password (a new one at every `setPassword`), null when there
+   * is no such account: a session compares it with the one it was opened with.
+   */
+  passwordVersion(name: string): Promise<string | null>;
+  /** Removes NAME; AM_CONSOLE_USER_UNKNOWN when there is no such account. */
+  remove(name: string): Promise<void>;
   count(): Promise<number>;
 }
 
@@ -66,6 +77,18 @@ export function openConsoleUsers(stateDir: string): ConsoleUsers {
     return new Map(Object.entries(parsed.data.users));
   }
 
+  /** One write at a time, each on the file the previous one wrote. */
+  function update<T>(change: (users: Map<string, Account>) => T): Promise<T> {
+    const task = writing.then(async () => {
+      const users = await read();
+      const result = change(users);
+      await writeFileDurably(path, `${JSON.stringify({ users: Object.fromEntries(users) }, null, 2)}\n`);
+      return result;
+    });
+    writing = task.catch(() => undefined);
+    return task;
+  }
+
   return {
     async setPassword(name, password) {
       if (!NAME.test(name)) throw new AppError('AM_INVALID_ARGUMENT', 'a console user name is 1-63 letters, digits, dots, dashes or underscores');
@@ -73,31 +96,41 @@ export function openConsoleUsers(stateDir: string): ConsoleUsers {
       if (password.length > MAX_PASSWORD_CHARS) throw new AppError('AM_INVALID_ARGUMENT', `the password must have at most ${MAX_PASSWORD_CHARS} characters`);
       const salt = randomBytes(SALT_BYTES);
       const hash = await derive(password, salt, SCRYPT);
-      const task = writing.then(async () => {
-        const users = await read();
+      return update((users) => {
         const created = !users.has(name);
         users.set(name, { salt: salt.toString('base64'), hash: hash.toString('base64'), ...SCRYPT, changedAt: new Date().toISOString() });
-        await writeFileDurably(path, `${JSON.stringify({ users: Object.fromEntries(users) }, null, 2)}\n`);
         return created;
       });
-      writing = task.catch(() => undefined);
-      return task;
+    },
+    async remove(name) {
+      await update((users) => {
+        if (!users.delete(name)) throw new AppError('AM_CONSOLE_USER_UNKNOWN', `there is no console user ${JSON.stringify(name.slice(0, 64))}`);
+      });
+    },
+    async passwordVersion(name) {
+      const account = (await read()).get(name);
+      return account ? versionOf(account) : null;
     },
     async verify(name, password) {
       const account = (await read()).get(name);
       if (!account || password.length > MAX_PASSWORD_CHARS) {
         // Same work for an unknown name: the answer's timing does not tell which names exist.
         await derive(password.slice(0, MAX_PASSWORD_CHARS), randomBytes(SALT_BYTES), SCRYPT);
-        return false;
+        return null;
       }
       const expected = Buffer.from(account.hash, 'base64');
       const seen = await derive(password, Buffer.from(account.salt, 'base64'), { N: account.N, r: account.r, p: account.p });
-      return seen.length === expected.length && timingSafeEqual(seen, expected);
+      return seen.length === expected.length && timingSafeEqual(seen, expected) ? versionOf(account) : null;
     },
     async count() {
       return (await read()).size;
     },
   };
+}
+
+/** A digest of the salted hash, not the hash itself: a session keeps it in memory. */
+function versionOf(account: Account): string {
+  return createHash('sha256').update(`${account.salt}:${account.hash}`).digest('base64url').slice(0, 22);
 }
 
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {

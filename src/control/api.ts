@@ -47,6 +47,8 @@ export interface ControlApi {
   testMailServer(settings: MailServerSettings | GivenMailServer, to: readonly string[], onStep: (step: TestStep) => void): Promise<void>;
   /** The Web Console's accounts; true when NAME was created. */
   setConsolePassword(name: string, password: string): Promise<boolean>;
+  /** Removes a Web Console account (AM_CONSOLE_USER_UNKNOWN when absent). */
+  removeConsoleUser(name: string): Promise<void>;
 }
 
 /** Mail server values as an operator types them, before any check. */
@@ -106,6 +108,7 @@ export function createControlApi(parts: ControlParts): ControlApi {
       await sendTestEmail({ settings: resolved, to: recipients, nodeName: parts.config.current().node.name, source: 'the values given (not saved)' }, onStep);
     },
     setConsolePassword: (name, password) => parts.consoleUsers.setPassword(name, password),
+    removeConsoleUser: (name) => parts.consoleUsers.remove(name),
   };
 }
 

@@ -33,6 +33,8 @@ import type { FlushOutboxRequest } from '../generated/appliance_mail/control/v1/
 import type { FlushOutboxReply__Output } from '../generated/appliance_mail/control/v1/FlushOutboxReply.js';
 import type { SetConsolePasswordRequest } from '../generated/appliance_mail/control/v1/SetConsolePasswordRequest.js';
 import type { SetConsolePasswordReply__Output } from '../generated/appliance_mail/control/v1/SetConsolePasswordReply.js';
+import type { RemoveConsoleUserRequest } from '../generated/appliance_mail/control/v1/RemoveConsoleUserRequest.js';
+import type { RemoveConsoleUserReply__Output } from '../generated/appliance_mail/control/v1/RemoveConsoleUserReply.js';
 import type { TestEmailRequest } from '../generated/appliance_mail/control/v1/TestEmailRequest.js';
 import type { TestEmailStep__Output } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
 import type { StatusRequest } from '../generated/appliance_mail/control/v1/StatusRequest.js';
@@ -93,6 +95,7 @@ export function connectControl(socketPath: string) {
     dropOutbox: invoke<DropOutboxRequest, DropOutboxReply__Output>('DropOutbox'),
     flushOutbox: () => invoke<FlushOutboxRequest, FlushOutboxReply__Output>('FlushOutbox')({}),
     setConsolePassword: invoke<SetConsolePasswordRequest, SetConsolePasswordReply__Output>('SetConsolePassword'),
+    removeConsoleUser: invoke<RemoveConsoleUserRequest, RemoveConsoleUserReply__Output>('RemoveConsoleUser'),
     /** Calls `onStep` for each step as the daemon reports it. */
     testEmail(request: TestEmailRequest, onStep: (step: TestEmailStep__Output) => void): Promise<void> {
       return new Promise((resolve, reject) => {

@@ -76,6 +76,10 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
       ),
     ),
     SetConsolePassword: unary(async (request) => ({ created: await api.setConsolePassword(request.name, request.password) })),
+    RemoveConsoleUser: unary(async (request) => {
+      await api.removeConsoleUser(request.name);
+      return {};
+    }),
     TestEmail: (call) => {
       const given = call.request.mail_server;
       const onStep = (step: { step: string; ok: boolean; detail: string }) => call.write(step);

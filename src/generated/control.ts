@@ -28,6 +28,8 @@ import type { NodeInfo as _appliance_mail_control_v1_NodeInfo, NodeInfo__Output 
 import type { NotifyRequest as _appliance_mail_control_v1_NotifyRequest, NotifyRequest__Output as _appliance_mail_control_v1_NotifyRequest__Output } from './appliance_mail/control/v1/NotifyRequest.js';
 import type { OutboxEntry as _appliance_mail_control_v1_OutboxEntry, OutboxEntry__Output as _appliance_mail_control_v1_OutboxEntry__Output } from './appliance_mail/control/v1/OutboxEntry.js';
 import type { OutboxStatus as _appliance_mail_control_v1_OutboxStatus, OutboxStatus__Output as _appliance_mail_control_v1_OutboxStatus__Output } from './appliance_mail/control/v1/OutboxStatus.js';
+import type { RemoveConsoleUserReply as _appliance_mail_control_v1_RemoveConsoleUserReply, RemoveConsoleUserReply__Output as _appliance_mail_control_v1_RemoveConsoleUserReply__Output } from './appliance_mail/control/v1/RemoveConsoleUserReply.js';
+import type { RemoveConsoleUserRequest as _appliance_mail_control_v1_RemoveConsoleUserRequest, RemoveConsoleUserRequest__Output as _appliance_mail_control_v1_RemoveConsoleUserRequest__Output } from './appliance_mail/control/v1/RemoveConsoleUserRequest.js';
 import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from './appliance_mail/control/v1/RemoveNodeReply.js';
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from './appliance_mail/control/v1/RemoveNodeRequest.js';
 import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from './appliance_mail/control/v1/RetryOutboxReply.js';
@@ -85,6 +87,8 @@ export interface ProtoGrpcType {
         NotifyRequest: MessageTypeDefinition<_appliance_mail_control_v1_NotifyRequest, _appliance_mail_control_v1_NotifyRequest__Output>
         OutboxEntry: MessageTypeDefinition<_appliance_mail_control_v1_OutboxEntry, _appliance_mail_control_v1_OutboxEntry__Output>
         OutboxStatus: MessageTypeDefinition<_appliance_mail_control_v1_OutboxStatus, _appliance_mail_control_v1_OutboxStatus__Output>
+        RemoveConsoleUserReply: MessageTypeDefinition<_appliance_mail_control_v1_RemoveConsoleUserReply, _appliance_mail_control_v1_RemoveConsoleUserReply__Output>
+        RemoveConsoleUserRequest: MessageTypeDefinition<_appliance_mail_control_v1_RemoveConsoleUserRequest, _appliance_mail_control_v1_RemoveConsoleUserRequest__Output>
         RemoveNodeReply: MessageTypeDefinition<_appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeReply__Output>
         RemoveNodeRequest: MessageTypeDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeRequest__Output>
         RetryOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxReply__Output>

@@ -17,6 +17,8 @@ export interface SmtpSink {
   port: number;
   caPem: string;
   received: ReceivedMail[];
+  /** Every AUTH attempt, right or wrong, as the client sent it: what a server the client should not trust learns. */
+  auths: Array<{ username: string; password: string }>;
   /** Replaces how RCPT TO is answered (e.g. to refuse one address with 550). */
   onRcpt: (address: string) => Error | null;
   /**
@@ -71,6 +73,7 @@ export async function startSmtpSink(options: {
     port: 0,
     caPem: certs.caPem,
     received: [],
+    auths: [],
     onRcpt: () => null,
     unavailable: false,
     dropSession: () => undefined,
@@ -90,6 +93,7 @@ export async function startSmtpSink(options: {
       callback(sink.unavailable ? Object.assign(new Error('Service not available, try later'), { responseCode: 421 }) : undefined);
     },
     onAuth(auth, _session, callback) {
+      sink.auths.push({ username: auth.username ?? '', password: auth.password ?? '' });
       if (users && users[auth.username ?? ''] === auth.password) callback(null, { user: auth.username });
       else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
     },

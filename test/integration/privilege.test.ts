@@ -148,9 +148,11 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
     [['leave']],
     [['outbox']],
     [['outbox', 'retry', '--all-dead']],
+    [['outbox', 'flush']],
     [['outbox', 'drop', 'm-1']],
     [['test-email', '--to', 'attacker@example.com']],
     [['console', 'passwd', 'intruder']],
+    [['console', 'remove', 'admin']],
   ])('is refused %j with AM_ADMIN_ONLY', async (args) => {
     const result = await engineCli(args);
     expect(result.code).toBe(1);
@@ -174,8 +176,10 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
         listOutbox: () => c.listOutbox(),
         retryOutbox: () => c.retryOutbox({ ids: [], all_dead: true }),
         dropOutbox: () => c.dropOutbox({ id: 'x' }),
+        flushOutbox: () => c.flushOutbox(),
         testEmail: () => c.testEmail({ to: ['attacker@example.com'] }, () => undefined),
         setConsolePassword: () => c.setConsolePassword({ name: 'intruder', password: 'intruder-password' }),
+        removeConsoleUser: () => c.removeConsoleUser({ name: 'admin' }),
       };
       const out = {};
       for (const [name, run] of Object.entries(calls)) out[name] = await run().then(() => 'ALLOWED', (e) => e.code);
@@ -184,7 +188,7 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
     const result = await runAs(ENGINE_USER, [process.execPath, '--input-type=module', '-e', script]);
     expect(result.stderr).toBe('');
     const codes = JSON.parse(result.stdout) as Record<string, string>;
-    expect(Object.keys(codes)).toHaveLength(13);
+    expect(Object.keys(codes)).toHaveLength(15);
     for (const [name, code] of Object.entries(codes)) expect([name, code]).toEqual([name, 'AM_ADMIN_ONLY']);
   });
 

@@ -28,3 +28,18 @@ export const consolePasswdCommand: Command = {
     return 0;
   },
 };
+
+export const consoleRemoveCommand: Command = {
+  name: 'console remove',
+  summary: 'remove a Web Console administrator; its open sessions end at their next request',
+  usage: 'appliance-mail console remove NAME [--config PATH]',
+  help: [CONFIG_HELP],
+  options: { ...CONFIG_OPTION },
+  positionals: true,
+  async run(args, ctx) {
+    const name = onePositional(args, consoleRemoveCommand, 'user name');
+    await withAdminControl(args, ctx, (c) => c.removeConsoleUser({ name }));
+    ctx.out(`removed console user ${name}`);
+    return 0;
+  },
+};

@@ -1,7 +1,8 @@
 /**
  * APPLIANCE → Mail server: the form of the documentation (Enable mail server, SMTP server, Sender
  * email address, Username, Password, Enable TLS, Send test email → SEND, Save changes). The
- * password never goes to the browser: empty keeps it, a checkbox clears it. On a centralized
+ * password never goes to the browser: empty keeps it (for the saved destination only, see
+ * kept-password.ts), a checkbox clears it. On a centralized
  * secondary the page shows the primary's values, disabled, and the server refuses a save.
  */
 import { PassThrough } from 'node:stream';
@@ -10,6 +11,7 @@ import type { TestStep } from '../../relay/test-email.js';
 import { toAppError } from '../../errors/registry.js';
 import { html, type SafeHtml } from '../../notify/html.js';
 import { section, setOrDelete, type RawJson } from '../config-file.js';
+import { keptPasswordIssues } from '../kept-password.js';
 import { banner, checkbox, csrfField, page, textField, when, type PageContext } from '../layout.js';
 import { field, placeIssues, sendPage, ticked, type RouteDeps } from '../routes.js';
 
@@ -67,10 +69,14 @@ function formFromFile(json: RawJson): { form: MailForm; passwordSet: boolean } {
   };
 }
 
-/** The form's values written into the file's JSON; everything else in the file stays. */
+/**
+ * The form's values written into the file's JSON; everything else in the file stays. Refused
+ * when it would keep the saved password for another destination.
+ */
 function mailEdit(form: MailForm) {
   return (json: RawJson) => {
     const ms = section(json, 'mailServer');
+    const refused = keptPasswordIssues({ ...ms }, form);
     ms['enabled'] = form.enabled;
     setOrDelete(ms, 'server', form.server);
     setOrDelete(ms, 'sender', form.sender);
@@ -83,6 +89,7 @@ function mailEdit(form: MailForm) {
       delete ms['passwordFile'];
     }
     ms['tls'] = form.tls;
+    return refused;
   };
 }
 

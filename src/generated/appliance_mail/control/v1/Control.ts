@@ -21,6 +21,8 @@ import type { ListOutboxRequest as _appliance_mail_control_v1_ListOutboxRequest,
 import type { ListTokensReply as _appliance_mail_control_v1_ListTokensReply, ListTokensReply__Output as _appliance_mail_control_v1_ListTokensReply__Output } from '../../../appliance_mail/control/v1/ListTokensReply.js';
 import type { ListTokensRequest as _appliance_mail_control_v1_ListTokensRequest, ListTokensRequest__Output as _appliance_mail_control_v1_ListTokensRequest__Output } from '../../../appliance_mail/control/v1/ListTokensRequest.js';
 import type { NotifyRequest as _appliance_mail_control_v1_NotifyRequest, NotifyRequest__Output as _appliance_mail_control_v1_NotifyRequest__Output } from '../../../appliance_mail/control/v1/NotifyRequest.js';
+import type { RemoveConsoleUserReply as _appliance_mail_control_v1_RemoveConsoleUserReply, RemoveConsoleUserReply__Output as _appliance_mail_control_v1_RemoveConsoleUserReply__Output } from '../../../appliance_mail/control/v1/RemoveConsoleUserReply.js';
+import type { RemoveConsoleUserRequest as _appliance_mail_control_v1_RemoveConsoleUserRequest, RemoveConsoleUserRequest__Output as _appliance_mail_control_v1_RemoveConsoleUserRequest__Output } from '../../../appliance_mail/control/v1/RemoveConsoleUserRequest.js';
 import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, RemoveNodeReply__Output as _appliance_mail_control_v1_RemoveNodeReply__Output } from '../../../appliance_mail/control/v1/RemoveNodeReply.js';
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from '../../../appliance_mail/control/v1/RemoveNodeRequest.js';
 import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from '../../../appliance_mail/control/v1/RetryOutboxReply.js';
@@ -130,6 +132,15 @@ export interface ControlClient extends grpc.Client {
   notify(argument: _appliance_mail_control_v1_NotifyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
   notify(argument: _appliance_mail_control_v1_NotifyRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_SubmitReply__Output>): grpc.ClientUnaryCall;
   
+  RemoveConsoleUser(argument: _appliance_mail_control_v1_RemoveConsoleUserRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveConsoleUserReply__Output>): grpc.ClientUnaryCall;
+  RemoveConsoleUser(argument: _appliance_mail_control_v1_RemoveConsoleUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveConsoleUserReply__Output>): grpc.ClientUnaryCall;
+  RemoveConsoleUser(argument: _appliance_mail_control_v1_RemoveConsoleUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveConsoleUserReply__Output>): grpc.ClientUnaryCall;
+  RemoveConsoleUser(argument: _appliance_mail_control_v1_RemoveConsoleUserRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveConsoleUserReply__Output>): grpc.ClientUnaryCall;
+  removeConsoleUser(argument: _appliance_mail_control_v1_RemoveConsoleUserRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveConsoleUserReply__Output>): grpc.ClientUnaryCall;
+  removeConsoleUser(argument: _appliance_mail_control_v1_RemoveConsoleUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveConsoleUserReply__Output>): grpc.ClientUnaryCall;
+  removeConsoleUser(argument: _appliance_mail_control_v1_RemoveConsoleUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveConsoleUserReply__Output>): grpc.ClientUnaryCall;
+  removeConsoleUser(argument: _appliance_mail_control_v1_RemoveConsoleUserRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveConsoleUserReply__Output>): grpc.ClientUnaryCall;
+  
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _appliance_mail_control_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RemoveNodeReply__Output>): grpc.ClientUnaryCall;
@@ -230,6 +241,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   Notify: grpc.handleUnaryCall<_appliance_mail_control_v1_NotifyRequest__Output, _appliance_mail_control_v1_SubmitReply>;
   
+  RemoveConsoleUser: grpc.handleUnaryCall<_appliance_mail_control_v1_RemoveConsoleUserRequest__Output, _appliance_mail_control_v1_RemoveConsoleUserReply>;
+  
   RemoveNode: grpc.handleUnaryCall<_appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply>;
   
   RetryOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply>;
@@ -261,6 +274,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   ListOutbox: MethodDefinition<_appliance_mail_control_v1_ListOutboxRequest, _appliance_mail_control_v1_ListOutboxReply, _appliance_mail_control_v1_ListOutboxRequest__Output, _appliance_mail_control_v1_ListOutboxReply__Output>
   ListTokens: MethodDefinition<_appliance_mail_control_v1_ListTokensRequest, _appliance_mail_control_v1_ListTokensReply, _appliance_mail_control_v1_ListTokensRequest__Output, _appliance_mail_control_v1_ListTokensReply__Output>
   Notify: MethodDefinition<_appliance_mail_control_v1_NotifyRequest, _appliance_mail_control_v1_SubmitReply, _appliance_mail_control_v1_NotifyRequest__Output, _appliance_mail_control_v1_SubmitReply__Output>
+  RemoveConsoleUser: MethodDefinition<_appliance_mail_control_v1_RemoveConsoleUserRequest, _appliance_mail_control_v1_RemoveConsoleUserReply, _appliance_mail_control_v1_RemoveConsoleUserRequest__Output, _appliance_mail_control_v1_RemoveConsoleUserReply__Output>
   RemoveNode: MethodDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply__Output>
   RetryOutbox: MethodDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply__Output>
   SetConsolePassword: MethodDefinition<_appliance_mail_control_v1_SetConsolePasswordRequest, _appliance_mail_control_v1_SetConsolePasswordReply, _appliance_mail_control_v1_SetConsolePasswordRequest__Output, _appliance_mail_control_v1_SetConsolePasswordReply__Output>

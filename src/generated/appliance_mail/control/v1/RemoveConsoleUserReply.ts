@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface RemoveConsoleUserReply {
+}
+
+export interface RemoveConsoleUserReply__Output {
+}

@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface RemoveConsoleUserRequest {
+  'name'?: (string);
+}
+
+export interface RemoveConsoleUserRequest__Output {
+  'name': (string);
+}
