@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   AM_LOGIN_FAILED: { grpc: GrpcStatus.UNAUTHENTICATED, exit: 1 },
   AM_LOGIN_RATE_LIMITED: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_CSRF: { grpc: GrpcStatus.PERMISSION_DENIED, exit: 1 },
+  AM_OAUTH2_REFUSED: { grpc: GrpcStatus.FAILED_PRECONDITION, exit: 1 },
+  AM_OAUTH2_UNREACHABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_INTERNAL: { grpc: GrpcStatus.INTERNAL, exit: 1 },
 } as const satisfies Record<string, ErrorSpec>;
 

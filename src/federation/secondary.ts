@@ -12,6 +12,7 @@ import type { JoinRequest } from '../generated/appliance_mail/federation/v1/Join
 import type { JoinReply__Output } from '../generated/appliance_mail/federation/v1/JoinReply.js';
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
+import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import { verifySettings } from '../relay/transport-options.js';
 import type { FederatedSettings, FederationMode } from '../settings/schema.js';
 import type { CentralizedSettings, Membership } from '../state/schema.js';
@@ -75,7 +76,7 @@ export interface FederationSecondary extends FederationFactsSource {
  * The secondary is the one writer of `membership` and `centralized` in the state; it tells its
  * listeners after each change instead of letting them re-read.
  */
-export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; log: Logger }): FederationSecondary {
+export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; tokens: OAuth2Tokens; log: Logger }): FederationSecondary {
   const { config, state, log } = deps;
   let client: FederationClient | null = null;
   let watch: grpc.ClientReadableStream<SettingsUpdate__Output> | null = null;
@@ -192,7 +193,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     await applyCentralized(version, decoded.settings);
     log.info({ version, primary: membership.primary }, 'applied settings from the primary');
     await report(membership, version, 'applied', null);
-    const problem = await verifySettings(decoded.settings.mailServer);
+    const problem = await verifySettings(decoded.settings.mailServer, deps.tokens.forSettings(decoded.settings.mailServer));
     if (problem) log.warn({ version, problem }, 'settings from the primary do not work from this node');
     await report(membership, version, problem ? 'verify_failed' : 'verified', problem);
   }

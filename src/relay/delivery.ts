@@ -9,12 +9,14 @@ import type { LiveConfig } from '../config/live-config.js';
 import { formatHostPort } from '../config/address.js';
 import type { MailServerSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
+import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';
 import { fromHeaderLine } from './render.js';
 import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
+import { withHint } from './smtp-hints.js';
 import { describeSmtpError } from './transport-options.js';
 
 /** Connections kept open to the mail server; enough to keep one core busy without flooding it. */
@@ -46,6 +48,8 @@ export interface DeliveryStatus {
   /** The failure before, or the one a success cleared: history for the operator. */
   previousError: DeliveryError | null;
   lastDelivery: { at: string; server: string } | null;
+  /** With auth "oauth2": the token endpoint, the token's validity and the last token error. */
+  oauth2: TokenStatus | null;
 }
 
 export interface Delivery {
@@ -60,8 +64,8 @@ export interface Delivery {
   close(): Promise<void>;
 }
 
-export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSettings; config: LiveConfig; log: Logger }): Delivery {
-  const { outbox, effective, config, log } = deps;
+export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSettings; config: LiveConfig; tokens: OAuth2Tokens; log: Logger }): Delivery {
+  const { outbox, effective, config, tokens, log } = deps;
   let transport: SmtpSender | null = null;
   let settings: MailServerSettings | null = null;
   let inFlight = 0;
@@ -89,7 +93,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     settings = next;
     if (canSend()) {
       transport ??= createSmtpSender();
-      transport.configure(next, POOL_CONNECTIONS);
+      transport.configure(next, POOL_CONNECTIONS, tokens.forSettings(next));
     }
   }
 
@@ -197,7 +201,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
 
   async function fail(entry: Entry, err: unknown, sentWith: number): Promise<void> {
     const id = entry.id;
-    const reason = describeSmtpError(err);
+    const reason = withHint(describeSmtpError(err), err as object, settings);
     if (sentWith !== generation) {
       // Failed with settings that are no longer in force: try again at once with the new ones.
       await outbox.markDeferred(id, reason, Date.now());
@@ -291,6 +295,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       lastError: lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError,
       previousError,
       lastDelivery,
+      oauth2: settings === null ? null : (tokens.forSettings(settings)?.status() ?? null),
     }),
     async close() {
       closed = true;

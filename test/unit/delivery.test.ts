@@ -14,6 +14,7 @@ import { createLiveConfig } from '../../src/config/live-config.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { MailServerSettings } from '../../src/config/settings.js';
 import { createLogger } from '../../src/log/logger.js';
+import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import type * as DeliveryModule from '../../src/relay/delivery.js';
 import type { Delivery } from '../../src/relay/delivery.js';
 import { openOutbox, type Outbox } from '../../src/relay/outbox.js';
@@ -41,6 +42,8 @@ const server = (port: number): MailServerSettings => ({
   tls: false,
   allowPlaintextAuth: false,
   caPem: null,
+  auth: 'password',
+  oauth2: null,
 });
 
 interface Harness {
@@ -69,7 +72,7 @@ async function harness(mailServer: MailServerSettings, relay: Record<string, str
   const listeners: Array<(next: Effective) => void> = [];
   let effective: Effective = { mailServer, recipients: [], source: 'test', digest: '0' };
   const settings = { current: () => effective, onChange: (l: (next: Effective) => void) => void listeners.push(l) };
-  const delivery = createDelivery({ outbox, effective: settings as unknown as EffectiveSettings, config, log });
+  const delivery = createDelivery({ outbox, effective: settings as unknown as EffectiveSettings, config, tokens: createOAuth2Tokens({ state: null, log }), log });
   cleanups.push(async () => {
     await delivery.close();
     await outbox.close();
