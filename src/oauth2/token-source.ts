@@ -38,6 +38,8 @@ export interface TokenStatus {
 export interface TokenSource {
   /** A token to present; `renew` fetches a new one (a server refused the one in hand). */
   token(renew: boolean): Promise<AccessToken>;
+  /** A server refused the cached token (535): the next `token` call fetches a new one. */
+  discard(): void;
   status(): TokenStatus;
 }
 
@@ -136,6 +138,9 @@ function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps:
           inFlight = null;
         });
       return inFlight;
+    },
+    discard() {
+      cached = null;
     },
     status: () => ({
       endpoint,

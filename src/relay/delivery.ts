@@ -86,6 +86,14 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   let pauseCount = 0;
   /** Bumped by every settings change: the outcome of a send made with older settings says nothing of the new ones. */
   let generation = 0;
+  /**
+   * OAuth2: bumped each time a refused token (535) is discarded. A send that started before the
+   * latest discard failed with the old token and is tried again at once, as is the first refusal
+   * of a streak (a token revoked or rotated at the provider before it expired); nodemailer renews
+   * by itself only where the server asks for it (Google's 334 challenge), not on a plain 535.
+   */
+  let tokenEpoch = 0;
+  let refusalRetried = false;
 
   function rebuild(): void {
     generation++;
@@ -143,6 +151,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const via = transport!;
     const sender = settings!.sender ?? '';
     const sentWith = generation;
+    const sentEpoch = tokenEpoch;
     const sentTo = server();
     outbox.markSending(id, true);
     inFlight++;
@@ -161,10 +170,11 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
         await outbox.markSent(id);
       }
       pauseCount = 0;
+      refusalRetried = false;
       noteDelivery(sentTo);
       log.debug({ id, kind: entry.kind, response: info.response }, 'delivered');
     } catch (err) {
-      await fail(entry, err, sentWith).catch((writeErr: unknown) => {
+      await fail(entry, err, sentWith, sentEpoch).catch((writeErr: unknown) => {
         log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again later');
         outbox.postpone(id, Date.now() + config.current().relay.retryMinMs);
       });
@@ -199,13 +209,26 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     }
   }
 
-  async function fail(entry: Entry, err: unknown, sentWith: number): Promise<void> {
+  async function fail(entry: Entry, err: unknown, sentWith: number, sentEpoch: number): Promise<void> {
     const id = entry.id;
     const reason = withHint(describeSmtpError(err), err as object, settings);
     if (sentWith !== generation) {
       // Failed with settings that are no longer in force: try again at once with the new ones.
       await outbox.markDeferred(id, reason, Date.now());
       return;
+    }
+    if (tokenRefused(err)) {
+      const stale = sentEpoch !== tokenEpoch;
+      if (!stale) {
+        tokens.forSettings(settings!)?.discard();
+        tokenEpoch++;
+      }
+      if (stale || !refusalRetried) {
+        if (!stale) refusalRetried = true;
+        log.info({ id, reason }, 'the mail server refused the OAuth2 token; trying once more with a new one');
+        await outbox.markDeferred(id, reason, Date.now());
+        return;
+      }
     }
     noteError(reason);
     const e = err as { code?: string; responseCode?: number };
@@ -230,6 +253,11 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const nextAt = Math.max(pausedUntil, Date.now() + backoffDelayMs(entry.attempts, policy));
     await outbox.markDeferred(id, reason, nextAt);
     log.info({ id, attempts: entry.attempts, retryInMs: nextAt - Date.now(), reason }, 'delivery deferred');
+  }
+
+  function tokenRefused(err: unknown): boolean {
+    const e = err as { code?: string; responseCode?: number };
+    return settings?.auth === 'oauth2' && e.code === 'EAUTH' && e.responseCode === 535;
   }
 
   function serverUnreachable(e: { code?: string; responseCode?: number }): boolean {

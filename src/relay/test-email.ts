@@ -79,17 +79,27 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
     }
     if (settings.username !== null) {
       const user = settings.username;
-      const credentials =
-        token !== null && source !== null
-          ? // A 535 makes nodemailer ask provisionCallback for a renewed token and try once more.
-            { user, oauth2: new XOAuth2({ user, accessToken: token.token, expires: token.expiresAt, provisionCallback: provisionCallback(tokenProvider(source)) }) }
-          : { user, pass: settings.password ?? '' };
-      const authError = await new Promise<Error | null>((resolve) => connection.login(credentials as SMTPConnection.AuthenticationType, (err) => resolve(err ?? null)));
+      const login = (t: { token: string; expiresAt: number } | null) => {
+        const credentials =
+          t !== null && source !== null
+            ? // Where the server challenges (Google's 334), nodemailer renews through provisionCallback itself.
+              { user, oauth2: new XOAuth2({ user, accessToken: t.token, expires: t.expiresAt, provisionCallback: provisionCallback(tokenProvider(source)) }) }
+            : { user, pass: settings.password ?? '' };
+        return new Promise<Error | null>((resolve) => connection.login(credentials as SMTPConnection.AuthenticationType, (err) => resolve(err ?? null)));
+      };
+      let authError = await login(token);
+      let renewed = false;
+      // A plain 535 to a fresh token (Exchange Online) is tried once more with another, as delivery does.
+      if (authError !== null && token !== null && source !== null && (authError as SmtpFailure).responseCode === 535) {
+        renewed = true;
+        token = await source.token(true).catch(() => null);
+        if (token !== null) authError = await login(token);
+      }
       if (authError !== null) {
         failed('auth', authError);
         return false;
       }
-      onStep({ step: 'auth', ok: true, detail: `authenticated as ${user}${token !== null ? ' with XOAUTH2' : ''}` });
+      onStep({ step: 'auth', ok: true, detail: `authenticated as ${user}${token !== null ? ' with XOAUTH2' : ''}${renewed ? ' (with a renewed token, after the first was refused)' : ''}` });
     } else {
       onStep({ step: 'auth', ok: true, detail: 'not used: no username set' });
     }

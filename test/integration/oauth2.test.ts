@@ -40,10 +40,27 @@ describe('SMTP OAuth2', () => {
   }
 
   /** An SMTP server taking XOAUTH2 only; idle sessions end soon, so each mail needs a new AUTH. */
-  async function smtp(tokens: TokenEndpoint, counters = { refused: 0, accepted: [] as string[] }): Promise<SmtpSink & { counters: typeof counters }> {
-    const sink = await startSmtpSink({ users: {}, extra: { authMethods: ['XOAUTH2'], onAuth: xoauth2Check(tokens, MAILBOX, counters), socketTimeout: 1_000 } });
+  async function smtp(tokens: TokenEndpoint, counters = { refused: 0, accepted: [] as string[] }): Promise<SmtpSink & { counters: typeof counters; idle(): Promise<void> }> {
+    let open = 0;
+    const sink = await startSmtpSink({
+      users: {},
+      extra: {
+        authMethods: ['XOAUTH2'],
+        onAuth: xoauth2Check(tokens, MAILBOX, counters),
+        socketTimeout: 1_000,
+        onConnect: (_session, callback) => {
+          open++;
+          callback();
+        },
+        onClose: () => {
+          open--;
+        },
+      },
+    });
     closers.push(() => sink.close());
-    return Object.assign(sink, { counters });
+    // No session left open: the next mail opens a connection and authenticates again.
+    const idle = () => eventually(() => (open === 0 ? true : undefined), 10_000, 'idle SMTP sessions to end').then(() => undefined);
+    return Object.assign(sink, { counters, idle });
   }
 
   function oauthConfig(name: string, sinkPort: number, tokens: TokenEndpoint, oauth2: Json = {}, extra: Json = {}): Json {
@@ -86,5 +103,125 @@ describe('SMTP OAuth2', () => {
     const cli = await n.cli(['status']);
     expect(cli.stdout).toMatch(/XOAUTH2 as alerts@contoso\.example, OAuth2 client_credentials/);
     expect(JSON.stringify(status) + cli.stdout).not.toMatch(/Pa55/);
+  });
+
+  it('an expired token is replaced before use', async () => {
+    const tokens = await endpoint();
+    tokens.expiresInSeconds = 2;
+    const sink = await smtp(tokens);
+    const n = await node('expiry', oauthConfig('expiry', sink.port, tokens));
+    expect((await alert(n, 'before expiry')).code).toBe(0);
+    await received(sink, 'before expiry');
+    const first = tokens.issued[0]!;
+    // The event that matters is the first token's end; then the next mail needs a new one.
+    await eventually(() => (Date.now() >= first.expiresAt ? true : undefined), 5_000, 'the first token to expire');
+    await sink.idle();
+    expect((await alert(n, 'after expiry')).code).toBe(0);
+    await received(sink, 'after expiry');
+    expect(tokens.issued.length).toBe(2);
+    expect(sink.counters.accepted).toEqual(['at-Pa55-1', 'at-Pa55-2']);
+    expect(sink.counters.refused).toBe(0);
+  });
+
+  it('a token the server refuses (535) is renewed once and the mail goes out', async () => {
+    const tokens = await endpoint();
+    const sink = await smtp(tokens);
+    const n = await node('revoked', oauthConfig('revoked', sink.port, tokens));
+    expect((await alert(n, 'before revocation')).code).toBe(0);
+    await received(sink, 'before revocation');
+    // Revoked at the provider while cached here: the server answers 535 to the cached token.
+    tokens.revokeAll();
+    await sink.idle();
+    expect((await alert(n, 'after revocation')).code).toBe(0);
+    await received(sink, 'after revocation');
+    expect(sink.counters.refused).toBe(1);
+    expect(sink.counters.accepted).toEqual(['at-Pa55-1', 'at-Pa55-2']);
+    expect((await n.control.status()).outbox?.deferred).toBe(0);
+  });
+
+  it('a wrong client secret: the test email stops at the token step with the provider\'s error, status names it, mail waits', async () => {
+    const tokens = await endpoint();
+    const sink = await smtp(tokens);
+    const n = await node('badsecret', oauthConfig('badsecret', sink.port, tokens, { clientSecret: 'wrong-Pa55-secret' }));
+    const test = await n.cli(['test-email']);
+    expect(test.code).not.toBe(0);
+    expect(test.stdout).toMatch(/FAIL token\s+the OAuth2 token endpoint https:\/\/127\.0\.0\.1:\d+\/tenant-1\/oauth2\/v2\.0\/token refused the client_credentials grant \(HTTP 401\): invalid_client: AADSTS7000215: Invalid client secret provided/);
+    expect(test.stdout).toMatch(/fix\s+the provider refused the request: check mailServer\.oauth2 \(the client secret's value, not its id/);
+    expect(test.stdout).not.toMatch(/Trace ID|Pa55/);
+    expect((await alert(n, 'waits for a secret')).code).toBe(0);
+    const status = await eventually(async () => {
+      const s = await n.control.status();
+      return s.outbox?.last_error ? s : undefined;
+    }, 10_000, 'a delivery error in status');
+    expect(status.outbox?.last_error).toMatch(/^no OAuth2 access token: the OAuth2 token endpoint .* refused the client_credentials grant \(HTTP 401\): invalid_client: AADSTS7000215/);
+    expect(status.outbox?.oauth2_token).toMatch(/^no token: .*invalid_client/);
+    expect(status.outbox?.dead).toBe(0);
+    expect(sink.received).toEqual([]);
+    // The fix is an edit: the queued mail goes out with the right secret.
+    await n.edit((c) => {
+      c.mailServer.oauth2.clientSecret = CLIENT_SECRET;
+    });
+    await received(sink, 'waits for a secret');
+    expect(JSON.stringify(status)).not.toMatch(/Pa55/);
+  });
+
+  it('a token endpoint that cannot be reached defers mail, with a clear status, and it goes out once the endpoint is back', async () => {
+    const tokens = await endpoint();
+    tokens.down = true;
+    const sink = await smtp(tokens);
+    const n = await node('down', oauthConfig('down', sink.port, tokens));
+    expect((await alert(n, 'endpoint down')).code).toBe(0);
+    const status = await eventually(async () => {
+      const s = await n.control.status();
+      return s.outbox?.deferred === 1 && s.outbox.last_error ? s : undefined;
+    }, 10_000, 'a deferred message');
+    expect(status.outbox?.last_error).toMatch(/^no OAuth2 access token: cannot reach the OAuth2 token endpoint https:\/\/127\.0\.0\.1:\d+\/tenant-1\/oauth2\/v2\.0\/token: /);
+    tokens.down = false;
+    await received(sink, 'endpoint down');
+    await eventually(async () => ((await n.control.status()).outbox?.deferred === 0 ? true : undefined), 5_000, 'no deferred mail');
+  });
+
+  it('refresh token: the rotated token is stored (0600) before use and survives kill -9 between rotation and use', async () => {
+    const tokens = await endpoint();
+    let hold = true;
+    const counters = { refused: 0, accepted: [] as string[] };
+    const check = xoauth2Check(tokens, MAILBOX, counters);
+    let authStarted: () => void = () => undefined;
+    const authSeen = new Promise<void>((resolve) => (authStarted = resolve));
+    // The first AUTH never gets an answer: the daemon has the rotated token and is using it when it dies.
+    const sink = await startSmtpSink({
+      users: {},
+      extra: {
+        authMethods: ['XOAUTH2'],
+        onAuth: (auth, session, callback) => {
+          if (hold) {
+            authStarted();
+            return;
+          }
+          check(auth, session, callback);
+        },
+      },
+    });
+    closers.push(() => sink.close());
+    const config = oauthConfig('rotate', sink.port, tokens, { grant: 'refresh_token', clientSecret: CLIENT_SECRET, refreshToken: INITIAL_REFRESH_TOKEN, scope: 'https://mail.google.com/' });
+    const n = await node('rotate', config);
+    expect((await alert(n, 'rotated')).code).toBe(0);
+    await authSeen;
+    expect(tokens.requests).toEqual([{ grant: 'refresh_token', refreshToken: INITIAL_REFRESH_TOKEN, scope: 'https://mail.google.com/', ok: true }]);
+    const statePath = join(n.dir, 'state', 'state.json');
+    const state = JSON.parse(await readFile(statePath, 'utf8'));
+    expect(state.oauth2Refresh.refreshToken).toBe('rt-Pa55-1');
+    expect((await stat(statePath)).mode & 0o777).toBe(0o600);
+    await n.daemon.stop('SIGKILL');
+
+    // The configured token is spent (the provider rotated it): only the stored successor works.
+    expect(tokens.liveRefreshTokens).toEqual(new Set(['rt-Pa55-1']));
+    hold = false;
+    n.daemon = new DaemonProcess(n.configPath);
+    await n.daemon.ready();
+    await received(sink, 'rotated');
+    expect(tokens.requests.slice(1)).toEqual([{ grant: 'refresh_token', refreshToken: 'rt-Pa55-1', scope: 'https://mail.google.com/', ok: true }]);
+    expect(JSON.parse(await readFile(statePath, 'utf8')).oauth2Refresh.refreshToken).toBe('rt-Pa55-2');
+    expect(tokens.requests.every((r) => r.ok)).toBe(true);
   });
 });
