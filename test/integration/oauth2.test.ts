@@ -181,6 +181,58 @@ describe('SMTP OAuth2', () => {
     await eventually(async () => ((await n.control.status()).outbox?.deferred === 0 ? true : undefined), 5_000, 'no deferred mail');
   });
 
+  it('a centralized secondary sends with the OAuth2 settings the primary pushed, and keeps sending through a primary outage longer than a token\'s life', async () => {
+    const tokens = await endpoint();
+    tokens.expiresInSeconds = 2;
+    const sink = await smtp(tokens);
+    const primary = await node('oauth-primary', oauthConfig('oauth-primary', sink.port, tokens, {}, { federation: { listen: '127.0.0.1:0' } }));
+    const secondary = await node('oauth-secondary', baseConfig('oauth-secondary', { node: { name: 'oauth-secondary', role: 'secondary', stateDir: './state' }, mailServer: { enabled: false } }));
+    await joinNode(primary, secondary, primary.federationPort, true);
+    const applied = await eventually(async () => {
+      const s = await secondary.control.status();
+      return s.mail_server?.auth === 'oauth2' ? s : undefined;
+    }, 10_000, 'the OAuth2 settings on the secondary');
+    expect(applied.mail_server).toMatchObject({ oauth2_grant: 'client_credentials', oauth2_client_secret: 'set', username: MAILBOX });
+    // The secondary verified the settings with a token of its own.
+    const verified = await eventually(async () => {
+      const { nodes } = await primary.control.listNodes();
+      const record = nodes.find((n) => n.name === 'oauth-secondary');
+      return record?.verified?.version && record.verified.version !== '0' ? record : undefined;
+    }, 15_000, 'the secondary\'s verification');
+    expect(verified.verified?.error).toBe('');
+
+    expect((await alert(secondary, 'from the secondary')).code).toBe(0);
+    await received(sink, 'from the secondary');
+
+    // The primary goes away for longer than a token lives: each node asks the token endpoint itself.
+    await primary.daemon.stop('SIGKILL');
+    const issuedBefore = tokens.issued.length;
+    const last = tokens.issued[issuedBefore - 1]!;
+    await eventually(() => (Date.now() >= last.expiresAt ? true : undefined), 5_000, 'every token issued so far to expire');
+    await sink.idle();
+    expect((await alert(secondary, 'primary down')).code).toBe(0);
+    await received(sink, 'primary down');
+    expect(tokens.issued.length).toBeGreaterThan(issuedBefore);
+    expect(sink.counters.refused).toBe(0);
+    expect((await secondary.control.status()).federation?.connection).not.toMatch(/^connected/);
+  });
+
+  it('the refresh_token grant is not federated: a centralized secondary refuses it with the reason, and keeps its last settings', async () => {
+    const tokens = await endpoint();
+    const sink = await smtp(tokens);
+    const primary = await node('rt-primary', oauthConfig('rt-primary', sink.port, tokens, { grant: 'refresh_token', refreshToken: INITIAL_REFRESH_TOKEN }, { federation: { listen: '127.0.0.1:0' } }));
+    const secondary = await node('rt-secondary', baseConfig('rt-secondary', { node: { name: 'rt-secondary', role: 'secondary', stateDir: './state' }, mailServer: { enabled: false } }));
+    await joinNode(primary, secondary, primary.federationPort, true);
+    const refused = await eventually(async () => {
+      const { nodes } = await primary.control.listNodes();
+      const record = nodes.find((n) => n.name === 'rt-secondary');
+      return record?.applied?.error ? record : undefined;
+    }, 10_000, 'the secondary\'s refusal');
+    expect(refused.applied?.error).toMatch(/refresh_token grant, whose token the provider rotates on use and which only one node can hold: use grant client_credentials/);
+    expect(JSON.stringify(refused)).not.toMatch(/Pa55/);
+    expect((await secondary.control.status()).mail_server?.auth).toBe('password');
+  });
+
   it('refresh token: the rotated token is stored (0600) before use and survives kill -9 between rotation and use', async () => {
     const tokens = await endpoint();
     let hold = true;
