@@ -34,8 +34,9 @@ export function smtpHint(failure: SmtpFailure, settings: HintSettings): string |
 
   const notSmtp = failure.code === 'EPROTOCOL' && failure.command === 'CONN';
   const silent = failure.code === 'ETIMEDOUT' && /greeting/i.test(failure.message ?? '');
-  if (notSmtp || silent) {
-    const what = notSmtp ? 'answered with something that is not SMTP' : 'sent no SMTP greeting';
+  const closed = failure.code === 'ECONNECTION' && failure.command === 'CONN' && /closed unexpectedly/i.test(failure.message ?? '');
+  if (notSmtp || silent || closed) {
+    const what = notSmtp ? 'answered with something that is not SMTP' : silent ? 'sent no SMTP greeting' : 'closed the connection without an SMTP greeting';
     if (settings.port === 465) {
       return `the server ${what} after connect: port 465 speaks implicit TLS (SMTPS), and appliance-mail speaks STARTTLS only: use port 587 (or 25) with tls true`;
     }

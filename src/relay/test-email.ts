@@ -63,7 +63,8 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
   try {
     const connected = await new Promise<Error | null>((resolve) => {
       connection.once('error', (err) => resolve(err));
-      connection.connect(() => resolve(null));
+      // A close before any greeting comes to this callback, not as an 'error' event.
+      connection.connect((err) => resolve(err ?? null));
     });
     if (connected !== null) {
       const tlsStep = /STARTTLS|TLS/i.test(describeSmtpError(connected));

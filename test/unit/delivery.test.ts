@@ -130,6 +130,20 @@ describe('delivery', () => {
     expect(smtp.received.map((m) => m.to)).toEqual([['ok@example.com']]);
   });
 
+  it('a sender refused on MAIL FROM (550): the dead letter and status name the fix', async () => {
+    const smtp = await sink({
+      extra: {
+        onMailFrom: (_address, _session, callback) => callback(Object.assign(new Error('5.7.60 SMTP; Client does not have permissions to send as this sender'), { responseCode: 550 })),
+      },
+    });
+    const h = await harness(server(smtp.port));
+    h.delivery.start();
+    const id = await h.enqueue(['ops@example.com']);
+    const dead = await eventually(() => (h.outbox.get(id)?.state === 'dead' ? h.outbox.get(id) : undefined), 10_000, 'dead letter');
+    expect(dead.lastError).toMatch(/550 5\.7\.60 .*\(fix: the server refused the sender engine@example\.com: mailServer\.sender must be the authenticated mailbox or an address that mailbox may send as/);
+    expect(h.delivery.status().lastError?.message).toBe(dead.lastError);
+  });
+
   it('a transient refusal (451) defers with backoff between half and all of relay.retryMin; a settings change retries at once', async () => {
     let refuse = true;
     const smtp = await sink({
