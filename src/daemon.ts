@@ -21,6 +21,7 @@ import type { Logger } from './log/logger.js';
 import { createMetricsRegistry } from './metrics/registry.js';
 import { createMetricsServer } from './metrics/server.js';
 import { createNotifier } from './notify/notifier.js';
+import { createOAuth2Tokens } from './oauth2/token-source.js';
 import { createDelivery } from './relay/delivery.js';
 import { createIntake } from './relay/intake.js';
 import { openOutbox } from './relay/outbox.js';
@@ -57,13 +58,15 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     // The quota is read at each submission: a config edit applies to the next one.
     const outbox = await openOutbox(initial.node.stateDir, child('outbox'), { limits: () => config.current().relay });
     closers.push(() => outbox.close());
+    // One holder of OAuth2 tokens for delivery, verification and tests: a refresh token is never spent twice.
+    const tokens = createOAuth2Tokens({ state, log: child('oauth2') });
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
-        ? createFederationPrimary({ config, state, log: child('federation') })
+        ? createFederationPrimary({ config, state, tokens, log: child('federation') })
         : null;
-    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, log: child('federation') }) : null;
+    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, tokens, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
-    const delivery = createDelivery({ outbox, effective, config, log: child('relay') });
+    const delivery = createDelivery({ outbox, effective, config, tokens, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
     const outboxAdmin = createOutboxAdmin({ outbox, delivery, sender: () => effective.current().mailServer.sender ?? '' });
     const rawIntake = createRawIntake({ config, effective, intake });
@@ -77,7 +80,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
     const consoleUsers = openConsoleUsers(initial.node.stateDir);
     let consoleUrl: () => string | null = () => null;
-    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl() });
+    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl() });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
     // A third door for administrators: HTTPS pages onto the same API.

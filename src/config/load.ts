@@ -94,8 +94,9 @@ export function parseConfig(text: string, path: string): Config {
   const raw = result.data;
   const base = dirname(path);
   const password = readPassword(raw, base, path);
+  const clientSecret = readClientSecret(raw, base, path);
   const version = createHash('sha256').update(text).digest('hex').slice(0, 12);
-  const config = resolveConfig(raw, base, path, version, password);
+  const config = resolveConfig(raw, base, path, version, password, clientSecret);
   // The resolved settings pass the same schema as the primary's settings do on a secondary.
   const checked = checkFederatedSettings({ mailServer: config.mailServer, recipients: config.notifications.recipients });
   if ('issues' in checked) throw invalid(path, checked.issues.map((issue) => ({ path: fileField(issue.path, raw), message: issue.message })));
@@ -106,11 +107,12 @@ export function parseConfig(text: string, path: string): Config {
 function fileField(path: string, raw: RawConfig): string {
   if (path === 'mailServer.caPem') return 'mailServer.caFile';
   if (path === 'mailServer.password' && raw.mailServer.passwordFile !== undefined) return 'mailServer.passwordFile';
+  if (path === 'mailServer.oauth2.clientSecret' && raw.mailServer.oauth2?.clientSecretFile !== undefined) return 'mailServer.oauth2.clientSecretFile';
   if (path === 'recipients') return 'notifications.recipients';
   return path;
 }
 
-function resolveConfig(raw: RawConfig, base: string, file: string, version: string, password: string | null): Config {
+function resolveConfig(raw: RawConfig, base: string, file: string, version: string, password: string | null, clientSecret: string | null): Config {
   const at = (p: string | undefined) => (p === undefined ? null : resolve(base, p));
   const server = raw.mailServer.server === undefined ? null : parseMailServer(raw.mailServer.server);
   return {
@@ -127,6 +129,8 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       tls: raw.mailServer.tls,
       allowPlaintextAuth: raw.mailServer.allowPlaintextAuth,
       caPem: raw.mailServer.caFile === undefined ? null : readReferencedFile(resolve(base, raw.mailServer.caFile), 'mailServer.caFile', file),
+      auth: raw.mailServer.auth,
+      oauth2: oauth2Settings(raw.mailServer.oauth2, clientSecret),
     },
     notifications: { recipients: splitRecipients(raw.notifications.recipients).valid },
     portal: { address: raw.portal.address ?? null },
@@ -150,8 +154,9 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
     },
     log: { level: raw.log.level },
     secretFiles: [
-      ...(raw.mailServer.password !== undefined ? [file] : []),
+      ...(raw.mailServer.password !== undefined || raw.mailServer.oauth2?.clientSecret !== undefined || raw.mailServer.oauth2?.refreshToken !== undefined ? [file] : []),
       ...(raw.mailServer.passwordFile !== undefined ? [resolve(base, raw.mailServer.passwordFile)] : []),
+      ...(raw.mailServer.oauth2?.clientSecretFile !== undefined ? [resolve(base, raw.mailServer.oauth2.clientSecretFile)] : []),
     ],
   };
 }
@@ -159,13 +164,37 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
 function readPassword(raw: RawConfig, base: string, file: string): string | null {
   if (raw.mailServer.password !== undefined) return raw.mailServer.password;
   if (raw.mailServer.passwordFile === undefined) return null;
-  const text = readReferencedFile(resolve(base, raw.mailServer.passwordFile), 'mailServer.passwordFile', file);
+  return readSecretLine(resolve(base, raw.mailServer.passwordFile), 'mailServer.passwordFile', file);
+}
+
+function readClientSecret(raw: RawConfig, base: string, file: string): string | null {
+  const section = raw.mailServer.oauth2;
+  if (section === undefined) return null;
+  if (section.clientSecret !== undefined) return section.clientSecret;
+  if (section.clientSecretFile === undefined) return null;
+  return readSecretLine(resolve(base, section.clientSecretFile), 'mailServer.oauth2.clientSecretFile', file);
+}
+
+function readSecretLine(path: string, field: string, file: string): string {
+  const text = readReferencedFile(path, field, file);
   // A trailing newline is how editors and `echo` save a one-line file; it is not part of the secret.
-  const password = text.replace(/\r?\n$/, '');
-  if (password === '' || hasLineBreakOrNul(password)) {
-    throw invalid(file, [{ path: 'mailServer.passwordFile', message: 'must hold one non-empty line' }]);
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret === '' || hasLineBreakOrNul(secret)) {
+    throw invalid(file, [{ path: field, message: 'must hold one non-empty line' }]);
   }
-  return password;
+  return secret;
+}
+
+function oauth2Settings(section: RawConfig['mailServer']['oauth2'], clientSecret: string | null): MailServerSettings['oauth2'] {
+  if (section === undefined) return null;
+  return {
+    tokenUrl: section.tokenUrl,
+    clientId: section.clientId,
+    clientSecret,
+    scope: section.scope ?? null,
+    grant: section.grant,
+    refreshToken: section.refreshToken ?? null,
+  };
 }
 
 function readReferencedFile(path: string, field: string, file: string): string {

@@ -3,6 +3,7 @@
  * leave a default in force). Defaults live here and nowhere else.
  */
 import { z } from 'zod';
+import { checkMailAuth, mailAuthSchema, oauth2GrantSchema, tokenUrlField } from '../settings/oauth2.js';
 import { checkMailServer } from '../settings/schema.js';
 import { isLoopbackHost, parseHostPort, SMTP_DEFAULT_PORT } from './address.js';
 import { checkRecipients, emailField, hostPortField, nodeNameField, nonEmpty, portalAddressField, singleLine } from './fields.js';
@@ -45,6 +46,26 @@ const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const fileMode = z.string().regex(/^0?[0-7]{3}$/, 'must be an octal file mode such as 0660');
 
 /**
+ * The file's mailServer.oauth2 section: the client secret inline or in a file (as the password).
+ * The grant's own rules are the settings' (oauth2SettingsSchema), checked once the file is read.
+ */
+const oauth2FileSchema = z
+  .strictObject({
+    tokenUrl: tokenUrlField,
+    clientId: singleLine,
+    clientSecret: singleLine.optional(),
+    clientSecretFile: nonEmpty.optional(),
+    scope: singleLine.optional(),
+    grant: oauth2GrantSchema,
+    refreshToken: singleLine.optional(),
+  })
+  .superRefine((section, ctx) => {
+    if (section.clientSecret !== undefined && section.clientSecretFile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecretFile'], message: 'give clientSecret or clientSecretFile, not both' });
+    }
+  });
+
+/**
  * The file's mailServer section: `server` as `host[:port]`, the password inline or in a file, the
  * CA as a file. The cross-field rules are the settings' own (`checkMailServer`); the resolved
  * result is checked again by the settings schema once the files are read (see load.ts).
@@ -60,12 +81,16 @@ const mailServerSchema = z
     tls: z.boolean().default(CONFIG_DEFAULTS.tls),
     allowPlaintextAuth: z.boolean().default(false),
     caFile: nonEmpty.optional(),
+    auth: mailAuthSchema.default('password'),
+    oauth2: oauth2FileSchema.optional(),
   })
   .superRefine((section, ctx) => {
     if (section.password !== undefined && section.passwordFile !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'give password or passwordFile, not both' });
     }
-    checkMailServer({ ...section, password: section.password ?? section.passwordFile }, ctx);
+    const password = section.password ?? section.passwordFile;
+    checkMailServer({ ...section, password }, ctx);
+    checkMailAuth({ ...section, password }, ctx);
   });
 
 const recipientsSchema = z.union([z.string(), z.array(z.string())]).superRefine(checkRecipients);

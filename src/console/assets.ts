@@ -22,6 +22,12 @@ document.addEventListener('DOMContentLoaded', function () {
       var name = document.createElement('strong');
       name.textContent = step.step;
       li.append(name, ' ' + (step.ok ? 'ok' : 'FAILED') + ': ' + step.detail);
+      if (step.hint) {
+        var hint = document.createElement('p');
+        hint.className = 'hint';
+        hint.textContent = 'Fix: ' + step.hint;
+        li.append(hint);
+      }
       list.append(li);
     };
     fetch(button.getAttribute('formaction'), {

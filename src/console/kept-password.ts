@@ -29,6 +29,38 @@ export function keptPasswordIssues(saved: RawJson, form: Destination & { passwor
   return sameDestination(savedDestination(saved), form) ? [] : [{ path: 'mailServer.password', message: RETYPE_PASSWORD }];
 }
 
+/** The OAuth2 part of the form that decides where the saved client secret and refresh token go. */
+export interface OAuth2Form {
+  auth: 'password' | 'oauth2';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  clearClientSecret: boolean;
+  refreshToken: string;
+  clearRefreshToken: boolean;
+}
+
+/**
+ * The same rule for the OAuth2 secrets: the client secret and refresh token go to the token
+ * endpoint, and the tokens they buy go to the mail server, so they are kept only while the
+ * token URL, the client id and the mail server's destination all stay as saved.
+ */
+export function keptOAuth2Issues(saved: RawJson, form: Destination & OAuth2Form): ConfigIssue[] {
+  if (form.auth !== 'oauth2') return [];
+  const o = typeof saved['oauth2'] === 'object' && saved['oauth2'] !== null ? (saved['oauth2'] as RawJson) : {};
+  const same = saved['auth'] === 'oauth2' && o['tokenUrl'] === form.tokenUrl && o['clientId'] === form.clientId && sameDestination(savedDestination(saved), form);
+  if (same) return [];
+  const issues: ConfigIssue[] = [];
+  const kept = (value: string, cleared: boolean, ...keys: string[]) => value === '' && !cleared && keys.some((key) => o[key] !== undefined);
+  if (kept(form.clientSecret, form.clearClientSecret, 'clientSecret', 'clientSecretFile')) {
+    issues.push({ path: 'mailServer.oauth2.clientSecret', message: RETYPE_OAUTH2 });
+  }
+  if (kept(form.refreshToken, form.clearRefreshToken, 'refreshToken')) issues.push({ path: 'mailServer.oauth2.refreshToken', message: RETYPE_OAUTH2 });
+  return issues;
+}
+
+export const RETYPE_OAUTH2 = 'type it again: the token URL, client id, server or username changed';
+
 /** The file's values as the config reads them (tls defaults to true); null for a value of another type. */
 function savedDestination(saved: RawJson): Destination | null {
   const server = saved['server'] ?? '';

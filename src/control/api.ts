@@ -9,6 +9,7 @@ import type { FederationPrimary, NodeView } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
 import type { TokenView } from '../federation/tokens.js';
 import type { Notifier, NotifyRequest, Queued } from '../notify/notifier.js';
+import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import type { Intake, Submission } from '../relay/intake.js';
 import type { OutboxAdmin, OutboxListing } from '../relay/outbox-admin.js';
 import { sendTestEmail, testEffectiveSettings, type TestStep } from '../relay/test-email.js';
@@ -61,6 +62,7 @@ export interface GivenMailServer {
 }
 
 export interface ControlParts extends StatusSources {
+  tokens: OAuth2Tokens;
   outboxAdmin: OutboxAdmin;
   intake: Intake;
   rawIntake: RawIntake;
@@ -105,7 +107,7 @@ export function createControlApi(parts: ControlParts): ControlApi {
     async testMailServer(settings, to, onStep) {
       const resolved = 'host' in settings ? settings : givenSettings(settings, parts.config.current().mailServer.caPem);
       const recipients = to.length > 0 ? to : parts.effective.current().recipients;
-      await sendTestEmail({ settings: resolved, to: recipients, nodeName: parts.config.current().node.name, source: 'the values given (not saved)' }, onStep);
+      await sendTestEmail({ settings: resolved, to: recipients, nodeName: parts.config.current().node.name, source: 'the values given (not saved)', tokens: parts.tokens }, onStep);
     },
     setConsolePassword: (name, password) => parts.consoleUsers.setPassword(name, password),
     removeConsoleUser: (name) => parts.consoleUsers.remove(name),

@@ -21,6 +21,7 @@ import { toServiceError, unary } from '../util/grpc-errors.js';
 import { loadProto } from '../util/proto.js';
 import type { ControlApi } from './api.js';
 import type { DaemonStatus } from './status.js';
+import type { TokenStatus } from '../oauth2/token-source.js';
 
 export const controlProto = loadProto<ProtoGrpcType>('control.proto').appliance_mail.control.v1;
 
@@ -156,6 +157,14 @@ function outboxEntry(e: OutboxListing): OutboxEntry {
   };
 }
 
+/** The token's state in words: valid until when, or why there is none. */
+function oauth2Token(token: TokenStatus | null): string {
+  if (token === null) return '';
+  if (token.lastError !== null) return `no token: ${token.lastError}`;
+  if (token.validUntil !== null) return `valid until ${token.validUntil} (grant ${token.grant}, ${token.endpoint})`;
+  return `none yet (grant ${token.grant}, ${token.endpoint}): one is fetched for the next delivery`;
+}
+
 function statusReply(s: DaemonStatus): StatusReply {
   const view = s.mailServer;
   return {
@@ -170,6 +179,11 @@ function statusReply(s: DaemonStatus): StatusReply {
       password: view.password,
       tls: view.tls,
       private_ca: view.privateCa,
+      auth: view.auth,
+      oauth2_token_url: view.oauth2?.tokenUrl ?? '',
+      oauth2_grant: view.oauth2?.grant ?? '',
+      oauth2_client_id: view.oauth2?.clientId ?? '',
+      oauth2_client_secret: view.oauth2?.clientSecret ?? 'unset',
     },
     settings_source: s.settingsSource,
     config: {
@@ -218,6 +232,7 @@ function statusReply(s: DaemonStatus): StatusReply {
       previous_error: s.delivery.previousError?.message ?? '',
       previous_error_at: s.delivery.previousError?.at ?? '',
       previous_error_server: s.delivery.previousError?.server ?? '',
+      oauth2_token: oauth2Token(s.delivery.oauth2),
     },
   };
 }

@@ -5,6 +5,7 @@
  * they change. Without it, a secondary whose settings fail from its network says so only on the
  * primary's `nodes`.
  */
+import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import { verifySettings } from '../relay/transport-options.js';
 import type { MailServerSettings } from '../settings/schema.js';
 
@@ -26,13 +27,13 @@ export interface SettingsChecks {
   clear(): void;
 }
 
-export function createSettingsChecks(): SettingsChecks {
+export function createSettingsChecks(tokens: OAuth2Tokens): SettingsChecks {
   let last: SettingsCheck | null = null;
   let generation = 0;
   return {
     async check(version, settings) {
       const mine = generation;
-      const error = settings.enabled ? await verifySettings(settings) : null;
+      const error = settings.enabled ? await verifySettings(settings, tokens.forSettings(settings)) : null;
       const result: SettingsCheck = {
         version,
         outcome: !settings.enabled ? 'disabled' : error === null ? 'ok' : 'failed',

@@ -5,6 +5,8 @@
  * own config file would be refused in.
  */
 import type { SettingsUpdate, SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
+import type { OAuth2, OAuth2__Output } from '../generated/appliance_mail/federation/v1/OAuth2.js';
+import type { OAuth2Settings } from '../settings/oauth2.js';
 import { checkFederatedSettings, formatIssues, type FederatedSettings } from '../settings/schema.js';
 
 export function encodeSettings(version: number, settings: FederatedSettings, primaryName: string): SettingsUpdate {
@@ -21,6 +23,8 @@ export function encodeSettings(version: number, settings: FederatedSettings, pri
       tls: m.tls,
       allow_plaintext_auth: m.allowPlaintextAuth,
       ca_pem: m.caPem ?? '',
+      auth: m.auth,
+      oauth2: m.oauth2 === null ? null : encodeOAuth2(m.oauth2),
     },
     recipients: [...settings.recipients],
     primary_name: primaryName,
@@ -44,9 +48,46 @@ export function decodeSettings(update: SettingsUpdate__Output): { settings: Fede
       tls: m.tls,
       allowPlaintextAuth: m.allow_plaintext_auth,
       caPem: orNull(m.ca_pem),
+      auth: m.auth === '' ? 'password' : m.auth,
+      oauth2: m.oauth2 ? decodeOAuth2(m.oauth2) : null,
     },
     recipients: update.recipients,
     portalAddress: orNull(update.portal_address),
   });
-  return 'issues' in checked ? { error: formatIssues(checked.issues) } : checked;
+  if ('settings' in checked) return checked;
+  if (m.oauth2?.grant === 'refresh_token') {
+    return { error: `${REFRESH_TOKEN_NOT_FEDERATED}; ${formatIssues(checked.issues)}` };
+  }
+  return { error: formatIssues(checked.issues) };
+}
+
+/**
+ * Why a secondary cannot take the primary's refresh_token grant: the provider rotates the refresh
+ * token on each use, so two nodes sharing one would lock each other out.
+ */
+export const REFRESH_TOKEN_NOT_FEDERATED =
+  'the primary authenticates with the OAuth2 refresh_token grant, whose token the provider rotates on use and which only one node can hold: use grant client_credentials on the primary to centralize OAuth2, or make this node local';
+
+/** The refresh token never leaves the primary (see REFRESH_TOKEN_NOT_FEDERATED). */
+function encodeOAuth2(o: OAuth2Settings): OAuth2 {
+  return {
+    token_url: o.tokenUrl,
+    client_id: o.clientId,
+    client_secret: o.clientSecret ?? '',
+    scope: o.scope ?? '',
+    grant: o.grant,
+    refresh_token: '',
+  };
+}
+
+function decodeOAuth2(o: OAuth2__Output): unknown {
+  const orNull = (value: string) => (value === '' ? null : value);
+  return {
+    tokenUrl: o.token_url,
+    clientId: o.client_id,
+    clientSecret: orNull(o.client_secret),
+    scope: orNull(o.scope),
+    grant: o.grant,
+    refreshToken: orNull(o.refresh_token),
+  };
 }

@@ -5,6 +5,7 @@ import type { FederationClient as _appliance_mail_federation_v1_FederationClient
 import type { JoinReply as _appliance_mail_federation_v1_JoinReply, JoinReply__Output as _appliance_mail_federation_v1_JoinReply__Output } from './appliance_mail/federation/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_federation_v1_JoinRequest, JoinRequest__Output as _appliance_mail_federation_v1_JoinRequest__Output } from './appliance_mail/federation/v1/JoinRequest.js';
 import type { MailServer as _appliance_mail_federation_v1_MailServer, MailServer__Output as _appliance_mail_federation_v1_MailServer__Output } from './appliance_mail/federation/v1/MailServer.js';
+import type { OAuth2 as _appliance_mail_federation_v1_OAuth2, OAuth2__Output as _appliance_mail_federation_v1_OAuth2__Output } from './appliance_mail/federation/v1/OAuth2.js';
 import type { ReportReply as _appliance_mail_federation_v1_ReportReply, ReportReply__Output as _appliance_mail_federation_v1_ReportReply__Output } from './appliance_mail/federation/v1/ReportReply.js';
 import type { ReportRequest as _appliance_mail_federation_v1_ReportRequest, ReportRequest__Output as _appliance_mail_federation_v1_ReportRequest__Output } from './appliance_mail/federation/v1/ReportRequest.js';
 import type { SettingsUpdate as _appliance_mail_federation_v1_SettingsUpdate, SettingsUpdate__Output as _appliance_mail_federation_v1_SettingsUpdate__Output } from './appliance_mail/federation/v1/SettingsUpdate.js';
@@ -22,6 +23,7 @@ export interface ProtoGrpcType {
         JoinReply: MessageTypeDefinition<_appliance_mail_federation_v1_JoinReply, _appliance_mail_federation_v1_JoinReply__Output>
         JoinRequest: MessageTypeDefinition<_appliance_mail_federation_v1_JoinRequest, _appliance_mail_federation_v1_JoinRequest__Output>
         MailServer: MessageTypeDefinition<_appliance_mail_federation_v1_MailServer, _appliance_mail_federation_v1_MailServer__Output>
+        OAuth2: MessageTypeDefinition<_appliance_mail_federation_v1_OAuth2, _appliance_mail_federation_v1_OAuth2__Output>
         ReportReply: MessageTypeDefinition<_appliance_mail_federation_v1_ReportReply, _appliance_mail_federation_v1_ReportReply__Output>
         ReportRequest: MessageTypeDefinition<_appliance_mail_federation_v1_ReportRequest, _appliance_mail_federation_v1_ReportRequest__Output>
         SettingsUpdate: MessageTypeDefinition<_appliance_mail_federation_v1_SettingsUpdate, _appliance_mail_federation_v1_SettingsUpdate__Output>

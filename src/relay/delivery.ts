@@ -9,6 +9,7 @@ import type { LiveConfig } from '../config/live-config.js';
 import { formatHostPort } from '../config/address.js';
 import type { MailServerSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
+import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { AppError } from '../errors/registry.js';
@@ -16,6 +17,7 @@ import type { Entry, Outbox } from './outbox.js';
 import { fromHeaderLine } from './render.js';
 import { smtpFailureClass, type SmtpFailureClass } from './failure-class.js';
 import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
+import { withHint } from './smtp-hints.js';
 import { describeSmtpError } from './transport-options.js';
 
 /** Connections kept open to the mail server; enough to keep one core busy without flooding it. */
@@ -47,6 +49,8 @@ export interface DeliveryStatus {
   /** The failure before, or the one a success cleared: history for the operator. */
   previousError: DeliveryError | null;
   lastDelivery: { at: string; server: string } | null;
+  /** With auth "oauth2": the token endpoint, the token's validity and the last token error. */
+  oauth2: TokenStatus | null;
 }
 
 export interface Delivery {
@@ -63,8 +67,8 @@ export interface Delivery {
   close(): Promise<void>;
 }
 
-export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSettings; config: LiveConfig; log: Logger }): Delivery {
-  const { outbox, effective, config, log } = deps;
+export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSettings; config: LiveConfig; tokens: OAuth2Tokens; log: Logger }): Delivery {
+  const { outbox, effective, config, tokens, log } = deps;
   let transport: SmtpSender | null = null;
   let settings: MailServerSettings | null = null;
   let inFlight = 0;
@@ -86,6 +90,14 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   let pauseCount = 0;
   /** Bumped by every settings change: the outcome of a send made with older settings says nothing of the new ones. */
   let generation = 0;
+  /**
+   * OAuth2: bumped each time a refused token (535) is discarded. A send that started before the
+   * latest discard failed with the old token and is tried again at once, as is the first refusal
+   * of a streak (a token revoked or rotated at the provider before it expired); nodemailer renews
+   * by itself only where the server asks for it (Google's 334 challenge), not on a plain 535.
+   */
+  let tokenEpoch = 0;
+  let refusalRetried = false;
 
   function rebuild(): void {
     generation++;
@@ -93,7 +105,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     settings = next;
     if (canSend()) {
       transport ??= createSmtpSender();
-      transport.configure(next, POOL_CONNECTIONS);
+      transport.configure(next, POOL_CONNECTIONS, tokens.forSettings(next));
     }
   }
 
@@ -143,6 +155,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const via = transport!;
     const sender = settings!.sender ?? '';
     const sentWith = generation;
+    const sentEpoch = tokenEpoch;
     const sentTo = server();
     outbox.markSending(id, true);
     inFlight++;
@@ -162,10 +175,11 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
         await outbox.markSent(id);
       }
       pauseCount = 0;
+      refusalRetried = false;
       noteDelivery(sentTo);
       log.debug({ id, kind: entry.kind, response: info.response }, 'delivered');
     } catch (err) {
-      await fail(entry, err, sentWith).catch((writeErr: unknown) => {
+      await fail(entry, err, sentWith, sentEpoch).catch((writeErr: unknown) => {
         log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again later');
         outbox.postpone(id, Date.now() + config.current().relay.retryMinMs);
       });
@@ -200,14 +214,27 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     }
   }
 
-  async function fail(entry: Entry, err: unknown, sentWith: number): Promise<void> {
+  async function fail(entry: Entry, err: unknown, sentWith: number, sentEpoch: number): Promise<void> {
     const id = entry.id;
-    const reason = describeSmtpError(err);
+    const reason = withHint(describeSmtpError(err), err as object, settings);
     tellFailure(err);
     if (sentWith !== generation) {
       // Failed with settings that are no longer in force: try again at once with the new ones.
       await outbox.markDeferred(id, reason, Date.now());
       return;
+    }
+    if (tokenRefused(err)) {
+      const stale = sentEpoch !== tokenEpoch;
+      if (!stale) {
+        tokens.forSettings(settings!)?.discard();
+        tokenEpoch++;
+      }
+      if (stale || !refusalRetried) {
+        if (!stale) refusalRetried = true;
+        log.info({ id, reason }, 'the mail server refused the OAuth2 token; trying once more with a new one');
+        await outbox.markDeferred(id, reason, Date.now());
+        return;
+      }
     }
     noteError(reason);
     const e = err as { code?: string; responseCode?: number };
@@ -232,6 +259,11 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     const nextAt = Math.max(pausedUntil, Date.now() + backoffDelayMs(entry.attempts, policy));
     await outbox.markDeferred(id, reason, nextAt);
     log.info({ id, attempts: entry.attempts, retryInMs: nextAt - Date.now(), reason }, 'delivery deferred');
+  }
+
+  function tokenRefused(err: unknown): boolean {
+    const e = err as { code?: string; responseCode?: number };
+    return settings?.auth === 'oauth2' && e.code === 'EAUTH' && e.responseCode === 535;
   }
 
   function serverUnreachable(e: { code?: string; responseCode?: number }): boolean {
@@ -305,6 +337,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       lastError: lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError,
       previousError,
       lastDelivery,
+      oauth2: settings === null ? null : (tokens.forSettings(settings)?.status() ?? null),
     }),
     async close() {
       closed = true;

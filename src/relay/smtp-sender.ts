@@ -4,10 +4,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { MailServerSettings } from '../config/settings.js';
+import type { TokenSource } from '../oauth2/token-source.js';
 import type { OutgoingMail, SendOutcome, WorkerReply, WorkerRequest } from './smtp-worker.js';
 
 export interface SmtpSender {
-  configure(settings: MailServerSettings, maxConnections: number): void;
+  /** `tokens`: where XOAUTH2 tokens come from with auth "oauth2" (this thread keeps it; the worker asks). */
+  configure(settings: MailServerSettings, maxConnections: number, tokens: TokenSource | null): void;
   send(mail: OutgoingMail): Promise<SendOutcome>;
   close(): Promise<void>;
 }
@@ -17,7 +19,22 @@ export function createSmtpSender(): SmtpSender {
   const pending = new Map<number, (outcome: SendOutcome) => void>();
   let nextId = 1;
   let closed = false;
+  let tokens: TokenSource | null = null;
   worker.on('message', (reply: WorkerReply) => {
+    if (reply.type === 'token') {
+      const answer = (message: WorkerRequest) => {
+        if (!closed) post(message);
+      };
+      if (tokens === null) {
+        answer({ type: 'token', id: reply.id, token: null, error: { message: 'no OAuth2 settings in force' } });
+        return;
+      }
+      tokens.token(reply.renew).then(
+        (t) => answer({ type: 'token', id: reply.id, token: { token: t.token, expiresAt: t.expiresAt }, error: null }),
+        (err: unknown) => answer({ type: 'token', id: reply.id, token: null, error: { message: (err as Error).message, code: (err as { code?: string }).code } }),
+      );
+      return;
+    }
     pending.get(reply.id)?.(reply.outcome);
     pending.delete(reply.id);
   });
@@ -31,7 +48,11 @@ export function createSmtpSender(): SmtpSender {
   worker.unref();
   const post = (request: WorkerRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(request, transfer);
   return {
-    configure: (settings, maxConnections) => post({ type: 'configure', settings, maxConnections }),
+    configure(settings, maxConnections, source) {
+      tokens = source;
+      // The client secret and refresh token stay on this thread: the worker needs only the mailbox.
+      post({ type: 'configure', settings: { ...settings, oauth2: null }, maxConnections });
+    },
     send(mail) {
       if (closed) return Promise.resolve({ ok: false, error: { code: 'ECLOSED', message: 'the relay is closed' } });
       const id = nextId++;

@@ -9,7 +9,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { MailServerSettings } from '../config/settings.js';
-import { smtpOptions } from './transport-options.js';
+import { smtpOptions, type TokenProvider } from './transport-options.js';
 
 export interface OutgoingMail {
   envelope: { from: string; to: string[] };
@@ -28,47 +28,69 @@ export interface SendOutcome {
 
 export interface SmtpErrorData {
   code?: string;
+  /** The cause's own code when nodemailer wrapped it (an OAuth2 token error under EAUTH). */
+  originalCode?: string;
   responseCode?: number;
   response?: string;
   command?: string;
   message: string;
 }
 
+/**
+ * `settings` reach this thread without OAuth2 client secrets: with auth "oauth2" the tokens come
+ * from the main thread (which holds the token source and the state), asked per connection.
+ */
 export type WorkerRequest =
   | { type: 'configure'; settings: MailServerSettings; maxConnections: number }
   | { type: 'send'; id: number; mail: OutgoingMail }
+  | { type: 'token'; id: number; token: { token: string; expiresAt: number } | null; error: SmtpErrorData | null }
   | { type: 'close' };
 
-export type WorkerReply = { id: number; outcome: SendOutcome };
+export type WorkerReply = { type: 'sent'; id: number; outcome: SendOutcome } | { type: 'token'; id: number; renew: boolean };
 
 function errorData(err: unknown): SmtpErrorData {
   const e = err as SmtpErrorData;
-  return { code: e.code, responseCode: e.responseCode, response: e.response, command: e.command, message: e.message ?? String(err) };
+  return { code: e.code, originalCode: e.originalCode, responseCode: e.responseCode, response: e.response, command: e.command, message: e.message ?? String(err) };
 }
 
 if (parentPort) {
   const port = parentPort;
   let transport: Transporter<SMTPPool.SentMessageInfo> | null = null;
+  const tokenRequests = new Map<number, { resolve: (t: { token: string; expiresAt: number }) => void; reject: (err: Error) => void }>();
+  let nextTokenRequest = 1;
+  const tokens: TokenProvider = (renew) =>
+    new Promise((resolve, reject) => {
+      const id = nextTokenRequest++;
+      tokenRequests.set(id, { resolve, reject });
+      port.postMessage({ type: 'token', id, renew } satisfies WorkerReply);
+    });
   port.on('message', (request: WorkerRequest) => {
-    if (request.type === 'configure') {
+    if (request.type === 'token') {
+      const waiting = tokenRequests.get(request.id);
+      tokenRequests.delete(request.id);
+      if (request.token !== null) waiting?.resolve(request.token);
+      else waiting?.reject(Object.assign(new Error(request.error?.message ?? 'no token'), { code: request.error?.code }));
+    } else if (request.type === 'configure') {
       const old = transport;
-      transport = nodemailer.createTransport({ ...smtpOptions(request.settings), pool: true, maxConnections: request.maxConnections, maxMessages: Infinity } as SMTPPool.Options);
+      const provider = request.settings.auth === 'oauth2' ? tokens : null;
+      transport = nodemailer.createTransport({ ...smtpOptions(request.settings, provider), pool: true, maxConnections: request.maxConnections, maxMessages: Infinity } as SMTPPool.Options);
       // Sends in flight on the old pool finish; it closes its connections when they are done.
       old?.close();
     } else if (request.type === 'send') {
       const via = transport;
       if (!via) {
-        port.postMessage({ id: request.id, outcome: { ok: false, error: { code: 'ECONFIG', message: 'no mail server configured' } } } satisfies WorkerReply);
+        port.postMessage({ type: 'sent', id: request.id, outcome: { ok: false, error: { code: 'ECONFIG', message: 'no mail server configured' } } } satisfies WorkerReply);
         return;
       }
       const { envelope, raw } = request.mail;
       via.sendMail({ envelope, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) }).then(
         (info) =>
           port.postMessage({
+            type: 'sent',
             id: request.id,
             outcome: { ok: true, response: info.response, rejected: (info.rejected ?? []).map(String), rejectedErrors: (info.rejectedErrors ?? []).map(errorData) },
           } satisfies WorkerReply),
-        (err: unknown) => port.postMessage({ id: request.id, outcome: { ok: false, error: errorData(err) } } satisfies WorkerReply),
+        (err: unknown) => port.postMessage({ type: 'sent', id: request.id, outcome: { ok: false, error: errorData(err) } } satisfies WorkerReply),
       );
     } else {
       transport?.close();

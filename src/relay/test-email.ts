@@ -1,22 +1,27 @@
 /**
  * "Send test email": one message, at once, not through the queue, with every step reported as
- * it happens (connect, EHLO, STARTTLS, AUTH, the server's reply), so that an operator sees where
- * mail stops.
+ * it happens (the OAuth2 token, connect, EHLO, STARTTLS, AUTH, the server's reply), so that an
+ * operator sees where mail stops, and a failed step carries the fix its reply points to.
  */
 import { hostname } from 'node:os';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import XOAuth2 from 'nodemailer/lib/xoauth2/index.js';
 import { formatHostPort, splitRecipients } from '../config/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import type { MailServerSettings } from '../config/settings.js';
-import { describeSmtpError, smtpOptions } from './transport-options.js';
+import type { OAuth2Tokens, TokenSource } from '../oauth2/token-source.js';
+import { smtpHint, type SmtpFailure } from './smtp-hints.js';
+import { describeSmtpError, provisionCallback, smtpOptions, tokenProvider } from './transport-options.js';
 
 export interface TestStep {
-  step: 'settings' | 'connect' | 'starttls' | 'auth' | 'message';
+  step: 'settings' | 'token' | 'connect' | 'starttls' | 'auth' | 'message';
   ok: boolean;
   detail: string;
+  /** On a failed step: the fix the server's reply points to, when there is one. */
+  hint?: string;
 }
 
 export interface TestEmailRequest {
@@ -24,11 +29,17 @@ export interface TestEmailRequest {
   to: readonly string[];
   nodeName: string;
   source: string;
+  /** Where the OAuth2 token comes from (auth "oauth2"); shared with delivery so a refresh token is spent once. */
+  tokens: OAuth2Tokens;
 }
 
 /** Runs the test, calling `onStep` for each step; resolves true only if the server accepted it. */
 export async function sendTestEmail(request: TestEmailRequest, onStep: (step: TestStep) => void): Promise<boolean> {
   const { settings, to } = request;
+  const failed = (step: TestStep['step'], err: unknown) => {
+    const hint = smtpHint(err as SmtpFailure, settings);
+    onStep({ step, ok: false, detail: describeSmtpError(err), ...(hint === null ? {} : { hint }) });
+  };
   if (!settings.enabled || settings.host === null || settings.port === null) {
     onStep({ step: 'settings', ok: false, detail: `the mail server is disabled (settings from ${request.source})` });
     return false;
@@ -38,18 +49,26 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
     return false;
   }
   const server = formatHostPort({ host: settings.host, port: settings.port });
-  onStep({ step: 'settings', ok: true, detail: `server ${server}, ${settings.tls ? 'STARTTLS required' : 'plain text'}, from ${request.source}` });
-  const connection = new SMTPConnection({ ...smtpOptions(settings), name: hostname() } as SMTPConnection.Options);
+  const authWay = settings.username === null ? 'no AUTH' : settings.auth === 'oauth2' ? `AUTH XOAUTH2 as ${settings.username}` : `AUTH as ${settings.username}`;
+  onStep({ step: 'settings', ok: true, detail: `server ${server}, ${settings.tls ? 'STARTTLS required' : 'plain text'}, ${authWay}, from ${request.source}` });
+  const source = request.tokens.forSettings(settings);
+  let token: { token: string; expiresAt: number } | null = null;
+  if (source !== null) {
+    token = await tokenStep(source, onStep);
+    if (token === null) return false;
+  }
+  const connection = new SMTPConnection({ ...smtpOptions(settings, source === null ? null : tokenProvider(source)), name: hostname() } as SMTPConnection.Options);
   // Connection failures arrive as 'error' events, not through connect's callback.
   connection.on('error', () => undefined);
   try {
-    const connected = await new Promise<string | null>((resolve) => {
-      connection.once('error', (err) => resolve(describeSmtpError(err)));
-      connection.connect(() => resolve(null));
+    const connected = await new Promise<Error | null>((resolve) => {
+      connection.once('error', (err) => resolve(err));
+      // A close before any greeting comes to this callback, not as an 'error' event.
+      connection.connect((err) => resolve(err ?? null));
     });
     if (connected !== null) {
-      const tlsStep = /STARTTLS|TLS/i.test(connected);
-      onStep({ step: tlsStep ? 'starttls' : 'connect', ok: false, detail: connected });
+      const tlsStep = /STARTTLS|TLS/i.test(describeSmtpError(connected));
+      failed(tlsStep ? 'starttls' : 'connect', connected);
       return false;
     }
     onStep({ step: 'connect', ok: true, detail: `connected to ${server}; greeting and EHLO accepted` });
@@ -60,14 +79,28 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
       onStep({ step: 'starttls', ok: true, detail: 'not used: tls is false, the message travels in plain text' });
     }
     if (settings.username !== null) {
-      const authError = await new Promise<string | null>((resolve) =>
-        connection.login({ user: settings.username!, pass: settings.password ?? '' }, (err) => resolve(err ? describeSmtpError(err) : null)),
-      );
+      const user = settings.username;
+      const login = (t: { token: string; expiresAt: number } | null) => {
+        const credentials =
+          t !== null && source !== null
+            ? // Where the server challenges (Google's 334), nodemailer renews through provisionCallback itself.
+              { user, oauth2: new XOAuth2({ user, accessToken: t.token, expires: t.expiresAt, provisionCallback: provisionCallback(tokenProvider(source)) }) }
+            : { user, pass: settings.password ?? '' };
+        return new Promise<Error | null>((resolve) => connection.login(credentials as SMTPConnection.AuthenticationType, (err) => resolve(err ?? null)));
+      };
+      let authError = await login(token);
+      let renewed = false;
+      // A plain 535 to a fresh token (Exchange Online) is tried once more with another, as delivery does.
+      if (authError !== null && token !== null && source !== null && (authError as SmtpFailure).responseCode === 535) {
+        renewed = true;
+        token = await source.token(true).catch(() => null);
+        if (token !== null) authError = await login(token);
+      }
       if (authError !== null) {
-        onStep({ step: 'auth', ok: false, detail: authError });
+        failed('auth', authError);
         return false;
       }
-      onStep({ step: 'auth', ok: true, detail: `authenticated as ${settings.username}` });
+      onStep({ step: 'auth', ok: true, detail: `authenticated as ${user}${token !== null ? ' with XOAUTH2' : ''}${renewed ? ' (with a renewed token, after the first was refused)' : ''}` });
     } else {
       onStep({ step: 'auth', ok: true, detail: 'not used: no username set' });
     }
@@ -84,13 +117,13 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
     })
       .compile()
       .build();
-    const sent = await new Promise<{ error: string | null; response: string; rejected: string[] }>((resolve) =>
+    const sent = await new Promise<{ error: Error | null; response: string; rejected: string[] }>((resolve) =>
       connection.send({ from: settings.sender ?? '', to: [...to] }, raw, (err, info) =>
-        resolve(err ? { error: describeSmtpError(err), response: '', rejected: [] } : { error: null, response: info.response, rejected: (info.rejected ?? []).map(String) }),
+        resolve(err ? { error: err, response: '', rejected: [] } : { error: null, response: info.response, rejected: (info.rejected ?? []).map(String) }),
       ),
     );
     if (sent.error !== null) {
-      onStep({ step: 'message', ok: false, detail: sent.error });
+      failed('message', sent.error);
       return false;
     }
     if (sent.rejected.length > 0) {
@@ -105,17 +138,37 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
   }
 }
 
+/** A new token (the test proves the endpoint and the secret work now, not an hour ago). */
+async function tokenStep(source: TokenSource, onStep: (step: TestStep) => void): Promise<{ token: string; expiresAt: number } | null> {
+  const { endpoint, grant } = source.status();
+  try {
+    const token = await source.token(true);
+    const expiry = token.expiresAt === 0 ? 'no expiry given' : `valid until ${new Date(token.expiresAt).toISOString()} (${Math.round((token.expiresAt - token.obtainedAt) / 1000)} s)`;
+    onStep({ step: 'token', ok: true, detail: `access token from ${endpoint} (grant ${grant}), ${expiry}` });
+    return token;
+  } catch (err) {
+    onStep({ step: 'token', ok: false, detail: (err as Error).message, hint: tokenHint((err as { code?: string }).code) });
+    return null;
+  }
+}
+
+function tokenHint(code: string | undefined): string {
+  return code === 'AM_OAUTH2_REFUSED'
+    ? 'the provider refused the request: check mailServer.oauth2 (the client secret\'s value, not its id; the client id; the tenant in tokenUrl; the scope) against the app registration'
+    : 'the token endpoint could not be asked: check that tokenUrl is reachable from this Appliance and that its certificate verifies (a private CA goes in mailServer.caFile)';
+}
+
 /**
  * The test as an operator asks for it: through the effective settings, to `to` if given (checked
  * like any recipient list), else to the notification recipients.
  */
 export async function testEffectiveSettings(
-  deps: { effective: EffectiveSettings; config: LiveConfig },
+  deps: { effective: EffectiveSettings; config: LiveConfig; tokens: OAuth2Tokens },
   to: readonly string[],
   onStep: (step: TestStep) => void,
 ): Promise<boolean> {
   const current = deps.effective.current();
   const recipients = to.length > 0 ? splitRecipients(to) : { valid: [...current.recipients], invalid: [] };
   if (recipients.invalid.length > 0) throw new AppError('AM_INVALID_ARGUMENT', `--to: '${recipients.invalid[0]}' is not a valid email address`);
-  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: deps.config.current().node.name, source: current.source }, onStep);
+  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: deps.config.current().node.name, source: current.source, tokens: deps.tokens }, onStep);
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { hostProblem, portProblem, splitRecipients } from '../config/address.js';
 import { checkRecipients, emailField, pemCertificateField, portalAddressField, singleLine } from '../config/fields.js';
 import { AppError } from '../errors/registry.js';
+import { checkMailAuth, mailAuthSchema, oauth2SettingsSchema } from './oauth2.js';
 
 /**
  * The cross-field rules, over what both the file section and the resolved settings have (a field
@@ -52,6 +53,9 @@ export const mailServerSettingsSchema = z
     allowPlaintextAuth: z.boolean().default(false),
     /** PEM of a private CA that signs the mail server's certificate, if any. */
     caPem: pemCertificateField.nullable(),
+    /** "password" (AUTH PLAIN/LOGIN) or "oauth2" (XOAUTH2 with a token from `oauth2`). */
+    auth: mailAuthSchema.default('password'),
+    oauth2: oauth2SettingsSchema.nullable().default(null),
   })
   .superRefine((s, ctx) => {
     // Host and port are one field, `server`, for the operator: problems are named so.
@@ -62,6 +66,7 @@ export const mailServerSettingsSchema = z
       ctx.addIssue({ code: 'custom', path: ['server'], message: 'a port without a host' });
     }
     checkMailServer({ ...s, server: s.host }, ctx);
+    checkMailAuth(s, ctx);
   });
 
 export type MailServerSettings = Readonly<z.output<typeof mailServerSettingsSchema>>;

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatHostPort } from '../config/address.js';
+import { endpointName } from '../oauth2/token-endpoint.js';
 import type { MailServerSettings } from './schema.js';
 
 export interface MailServerView {
@@ -14,6 +15,9 @@ export interface MailServerView {
   password: 'set' | 'unset';
   tls: boolean;
   privateCa: boolean;
+  auth: 'password' | 'oauth2';
+  /** With auth "oauth2": where tokens come from; the secret and refresh token only as set/unset. */
+  oauth2: { tokenUrl: string; grant: string; clientId: string; clientSecret: 'set' | 'unset'; refreshToken: 'set' | 'unset' } | null;
 }
 
 /** `host:port` of the settings' server, as written to connect; null when none is set. */
@@ -30,6 +34,17 @@ export function describeMailServer(settings: MailServerSettings): MailServerView
     password: settings.password === null ? 'unset' : 'set',
     tls: settings.tls,
     privateCa: settings.caPem !== null,
+    auth: settings.auth,
+    oauth2:
+      settings.oauth2 === null
+        ? null
+        : {
+            tokenUrl: endpointName(settings.oauth2.tokenUrl),
+            grant: settings.oauth2.grant,
+            clientId: settings.oauth2.clientId,
+            clientSecret: settings.oauth2.clientSecret === null ? 'unset' : 'set',
+            refreshToken: settings.oauth2.refreshToken === null ? 'unset' : 'set',
+          },
   };
 }
 

@@ -57,16 +57,26 @@ const centralizedSchema = z.object({
 });
 export type CentralizedSettings = z.infer<typeof centralizedSchema>;
 
+/**
+ * The current refresh token of the OAuth2 refresh_token grant: the provider rotates it on use, so
+ * the one in the config file is only the first. `key` names the grant it belongs to (a digest of
+ * the token URL, client id and the configured refresh token): a new token in the config (a new
+ * consent) starts afresh instead of being overridden by an old successor.
+ */
+const oauth2RefreshSchema = z.object({ key: z.string(), refreshToken: z.string(), rotatedAt: z.string() });
+export type OAuth2RefreshRecord = z.infer<typeof oauth2RefreshSchema>;
+
 const stateSchema = z.object({
   schema: z.literal(1),
   primary: primaryStateSchema.nullable(),
   membership: membershipSchema.nullable(),
   centralized: centralizedSchema.nullable(),
+  oauth2Refresh: oauth2RefreshSchema.nullable().default(null),
 });
 export type State = z.infer<typeof stateSchema>;
 
 export function emptyState(): State {
-  return { schema: 1, primary: null, membership: null, centralized: null };
+  return { schema: 1, primary: null, membership: null, centralized: null, oauth2Refresh: null };
 }
 
 /** The state when `json` is a valid one, else what is wrong with it, naming the field. */

@@ -10,6 +10,7 @@ import { missingTool } from '../helpers/tools.js';
 import { baseConfig, eventually, runCli, tempDir, type Json } from '../helpers/daemon.js';
 import { csrfOf, launchBrowser, logIn, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
+import { CLIENT_ID, CLIENT_SECRET, startTokenEndpoint } from '../helpers/oauth2.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const SMTP_PASSWORD = 'Console-Pa55word!';
@@ -290,6 +291,45 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('web c
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toMatch(/FAIL auth/);
     expect(wrong.stdout + wrong.stderr).not.toContain('not-it');
+  });
+
+  it('Authentication offers OAuth2: SEND shows the token step and the fix, a save keeps the client secret out of the page, and the password comes back', async () => {
+    const tokens = await startTokenEndpoint();
+    try {
+      await page.goto(`${primaryUrl}/appliance/mail-server`);
+      await page.getByLabel('Authentication').selectOption('oauth2');
+      await page.getByLabel('Token URL').fill(tokens.url);
+      await page.getByLabel('Client ID').fill(CLIENT_ID);
+      await page.getByLabel('Client secret', { exact: true }).fill('wrong-Pa55-console-secret');
+      await page.getByLabel('Scope').fill('https://outlook.office365.com/.default');
+      await page.getByRole('button', { name: 'SEND' }).click();
+      await page.locator('#test-steps[data-done="true"]').waitFor();
+      const steps = await page.locator('#test-steps li').allTextContents();
+      expect(steps.map((s) => s.split(' ')[0])).toEqual(['settings', 'token']);
+      expect(steps[1]).toMatch(/FAILED: the OAuth2 token endpoint .* refused the client_credentials grant \(HTTP 401\): invalid_client: AADSTS7000215.*Fix: the provider refused the request/);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-oauth2-test.png'), fullPage: true });
+
+      await page.getByLabel('Client secret', { exact: true }).fill(CLIENT_SECRET);
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect(page.locator('.banner.success').textContent()).resolves.toMatch(/applied/);
+      const file = JSON.parse(await readFile(primary.configPath, 'utf8'));
+      expect(file.mailServer).toMatchObject({ auth: 'oauth2', username: 'mailer', oauth2: { tokenUrl: tokens.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, grant: 'client_credentials' } });
+      expect(file.mailServer.password).toBeUndefined();
+      await expect(page.getByLabel('Client secret', { exact: true }).getAttribute('placeholder')).resolves.toBe('set (leave empty to keep it)');
+      await expect(page.getByLabel('Authentication').inputValue()).resolves.toBe('oauth2');
+      await eventually(async () => ((await secondary.control.status()).mail_server?.auth === 'oauth2' ? true : undefined), 10_000, 'the secondary applies OAuth2');
+
+      await page.getByLabel('Authentication').selectOption('password');
+      await page.getByLabel('Password', { exact: true }).fill(SMTP_PASSWORD);
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect(page.locator('.banner.success').textContent()).resolves.toMatch(/applied/);
+      const back = JSON.parse(await readFile(primary.configPath, 'utf8'));
+      expect(back.mailServer.oauth2).toBeUndefined();
+      expect(back.mailServer).toMatchObject({ password: SMTP_PASSWORD });
+      for (const body of [...browser.bodies, ...forged]) expect(body).not.toContain(CLIENT_SECRET);
+    } finally {
+      await tokens.close();
+    }
   });
 
   it('no password ever reached the browser', async () => {

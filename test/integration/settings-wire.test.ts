@@ -30,7 +30,7 @@ function goodUpdate(version: number): SettingsUpdate & { mail_server: NonNullabl
   const update = encodeSettings(
     version,
     {
-      mailServer: { enabled: true, host: '127.0.0.1', port: 9, sender: 'alerts@example.com', username: 'mailer', password: PASSWORD, tls: true, allowPlaintextAuth: false, caPem: null },
+      mailServer: { enabled: true, host: '127.0.0.1', port: 9, sender: 'alerts@example.com', username: 'mailer', password: PASSWORD, tls: true, allowPlaintextAuth: false, caPem: null, auth: 'password' as const, oauth2: null },
       recipients: ['ops@example.com'],
       portalAddress: null,
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keptPasswordIssues, RETYPE_PASSWORD } from '../../src/console/kept-password.js';
+import { keptOAuth2Issues, keptPasswordIssues, RETYPE_OAUTH2, RETYPE_PASSWORD } from '../../src/console/kept-password.js';
 
 const saved = { enabled: true, server: 'smtp.example.com:587', username: 'mailer', password: 'secret', tls: true };
 const form = { server: 'smtp.example.com:587', username: 'mailer', tls: true, password: '', clearPassword: false };
@@ -30,5 +30,46 @@ describe('keeping the saved SMTP password from the Mail server form', () => {
     expect(keptPasswordIssues(saved, { ...elsewhere, password: 'typed-again' })).toEqual([]);
     expect(keptPasswordIssues(saved, { ...elsewhere, clearPassword: true })).toEqual([]);
     expect(keptPasswordIssues({ server: 'smtp.example.com', username: 'mailer' }, elsewhere)).toEqual([]);
+  });
+});
+
+describe('keeping the saved OAuth2 secrets from the Mail server form', () => {
+  const oauthSaved = {
+    enabled: true,
+    server: 'smtp.office365.com:587',
+    username: 'alerts@example.com',
+    tls: true,
+    auth: 'oauth2',
+    oauth2: { tokenUrl: 'https://login.example.com/token', clientId: 'app-1', clientSecret: 'cs', grant: 'refresh_token', refreshToken: 'rt' },
+  };
+  const oauthForm = {
+    server: 'smtp.office365.com:587',
+    username: 'alerts@example.com',
+    tls: true,
+    auth: 'oauth2' as const,
+    tokenUrl: 'https://login.example.com/token',
+    clientId: 'app-1',
+    clientSecret: '',
+    clearClientSecret: false,
+    refreshToken: '',
+    clearRefreshToken: false,
+  };
+  const both = [
+    { path: 'mailServer.oauth2.clientSecret', message: RETYPE_OAUTH2 },
+    { path: 'mailServer.oauth2.refreshToken', message: RETYPE_OAUTH2 },
+  ];
+
+  it('keeps them while the token URL, client id and mail server stay as saved', () => {
+    expect(keptOAuth2Issues(oauthSaved, oauthForm)).toEqual([]);
+    expect(keptOAuth2Issues(oauthSaved, { ...oauthForm, auth: 'password' })).toEqual([]);
+  });
+
+  it('refuses to keep them for another token URL, client id, server or username', () => {
+    expect(keptOAuth2Issues(oauthSaved, { ...oauthForm, tokenUrl: 'https://attacker.example/token' })).toEqual(both);
+    expect(keptOAuth2Issues(oauthSaved, { ...oauthForm, clientId: 'app-2' })).toEqual(both);
+    expect(keptOAuth2Issues(oauthSaved, { ...oauthForm, server: 'smtp.attacker.example:587' })).toEqual(both);
+    expect(keptOAuth2Issues(oauthSaved, { ...oauthForm, username: 'other@example.com' })).toEqual(both);
+    // Typed again, or cleared: nothing saved goes anywhere new.
+    expect(keptOAuth2Issues(oauthSaved, { ...oauthForm, clientId: 'app-2', clientSecret: 'new', clearRefreshToken: true })).toEqual([]);
   });
 });

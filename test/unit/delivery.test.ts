@@ -14,6 +14,7 @@ import { createLiveConfig } from '../../src/config/live-config.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { MailServerSettings } from '../../src/config/settings.js';
 import { createLogger } from '../../src/log/logger.js';
+import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import type * as DeliveryModule from '../../src/relay/delivery.js';
 import type { Delivery } from '../../src/relay/delivery.js';
 import { openOutbox, type Outbox } from '../../src/relay/outbox.js';
@@ -41,6 +42,8 @@ const server = (port: number): MailServerSettings => ({
   tls: false,
   allowPlaintextAuth: false,
   caPem: null,
+  auth: 'password',
+  oauth2: null,
 });
 
 interface Harness {
@@ -69,7 +72,7 @@ async function harness(mailServer: MailServerSettings, relay: Record<string, str
   const listeners: Array<(next: Effective) => void> = [];
   let effective: Effective = { mailServer, recipients: [], portalAddress: null, source: 'test', digest: '0' };
   const settings = { current: () => effective, onChange: (l: (next: Effective) => void) => void listeners.push(l) };
-  const delivery = createDelivery({ outbox, effective: settings as unknown as EffectiveSettings, config, log });
+  const delivery = createDelivery({ outbox, effective: settings as unknown as EffectiveSettings, config, tokens: createOAuth2Tokens({ state: null, log }), log });
   cleanups.push(async () => {
     await delivery.close();
     await outbox.close();
@@ -125,6 +128,20 @@ describe('delivery', () => {
     expect(dead.to).toEqual(['gone@example.com']);
     expect(dead.lastError).toMatch(/delivered to 1 of 2 recipients; refused: .*550.*mailbox unavailable/);
     expect(smtp.received.map((m) => m.to)).toEqual([['ok@example.com']]);
+  });
+
+  it('a sender refused on MAIL FROM (550): the dead letter and status name the fix', async () => {
+    const smtp = await sink({
+      extra: {
+        onMailFrom: (_address, _session, callback) => callback(Object.assign(new Error('5.7.60 SMTP; Client does not have permissions to send as this sender'), { responseCode: 550 })),
+      },
+    });
+    const h = await harness(server(smtp.port));
+    h.delivery.start();
+    const id = await h.enqueue(['ops@example.com']);
+    const dead = await eventually(() => (h.outbox.get(id)?.state === 'dead' ? h.outbox.get(id) : undefined), 10_000, 'dead letter');
+    expect(dead.lastError).toMatch(/550 5\.7\.60 .*\(fix: the server refused the sender engine@example\.com: mailServer\.sender must be the authenticated mailbox or an address that mailbox may send as/);
+    expect(h.delivery.status().lastError?.message).toBe(dead.lastError);
   });
 
   it('a transient refusal (451) defers with backoff between half and all of relay.retryMin; a settings change retries at once', async () => {

@@ -21,7 +21,7 @@ function config(role: 'primary' | 'secondary') {
 }
 
 const PRIMARY_SETTINGS: FederatedSettings = {
-  mailServer: { enabled: true, host: 'smtp.example.com', port: 587, sender: 'primary@example.com', username: 'u', password: 'p', tls: true, allowPlaintextAuth: false, caPem: null },
+  mailServer: { enabled: true, host: 'smtp.example.com', port: 587, sender: 'primary@example.com', username: 'u', password: 'p', tls: true, allowPlaintextAuth: false, caPem: null, auth: 'password' as const, oauth2: null },
   recipients: ['ops@example.com'],
   portalAddress: 'portal.primary.example.com',
 };

@@ -4,7 +4,7 @@ import type { SettingsUpdate__Output } from '../../src/generated/appliance_mail/
 import type { FederatedSettings } from '../../src/settings/schema.js';
 
 const SETTINGS: FederatedSettings = {
-  mailServer: { enabled: true, host: '2001:db8::25', port: 587, sender: 'a@example.com', username: 'u', password: 'p', tls: true, allowPlaintextAuth: false, caPem: null },
+  mailServer: { enabled: true, host: '2001:db8::25', port: 587, sender: 'a@example.com', username: 'u', password: 'p', tls: true, allowPlaintextAuth: false, caPem: null, auth: 'password' as const, oauth2: null },
   recipients: ['ops@example.com', 'dba@example.com'],
   portalAddress: 'https://portal.example.com:8443',
 };
@@ -16,7 +16,7 @@ describe('the settings wire codec', () => {
   it('round-trips settings, nulls as proto3 defaults', () => {
     expect(decodeSettings(received(encodeSettings(7, SETTINGS, 'p1')))).toEqual({ settings: SETTINGS });
     const off: FederatedSettings = {
-      mailServer: { enabled: false, host: null, port: null, sender: null, username: null, password: null, tls: true, allowPlaintextAuth: false, caPem: null },
+      mailServer: { enabled: false, host: null, port: null, sender: null, username: null, password: null, tls: true, allowPlaintextAuth: false, caPem: null, auth: 'password' as const, oauth2: null },
       recipients: [],
       portalAddress: null,
     };

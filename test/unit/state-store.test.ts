@@ -15,7 +15,7 @@ async function stateDir(): Promise<string> {
 }
 const onDisk = async (dir: string) => JSON.parse(await readFile(join(dir, STATE_FILE_NAME), 'utf8'));
 const SETTINGS = {
-  mailServer: { enabled: false, host: null, port: null, sender: null, username: null, password: null, tls: true, allowPlaintextAuth: false, caPem: null },
+  mailServer: { enabled: false, host: null, port: null, sender: null, username: null, password: null, tls: true, allowPlaintextAuth: false, caPem: null, auth: 'password' as const, oauth2: null },
   recipients: [],
   portalAddress: null,
 };

@@ -152,6 +152,7 @@ export const testEmailCommand: Command = {
       const mailServer = typeof server === 'string' ? { server, sender: sender as string, username, password, tls: args.values['no-tls'] !== true } : undefined;
       return c.testEmail({ to, ...(mailServer ? { mail_server: mailServer } : {}) }, (step) => {
         ctx.out(`${step.ok ? 'ok  ' : 'FAIL'} ${stripControl(step.step).padEnd(8)} ${stripControl(step.detail)}`);
+        if (step.hint) ctx.out(`     ${'fix'.padEnd(8)} ${stripControl(step.hint)}`);
         accepted = step.step === 'message' && step.ok;
       });
     });

@@ -34,7 +34,11 @@ function renderStatus(s: StatusReply__Output): string[] {
   const mailLine = !mail?.enabled
     ? 'disabled: no mail is sent'
     : `${mail.server}, ${mail.tls ? 'STARTTLS required' : 'plain text (no TLS)'}${mail.private_ca ? ', private CA' : ''}`;
-  const auth = mail?.username ? `user ${mail.username}, password ${mail.password}` : 'none';
+  const auth = !mail?.username
+    ? 'none'
+    : mail.auth === 'oauth2'
+      ? `XOAUTH2 as ${mail.username}, OAuth2 ${mail.oauth2_grant} from ${mail.oauth2_token_url} (client ${mail.oauth2_client_id}, secret ${mail.oauth2_client_secret})`
+      : `user ${mail.username}, password ${mail.password}`;
   const config = s.config;
   const rows: Array<[string, string]> = [
     ['Node', `${s.node_name} (${s.role}), appliance-mail ${s.daemon_version}, up ${duration(s.uptime_seconds)}`],
@@ -67,6 +71,7 @@ function renderStatus(s: StatusReply__Output): string[] {
   if (o) {
     rows.push(['Outbox', `${o.queued} queued, ${o.deferred} deferred, ${o.dead} dead; ${o.sent_since_start} sent since start`]);
     rows.push(['Outbox size', `${formatBytes(Number(o.bytes_queued))} of ${formatBytes(Number(o.max_bytes))} (relay.maxOutboxBytes); intake stops below ${formatBytes(Number(o.min_free_bytes))} free`]);
+    if (o.oauth2_token) rows.push(['OAuth2 token', o.oauth2_token]);
     rows.push(['Last delivery', o.last_delivery_at ? `${ago(o.last_delivery_at)} to ${o.last_delivery_server}` : 'none since start']);
     rows.push(['Last error', o.last_error ? `${o.last_error} (server ${o.last_error_server}, ${ago(o.last_error_at)})` : 'none']);
     if (o.previous_error) rows.push(['Previous error', `${o.previous_error} (server ${o.previous_error_server}, ${ago(o.previous_error_at)})`]);

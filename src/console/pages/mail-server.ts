@@ -1,9 +1,10 @@
 /**
  * APPLIANCE → Mail server: the form of the documentation (Enable mail server, SMTP server, Sender
- * email address, Username, Password, Enable TLS, Send test email → SEND, Save changes). The
- * password never goes to the browser: empty keeps it (for the saved destination only, see
- * kept-password.ts), a checkbox clears it. On a centralized
- * secondary the page shows the primary's values, disabled, and the server refuses a save.
+ * email address, Username, Password, Enable TLS, Send test email → SEND, Save changes), and the
+ * authentication method with the OAuth2 fields (token URL, client id and secret, scope, grant,
+ * refresh token). Secrets (password, client secret, refresh token) never go to the browser: empty
+ * keeps them (for the saved destination only, see kept-password.ts), a checkbox clears them. On a centralized secondary the page shows the primary's
+ * values, disabled, and the server refuses a save.
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -11,7 +12,7 @@ import type { TestStep } from '../../relay/test-email.js';
 import { toAppError } from '../../errors/registry.js';
 import { html, type SafeHtml } from '../../notify/html.js';
 import { section, setOrDelete, type RawJson } from '../config-file.js';
-import { keptPasswordIssues } from '../kept-password.js';
+import { keptOAuth2Issues, keptPasswordIssues } from '../kept-password.js';
 import { banner, checkbox, csrfField, page, textField, when, type PageContext } from '../layout.js';
 import { field, placeIssues, sendPage, ticked, type RouteDeps } from '../routes.js';
 
@@ -26,7 +27,27 @@ interface MailForm {
   password: string;
   clearPassword: boolean;
   tls: boolean;
+  auth: 'password' | 'oauth2';
+  tokenUrl: string;
+  clientId: string;
+  /** Typed by the operator, like the password: never rendered. */
+  clientSecret: string;
+  clearClientSecret: boolean;
+  scope: string;
+  grant: 'client_credentials' | 'refresh_token';
+  /** Typed by the operator: never rendered (the state holds its rotated successors). */
+  refreshToken: string;
+  clearRefreshToken: boolean;
 }
+
+/** Which secrets the file holds, shown only as set or not set. */
+interface SecretsSet {
+  passwordSet: boolean;
+  clientSecretSet: boolean;
+  refreshTokenSet: boolean;
+}
+
+const NO_OAUTH2 = { auth: 'password', tokenUrl: '', clientId: '', clientSecret: '', clearClientSecret: false, scope: '', grant: 'client_credentials', refreshToken: '', clearRefreshToken: false } as const;
 
 /** Config key of each issue → the form field it is shown beside. */
 const FIELD_OF: Record<string, string> = {
@@ -37,11 +58,19 @@ const FIELD_OF: Record<string, string> = {
   'mailServer.password': 'password',
   'mailServer.passwordFile': 'password',
   'mailServer.tls': 'tls',
+  'mailServer.auth': 'auth',
+  'mailServer.oauth2': 'tokenUrl',
+  'mailServer.oauth2.tokenUrl': 'tokenUrl',
+  'mailServer.oauth2.clientId': 'clientId',
+  'mailServer.oauth2.clientSecret': 'clientSecret',
+  'mailServer.oauth2.clientSecretFile': 'clientSecret',
+  'mailServer.oauth2.scope': 'scope',
+  'mailServer.oauth2.grant': 'grant',
+  'mailServer.oauth2.refreshToken': 'refreshToken',
 };
 
-interface View {
+interface View extends SecretsSet {
   form: MailForm;
-  passwordSet: boolean;
   digest: string;
   errors?: Map<string, string>;
   notices?: SafeHtml[];
@@ -57,15 +86,41 @@ function formFromBody(body: unknown): MailForm {
     password: field(body, 'password'),
     clearPassword: ticked(body, 'clearPassword'),
     tls: ticked(body, 'tls'),
+    auth: field(body, 'auth') === 'oauth2' ? 'oauth2' : 'password',
+    tokenUrl: field(body, 'tokenUrl').trim(),
+    clientId: field(body, 'clientId').trim(),
+    clientSecret: field(body, 'clientSecret'),
+    clearClientSecret: ticked(body, 'clearClientSecret'),
+    scope: field(body, 'scope').trim(),
+    grant: field(body, 'grant') === 'refresh_token' ? 'refresh_token' : 'client_credentials',
+    refreshToken: field(body, 'refreshToken'),
+    clearRefreshToken: ticked(body, 'clearRefreshToken'),
   };
 }
 
-function formFromFile(json: RawJson): { form: MailForm; passwordSet: boolean } {
+function formFromFile(json: RawJson): { form: MailForm } & SecretsSet {
   const ms = (typeof json['mailServer'] === 'object' && json['mailServer'] !== null ? json['mailServer'] : {}) as RawJson;
-  const text = (key: string) => (typeof ms[key] === 'string' ? (ms[key] as string) : '');
+  const o = (typeof ms['oauth2'] === 'object' && ms['oauth2'] !== null ? ms['oauth2'] : {}) as RawJson;
+  const text = (from: RawJson, key: string) => (typeof from[key] === 'string' ? (from[key] as string) : '');
   return {
-    form: { enabled: ms['enabled'] === true, server: text('server'), sender: text('sender'), username: text('username'), password: '', clearPassword: false, tls: ms['tls'] !== false },
+    form: {
+      enabled: ms['enabled'] === true,
+      server: text(ms, 'server'),
+      sender: text(ms, 'sender'),
+      username: text(ms, 'username'),
+      password: '',
+      clearPassword: false,
+      tls: ms['tls'] !== false,
+      ...NO_OAUTH2,
+      auth: ms['auth'] === 'oauth2' ? 'oauth2' : 'password',
+      tokenUrl: text(o, 'tokenUrl'),
+      clientId: text(o, 'clientId'),
+      scope: text(o, 'scope'),
+      grant: o['grant'] === 'refresh_token' ? 'refresh_token' : 'client_credentials',
+    },
     passwordSet: ms['password'] !== undefined || ms['passwordFile'] !== undefined,
+    clientSecretSet: o['clientSecret'] !== undefined || o['clientSecretFile'] !== undefined,
+    refreshTokenSet: o['refreshToken'] !== undefined,
   };
 }
 
@@ -76,7 +131,7 @@ function formFromFile(json: RawJson): { form: MailForm; passwordSet: boolean } {
 function mailEdit(form: MailForm) {
   return (json: RawJson) => {
     const ms = section(json, 'mailServer');
-    const refused = keptPasswordIssues({ ...ms }, form);
+    const refused = [...keptPasswordIssues({ ...ms }, form), ...keptOAuth2Issues({ ...ms }, form)];
     ms['enabled'] = form.enabled;
     setOrDelete(ms, 'server', form.server);
     setOrDelete(ms, 'sender', form.sender);
@@ -89,8 +144,58 @@ function mailEdit(form: MailForm) {
       delete ms['passwordFile'];
     }
     ms['tls'] = form.tls;
+    if (form.auth === 'password') {
+      // The default: no key, as a file written by hand would have it; the OAuth2 section would be refused.
+      delete ms['auth'];
+      delete ms['oauth2'];
+      return refused;
+    }
+    ms['auth'] = 'oauth2';
+    // The token replaces the password (the settings refuse both): choosing OAuth2 drops it.
+    delete ms['password'];
+    delete ms['passwordFile'];
+    const o = section(ms, 'oauth2');
+    setOrDelete(o, 'tokenUrl', form.tokenUrl);
+    setOrDelete(o, 'clientId', form.clientId);
+    setOrDelete(o, 'scope', form.scope);
+    o['grant'] = form.grant;
+    if (form.clearClientSecret) {
+      delete o['clientSecret'];
+      delete o['clientSecretFile'];
+    } else if (form.clientSecret !== '') {
+      o['clientSecret'] = form.clientSecret;
+      delete o['clientSecretFile'];
+    }
+    if (form.clearRefreshToken || form.grant === 'client_credentials') delete o['refreshToken'];
+    else if (form.refreshToken !== '') o['refreshToken'] = form.refreshToken;
     return refused;
   };
+}
+
+/** A choice among a few values, with the config key beside it as every field has. */
+function choice(f: { label: string; configKey: string; name: string; value: string; options: ReadonlyArray<[string, string]>; disabled: boolean; error?: string | undefined; hint?: string }): SafeHtml {
+  const id = `f-${f.name}`;
+  return html`<div class="field${f.error ? ' invalid' : ''}">
+<label for="${id}">${f.label}</label> <code class="key">${f.configKey}</code>
+<select id="${id}" name="${f.name}"${f.disabled ? html` disabled` : html``}>${f.options.map(([value, label]) => html`<option value="${value}"${value === f.value ? html` selected` : html``}>${label}</option>`)}</select>
+${f.hint ? html`<p class="hint">${f.hint}</p>` : html``}${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : html``}
+</div>`;
+}
+
+/** A secret's input: empty, with "set"/"not set" as placeholder, and a checkbox to clear it. */
+function secretField(f: { label: string; configKey: string; name: string; clearName: string; set: boolean; disabled: boolean; error?: string | undefined }): SafeHtml {
+  return html`${textField({
+    label: f.label,
+    configKey: f.configKey,
+    name: f.name,
+    type: 'password',
+    value: '',
+    error: f.error,
+    disabled: f.disabled,
+    autocomplete: 'new-password',
+    placeholder: f.set ? (f.disabled ? 'set' : 'set (leave empty to keep it)') : 'not set',
+  })}
+${f.disabled ? html`` : checkbox({ label: `Clear the saved ${f.label.toLowerCase()}`, configKey: f.configKey, name: f.clearName, checked: false, hint: 'never shown; tick this to remove it' })}`;
 }
 
 function render(ctx: PageContext, view: View, readOnly: SafeHtml | null): string {
@@ -117,6 +222,39 @@ ${textField({
 })}
 ${disabled ? html`` : checkbox({ label: 'Clear the saved password', configKey: 'mailServer.password', name: 'clearPassword', checked: false, hint: 'the password is never shown; tick this to remove it' })}
 ${checkbox({ label: 'Enable TLS', configKey: 'mailServer.tls', name: 'tls', checked: form.tls, error: errors.get('tls'), disabled, hint: 'STARTTLS is required; never a fall-back to plain text' })}
+${choice({
+  label: 'Authentication',
+  configKey: 'mailServer.auth',
+  name: 'auth',
+  value: form.auth,
+  options: [
+    ['password', 'Username and password'],
+    ['oauth2', 'OAuth2 (Microsoft 365, Google)'],
+  ],
+  disabled,
+  error: errors.get('auth'),
+  hint: 'OAuth2: the username is the mailbox; the password is not used; TLS is required',
+})}
+</fieldset>
+<fieldset class="oauth2"${disabled ? html` disabled` : html``}>
+<legend>OAuth2 (with Authentication: OAuth2)</legend>
+${textField({ label: 'Token URL', configKey: 'mailServer.oauth2.tokenUrl', name: 'tokenUrl', value: form.tokenUrl, error: errors.get('tokenUrl'), disabled, placeholder: 'https://login.microsoftonline.com/TENANT-ID/oauth2/v2.0/token' })}
+${textField({ label: 'Client ID', configKey: 'mailServer.oauth2.clientId', name: 'clientId', value: form.clientId, error: errors.get('clientId'), disabled })}
+${secretField({ label: 'Client secret', configKey: 'mailServer.oauth2.clientSecret', name: 'clientSecret', clearName: 'clearClientSecret', set: view.clientSecretSet, disabled, error: errors.get('clientSecret') })}
+${textField({ label: 'Scope', configKey: 'mailServer.oauth2.scope', name: 'scope', value: form.scope, error: errors.get('scope'), disabled, placeholder: 'https://outlook.office365.com/.default' })}
+${choice({
+  label: 'Grant',
+  configKey: 'mailServer.oauth2.grant',
+  name: 'grant',
+  value: form.grant,
+  options: [
+    ['client_credentials', 'Client credentials (app-only; Microsoft 365)'],
+    ['refresh_token', 'Refresh token (from a one-time consent; Google)'],
+  ],
+  disabled,
+  error: errors.get('grant'),
+})}
+${secretField({ label: 'Refresh token', configKey: 'mailServer.oauth2.refreshToken', name: 'refreshToken', clearName: 'clearRefreshToken', set: view.refreshTokenSet, disabled, error: errors.get('refreshToken') })}
 </fieldset>
 <section class="test" aria-labelledby="test-title">
 <h2 id="test-title">Send test email</h2>
@@ -130,7 +268,7 @@ ${disabled ? html`` : html`<div class="actions"><button type="submit" class="pri
 }
 
 function stepItem(step: TestStep): SafeHtml {
-  return html`<li class="${step.ok ? 'ok' : 'fail'}"><strong>${step.step}</strong> ${step.ok ? 'ok' : 'FAILED'}: ${step.detail}</li>`;
+  return html`<li class="${step.ok ? 'ok' : 'fail'}"><strong>${step.step}</strong> ${step.ok ? 'ok' : 'FAILED'}: ${step.detail}${step.hint ? html`<p class="hint">Fix: ${step.hint}</p>` : html``}</li>`;
 }
 
 /** The banner of a centralized secondary: whose settings these are and how to change them. */
@@ -145,12 +283,28 @@ To change them, edit the Mail server page (or config file) on the primary, or sw
   );
 }
 
-/** The primary's effective values, as the status shows them (no password, only set/unset). */
-function effectiveView(ctx: PageContext): { form: MailForm; passwordSet: boolean } {
+/** The primary's effective values, as the status shows them (no secret, only set/unset). */
+function effectiveView(ctx: PageContext): { form: MailForm } & SecretsSet {
   const view = ctx.status.mailServer;
+  const o = view.oauth2;
   return {
-    form: { enabled: view.enabled, server: view.server ?? '', sender: view.sender ?? '', username: view.username ?? '', password: '', clearPassword: false, tls: view.tls },
+    form: {
+      enabled: view.enabled,
+      server: view.server ?? '',
+      sender: view.sender ?? '',
+      username: view.username ?? '',
+      password: '',
+      clearPassword: false,
+      tls: view.tls,
+      ...NO_OAUTH2,
+      auth: view.auth,
+      tokenUrl: o?.tokenUrl ?? '',
+      clientId: o?.clientId ?? '',
+      grant: o?.grant === 'refresh_token' ? 'refresh_token' : 'client_credentials',
+    },
     passwordSet: view.password === 'set',
+    clientSecretSet: o?.clientSecret === 'set',
+    refreshTokenSet: o?.refreshToken === 'set',
   };
 }
 
@@ -186,8 +340,9 @@ export function registerMailServer(app: FastifyInstance, deps: RouteDeps): void 
     const { byField, other } = placeIssues(result.issues, FIELD_OF);
     const notices = [banner('error', html`${result.message} [${result.code}]${other.length ? html`<ul>${other.map((line) => html`<li>${line}</li>`)}</ul>` : html``}`)];
     const current = await deps.configFile.read().catch(() => null);
-    const passwordSet = current ? formFromFile(current.json).passwordSet : false;
-    return sendPage(reply, 422, render(ctx, { form: { ...form, password: '' }, passwordSet, digest: field(request.body, 'version'), errors: byField, notices }, null));
+    const secrets = current ? formFromFile(current.json) : { passwordSet: false, clientSecretSet: false, refreshTokenSet: false };
+    const typedAway = { password: '', clientSecret: '', refreshToken: '' };
+    return sendPage(reply, 422, render(ctx, { form: { ...form, ...typedAway }, passwordSet: secrets.passwordSet, clientSecretSet: secrets.clientSecretSet, refreshTokenSet: secrets.refreshTokenSet, digest: field(request.body, 'version'), errors: byField, notices }, null));
   });
 
   app.post(`${PATH}/test`, async (request, reply) => {
@@ -226,7 +381,7 @@ export function registerMailServer(app: FastifyInstance, deps: RouteDeps): void 
   async function renderAfterTest(ctx: PageContext, request: FastifyRequest, reply: FastifyReply, steps: TestStep[], errors: Map<string, string>) {
     const readOnly = readOnlyBanner(ctx);
     const base = await fromFile(ctx);
-    const view: View = readOnly ? { ...base, steps } : { ...base, form: { ...formFromBody(request.body), password: '' }, digest: field(request.body, 'version'), errors, steps };
+    const view: View = readOnly ? { ...base, steps } : { ...base, form: { ...formFromBody(request.body), password: '', clientSecret: '', refreshToken: '' }, digest: field(request.body, 'version'), errors, steps };
     return sendPage(reply, 200, render(ctx, view, readOnly));
   }
 }

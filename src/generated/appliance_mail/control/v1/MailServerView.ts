@@ -9,6 +9,11 @@ export interface MailServerView {
   'password'?: (string);
   'tls'?: (boolean);
   'private_ca'?: (boolean);
+  'auth'?: (string);
+  'oauth2_token_url'?: (string);
+  'oauth2_grant'?: (string);
+  'oauth2_client_id'?: (string);
+  'oauth2_client_secret'?: (string);
 }
 
 export interface MailServerView__Output {
@@ -19,4 +24,9 @@ export interface MailServerView__Output {
   'password': (string);
   'tls': (boolean);
   'private_ca': (boolean);
+  'auth': (string);
+  'oauth2_token_url': (string);
+  'oauth2_grant': (string);
+  'oauth2_client_id': (string);
+  'oauth2_client_secret': (string);
 }

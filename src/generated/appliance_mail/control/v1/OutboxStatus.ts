@@ -18,6 +18,7 @@ export interface OutboxStatus {
   'previous_error'?: (string);
   'previous_error_at'?: (string);
   'previous_error_server'?: (string);
+  'oauth2_token'?: (string);
 }
 
 export interface OutboxStatus__Output {
@@ -36,4 +37,5 @@ export interface OutboxStatus__Output {
   'previous_error': (string);
   'previous_error_at': (string);
   'previous_error_server': (string);
+  'oauth2_token': (string);
 }

@@ -1,5 +1,6 @@
 // Original file: proto/federation.proto
 
+import type { OAuth2 as _appliance_mail_federation_v1_OAuth2, OAuth2__Output as _appliance_mail_federation_v1_OAuth2__Output } from '../../../appliance_mail/federation/v1/OAuth2.js';
 
 export interface MailServer {
   'enabled'?: (boolean);
@@ -11,6 +12,8 @@ export interface MailServer {
   'tls'?: (boolean);
   'ca_pem'?: (string);
   'allow_plaintext_auth'?: (boolean);
+  'auth'?: (string);
+  'oauth2'?: (_appliance_mail_federation_v1_OAuth2 | null);
 }
 
 export interface MailServer__Output {
@@ -23,4 +26,6 @@ export interface MailServer__Output {
   'tls': (boolean);
   'ca_pem': (string);
   'allow_plaintext_auth': (boolean);
+  'auth': (string);
+  'oauth2': (_appliance_mail_federation_v1_OAuth2__Output | null);
 }
