@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { connectControl, type Control } from '../control/client.js';
 import { AppError } from '../errors/registry.js';
 import { configPath, type CommandContext, type ParsedArgs } from './command.js';
@@ -11,6 +11,15 @@ export function withControl<T>(args: ParsedArgs, ctx: CommandContext, use: (cont
     throw new AppError('AM_DAEMON_UNREACHABLE', `you may not use the control socket ${socket}: submitters must be members of the group that owns it (see status 'Control socket')`);
   }
   return through(socket, use);
+}
+
+/**
+ * Status for whoever asks: through the administrators' socket when this user may use it (the
+ * whole status), else through the submitters' one (the status without what only they may see).
+ */
+export function withStatusControl<T>(args: ParsedArgs, ctx: CommandContext, use: (control: Control) => Promise<T>): Promise<T> {
+  const { socket, adminSocket } = controlSocketPaths(configPath(args, ctx.env), ctx.env);
+  return through(existsSync(adminSocket) && mayConnect(adminSocket) ? adminSocket : socket, use);
 }
 
 /** The same through the administrators' socket: tokens, nodes, join, modes, outbox admin, test email. */

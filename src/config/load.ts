@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { z } from 'zod';
 import { AppError } from '../errors/registry.js';
 import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
 import { describeJsonError } from '../util/json-position.js';
@@ -88,7 +89,7 @@ export function parseConfig(text: string, path: string): Config {
   if (!result.success) {
     throw invalid(
       path,
-      result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issueMessage(issue) })),
     );
   }
   const raw = result.data;
@@ -224,4 +225,20 @@ export function controlSockets(raw: { socket: string; socketMode: string; adminS
     adminSocket: raw.adminSocket === undefined ? join(dirname(socket), ADMIN_SOCKET_NAME) : resolve(base, raw.adminSocket),
     adminSocketMode: Number.parseInt(raw.adminSocketMode, 8),
   };
+}
+
+/** Setting names are camelCase words; an unknown key that is not one may be a pasted secret. */
+const SETTING_NAME = /^[a-z][A-Za-z0-9]{0,39}$/;
+
+/**
+ * A schema issue in words that never quote a secret: zod names unknown keys, and an operator who
+ * pasted the password where a key goes would see it in the log and in status. Keys that look like
+ * setting names (the typo `pasword`) are named; others are only counted.
+ */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const named = issue.keys.filter((key) => SETTING_NAME.test(key));
+  const unnamed = issue.keys.length - named.length;
+  const parts = [...named.map((key) => `"${key}"`), ...(unnamed > 0 ? [`${unnamed} key(s) that are no setting name (not shown: they may be secrets)`] : [])];
+  return `unknown key${issue.keys.length > 1 ? 's' : ''}: ${parts.join(', ')}`;
 }

@@ -33,7 +33,10 @@ const SUBMITTER_CALLS: ReadonlySet<string> = new Set(['Status', 'Submit', 'Submi
 
 export function addControlService(server: grpc.Server, api: ControlApi, door: ControlDoor): void {
   const handlers: ControlHandlers = {
-    Status: unary(async () => statusReply(await api.status())),
+    Status: unary(async () => {
+      const reply = statusReply(await api.status());
+      return door === 'admin' ? reply : forSubmitters(reply);
+    }),
     CreateToken: unary(async (request) => {
       const reply = await api.createToken(request.ttl_seconds);
       return { token: reply.token, expires_at: reply.expiresAt, primary_cert_sha256: reply.certSha256, join_address: reply.joinAddress };
@@ -163,6 +166,24 @@ function oauth2Token(token: TokenStatus | null): string {
   if (token.lastError !== null) return `no token: ${token.lastError}`;
   if (token.validUntil !== null) return `valid until ${token.validUntil} (grant ${token.grant}, ${token.endpoint})`;
   return `none yet (grant ${token.grant}, ${token.endpoint}): one is fetched for the next delivery`;
+}
+
+/**
+ * Status as a submitter sees it: the config file's version (a hash of bytes that include the
+ * password, so a guess could be checked against it) and a refused edit's message (which may
+ * quote what was typed) stay with administrators; the code says that there is an error.
+ */
+function forSubmitters(reply: StatusReply): StatusReply {
+  const config = reply.config;
+  if (!config) return reply;
+  return {
+    ...reply,
+    config: {
+      ...config,
+      version: '',
+      error: config.error === '' ? '' : 'the config file has an error; an administrator sees it in status (root, or the daemon\'s user)',
+    },
+  };
 }
 
 function statusReply(s: DaemonStatus): StatusReply {

@@ -79,6 +79,15 @@ export function createRawIntake(deps: { config: LiveConfig; effective: Effective
         throw new AppError('AM_MESSAGE_INVALID', `message refused: attachments are not carried (${names}); send text or HTML only`);
       }
       const groups = recipientGroups(email, input, resolve);
+      // Every copy is stored whole: what one message may take of the outbox is bounded by the
+      // message limit, not by the limit times the hidden recipients.
+      const storedBytes = input.raw.byteLength * groups.length;
+      if (groups.length > 1 && storedBytes > maxMessageBytes) {
+        throw new AppError(
+          'AM_MESSAGE_TOO_LARGE',
+          `message refused: ${groups.length} copies (one per hidden recipient) of ${input.raw.byteLength} bytes make ${storedBytes} bytes, more than relay.maxMessageBytes (${maxMessageBytes}); name the recipients in To or Cc, or send a smaller message`,
+        );
+      }
       const subject = (email.subject ?? '').trim() === '' ? '(no subject)' : (email.subject ?? '');
       let text = email.text ?? '';
       const html = email.html ?? '';

@@ -168,7 +168,7 @@ describe('daemon start-up', () => {
     const daemon = new DaemonProcess(configPath);
     const exit = await daemon.exited;
     expect(exit.code).toBe(1);
-    expect(daemon.stderr).toContain(`invalid config ${configPath}: control: Unrecognized key: "sokcet"`);
+    expect(daemon.stderr).toContain(`invalid config ${configPath}: control: unknown key: "sokcet"`);
     expect(daemon.stderr).toContain('[AM_CONFIG_INVALID]');
     expect(daemon.stderr).not.toMatch(/\n\s+at /);
   });

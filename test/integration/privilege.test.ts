@@ -6,7 +6,7 @@
  * runs as root).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, DaemonProcess, eventually, tempDir, type CliResult } from '../helpers/daemon.js';
@@ -218,6 +218,27 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
     }
     const grep = await runAs(ENGINE_USER, ['grep', '-rl', PASSWORD, base]);
     expect(grep.stdout).toBe('');
+  });
+
+  it("sees neither the config file's version (a hash over the password) nor a refused edit's words", async () => {
+    const good = await readFile(configPath, 'utf8');
+    const typo = JSON.parse(good) as { mailServer: Record<string, unknown> };
+    // An operator pastes the password where a key goes: the refusal names the key.
+    typo.mailServer[PASSWORD] = true;
+    try {
+      await writeFile(configPath, JSON.stringify(typo, null, 2));
+      const admin = await eventually(async () => {
+        const s = JSON.parse((await runAs(DAEMON_USER, [process.execPath, join(app, 'dist/cli/main.js'), 'status', '--json', '--config', configPath])).stdout);
+        return s.config.error_code === 'AM_CONFIG_INVALID' ? s : undefined;
+      }, 10_000, 'the refused edit');
+      expect(admin.config.version).toMatch(/^[0-9a-f]{12}$/);
+      const mine = JSON.parse((await engineCli(['status', '--json'])).stdout);
+      expect(mine.config).toMatchObject({ version: '', error_code: 'AM_CONFIG_INVALID', error: expect.stringContaining('an administrator sees it') });
+      expect(JSON.stringify(mine)).not.toContain(PASSWORD);
+    } finally {
+      await writeFile(configPath, good);
+    }
+    await eventually(async () => (JSON.parse((await engineCli(['status', '--json'])).stdout).config.error_code === '' ? true : undefined), 10_000, 'the good file back');
   });
 
   it('status warns while the file holding the password is readable by the group', async () => {

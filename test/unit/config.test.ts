@@ -87,6 +87,16 @@ describe('parseConfig', () => {
     expect(issue?.message).toMatch(reason);
   });
 
+  it('names an unknown key that looks like a setting, never one that may be a pasted secret', () => {
+    const issues = issuesOf(mutate((c) => {
+      c.mailServer.pasword = 'x';
+      c.mailServer['Sup3r-Secret pw!'] = true;
+    }));
+    const issue = issues.find((i) => i.path === 'mailServer');
+    expect(issue?.message).toBe('unknown keys: "pasword", 1 key(s) that are no setting name (not shown: they may be secrets)');
+    expect(JSON.stringify(issues)).not.toContain('Sup3r');
+  });
+
   it('accepts AUTH without TLS only with allowPlaintextAuth', () => {
     const c = valid();
     c.mailServer.tls = false;

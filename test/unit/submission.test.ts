@@ -86,6 +86,19 @@ describe('whole messages into submissions', () => {
     expect(submitted[0]).toMatchObject({ subject: 's', text: 'body\n', kind: 'appliance' });
   });
 
+  it('the copies for hidden recipients together stay within relay.maxMessageBytes', async () => {
+    const { raw, submitted } = setup(undefined, 2048);
+    const body = 'y'.repeat(600);
+    // Two copies of ~650 bytes fit; four do not: the whole message is refused, none queued.
+    await raw.submit({ raw: message(`To: a@example.com\nSubject: s\n\n${body}\n`), recipients: ['h1@example.com'], recipientsFromHeaders: true });
+    expect(submitted).toHaveLength(2);
+    const refused = await raw
+      .submit({ raw: message(`To: a@example.com\nSubject: s\n\n${body}\n`), recipients: ['h1@example.com', 'h2@example.com', 'h3@example.com'], recipientsFromHeaders: true })
+      .then(() => null, (err: { code: string; message: string }) => err);
+    expect(refused).toMatchObject({ code: 'AM_MESSAGE_TOO_LARGE', message: expect.stringContaining('4 copies (one per hidden recipient)') });
+    expect(submitted).toHaveLength(2);
+  });
+
   it('a local name stands for notifications.recipients, and one address gets one copy', async () => {
     const { raw, submitted } = setup();
     await raw.submit({ raw: message('To: root\nSubject: Cron <root@host> job\n\nout\n'), recipients: ['root', 'ops@example.com'], recipientsFromHeaders: false });

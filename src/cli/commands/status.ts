@@ -4,7 +4,7 @@ import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { formatBytes } from '../../util/bytes.js';
 import { ago, duration, keyValues } from '../format.js';
 import { stripControl } from '../../util/text.js';
-import { withControl } from '../with-control.js';
+import { withStatusControl } from '../with-control.js';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -13,7 +13,7 @@ export const statusCommand: Command = {
   help: [CONFIG_HELP, '      --json          one JSON object, for scripts'],
   options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
   async run(args, ctx) {
-    const status = await withControl(args, ctx, (c) => c.status());
+    const status = await withStatusControl(args, ctx, (c) => c.status());
     if (args.values['json']) ctx.out(JSON.stringify(status, null, 2));
     else for (const line of renderStatus(status)) ctx.out(line);
     return 0;
@@ -47,7 +47,7 @@ function renderStatus(s: StatusReply__Output): string[] {
     ['Mail server', mailLine],
     ['Sender', mail?.sender || '(unset)'],
     ['Auth', auth],
-    ['Config', `${config?.file} version ${config?.version}, applied ${ago(config?.applied_at ?? '')}`],
+    ['Config', `${config?.file}${config?.version ? ` version ${config.version}` : ''}, applied ${ago(config?.applied_at ?? '')}`],
     ['Config error', config?.error ? `${config.error} [${config.error_code}] (${ago(config.error_at)})` : 'none'],
     ['Control socket', `${s.control_socket}: ${s.control_access} (submit, notify, digest, status)`],
     ['Admin socket', `${s.admin_socket}: ${s.admin_access} (everything)`],
