@@ -153,8 +153,14 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runCommand([process.execPath, CLI, ...args], options);
+}
+
+/** Runs any command (`argv[0]` and its arguments) to its exit, with its output. */
+export function runCommand(argv: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const [command, ...args] = argv;
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command!, args, {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -164,7 +170,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`CLI ${args.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
+      reject(new Error(`${argv.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
     }, options.timeoutMs ?? 20_000);
     child.once('exit', (code) => {
       clearTimeout(timer);

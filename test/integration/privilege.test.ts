@@ -5,11 +5,11 @@
  * the state, the journal and the password cannot be read by it. Needs root to create users (CI
  * runs as root).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, DaemonProcess, eventually, tempDir, type CliResult } from '../helpers/daemon.js';
+import { CLI, DaemonProcess, eventually, runCommand, tempDir, type CliResult } from '../helpers/daemon.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const DAEMON_USER = 'amtest-mail';
@@ -42,22 +42,7 @@ function createUsers(): void {
 const as = (user: string) => ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--init-groups', '--'];
 
 function runAs(user: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const [command, ...rest] = [...as(user), ...args];
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(command!, rest, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} as ${user} timed out; stderr: ${stderr}`));
-    }, 20_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
+  return runCommand([...as(user), ...args], { env });
 }
 
 describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the README sets it up', () => {
