@@ -3,6 +3,7 @@ import { startDaemon } from '../../daemon.js';
 import { routeGrpcLogs } from '../../log/grpc-log.js';
 import { createLogger, stdoutIsJournal } from '../../log/logger.js';
 import { createSystemdNotify } from '../../systemd/notify.js';
+import { tuneHeapForDaemon } from '../../util/heap-tuning.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
 export const daemonCommand: Command = {
@@ -15,6 +16,7 @@ export const daemonCommand: Command = {
   ],
   options: { ...CONFIG_OPTION },
   async run(args, ctx) {
+    tuneHeapForDaemon();
     const config = loadConfigFile(configPath(args, ctx.env));
     const log = createLogger({ level: config.log.level, journald: stdoutIsJournal(ctx.env) });
     routeGrpcLogs(log);
