@@ -13,7 +13,8 @@ const HEAP_GROWING_PERCENT = 30;
 
 /**
  * Set at start, before the heap has grown: this flag is read at every collection, so setting it
- * at run time takes effect (unlike the new space's size, fixed when the isolate is made).
+ * at run time takes effect (unlike the new space's size, fixed when the isolate is made: the
+ * systemd unit gives it on the command line).
  */
 export function tuneHeapForDaemon(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
