@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
-import { CLI, DAEMON_NODE_ARGS, pooled, rssMb, sleep, startDaemon, startSink, testCerts } from './lib.mjs';
+import { CLI, DAEMON_ENV, DAEMON_NODE_ARGS, pooled, rssMb, sleep, startDaemon, startSink, testCerts } from './lib.mjs';
 
 const MB = 1024 * 1024;
 
@@ -35,7 +35,7 @@ async function backlog({ name, count, bytes, concurrency, log }) {
 
   // Restart on the same folder: sample RSS every 10 ms until status answers.
   const started = Date.now();
-  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, CLI, 'daemon', '--config', daemon.configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, CLI, 'daemon', '--config', daemon.configPath], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...DAEMON_ENV } });
   let peak = 0;
   const sampler = setInterval(() => {
     try {

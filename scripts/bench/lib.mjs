@@ -10,11 +10,13 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist/cli/main.js');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The node flags the systemd unit starts the daemon with: the benchmark runs it the same way. */
+/** The node flags and malloc settings the systemd unit starts the daemon with: the benchmark runs it the same way. */
+const UNIT = readFileSync(join(ROOT, 'systemd/appliance-mail.service'), 'utf8');
 export const DAEMON_NODE_ARGS = (() => {
-  const exec = /^ExecStart=(.*)$/m.exec(readFileSync(join(ROOT, 'systemd/appliance-mail.service'), 'utf8'))[1].split(/\s+/);
+  const exec = /^ExecStart=(.*)$/m.exec(UNIT)[1].split(/\s+/);
   return exec.slice(1, exec.findIndex((word) => word.endsWith('/cli/main.js')));
 })();
+export const DAEMON_ENV = Object.fromEntries([...UNIT.matchAll(/^Environment=(MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
 
 const cleanups = [];
 export function onCleanup(fn) {
@@ -85,7 +87,7 @@ export async function startDaemon(name, config, { args = [], extraEnv = {} } = {
   const full = { node: { name, role: 'primary', stateDir: './state' }, control: { socket: './control.sock' }, ...config };
   writeFileSync(configPath, JSON.stringify(full, null, 2));
   const started = Date.now();
-  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, ...args, CLI, 'daemon', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
+  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, ...args, CLI, 'daemon', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...DAEMON_ENV, ...extraEnv } });
   onCleanup(() => child.kill('SIGKILL'));
   let readyAt = 0;
   let logBuffer = '';
