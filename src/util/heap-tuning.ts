@@ -12,8 +12,8 @@ import v8 from 'node:v8';
 const HEAP_GROWING_PERCENT = 30;
 
 /**
- * Set at start, before the heap has grown: this flag is read at every collection, so setting it
- * at run time takes effect (unlike the new space's size, fixed when the isolate is made: the
+ * Set once the daemon has started (see the daemon command): this flag is read at every
+ * collection, so setting it at run time takes effect (unlike the new space's size, fixed when the isolate is made: the
  * systemd unit gives it on the command line).
  */
 export function tuneHeapForDaemon(): void {

@@ -16,7 +16,6 @@ export const daemonCommand: Command = {
   ],
   options: { ...CONFIG_OPTION },
   async run(args, ctx) {
-    tuneHeapForDaemon();
     const config = loadConfigFile(configPath(args, ctx.env));
     const log = createLogger({ level: config.log.level, journald: stdoutIsJournal(ctx.env) });
     routeGrpcLogs(log);
@@ -27,6 +26,9 @@ export const daemonCommand: Command = {
       process.once('SIGINT', () => resolve('SIGINT'));
     });
     const daemon = await startDaemon(config, log);
+    // After start-up: replaying a large outbox index grows the heap fast, and collecting at every
+    // 30% of growth then slowed a restart with 100,000 messages queued from 1.0 to 2.5 s.
+    tuneHeapForDaemon();
     // startDaemon resolves once the control sockets, the federation port, the submission port and the outbox serve.
     await systemd.ready(`serving as ${config.node.role} ${config.node.name}`);
     const signal = await stopSignal;
