@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
-import { CLI, pooled, rssMb, sleep, startDaemon, startSink, testCerts } from './lib.mjs';
+import { CLI, DAEMON_ENV, DAEMON_NODE_ARGS, pooled, rssMb, sleep, startDaemon, startSink, testCerts } from './lib.mjs';
 
 const MB = 1024 * 1024;
 
@@ -35,7 +35,7 @@ async function backlog({ name, count, bytes, concurrency, log }) {
 
   // Restart on the same folder: sample RSS every 10 ms until status answers.
   const started = Date.now();
-  const child = spawn(process.execPath, [CLI, 'daemon', '--config', daemon.configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, CLI, 'daemon', '--config', daemon.configPath], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...DAEMON_ENV } });
   let peak = 0;
   const sampler = setInterval(() => {
     try {
@@ -79,7 +79,10 @@ async function alertBehindDigests({ digests, runs, log }) {
     const control = connectControl(daemon.socket);
     await pooled(digests, 256, (i) => control.submit({ to: ['digest@example.com'], subject: `digest ${i}`, text: `digest body ${i}\n`, html: '', kind: 'digest', idempotency_key: '' }));
     const back = await startSink(port);
-    await control.flushOutbox();
+    // Flushing is an administrator's call: the administrators' socket sits beside control.sock.
+    const admin = connectControl(join(daemon.dir, 'admin.sock'));
+    await admin.flushOutbox();
+    admin.close();
     await back.reached(50);
     back.reset();
     const arrival = back.alertAt();

@@ -10,6 +10,14 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist/cli/main.js');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The node flags and malloc settings the systemd unit starts the daemon with: the benchmark runs it the same way. */
+const UNIT = readFileSync(join(ROOT, 'systemd/appliance-mail.service'), 'utf8');
+export const DAEMON_NODE_ARGS = (() => {
+  const exec = /^ExecStart=(.*)$/m.exec(UNIT)[1].split(/\s+/);
+  return exec.slice(1, exec.findIndex((word) => word.endsWith('/cli/main.js')));
+})();
+export const DAEMON_ENV = Object.fromEntries([...UNIT.matchAll(/^Environment=(MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+
 const cleanups = [];
 export function onCleanup(fn) {
   cleanups.push(fn);
@@ -97,7 +105,7 @@ export async function startDaemon(name, config, { args = [], extraEnv = {} } = {
   };
   async function spawnDaemon() {
     const started = Date.now();
-    const child = spawn(process.execPath, [...args, CLI, 'daemon', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
+    const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, ...args, CLI, 'daemon', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...DAEMON_ENV, ...extraEnv } });
     onCleanup(() => child.kill('SIGKILL'));
     daemon.child = child;
     daemon.pid = child.pid;

@@ -7,7 +7,7 @@
  */
 import type { LiveConfig } from '../config/live-config.js';
 import { formatHostPort } from '../config/address.js';
-import type { MailServerSettings } from '../config/settings.js';
+import type { MailServerSettings } from '../settings/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';
 import type { EffectiveSettings } from '../settings/effective.js';

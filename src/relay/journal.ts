@@ -21,7 +21,8 @@ import { crc32 } from 'node:zlib';
 import { AppError } from '../errors/registry.js';
 import { fsyncDir, SECRET_FILE_MODE } from '../util/durable-file.js';
 
-const MAGIC = 0xa54e; // marks the start of a record, for resynchronising after damage
+/** Marks the start of a record, for resynchronising after damage (version 0.1.0 used 0xa54d). */
+export const MAGIC = 0xa54e;
 export const HEAD_BYTES = 18;
 /** Index fields are short; anything larger is damage, not data. */
 const MAX_META_BYTES = 64 * 1024;
@@ -31,7 +32,7 @@ const MAX_BODY_BYTES = 256 * 1024 * 1024;
 export const SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Replay reads the index through a window this large, seeking over bodies larger than it. */
 const READ_WINDOW_BYTES = 1024 * 1024;
-const FILE_PATTERN = /^journal-(\d{8})\.log$/;
+export const FILE_PATTERN = /^journal-(\d{8})\.log$/;
 
 /** Where a record's body lies: segment, offset, length and CRC, enough to read and check it. */
 export interface BodyRef {

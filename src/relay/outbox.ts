@@ -16,6 +16,7 @@ import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
 import { MinHeap } from '../util/min-heap.js';
 import { createFreeSpace } from './free-space.js';
 import { HEAD_BYTES, openJournal, type BodyRef, type ReplayReport } from './journal.js';
+import { finishLegacyMigration, setAsideLegacyJournal, type LegacyCopy } from './legacy-migration.js';
 import { renderMessage } from './render.js';
 
 export const MESSAGE_KINDS = ['alert', 'digest', 'appliance', 'test'] as const;
@@ -278,7 +279,9 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     }
   }
 
+  const migrating = await setAsideLegacyJournal(dir);
   const { journal, report } = await openJournal(dir, (meta, body) => apply(meta as OutboxRecord, body), { segmentBytes: options.segmentBytes });
+  if (migrating) await finishLegacyMigration(dir, log, (id) => entries.has(id), copyLegacy);
   if (report.damaged.length > 0 || report.tornTailBytes > 0) {
     log.warn(
       { code: 'AM_OUTBOX_CORRUPT', records: report.records, damaged: report.damaged, tornTailBytes: report.tornTailBytes, live: entries.size },
@@ -286,6 +289,21 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     );
   } else {
     log.info({ records: report.records, live: entries.size, bytes: storedBytes }, `outbox loaded: ${entries.size} messages to send or dead`);
+  }
+
+  /** Messages of a version 0.1.0 journal, rendered as intake renders, with their ids and states. */
+  async function copyLegacy(batch: LegacyCopy[]): Promise<void> {
+    const records = await Promise.all(
+      batch.map(async ({ message: m, state }) => {
+        const body = await renderMessage({ id: m.id, to: m.to, subject: m.subject, text: m.text, html: m.html, createdAt: m.createdAt });
+        // Kinds were the same set in 0.1.0; anything else would be damage that passed the CRC.
+        const kind: MessageKind = (MESSAGE_KINDS as readonly string[]).includes(m.kind) ? (m.kind as MessageKind) : 'appliance';
+        const meta: OutboxRecord = { t: 'enq', id: m.id, kind, to: m.to, subject: listedSubject(m.subject), createdAt: m.createdAt, key: m.idempotencyKey, size: body.length, s: state };
+        return { meta, body };
+      }),
+    );
+    const refs = await journal.append(records);
+    records.forEach((record, i) => apply(record.meta, refs[i] ?? null));
   }
 
   let compacting = false;

@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import type { MailServerSettings } from '../config/settings.js';
+import type { MailServerSettings } from '../settings/schema.js';
 import { smtpOptions, type TokenProvider } from './transport-options.js';
 
 export interface OutgoingMail {

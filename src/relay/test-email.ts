@@ -11,7 +11,7 @@ import { formatHostPort, splitRecipients } from '../config/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { EffectiveSettings } from '../settings/effective.js';
-import type { MailServerSettings } from '../config/settings.js';
+import type { MailServerSettings } from '../settings/schema.js';
 import type { OAuth2Tokens, TokenSource } from '../oauth2/token-source.js';
 import { smtpHint, type SmtpFailure } from './smtp-hints.js';
 import { describeSmtpError, provisionCallback, smtpOptions, tokenProvider } from './transport-options.js';

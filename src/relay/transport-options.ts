@@ -8,7 +8,7 @@
  */
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import type { MailServerSettings } from '../config/settings.js';
+import type { MailServerSettings } from '../settings/schema.js';
 import type { TokenSource } from '../oauth2/token-source.js';
 import { withHint } from './smtp-hints.js';
 

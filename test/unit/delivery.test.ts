@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLiveConfig } from '../../src/config/live-config.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { MailServerSettings } from '../../src/config/settings.js';
+import type { MailServerSettings } from '../../src/settings/schema.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import type * as DeliveryModule from '../../src/relay/delivery.js';

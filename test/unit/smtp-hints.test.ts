@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MailServerSettings } from '../../src/config/settings.js';
+import type { MailServerSettings } from '../../src/settings/schema.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import { smtpHint } from '../../src/relay/smtp-hints.js';
