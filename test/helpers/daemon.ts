@@ -176,6 +176,8 @@ export function runCommand(argv: string[], options: { env?: NodeJS.ProcessEnv; i
       clearTimeout(timer);
       resolveRun({ code, stdout, stderr });
     });
+    // A program that exits without reading its input (cat refused a file) is no error here.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
