@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   AM_MAIL_DISABLED: { grpc: GrpcStatus.FAILED_PRECONDITION, exit: 1 },
   AM_MESSAGE_INVALID: { grpc: GrpcStatus.INVALID_ARGUMENT, exit: 1 },
   AM_RECIPIENT_INVALID: { grpc: GrpcStatus.INVALID_ARGUMENT, exit: 1 },
+  AM_IDEMPOTENCY_CONFLICT: { grpc: GrpcStatus.ALREADY_EXISTS, exit: 1 },
   AM_MESSAGE_TOO_LARGE: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_BUSY: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_OUTBOX_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },

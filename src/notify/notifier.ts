@@ -40,7 +40,9 @@ export function createNotifier(deps: { config: LiveConfig; effective: EffectiveS
         throw new AppError('AM_INVALID_ARGUMENT', `notifications.recipients is empty (settings from ${source}); nobody to notify`);
       }
       const mail = renderNotification({ event: request.event, node: config.current().node.name, version: request.version, detail: request.detail, at: new Date() });
-      return intake.submit({ ...mail, to: recipients, kind: 'appliance', idempotencyKey: request.idempotencyKey });
+      // The body carries the time of rendering: a resubmission is the same request, not the same text.
+      const idempotencyContent = JSON.stringify([request.event, request.version, request.detail]);
+      return intake.submit({ ...mail, to: recipients, kind: 'appliance', idempotencyKey: request.idempotencyKey, idempotencyContent });
     },
     async digest(input, idempotencyKey) {
       const digest = parseDigest(input);

@@ -22,6 +22,8 @@ export interface Submission {
   html: string;
   kind: string;
   idempotencyKey: string;
+  /** See NewMessage.idempotencyContent: what the same key must repeat (default: the message). */
+  idempotencyContent?: string;
 }
 
 export function validateSubmission(input: Submission, maxMessageBytes: number): NewMessage {
@@ -51,6 +53,7 @@ export function validateSubmission(input: Submission, maxMessageBytes: number): 
     text: input.text === '' ? null : input.text,
     html: input.html === '' ? null : input.html,
     idempotencyKey: input.idempotencyKey === '' ? null : input.idempotencyKey,
+    ...(input.idempotencyContent === undefined ? {} : { idempotencyContent: input.idempotencyContent }),
   };
 }
 

@@ -6,7 +6,7 @@
  * disk. On start the journal's index records are replayed (bodies are skipped); what was being
  * sent when the daemon died is sent again (at-least-once).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors/registry.js';
@@ -44,6 +44,11 @@ export interface NewMessage {
   text: string | null;
   html: string | null;
   idempotencyKey: string | null;
+  /**
+   * What a resubmission under the same key must repeat to be the same message: by default the
+   * message itself; a rendered notification (whose body carries the time) gives its request.
+   */
+  idempotencyContent?: string;
 }
 
 export type EntryState = 'queued' | 'deferred' | 'dead';
@@ -80,7 +85,7 @@ interface StateSnapshot {
 }
 
 type OutboxRecord =
-  | { t: 'enq'; id: string; kind: MessageKind; to: string[]; subject: string; createdAt: number; key: string | null; size: number; s?: StateSnapshot }
+  | { t: 'enq'; id: string; kind: MessageKind; to: string[]; subject: string; createdAt: number; key: string | null; kd?: string | null; size: number; s?: StateSnapshot }
   | { t: 'sent'; id: string; at: number }
   | { t: 'defer'; id: string; attempts: number; nextAt: number; error: string }
   | { t: 'dead'; id: string; at: number; attempts: number; error: string; to: string[] }
@@ -168,7 +173,13 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
    */
   const ready = Array.from({ length: PRIORITIES }, () => new Set<string>());
   const later = new MinHeap<{ id: string; nextAt: number }>((a, b) => a.nextAt < b.nextAt);
-  const byKey = new Map<string, string>();
+  /**
+   * Idempotency keys: the message queued under each, and a digest of its content. A key comes
+   * back with the same content: a resubmission, answered with the first id. With other content it
+   * is a conflict, refused: a key is no licence to replace (or suppress) another's message.
+   * Records from before digests were kept have none and match any content, as before.
+   */
+  const byKey = new Map<string, { id: string; digest: string | null }>();
   /** Journal bytes of live messages per segment: compaction copies the few left in an old one. */
   const liveBySegment = new Map<number, number>();
   let storedBytes = 0;
@@ -176,6 +187,13 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   let reservedBytes = 0;
   /** Keys whose first submission is still being written: a concurrent retry waits for it. */
   const keysInFlight = new Map<string, Promise<{ id: string; duplicate: boolean }>>();
+  const inFlightDigests = new Map<string, string>();
+
+  /** The digest kept with an entry's key, for the compacted copy of its record. */
+  function keyDigestOf(entry: Entry): string | null {
+    const known = entry.idempotencyKey ? byKey.get(entry.idempotencyKey) : undefined;
+    return known?.id === entry.id ? known.digest : null;
+  }
   let sentSinceStart = 0;
   const listeners: Array<(event: OutboxEvent) => void> = [];
 
@@ -238,7 +256,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
             sending: false,
           };
           entries.set(entry.id, entry);
-          if (entry.idempotencyKey) byKey.set(entry.idempotencyKey, entry.id);
+          if (entry.idempotencyKey) byKey.set(entry.idempotencyKey, { id: entry.id, digest: record.kd ?? null });
           countLive(body, 1);
           storedBytes += entry.size;
         }
@@ -364,7 +382,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
           Object.assign(entry, { state: 'dead', lastError: 'the stored message was damaged on disk; it cannot be sent', nextAt: 0 });
           track(entry);
         }
-        const record: OutboxRecord = { t: 'enq', id: entry.id, kind: entry.kind, to: entry.to, subject: entry.subject, createdAt: entry.createdAt, key: entry.idempotencyKey, size: entry.size, s: snapshotOf(entry) };
+        const record: OutboxRecord = { t: 'enq', id: entry.id, kind: entry.kind, to: entry.to, subject: entry.subject, createdAt: entry.createdAt, key: entry.idempotencyKey, kd: keyDigestOf(entry), size: entry.size, s: snapshotOf(entry) };
         const [ref] = await journal.append([{ meta: record, ...(body ? { body } : {}) }]);
         if (entries.get(entry.id) === entry) {
           countLive(entry.body, -1);
@@ -406,14 +424,14 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     }
   }
 
-  async function store(input: NewMessage): Promise<{ id: string; duplicate: boolean }> {
+  async function store(input: NewMessage, keyDigest: string | null): Promise<{ id: string; duplicate: boolean }> {
     const id = newMessageId();
     const createdAt = Date.now();
     const body = await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
     await checkRoom(body.length);
     reservedBytes += body.length;
     try {
-      const record: OutboxRecord = { t: 'enq', id, kind: input.kind, to: input.to, subject: listedSubject(input.subject), createdAt, key: input.idempotencyKey, size: body.length };
+      const record: OutboxRecord = { t: 'enq', id, kind: input.kind, to: input.to, subject: listedSubject(input.subject), createdAt, key: input.idempotencyKey, kd: keyDigest, size: body.length };
       // Written first, applied after: a message that is not on disk must not be delivered.
       const [ref] = await journal.append([{ meta: record, body }]);
       freeSpace.wrote(body.length);
@@ -438,17 +456,20 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     replay: report,
     async enqueue(input) {
       const key = input.idempotencyKey;
-      if (!key) return store(input);
+      if (!key) return store(input, null);
+      const digest = contentDigest(input);
       const existing = byKey.get(key);
-      if (existing) return { id: existing, duplicate: true };
+      if (existing) return sameContent(key, existing, digest);
       const inFlight = keysInFlight.get(key);
-      if (inFlight) return { id: (await inFlight).id, duplicate: true };
-      const stored = store(input);
+      if (inFlight) return sameContent(key, { id: (await inFlight).id, digest: inFlightDigests.get(key) ?? null }, digest);
+      const stored = store(input, digest);
       keysInFlight.set(key, stored);
+      inFlightDigests.set(key, digest);
       try {
         return await stored;
       } finally {
         keysInFlight.delete(key);
+        inFlightDigests.delete(key);
       }
     },
     due(now, limit) {
@@ -577,4 +598,19 @@ function listedSubject(subject: string): string {
 /** Sortable by time of acceptance, unique without coordination. */
 function newMessageId(): string {
   return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(5).toString('hex')}`;
+}
+
+/** What a resubmission must repeat for its key to name the same message. */
+function contentDigest(input: NewMessage): string {
+  const content = input.idempotencyContent ?? JSON.stringify([input.subject, input.text, input.html]);
+  return createHash('sha256').update(JSON.stringify([input.kind, input.to, content])).digest('hex');
+}
+
+function sameContent(key: string, existing: { id: string; digest: string | null }, digest: string): { id: string; duplicate: boolean } {
+  if (existing.digest === null || existing.digest === digest) return { id: existing.id, duplicate: true };
+  throw new AppError(
+    'AM_IDEMPOTENCY_CONFLICT',
+    `idempotency key '${key.slice(0, 80)}' was already used for a different message (queued as ${existing.id}); nothing was queued. Give each new message its own key`,
+    { details: { existingId: existing.id } },
+  );
 }

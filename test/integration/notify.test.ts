@@ -62,6 +62,21 @@ describe('notifications and digests', () => {
     }
   });
 
+  it('a notification sent again with its key is the same message, though rendered at another second; another event under that key is refused', async () => {
+    const first = await node.cli(['notify', 'update-error', '--version', '8.4.3', '--detail', 'E_NOSPACE', '--key', 'update-8.4.3-error']);
+    expect(first.code, first.stderr).toBe(0);
+    const renderedIn = Math.floor(Date.now() / 1000);
+    await receivedFor(first.stdout.trim());
+    // Rendered again in a later second (the body names the time to the second): still the same request.
+    await eventually(() => (Math.floor(Date.now() / 1000) > renderedIn ? true : undefined), 3_000, 'the next second');
+    const again = await node.cli(['notify', 'update-error', '--version', '8.4.3', '--detail', 'E_NOSPACE', '--key', 'update-8.4.3-error']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(first.stdout.trim());
+    const other = await node.cli(['notify', 'update-completed', '--version', '8.4.3', '--key', 'update-8.4.3-error']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/idempotency key 'update-8\.4\.3-error' was already used for a different message .*\[AM_IDEMPOTENCY_CONFLICT\]/);
+  });
+
   it('refuses an unknown event, naming it', async () => {
     const r = await node.cli(['notify', 'reboot']);
     expect(r.code).toBe(1);

@@ -41,6 +41,24 @@ describe('outbox', () => {
     await again.close();
   });
 
+  it('an idempotency key names one message: the same content is a duplicate, other content is refused, across a reopen', async () => {
+    const dir = stateDir();
+    const outbox = await openOutbox(dir, log);
+    const alert = { kind: 'alert' as const, to: ['ops@example.com'], subject: 'DISK FAILURE on array 1', text: 'replace disk 3', html: null, idempotencyKey: 'engine-alert-42' };
+    // Two at once with the same key and content: one message.
+    const [first, second] = await Promise.all([outbox.enqueue(alert), outbox.enqueue(alert)]);
+    expect(second).toEqual({ id: first.id, duplicate: true });
+    // Another submitter's message under the same key does not take the first one's place.
+    const other = { ...alert, subject: 'All clear, ignore further alerts', text: 'nothing to see' };
+    await expect(outbox.enqueue(other)).rejects.toMatchObject({ code: 'AM_IDEMPOTENCY_CONFLICT', message: expect.stringContaining(first.id) });
+    await outbox.close();
+    const again = await openOutbox(dir, log);
+    expect(await again.enqueue(alert)).toEqual({ id: first.id, duplicate: true });
+    await expect(again.enqueue(other)).rejects.toMatchObject({ code: 'AM_IDEMPOTENCY_CONFLICT' });
+    expect(again.counts().queued).toBe(1);
+    await again.close();
+  });
+
   it('compacts its journal to the live messages without losing one, even with submissions under way', async () => {
     const dir = stateDir();
     // The outbox logs each compaction when it is done: that line is the event to wait for.
