@@ -19,6 +19,7 @@ import { open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AppError } from '../errors/registry.js';
+import { nextIntactRecord, READ_WINDOW_BYTES, WindowReader } from './window-reader.js';
 import { fsyncDir, SECRET_FILE_MODE } from '../util/durable-file.js';
 
 /** Marks the start of a record, for resynchronising after damage (version 0.1.0 used 0xa54d). */
@@ -31,7 +32,6 @@ const MAX_BODY_BYTES = 256 * 1024 * 1024;
 /** A new segment starts once the head is this large: compaction then works a segment at a time. */
 export const SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Replay reads the index through a window this large, seeking over bodies larger than it. */
-const READ_WINDOW_BYTES = 1024 * 1024;
 export const FILE_PATTERN = /^journal-(\d{8})\.log$/;
 
 /** Where a record's body lies: segment, offset, length and CRC, enough to read and check it. */
@@ -105,30 +105,6 @@ function headCrc(fixed: Buffer, meta: Buffer): number {
   return crc32(meta, crc32(fixed));
 }
 
-/** Reads a file through a window: small records come from memory, large bodies are skipped. */
-class WindowReader {
-  private start = 0;
-  private data = Buffer.alloc(0);
-  /** One buffer for the whole replay: what a read returns is valid until the next read. */
-  private readonly window = Buffer.allocUnsafe(READ_WINDOW_BYTES);
-  constructor(
-    private readonly handle: FileHandle,
-    readonly size: number,
-  ) {}
-
-  async read(position: number, length: number): Promise<Buffer> {
-    if (position >= this.start && position + length <= this.start + this.data.length) {
-      return this.data.subarray(position - this.start, position - this.start + length);
-    }
-    const want = Math.min(Math.max(length, READ_WINDOW_BYTES), this.size - position);
-    const buffer = want <= this.window.length ? this.window : Buffer.allocUnsafe(want);
-    const { bytesRead } = await this.handle.read(buffer, 0, want, position);
-    this.start = position;
-    this.data = buffer.subarray(0, bytesRead);
-    return this.data.subarray(0, Math.min(length, bytesRead));
-  }
-}
-
 type Parsed = { meta: unknown; end: number; bodyOffset: number; bodyLength: number; bodyCrc: number };
 
 /** The record at `at`, if its framing and head CRC check out (and its body, when asked). */
@@ -198,16 +174,11 @@ async function replaySegment(
   return goodEnd;
 }
 
-async function resync(reader: WindowReader, from: number, checkBody: boolean): Promise<number | null> {
-  const magic = Buffer.from([MAGIC >> 8, MAGIC & 0xff]);
-  for (let chunkAt = from; chunkAt < reader.size - 1; chunkAt += READ_WINDOW_BYTES) {
-    const chunk = Buffer.from(await reader.read(chunkAt, Math.min(READ_WINDOW_BYTES + 1, reader.size - chunkAt)));
-    for (let i = chunk.indexOf(magic); i >= 0 && i < READ_WINDOW_BYTES; i = chunk.indexOf(magic, i + 1)) {
-      const found = await recordAt(reader, chunkAt + i, checkBody);
-      if (found !== null && found !== 'torn') return chunkAt + i;
-    }
-  }
-  return null;
+function resync(reader: WindowReader, from: number, checkBody: boolean): Promise<number | null> {
+  return nextIntactRecord(reader, from, MAGIC, async (at) => {
+    const found = await recordAt(reader, at, checkBody);
+    return found !== null && found !== 'torn';
+  });
 }
 
 /**

@@ -10,14 +10,14 @@
  * Files are read through a window, a record at a time: a journal of gigabytes (the old daemon
  * held it all in memory) is migrated in bounded memory.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { nextIntactRecord, WindowReader } from './window-reader.js';
 
 const LEGACY_MAGIC = 0xa54d;
 const HEADER_BYTES = 10;
 /** The old reader's bound: a larger length is damage, not data. */
 const MAX_RECORD_BYTES = 128 * 1024 * 1024;
-const WINDOW_BYTES = 1024 * 1024;
 
 /** A message as version 0.1.0 stored it: the submission itself, rendered only when sent. */
 export interface LegacyMessage {
@@ -70,7 +70,7 @@ export async function isLegacyJournal(path: string, currentMagic: number): Promi
     if (magic === LEGACY_MAGIC) return true;
     if (magic === currentMagic) return false;
     // Damage at the very start: old if an intact old record follows.
-    return (await nextRecord(new Reader(handle, size), 0)) !== null;
+    return (await nextRecord(new WindowReader(handle, size), 0)) !== null;
   } finally {
     await handle.close();
   }
@@ -82,7 +82,7 @@ export async function replayLegacy(files: readonly string[]): Promise<LegacyRepl
   for (const [i, file] of files.entries()) {
     const handle = await open(file, 'r');
     try {
-      const reader = new Reader(handle, (await handle.stat()).size);
+      const reader = new WindowReader(handle, (await handle.stat()).size);
       let at = 0;
       while (at < reader.size) {
         const found = await recordAt(reader, at);
@@ -112,7 +112,7 @@ export async function replayLegacy(files: readonly string[]): Promise<LegacyRepl
 export async function readLegacyMessage(file: string, offset: number): Promise<LegacyMessage> {
   const handle = await open(file, 'r');
   try {
-    const found = await recordAt(new Reader(handle, (await handle.stat()).size), offset);
+    const found = await recordAt(new WindowReader(handle, (await handle.stat()).size), offset);
     if (found === null || found === 'torn' || (found.record as LegacyRecord).t !== 'enq') {
       throw new Error(`no intact message record at offset ${offset} of ${file}`);
     }
@@ -147,35 +147,7 @@ function apply(live: Map<string, LegacyEntry>, record: LegacyRecord, file: strin
   }
 }
 
-class Reader {
-  private start = 0;
-  private data = Buffer.alloc(0);
-  constructor(
-    private readonly handle: FileHandle,
-    readonly size: number,
-  ) {}
-
-  /** `length` bytes at `position` (fewer at the end of the file); valid until the next read. */
-  async read(position: number, length: number): Promise<Buffer> {
-    if (position >= this.start && position + length <= this.start + this.data.length) {
-      return this.data.subarray(position - this.start, position - this.start + length);
-    }
-    const want = Math.min(Math.max(length, WINDOW_BYTES), this.size - position);
-    const buffer = Buffer.allocUnsafe(want);
-    let got = 0;
-    while (got < want) {
-      const { bytesRead } = await this.handle.read(buffer, got, want - got, position + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    // A large record gets a buffer of its own: the window does not keep it once passed.
-    this.start = position;
-    this.data = buffer.subarray(0, got);
-    return this.data.subarray(0, Math.min(length, got));
-  }
-}
-
-async function recordAt(reader: Reader, at: number): Promise<{ record: unknown; end: number } | 'torn' | null> {
+async function recordAt(reader: WindowReader, at: number): Promise<{ record: unknown; end: number } | 'torn' | null> {
   if (at + HEADER_BYTES > reader.size) return 'torn';
   const header = Buffer.from(await reader.read(at, HEADER_BYTES));
   const length = header.readUInt32BE(2);
@@ -192,14 +164,9 @@ async function recordAt(reader: Reader, at: number): Promise<{ record: unknown; 
 }
 
 /** The next offset from `from` where an intact old record starts, or null. */
-async function nextRecord(reader: Reader, from: number): Promise<number | null> {
-  const magic = Buffer.from([LEGACY_MAGIC >> 8, LEGACY_MAGIC & 0xff]);
-  for (let chunkAt = from; chunkAt < reader.size - 1; chunkAt += WINDOW_BYTES) {
-    const chunk = Buffer.from(await reader.read(chunkAt, Math.min(WINDOW_BYTES + 1, reader.size - chunkAt)));
-    for (let i = chunk.indexOf(magic); i >= 0 && i < WINDOW_BYTES; i = chunk.indexOf(magic, i + 1)) {
-      const found = await recordAt(reader, chunkAt + i);
-      if (found !== null && found !== 'torn') return chunkAt + i;
-    }
-  }
-  return null;
+function nextRecord(reader: WindowReader, from: number): Promise<number | null> {
+  return nextIntactRecord(reader, from, LEGACY_MAGIC, async (at) => {
+    const found = await recordAt(reader, at);
+    return found !== null && found !== 'torn';
+  });
 }
