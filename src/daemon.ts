@@ -62,9 +62,9 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const tokens = createOAuth2Tokens({ state, log: child('oauth2') });
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
-        ? createFederationPrimary({ config, state, tokens, log: child('federation') })
+        ? createFederationPrimary({ config, state, oauth2: tokens, log: child('federation') })
         : null;
-    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, tokens, log: child('federation') }) : null;
+    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, oauth2: tokens, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
     const delivery = createDelivery({ outbox, effective, config, tokens, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });

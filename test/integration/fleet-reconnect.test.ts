@@ -59,7 +59,7 @@ describe('fleet: 50 secondaries and a primary restart', () => {
           const dir = join(base, name);
           const config = parseConfig(JSON.stringify({ node: { name, role: 'secondary', stateDir: dir }, mailServer: { enabled: false, tls: true }, control: { socket: join(dir, 'control.sock') } }), join(dir, 'config.json'));
           const state = await openStateStore(dir);
-          const secondary = createFederationSecondary({ config: createLiveConfig(config, log), state, tokens: createOAuth2Tokens({ state, log }), log });
+          const secondary = createFederationSecondary({ config: createLiveConfig(config, log), state, oauth2: createOAuth2Tokens({ state, log }), log });
           const { token } = await primary.control.createToken({ ttl_seconds: 600 });
           await secondary.join(address, token, true);
           fleet.push({ name, secondary, state });
