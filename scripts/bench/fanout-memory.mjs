@@ -88,13 +88,12 @@ try {
     })));
     joined = n;
     while (Number((await control.status()).federation.nodes_connected) < n) await sleep(200);
-    // Idle: reports written, timers settled.
+    // Idle: reports written, timers settled; RSS before the snapshot (writing one grows it).
     await sleep(3000);
+    const rss = rssMb(primary.pid);
     const before = readdirSync(snapDir);
     process.kill(primary.pid, 'SIGUSR2');
     const file = await waitForSnapshot(snapDir, before);
-    await sleep(1000);
-    const rss = rssMb(primary.pid);
     const summary = summarize(file);
     rmSync(file);
     points.push({ n, rss, ...summary });
