@@ -82,7 +82,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     adminSocket,
     adminAccess: await access(adminSocket),
     consoleUrl: sources.consoleUrl(),
-    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...outboxWarnings(outbox), ...(portalWarning ? [portalWarning] : [])],
+    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...(await outboxWarnings(outbox)), ...(portalWarning ? [portalWarning] : [])],
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,
     outbox: outbox.counts(),
