@@ -26,7 +26,7 @@ import type { ControlApi } from '../control/api.js';
 import { AppError } from '../errors/registry.js';
 import { loadOrCreateIdentity } from '../federation/certificate.js';
 import type { Logger } from '../log/logger.js';
-import { html } from '../notify/html.js';
+import { html } from '../html/template.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { createConfigFile } from './config-file.js';

@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TestStep } from '../../relay/test-email.js';
 import { toAppError } from '../../errors/registry.js';
-import { html, type SafeHtml } from '../../notify/html.js';
+import { html, type SafeHtml } from '../../html/template.js';
 import { section, setOrDelete, type RawJson } from '../config-file.js';
 import { keptOAuth2Issues, keptPasswordIssues } from '../kept-password.js';
 import { banner, checkbox, csrfField, page, textField, when, type PageContext } from '../layout.js';
