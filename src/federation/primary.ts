@@ -19,7 +19,7 @@ import { settingsDigest } from '../settings/view.js';
 import type { NodeRecord, PrimaryState } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { ownEntry } from '../util/objects.js';
-import { shutdownServer } from '../control/socket-server.js';
+import { shutdownServer } from '../util/server-lifecycle.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
 import { stripControl } from '../util/text.js';
 import { federationServerCredentials, loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
