@@ -10,7 +10,7 @@ import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './settings/view.js';
 import { createConsoleServer } from './console/server.js';
-import { openConsoleUsers } from './console/users.js';
+import { openConsoleUsers } from './state/console-users.js';
 import { createControlApi } from './control/api.js';
 import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';

@@ -38,7 +38,7 @@ import { registerOutboxAndOverview } from './pages/outbox-overview.js';
 import { field, sendPage, type RouteDeps } from './routes.js';
 import { createLoginGuard } from './login-guard.js';
 import { createSessions, SESSION_COOKIE, type Session } from './sessions.js';
-import type { ConsoleUsers } from './users.js';
+import type { ConsoleUsers } from '../state/console-users.js';
 
 /** Forms are a few hundred bytes; anything larger is not from these pages. */
 const BODY_LIMIT_BYTES = 64 * 1024;

@@ -3,7 +3,7 @@
  * The gRPC mapping lives in service.ts; the rules live with their concerns.
  */
 import { parseMailServer } from '../config/address.js';
-import type { ConsoleUsers } from '../console/users.js';
+import type { ConsoleUsers } from '../state/console-users.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationPrimary, NodeView } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
