@@ -12,7 +12,6 @@ import type { JoinRequest } from '../generated/appliance_mail/federation/v1/Join
 import type { JoinReply__Output } from '../generated/appliance_mail/federation/v1/JoinReply.js';
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
-import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import type { FederatedSettings, FederationMode, MailServerSettings } from '../settings/schema.js';
 import type { CentralizedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -22,7 +21,7 @@ import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinned
 import { createConnectionState } from './connection.js';
 import { federationProto } from './proto.js';
 import { parseToken } from './secrets.js';
-import { createSettingsChecks, type SettingsCheck } from './settings-check.js';
+import { createSettingsChecks, type SettingsCheck, type VerifySettings } from './settings-check.js';
 import { decodeSettings } from './settings-wire.js';
 
 const CALL_DEADLINE_MS = 10_000;
@@ -78,7 +77,7 @@ export interface FederationSecondary extends FederationFactsSource {
  * The secondary is the one writer of `membership` and `centralized` in the state; it tells its
  * listeners after each change instead of letting them re-read.
  */
-export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; tokens: OAuth2Tokens; log: Logger }): FederationSecondary {
+export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; verifySettings: VerifySettings; log: Logger }): FederationSecondary {
   const { config, state, log } = deps;
   let client: FederationClient | null = null;
   let watch: grpc.ClientReadableStream<SettingsUpdate__Output> | null = null;
@@ -88,7 +87,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   let closed = false;
   let generation = 0;
   let applying: Promise<void> = Promise.resolve();
-  const checks = createSettingsChecks(deps.tokens);
+  const checks = createSettingsChecks(deps.verifySettings);
   const listeners: Array<(facts: FederationFacts) => void> = [];
 
   const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
