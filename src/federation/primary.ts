@@ -6,9 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { formatHostPort, parseHostPort } from '../config/address.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
-import { nodeNameField } from '../config/fields.js';
+import { nodeNameField } from '../settings/fields.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationHandlers } from '../generated/appliance_mail/federation/v1/Federation.js';
 import type { SettingsUpdate } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';

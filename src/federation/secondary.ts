@@ -4,7 +4,7 @@
  * report ACK/NACK and the result of checking the settings against the mail server.
  */
 import * as grpc from '@grpc/grpc-js';
-import { parseHostPort, formatHostPort } from '../config/address.js';
+import { parseHostPort, formatHostPort } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { formatHostPort, parseHostPort } from '../config/address.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { listenError } from '../util/server-lifecycle.js';

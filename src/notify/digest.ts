@@ -5,7 +5,7 @@
  * links.
  */
 import { z } from 'zod';
-import { isEmailAddress, parsePortalAddress } from '../config/address.js';
+import { isEmailAddress, parsePortalAddress } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
 import { html } from '../html/template.js';
 import { layout, oneLine, type Tone } from './mail-layout.js';

@@ -6,7 +6,7 @@
  * expired ones go to the dead letters with the server's reply.
  */
 import type { LiveConfig } from '../config/live-config.js';
-import { formatHostPort } from '../config/address.js';
+import { formatHostPort } from '../util/address.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';

@@ -3,7 +3,7 @@
  * checked before it is stored, every problem named by its field.
  */
 import { Buffer } from 'node:buffer';
-import { splitRecipients } from '../config/address.js';
+import { splitRecipients } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { EffectiveSettings } from '../settings/effective.js';

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import XOAuth2 from 'nodemailer/lib/xoauth2/index.js';
-import { formatHostPort, splitRecipients } from '../config/address.js';
+import { formatHostPort, splitRecipients } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { EffectiveSettings } from '../settings/effective.js';

@@ -4,7 +4,7 @@
  * fields, so that every door (config file, wire, state, console) checks it with the same rules.
  */
 import { z } from 'zod';
-import { singleLine } from '../config/fields.js';
+import { singleLine } from './fields.js';
 
 /** How the mail server is authenticated: a password (AUTH PLAIN/LOGIN) or an OAuth2 token (XOAUTH2). */
 export const mailAuthSchema = z.enum(['password', 'oauth2']);

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import PostalMime, { type Address, type Email } from 'postal-mime';
-import { isEmailAddress } from '../config/address.js';
+import { isEmailAddress } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Intake } from '../relay/intake.js';
