@@ -27,7 +27,7 @@ import { createIntake } from './relay/intake.js';
 import { openOutbox } from './relay/outbox.js';
 import { verifySettings } from './relay/transport-options.js';
 import { createOutboxAdmin } from './relay/outbox-admin.js';
-import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
+import { createEffectiveSettings, type EffectiveSettings } from './config/effective.js';
 import type { MailServerSettings } from './settings/schema.js';
 import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';

@@ -27,7 +27,7 @@ import { AppError } from '../errors/registry.js';
 import { loadOrCreateIdentity } from '../federation/certificate.js';
 import type { Logger } from '../log/logger.js';
 import { html } from '../html/template.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { createConfigFile } from './config-file.js';
 import { banner, csrfField, document, type PageContext } from './layout.js';

@@ -10,7 +10,7 @@ import { formatHostPort } from '../util/address.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';

@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import { splitRecipients } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
 import type { LiveConfig } from '../config/live-config.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { Delivery } from './delivery.js';
 import { MESSAGE_KINDS, type MessageKind, type NewMessage, type Outbox } from './outbox.js';
 

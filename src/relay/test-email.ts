@@ -10,7 +10,7 @@ import XOAuth2 from 'nodemailer/lib/xoauth2/index.js';
 import { formatHostPort, splitRecipients } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { OAuth2Tokens, TokenSource } from '../oauth2/token-source.js';
 import { smtpHint, type SmtpFailure } from './smtp-hints.js';

@@ -18,7 +18,7 @@ import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import type * as DeliveryModule from '../../src/relay/delivery.js';
 import type { Delivery } from '../../src/relay/delivery.js';
 import { openOutbox, type Outbox } from '../../src/relay/outbox.js';
-import type { Effective, EffectiveSettings } from '../../src/settings/effective.js';
+import type { Effective, EffectiveSettings } from '../../src/config/effective.js';
 import { eventually } from '../helpers/daemon.js';
 import { headerValue } from '../helpers/mail.js';
 import { REFUSED_PORT, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';

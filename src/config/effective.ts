@@ -4,14 +4,30 @@
  * kept in state across outages and restarts; its own mailServer section is then read-only.
  * It writes nothing: it follows the config file and the secondary's facts through their events.
  */
-import type { Config } from '../config/load.js';
-import type { LiveConfig } from '../config/live-config.js';
-import type { FederationFacts, FederationFactsSource } from '../federation/secondary.js';
+import type { Config } from './load.js';
+import type { LiveConfig } from './live-config.js';
 import type { Logger } from '../log/logger.js';
-import type { MailServerSettings } from './schema.js';
-import { settingsDigest } from './view.js';
+import type { FederatedSettings, FederationMode, MailServerSettings } from '../settings/schema.js';
+import { settingsDigest } from '../settings/view.js';
 
 export type NodeMode = 'primary' | 'standalone' | 'local' | 'centralized';
+
+/**
+ * The facts a secondary owns in the state (whom it joined, how, and what it last applied), as far
+ * as the effective settings need them: the secondary's state records fit this shape, and nothing
+ * more of them (the credential, the pinned certificate) reaches this module.
+ */
+export interface FederationFacts {
+  readonly membership: { readonly primary: string; readonly mode: FederationMode } | null;
+  readonly centralized: { readonly version: number; readonly settings: FederatedSettings } | null;
+}
+
+/** Read side of those facts, for the parts that follow them (effective settings). */
+export interface FederationFactsSource {
+  facts(): FederationFacts;
+  /** Called after every change of the facts, once it is on disk. */
+  onChange(listener: (facts: FederationFacts) => void): void;
+}
 
 export interface Effective {
   readonly mailServer: MailServerSettings;
