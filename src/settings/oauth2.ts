@@ -55,6 +55,12 @@ export const oauth2SettingsSchema = z
   });
 export type OAuth2Settings = Readonly<z.output<typeof oauth2SettingsSchema>>;
 
+/** The token URL without its query (which is not ours to show), for messages. */
+export function endpointName(tokenUrl: string): string {
+  const url = new URL(tokenUrl);
+  return `${url.origin}${url.pathname}`;
+}
+
 /**
  * The rules between auth and the other fields, over the file section and the resolved settings
  * alike (`oauth2` unset is undefined or null). XOAUTH2 is sent only after STARTTLS: a bearer token

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatHostPort } from '../util/address.js';
-import { endpointName } from '../oauth2/token-endpoint.js';
+import { endpointName } from './oauth2.js';
 import type { MailServerSettings } from './schema.js';
 
 export interface MailServerView {
