@@ -13,7 +13,7 @@ import { validateSubmission, type Intake, type Submission } from '../../src/rela
 import type { EffectiveSettings } from '../../src/config/effective.js';
 import { createRawIntake } from '../../src/submission/raw-intake.js';
 import { cutAtDotLine, parseSendmailArgs } from '../../src/submission/sendmail-args.js';
-import { watchdogIntervalMs } from '../../src/systemd/notify.js';
+import { watchdogIntervalMs } from '../../src/systemd/readiness.js';
 
 function codeOf(run: () => unknown): string {
   try {
