@@ -29,7 +29,8 @@ export interface FederationFactsSource {
   onChange(listener: (facts: FederationFacts) => void): void;
 }
 
-export interface Effective {
+/** The settings in force at one moment: what `EffectiveSettings.current()` returns. */
+export interface EffectiveSnapshot {
   readonly mailServer: MailServerSettings;
   readonly recipients: readonly string[];
   /**
@@ -43,12 +44,13 @@ export interface Effective {
   readonly digest: string;
 }
 
+/** The settings in force, followed live: the one source the relay, notifications and status read. */
 export interface EffectiveSettings {
-  current(): Effective;
+  current(): EffectiveSnapshot;
   mode(): NodeMode;
   /** Set while a centralized node's own mailServer edits are being ignored. */
   readOnlyNotice(): string | null;
-  onChange(listener: (next: Effective) => void): void;
+  onChange(listener: (next: EffectiveSnapshot) => void): void;
 }
 
 const NO_FEDERATION: FederationFacts = { membership: null, centralized: null };
@@ -60,7 +62,7 @@ export function nodeMode(config: Config, facts: FederationFacts): NodeMode {
 }
 
 /** The settings in force for a config and the secondary's facts. */
-export function computeEffective(config: Config, facts: FederationFacts): Effective {
+export function computeEffective(config: Config, facts: FederationFacts): EffectiveSnapshot {
   const { membership, centralized } = facts;
   if (nodeMode(config, facts) === 'centralized' && membership !== null) {
     if (centralized !== null) {
@@ -90,7 +92,7 @@ export function computeEffective(config: Config, facts: FederationFacts): Effect
 
 /** `federation` is the secondary's facts; null on a primary, which follows its file only. */
 export function createEffectiveSettings(config: LiveConfig, federation: FederationFactsSource | null, log: Logger): EffectiveSettings {
-  const listeners: Array<(next: Effective) => void> = [];
+  const listeners: Array<(next: EffectiveSnapshot) => void> = [];
   let facts = federation?.facts() ?? NO_FEDERATION;
   let notice: string | null = null;
   let effective = computeEffective(config.current(), facts);
@@ -129,6 +131,6 @@ export function createEffectiveSettings(config: LiveConfig, federation: Federati
   };
 }
 
-function withDigest(value: Omit<Effective, 'digest'>): Effective {
+function withDigest(value: Omit<EffectiveSnapshot, 'digest'>): EffectiveSnapshot {
   return Object.freeze({ ...value, digest: settingsDigest([value.mailServer, value.recipients, value.portalAddress, value.source]) });
 }

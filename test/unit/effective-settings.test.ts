@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLiveConfig } from '../../src/config/live-config.js';
 import { createLogger } from '../../src/log/logger.js';
-import { computeEffective, createEffectiveSettings, type Effective, type FederationFacts, type FederationFactsSource } from '../../src/config/effective.js';
+import { computeEffective, createEffectiveSettings, type EffectiveSnapshot, type FederationFacts, type FederationFactsSource } from '../../src/config/effective.js';
 import type { FederatedSettings } from '../../src/settings/schema.js';
 
 const log = createLogger({ level: 'silent' });
@@ -71,7 +71,7 @@ describe('effective settings', () => {
   it('follows the secondary change events, telling listeners only when the settings changed', () => {
     const facts = factsSource({ membership: null, centralized: null });
     const effective = createEffectiveSettings(createLiveConfig(config('secondary'), log), facts.source, log);
-    const seen: Effective[] = [];
+    const seen: EffectiveSnapshot[] = [];
     effective.onChange((next) => seen.push(next));
     expect(effective.mode()).toBe('standalone');
 
