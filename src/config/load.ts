@@ -9,8 +9,8 @@ import type { z } from 'zod';
 import { AppError } from '../errors/registry.js';
 import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
 import { describeJsonError } from '../util/json-position.js';
-import { parseMailServer, splitRecipients } from './address.js';
-import { hasLineBreakOrNul } from './fields.js';
+import { parseMailServer, splitRecipients } from '../util/address.js';
+import { hasLineBreakOrNul } from '../settings/fields.js';
 import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
 import { deepFreeze } from '../util/objects.js';
 

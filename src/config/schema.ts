@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { checkMailAuth, mailAuthSchema, oauth2GrantSchema, tokenUrlField } from '../settings/oauth2.js';
 import { checkMailServer } from '../settings/schema.js';
-import { isLoopbackHost, parseHostPort, SMTP_DEFAULT_PORT } from './address.js';
-import { checkRecipients, emailField, hostPortField, nodeNameField, nonEmpty, portalAddressField, singleLine } from './fields.js';
+import { isLoopbackHost, parseHostPort, SMTP_DEFAULT_PORT } from '../util/address.js';
+import { checkRecipients, emailField, hostPortField, nodeNameField, nonEmpty, portalAddressField, singleLine } from '../settings/fields.js';
 
 export const CONFIG_DEFAULTS = {
   stateDir: '/var/lib/appliance-mail',

@@ -6,11 +6,11 @@
  * expired ones go to the dead letters with the server's reply.
  */
 import type { LiveConfig } from '../config/live-config.js';
-import { formatHostPort } from '../config/address.js';
+import { formatHostPort } from '../util/address.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';
