@@ -41,7 +41,7 @@ export interface Config {
     readonly adminSocketMode: number;
   };
   /** The local SMTP submission port (`host:port`), null when off. */
-  readonly submission: { readonly listen: string | null; readonly allowNonLoopback: boolean };
+  readonly submission: { readonly listen: string | null; readonly allowNonLoopback: boolean; readonly limits: SubmissionLimits };
   /** The Prometheus scrape endpoint (`host:port`, plain HTTP), null when off. */
   readonly metrics: { readonly listen: string | null; readonly allowNonLoopback: boolean };
   readonly relay: {
@@ -51,10 +51,20 @@ export interface Config {
     readonly retryMaxMs: number;
     readonly maxOutboxBytes: number;
     readonly minFreeBytes: number;
+    /** What the capped doors may each fill of the outbox's room (fractions). */
+    readonly shares: { readonly submissionPort: number; readonly sendmail: number; readonly digests: number };
   };
   readonly log: { readonly level: string };
   /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */
   readonly secretFiles: readonly string[];
+}
+
+/** Per source address on the submission port (submission.limits). */
+export interface SubmissionLimits {
+  readonly connectionsPerMinute: number;
+  readonly messagesPerMinute: number;
+  readonly bytesPerMinute: number;
+  readonly concurrentConnections: number;
 }
 
 /** A problem of a config file, with its dotted field path (empty for the whole file). */
@@ -143,7 +153,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
     },
     console: { listen: raw.console.listen ?? null, certFile: at(raw.console.certFile), keyFile: at(raw.console.keyFile) },
     control: controlSockets(raw.control, base),
-    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback },
+    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback, limits: raw.submission.limits },
     metrics: { listen: raw.metrics.listen ?? null, allowNonLoopback: raw.metrics.allowNonLoopback },
     relay: {
       maxAgeMs: parseDurationMs(raw.relay.maxAge),
@@ -152,6 +162,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       retryMaxMs: Math.max(parseDurationMs(raw.relay.retryMax), parseDurationMs(raw.relay.retryMin)),
       maxOutboxBytes: raw.relay.maxOutboxBytes,
       minFreeBytes: raw.relay.minFreeBytes,
+      shares: raw.relay.shares,
     },
     log: { level: raw.log.level },
     secretFiles: [

@@ -37,7 +37,23 @@ export const CONFIG_DEFAULTS = {
    * for a few messages at the cap and then some.
    */
   minFreeBytes: 256 * 1024 * 1024,
+  /**
+   * What the submission port, sendmail and digests may each fill of the outbox's room (its quota,
+   * or the free space above minFreeBytes when less). A quarter each: a flood through all three at
+   * once still leaves a quarter for alerts, the Appliance's notifications and tests, which may
+   * fill all of it (docs/explanation/outbox-room.md).
+   */
+  shares: { submissionPort: 0.25, sendmail: 0.25, digests: 0.25 },
+  /**
+   * Per source address on the submission port, as Postfix's anvil: far above what cron, smartd,
+   * mdadm and Grafana send on one Appliance (all of them share 127.0.0.1), far below a loop
+   * that means to fill the disk (one connection wrote 3 MB/s in the attack review).
+   */
+  submissionLimits: { connectionsPerMinute: 120, messagesPerMinute: 120, bytesPerMinute: 50 * 1024 * 1024, concurrentConnections: 10 },
 } as const;
+
+/** Room always kept for alerts: the capped doors' shares add up to at most this. */
+export const MAX_SHARES_SUM = 0.9;
 
 /** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
 export const ADMIN_SOCKET_NAME = 'admin.sock';
@@ -154,9 +170,17 @@ export const configSchema = z
         // Port 0: the system picks a free port, which the log line 'appliance-mail ready' shows.
         listen: hostPortField(null, { allowPortZero: true }).optional(),
         allowNonLoopback: z.boolean().default(false),
+        limits: z
+          .strictObject({
+            connectionsPerMinute: z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.connectionsPerMinute),
+            messagesPerMinute: z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.messagesPerMinute),
+            bytesPerMinute: z.number().int().min(1024).default(CONFIG_DEFAULTS.submissionLimits.bytesPerMinute),
+            concurrentConnections: z.number().int().min(1).max(1000).default(CONFIG_DEFAULTS.submissionLimits.concurrentConnections),
+          })
+          .default(CONFIG_DEFAULTS.submissionLimits),
       })
       .superRefine(loopbackUnlessAllowed('the submission port has no AUTH', 'submission.allowNonLoopback'))
-      .default({ allowNonLoopback: false }),
+      .default({ allowNonLoopback: false, limits: CONFIG_DEFAULTS.submissionLimits }),
     metrics: z
       .strictObject({
         // Port 0: the system picks a free port, which the log line 'metrics listening' shows.
@@ -173,6 +197,16 @@ export const configSchema = z
         retryMax: z.string().regex(DURATION, 'must be a duration such as 15m or 1h').default(CONFIG_DEFAULTS.retryMax),
         maxOutboxBytes: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.maxOutboxBytes),
         minFreeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.minFreeBytes),
+        shares: z
+          .strictObject({
+            submissionPort: z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.submissionPort),
+            sendmail: z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.sendmail),
+            digests: z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.digests),
+          })
+          .refine((shares) => shares.submissionPort + shares.sendmail + shares.digests <= MAX_SHARES_SUM + 1e-9, {
+            message: `the shares add up to more than ${MAX_SHARES_SUM}: the rest of the room is kept for alerts, the Appliance's notifications and tests`,
+          })
+          .default(CONFIG_DEFAULTS.shares),
       })
       .default({
         maxAge: CONFIG_DEFAULTS.maxAge,
@@ -181,6 +215,7 @@ export const configSchema = z
         retryMax: CONFIG_DEFAULTS.retryMax,
         maxOutboxBytes: CONFIG_DEFAULTS.maxOutboxBytes,
         minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
+        shares: CONFIG_DEFAULTS.shares,
       }),
     console: z.strictObject(tlsListenerShape).superRefine(certAndKeyTogether).default({}),
     log: z

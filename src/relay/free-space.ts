@@ -12,6 +12,8 @@ export interface FreeSpace {
   /** Bytes available to the daemon (not to root only), less what was written since the last look. */
   available(): Promise<number>;
   wrote(bytes: number): void;
+  /** The last answer, without asking again (status, metrics); Infinity before the first. */
+  known(): number;
 }
 
 export function createFreeSpace(dir: string): FreeSpace {
@@ -42,5 +44,6 @@ export function createFreeSpace(dir: string): FreeSpace {
     wrote(bytes) {
       writtenSince += bytes;
     },
+    known: () => free - writtenSince,
   };
 }

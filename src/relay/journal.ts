@@ -15,7 +15,7 @@
  * by the next one. When the head segment is full, the next batch opens a new one; a segment whose
  * messages are all finished or copied forward is deleted whole (see the outbox's compaction).
  */
-import { open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AppError } from '../errors/registry.js';
@@ -73,6 +73,12 @@ export interface Journal {
   sizeBytes(): number;
   /** fdatasyncs of appended batches since open: shows appends are grouped (tests, metrics). */
   fsyncCount(): number;
+  /**
+   * Whether the head file is still the one opened, under its name: null if so, else what
+   * happened (removed, or another file put in its place). Its segments stay readable meanwhile:
+   * each is held open from the start.
+   */
+  checkIdentity(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -189,29 +195,40 @@ function resync(reader: WindowReader, from: number, checkBody: boolean): Promise
 export async function openJournal(
   dir: string,
   onRecord: (meta: unknown, body: BodyRef | null) => void,
-  options: { segmentBytes?: number } = {},
+  options: { segmentBytes?: number; onWriteError?: (err: Error) => void } = {},
 ): Promise<{ journal: Journal; report: ReplayReport }> {
   const segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
   const files = (await readdir(dir)).filter((f) => FILE_PATTERN.test(f)).sort();
   const report: ReplayReport = { records: 0, damaged: [], tornTailBytes: 0 };
   const sizes = new Map<number, number>();
   let lastGoodEnd = 0;
+  /**
+   * Every segment is held open for reading from the start (and each new one as it is made): if
+   * the folder is removed under the daemon, the bodies stay readable for a fresh journal.
+   */
+  const readers = new Map<number, { handle: Promise<FileHandle>; busy: number; removed: boolean }>();
   for (const [i, file] of files.entries()) {
     const seq = sequenceOf(file);
     const handle = await open(join(dir, file), 'r');
     try {
       lastGoodEnd = await replaySegment(handle, seq, file, i === files.length - 1, onRecord, report);
       sizes.set(seq, (await handle.stat()).size);
-    } finally {
+    } catch (err) {
       await handle.close();
+      throw err;
     }
+    readers.set(seq, { handle: Promise.resolve(handle), busy: 0, removed: false });
   }
   let head = files.length === 0 ? 1 : sequenceOf(files.at(-1)!);
   let handle = await open(join(dir, fileName(head)), 'a+', SECRET_FILE_MODE);
   if (report.tornTailBytes > 0) await handle.truncate(lastGoodEnd);
   let size = (await handle.stat()).size;
+  let headIno = (await handle.stat()).ino;
   sizes.set(head, size);
-  if (files.length === 0) await fsyncDir(dir);
+  if (files.length === 0) {
+    await fsyncDir(dir);
+    readers.set(head, { handle: open(join(dir, fileName(head)), 'r'), busy: 0, removed: false });
+  }
 
   type Waiter = { records: Array<{ head: Buffer; body: Buffer | null }>; resolve: (refs: Array<BodyRef | null>) => void; reject: (err: Error) => void };
   let pending: Waiter[] = [];
@@ -220,7 +237,6 @@ export async function openJournal(
   let serial: Promise<unknown> = Promise.resolve();
   let closed = false;
   let broken: Error | null = null;
-  const readers = new Map<number, { handle: Promise<FileHandle>; busy: number; removed: boolean }>();
 
   function exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = serial.then(task, task);
@@ -243,8 +259,10 @@ export async function openJournal(
     await handle.close();
     head++;
     handle = await open(join(dir, fileName(head)), 'a+', SECRET_FILE_MODE);
+    headIno = (await handle.stat()).ino;
     size = 0;
     sizes.set(head, 0);
+    readers.set(head, { handle: open(join(dir, fileName(head)), 'r'), busy: 0, removed: false });
     await fsyncDir(dir);
   }
 
@@ -283,6 +301,7 @@ export async function openJournal(
       });
       const error = new AppError('AM_OUTBOX_UNAVAILABLE', `cannot write the outbox journal ${fileName(head)}: ${(err as Error).message}`, { cause: err });
       for (const waiter of batch) waiter.reject(error);
+      options.onWriteError?.(error);
     }
   }
 
@@ -348,6 +367,15 @@ export async function openJournal(
     },
     sizeBytes: () => [...sizes.values()].reduce((a, b) => a + b, 0),
     fsyncCount: () => fsyncs,
+    async checkIdentity() {
+      if (closed) return null;
+      const name = join(dir, fileName(head));
+      const opened = await handle.stat().catch(() => null);
+      if (opened && opened.nlink === 0) return `the journal file ${name} was removed`;
+      const current = await stat(name).catch(() => null);
+      if (current === null) return `the journal file ${name} is gone`;
+      return current.ino === headIno ? null : `the journal file ${name} was replaced by another file`;
+    },
     async close() {
       if (closed) return;
       closed = true;
