@@ -10,29 +10,25 @@
  * idempotency keys, the room (quota and shares) and the compactor; the state folder is watched
  * (outbox-state.ts) so that a folder removed under the daemon does not lose the queue.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
-import { createFreeSpace } from './free-space.js';
-import { openJournal, type ReplayReport } from './journal.js';
-import { finishLegacyMigration, setAsideLegacyJournal, type LegacyCopy } from './legacy-migration.js';
+import { createFreeSpace, type FreeSpace } from './free-space.js';
+import { openJournal, type BodyRef, type ReplayReport } from './journal.js';
+import { finishLegacyMigration, setAsideLegacyJournal } from './legacy-migration.js';
 import { COMPACT_MIN_BYTES, createCompactor } from './outbox-compactor.js';
-import { contentDigest, createIdempotency } from './outbox-idempotency.js';
-import { createOutboxIndex } from './outbox-index.js';
-import { DAEMON_CALLER, decodeRecord, encodeRecord, MESSAGE_KINDS, sourceOf, type Caller, type Entry, type MessageKind, type OutboxRecord } from './outbox-records.js';
-import { checkRoom, laneLimits, laneOf, LANES, type Lane, type RoomLimits } from './outbox-room.js';
+import { createIdempotency } from './outbox-idempotency.js';
+import { createOutboxIndex, type OutboxIndex } from './outbox-index.js';
+import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, type MessageKind, type OutboxRecord } from './outbox-records.js';
+import { laneLimits, LANES, type Lane, type RoomLimits } from './outbox-room.js';
 import { createScheduler } from './outbox-scheduler.js';
 import { watchOutboxState, type OutboxState, type StateLoss } from './outbox-state.js';
-import { renderMessage } from './render.js';
+import { createMessageStore } from './outbox-store.js';
 
 export { MESSAGE_KINDS, type Caller, type Entry, type EntryState, type MessageKind } from './outbox-records.js';
 export type { StateLoss } from './outbox-state.js';
-
-/** The subject as listed (`appliance-mail outbox`); the whole one is in the stored message. */
-const LISTED_SUBJECT_CHARS = 80;
 
 /** What a submitter asks to send, checked (see intake.ts). */
 export interface NewMessage {
@@ -135,27 +131,21 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   // The scheduler looks entries up in the index it is given to: the index is made right after.
   const scheduler = createScheduler<Entry>((id) => index.get(id));
   const index = createOutboxIndex(scheduler, idempotency);
-  /** Bytes of submissions being written, per lane: counted against the room before they land. */
-  const reserved: Record<Lane, number> = Object.fromEntries(LANES.map((lane) => [lane, 0])) as Record<Lane, number>;
   let sentSinceStart = 0;
   const listeners: Array<(event: OutboxEvent) => void> = [];
   const tell = (type: OutboxEvent['type'], entry: { kind: MessageKind; createdAt: number }, at: number) => {
     for (const listener of listeners) listener({ type, kind: entry.kind, acceptedAt: entry.createdAt, at });
   };
-  const apply = (meta: unknown, body: Parameters<typeof index.apply>[1]) => {
-    const record = decodeRecord(meta);
-    if (record) index.apply(record, body);
-  };
-
-  const migrating = await setAsideLegacyJournal(dir);
-  // Declared before the journal, whose write errors ask for a check at once.
+  // Declared before the journal, whose write errors ask for a check of the folder at once.
   let state: OutboxState | undefined;
   const journalOptions = { segmentBytes: options.segmentBytes, onWriteError: () => state?.checkNow() };
-  const opened = await openJournal(dir, apply, journalOptions);
-  const report = opened.report;
+  const messages = createMessageStore({ dir, log, index, idempotency, freeSpace, limits, journal: () => journal, refuseIfLost: () => state?.refuseIfLost(), accepted: (e) => tell('accepted', e, Date.now()) });
+
+  const migrating = await setAsideLegacyJournal(dir);
+  const opened = await openJournal(dir, (meta, body) => applyRecord(index, meta, body), journalOptions);
   let journal = opened.journal;
-  if (migrating) await finishLegacyMigration(dir, log, (id) => index.has(id), copyLegacy);
-  logReplay(log, report, index.size, index.storedBytes());
+  if (migrating) await finishLegacyMigration(dir, log, (id) => index.has(id), messages.copyLegacy);
+  logReplay(log, opened.report, index.size, index.storedBytes());
 
   const compactor = createCompactor({ journal: () => journal, index, log, minBytes: options.compactMinBytes ?? COMPACT_MIN_BYTES, paused: () => state?.loss()?.recoveredAt === null });
   const watched = await watchOutboxState({
@@ -175,22 +165,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   });
   state = watched;
 
-  /** Messages of a version 0.1.0 journal, rendered as intake renders, with their ids and states. */
-  async function copyLegacy(batch: LegacyCopy[]): Promise<void> {
-    const records = await Promise.all(
-      batch.map(async ({ message: m, state: progress }) => {
-        const body = await renderMessage({ id: m.id, to: m.to, subject: m.subject, text: m.text, html: m.html, createdAt: m.createdAt });
-        // Kinds were the same set in 0.1.0; anything else would be damage that passed the CRC.
-        const kind: MessageKind = (MESSAGE_KINDS as readonly string[]).includes(m.kind) ? (m.kind as MessageKind) : 'appliance';
-        const record: OutboxRecord = { type: 'enqueue', id: m.id, kind, to: m.to, subject: listedSubject(m.subject), createdAt: m.createdAt, key: m.idempotencyKey, keyDigest: null, source: '', door: null, size: body.length, progress };
-        return { record, body };
-      }),
-    );
-    const refs = await journal.append(records.map(({ record, body }) => ({ meta: encodeRecord(record), body })));
-    records.forEach(({ record }, i) => index.apply(record, refs[i] ?? null));
-  }
-
-  /** Applies a change in memory, then writes it (after a fresh journal being written, if one is). */
+  /** Applies changes in memory, then writes them (after a fresh journal being written, if one is). */
   async function write(records: OutboxRecord[]): Promise<void> {
     for (const record of records) index.apply(record, null);
     if (records.length === 0) return;
@@ -198,68 +173,9 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     await journal.append(records.map((record) => ({ meta: encodeRecord(record) })));
   }
 
-  function need(id: string): Entry {
-    const entry = index.get(id);
-    if (!entry) throw new AppError('AM_MESSAGE_UNKNOWN', `no message ${id} in the outbox (already sent or dropped?); see appliance-mail outbox`);
-    return entry;
-  }
-
-  async function use(): Promise<{ total: number; byLane: Record<Lane, number>; free: number }> {
-    const byLane = index.bytesByLane();
-    let reservedTotal = 0;
-    for (const lane of LANES) {
-      byLane[lane] += reserved[lane];
-      reservedTotal += reserved[lane];
-    }
-    const free = limits().minFreeBytes > 0 ? (await freeSpace.available()) - reservedTotal : Number.POSITIVE_INFINITY;
-    return { total: index.storedBytes() + reservedTotal, byLane, free };
-  }
-
-  async function store(input: NewMessage, caller: Caller, keyDigest: string | null): Promise<{ id: string; duplicate: boolean }> {
-    watched.refuseIfLost();
-    const id = newMessageId();
-    const createdAt = Date.now();
-    const body = await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
-    const lane = laneOf(caller.door, input.kind);
-    checkRoom(await use(), limits(), lane, body.length, dir);
-    reserved[lane] += body.length;
-    try {
-      const record: OutboxRecord = { type: 'enqueue', id, kind: input.kind, to: input.to, subject: listedSubject(input.subject), createdAt, key: input.idempotencyKey, keyDigest, source: sourceOf(caller), door: caller.door, size: body.length };
-      // Written first, applied after: a message that is not on disk must not be delivered.
-      watched.refuseIfLost();
-      const [ref] = await journal.append([{ meta: encodeRecord(record), body }]);
-      freeSpace.wrote(body.length);
-      index.apply(record, ref ?? null);
-      tell('accepted', { kind: input.kind, createdAt }, Date.now());
-      return { id, duplicate: false };
-    } finally {
-      reserved[lane] -= body.length;
-    }
-  }
-
-  function targets(ids: readonly string[] | 'all-dead', allowed: (e: Entry) => boolean, what: string): string[] {
-    if (ids === 'all-dead') return [...index.entries()].filter((e) => e.state === 'dead').map((e) => e.id);
-    const unique = [...new Set(ids)];
-    for (const id of unique) {
-      if (!allowed(need(id))) throw new AppError('AM_INVALID_ARGUMENT', `message ${id} ${what}`);
-    }
-    return unique;
-  }
-
   return {
-    replay: report,
-    async enqueue(input, caller = DAEMON_CALLER) {
-      const key = input.idempotencyKey;
-      if (!key) return store(input, caller, null);
-      const source = sourceOf(caller);
-      const digest = contentDigest(input);
-      const existing = idempotency.find(source, key, digest);
-      if (existing) return { id: existing, duplicate: true };
-      // Another message of this caller's under the same key: its own message, said in the log.
-      if (idempotency.usedForOther(source, key, digest)) log.info({ source, key: key.slice(0, 80) }, 'an idempotency key came again with other content: queued as a message of its own');
-      const { value, first } = await idempotency.once(source, key, digest, () => store(input, caller, digest));
-      return first ? value : { id: value.id, duplicate: true };
-    },
+    replay: opened.report,
+    enqueue: (input, caller = DAEMON_CALLER) => messages.enqueue(input, caller),
     due: (now, limit) => scheduler.due(now, limit),
     nextDueAt: () => scheduler.nextDueAt(),
     readMessage(entry, prefixBytes) {
@@ -282,23 +198,23 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
       compactor.maybeCompact();
     },
     async markDeferred(id, error, nextAt) {
-      const entry = need(id);
+      const entry = need(index, id);
       await write([{ type: 'defer', id, attempts: entry.attempts + 1, nextAt, error }]);
       tell('deferred', entry, Date.now());
     },
     async markDead(id, error, to) {
-      const entry = need(id);
+      const entry = need(index, id);
       const at = Date.now();
       await write([{ type: 'dead', id, at, attempts: entry.attempts + 1, error, to: to ?? entry.to }]);
       tell('dead', entry, at);
     },
     async requeue(ids) {
-      const chosen = targets(ids, (e) => e.state !== 'queued', 'is already queued for delivery');
+      const chosen = targets(index, ids, (e) => e.state !== 'queued', 'is already queued for delivery');
       await write(chosen.map((id) => ({ type: 'requeue', id, at: Date.now() })));
       return chosen.length;
     },
     async drop(ids) {
-      const chosen = targets(ids, () => true, '');
+      const chosen = targets(index, ids, () => true, '');
       await write(chosen.map((id) => ({ type: 'drop', id })));
       compactor.maybeCompact();
       return chosen.length;
@@ -314,12 +230,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     get: (id) => index.get(id),
     list: () => [...index.entries()],
     counts: () => ({ ...index.counts(), sentSinceStart }),
-    room() {
-      const byLane = index.bytesByLane();
-      const total = index.storedBytes();
-      const lanes = laneLimits({ total, free: freeSpace.known() }, limits());
-      return Object.fromEntries(LANES.map((lane) => [lane, { bytes: byLane[lane], limitBytes: lanes[lane] }])) as OutboxRoom;
-    },
+    room: () => roomOf(index, freeSpace, limits()),
     stateLoss: () => watched.loss(),
     onEvent(listener) {
       listeners.push(listener);
@@ -332,6 +243,32 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   };
 }
 
+function applyRecord(index: OutboxIndex, meta: unknown, body: BodyRef | null): void {
+  const record = decodeRecord(meta);
+  if (record) index.apply(record, body);
+}
+
+function need(index: OutboxIndex, id: string): Entry {
+  const entry = index.get(id);
+  if (!entry) throw new AppError('AM_MESSAGE_UNKNOWN', `no message ${id} in the outbox (already sent or dropped?); see appliance-mail outbox`);
+  return entry;
+}
+
+function targets(index: OutboxIndex, ids: readonly string[] | 'all-dead', allowed: (e: Entry) => boolean, what: string): string[] {
+  if (ids === 'all-dead') return [...index.entries()].filter((e) => e.state === 'dead').map((e) => e.id);
+  const unique = [...new Set(ids)];
+  for (const id of unique) {
+    if (!allowed(need(index, id))) throw new AppError('AM_INVALID_ARGUMENT', `message ${id} ${what}`);
+  }
+  return unique;
+}
+
+function roomOf(index: OutboxIndex, freeSpace: FreeSpace, limits: OutboxLimits): OutboxRoom {
+  const byLane = index.bytesByLane();
+  const lanes = laneLimits({ total: index.storedBytes(), free: freeSpace.known() }, limits);
+  return Object.fromEntries(LANES.map((lane) => [lane, { bytes: byLane[lane], limitBytes: lanes[lane] }])) as OutboxRoom;
+}
+
 function logReplay(log: Logger, report: ReplayReport, live: number, bytes: number): void {
   if (report.damaged.length > 0 || report.tornTailBytes > 0) {
     log.warn(
@@ -341,15 +278,4 @@ function logReplay(log: Logger, report: ReplayReport, live: number, bytes: numbe
   } else {
     log.info({ records: report.records, live, bytes }, `outbox loaded: ${live} messages to send or dead`);
   }
-}
-
-function listedSubject(subject: string): string {
-  if (subject.length <= LISTED_SUBJECT_CHARS) return subject;
-  // Cut on a code point, not inside a surrogate pair.
-  return `${Array.from(subject).slice(0, LISTED_SUBJECT_CHARS - 1).join('')}…`;
-}
-
-/** Sortable by time of acceptance, unique without coordination. */
-function newMessageId(): string {
-  return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(5).toString('hex')}`;
 }
