@@ -56,6 +56,7 @@ export async function watchOutboxState(deps: {
   let checking: Promise<void> | null = null;
   let recovering: Promise<void> | null = null;
   let closed = false;
+  let lastFailure = '';
 
   async function recover(): Promise<void> {
     const lost = loss!;
@@ -73,7 +74,12 @@ export async function watchOutboxState(deps: {
     if (closed) return;
     if (loss?.recoveredAt === null) {
       recovering ??= recover()
-        .catch((err: unknown) => log.debug({ err }, 'the outbox state folder cannot be made yet; trying again'))
+        .catch((err: unknown) => {
+          // Said once per reason (at every try it would be a line every few seconds).
+          const reason = (err as Error).message;
+          if (reason !== lastFailure) log.warn({ err, dir }, `the outbox's queue cannot be written under ${dir} yet (${reason}); trying again every few seconds`);
+          lastFailure = reason;
+        })
         .finally(() => (recovering = null));
       return recovering;
     }

@@ -68,7 +68,7 @@ describe('the state folder lost under a running daemon', () => {
     await rm(stateDir(), { recursive: true, force: true });
     // A file in its place: the folder cannot be made again until the operator removes it.
     await writeFile(stateDir(), 'not a folder');
-    await daemon.waitForLog((l) => l['code'] === 'AM_STATE_LOST' && l['level'] === 50);
+    await daemon.waitForLog((l) => l['code'] === 'AM_STATE_LOST' && l['level'] === 'error');
     await eventually(async () => ((await warnings()).includes('state lost') ? true : undefined), 10_000, 'the status warning');
     expect((await control.status()).outbox?.state_lost).toBe(true);
     const metrics = await metricsAddress(daemon);
@@ -94,7 +94,7 @@ describe('the state folder lost under a running daemon', () => {
     const outbox = join(stateDir(), 'outbox');
     await rename(outbox, join(stateDir(), 'outbox-moved-away'));
     await mkdir(outbox);
-    await daemon.waitForLog((l) => l['code'] === 'AM_STATE_LOST' && l['level'] === 50 && String(l['msg']).includes('replaced'), 10_000);
+    await daemon.waitForLog((l) => l['code'] === 'AM_STATE_LOST' && l['level'] === 'error' && String(l['msg']).includes('replaced'), 10_000);
     await daemon.waitForLog((l) => l['code'] === 'AM_STATE_LOST' && String(l['msg']).includes('is written again'), 15_000);
     await eventually(async () => ((await warnings()).includes('state lost and restored') ? true : undefined), 10_000, 'the status warning');
     await submit('after the replacement');
