@@ -210,8 +210,7 @@ describe('delivery', () => {
     h.delivery.wake();
     expect(h.outbox.get(id)).toMatchObject({ sending: false, attempts: 0 });
     h.switchTo(server(smtp.port));
-    await eventually(() => (smtp.received.length === 1 ? true : undefined), 5_000, 'sent to the server once enabled');
-    expect(h.outbox.counts().sentSinceStart).toBe(1);
+    await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 5_000, 'sent once enabled');
     expect(whileDisabled.received).toEqual([]);
     // Never attempted while disabled: the one delivery is the first attempt.
     expect(smtp.received.map((m) => headerValue(m.raw, MESSAGE_ID_HEADER))).toEqual([id]);
