@@ -12,7 +12,7 @@ import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import { classify } from '../../src/relay/classify.js';
 import { sendTestEmail, type TestStep } from '../../src/relay/test-email.js';
 import { CLIENT_ID, CLIENT_SECRET, startTokenEndpoint } from '../helpers/oauth2.js';
-import { REFUSED_PORT, startSmtpSink } from '../helpers/smtp.js';
+import { REFUSED_PORT, startScriptedSmtp, startSmtpSink } from '../helpers/smtp.js';
 
 const log = createLogger({ level: 'silent' });
 const cleanups: Array<() => Promise<void>> = [];
@@ -51,32 +51,10 @@ async function sink(extra: Parameters<typeof startSmtpSink>[0]) {
   return s;
 }
 
-/**
- * A server that greets, then answers each command line with `reply(line)` (null: 250 OK, QUIT:
- * 221): for replies smtp-server's hooks cannot give (EHLO, STARTTLS).
- */
 async function scripted(reply: (line: string) => string | null): Promise<number> {
-  const server: Server = createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.write('220 mx.contoso.example ESMTP\r\n');
-    let pending = '';
-    socket.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      let end: number;
-      while ((end = pending.indexOf('\r\n')) >= 0) {
-        const line = pending.slice(0, end);
-        pending = pending.slice(end + 2);
-        if (/^QUIT/i.test(line)) {
-          socket.end('221 bye\r\n');
-          return;
-        }
-        socket.write(`${reply(line) ?? '250 OK'}\r\n`);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
-  return (server.address() as { port: number }).port;
+  const server = await startScriptedSmtp(reply);
+  cleanups.push(() => server.close());
+  return server.port;
 }
 
 describe('hints from the server\'s reply', () => {
