@@ -6,16 +6,17 @@
  * expired ones go to the dead letters with the server's reply.
  */
 import type { LiveConfig } from '../config/live-config.js';
-import { formatHostPort } from '../config/address.js';
+import { formatHostPort } from '../util/address.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';
 import { fromHeaderLine } from './render.js';
-import { classify, toSmtpError, withHint, type Classified, type SmtpError, type SmtpFailureClass } from './classify.js';
+import { classify, withHint, type Classified, type SmtpFailureClass } from './classify.js';
+import { toSmtpError, type SmtpError } from './smtp-error.js';
 import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
 
 /** Connections kept open to the mail server; enough to keep one core busy without flooding it. */

@@ -4,7 +4,7 @@
  * the failed step), status, the dead letters and the Web Console's test all name the same fix.
  */
 import type { MailServerSettings } from '../settings/schema.js';
-import type { SmtpError } from './classify.js';
+import type { SmtpError } from './smtp-error.js';
 
 /** `heloName`: the EHLO name setting, when the settings carry it. */
 export type HintSettings = Pick<MailServerSettings, 'port' | 'tls' | 'auth' | 'username' | 'sender'> & { heloName?: string | null | undefined };

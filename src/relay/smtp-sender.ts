@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { TokenSource } from '../oauth2/token-source.js';
-import { toSmtpError } from './classify.js';
+import { toSmtpError } from './smtp-error.js';
 import type { OutgoingMail, SendOutcome, WorkerReply, WorkerRequest } from './smtp-worker.js';
 
 /**

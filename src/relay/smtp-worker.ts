@@ -9,7 +9,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { MailServerSettings } from '../settings/schema.js';
-import { toSmtpError, type SmtpError } from './classify.js';
+import { toSmtpError, type SmtpError } from './smtp-error.js';
 import { smtpOptions, type TokenProvider } from './transport-options.js';
 
 export interface OutgoingMail {

@@ -7,13 +7,14 @@ import { hostname } from 'node:os';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
-import { formatHostPort, splitRecipients } from '../config/address.js';
+import { formatHostPort, splitRecipients } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { OAuth2Tokens, TokenSource } from '../oauth2/token-source.js';
-import { classify, toSmtpError } from './classify.js';
+import { classify } from './classify.js';
+import { toSmtpError } from './smtp-error.js';
 import { smtpOptions, tokenProvider } from './transport-options.js';
 
 export interface TestStep {

@@ -10,7 +10,8 @@ import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { TokenSource } from '../oauth2/token-source.js';
-import { classify, toSmtpError, withHint } from './classify.js';
+import { classify, withHint } from './classify.js';
+import { toSmtpError } from './smtp-error.js';
 
 /** Where XOAUTH2 gets its token: a token source, or (in the SMTP worker) a request to the main thread. */
 export type TokenProvider = (renew: boolean) => Promise<{ token: string; expiresAt: number }>;

@@ -3,7 +3,7 @@
  * what it receives. Its certificate is signed by a throw-away CA the test hands to the client.
  */
 import { generate } from 'selfsigned';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -141,7 +141,10 @@ export async function startSmtpSink(options: {
  * 221 and close): for replies smtp-server's hooks cannot give (to EHLO, to STARTTLS).
  */
 export async function startScriptedSmtp(reply: (line: string) => string | null): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     socket.write('220 mx.contoso.example ESMTP\r\n');
     let pending = '';
@@ -164,7 +167,7 @@ export async function startScriptedSmtp(reply: (line: string) => string | null):
     port: (server.address() as { port: number }).port,
     close: () =>
       new Promise((resolve) => {
-        server.closeAllConnections?.();
+        for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };

@@ -4,7 +4,8 @@
  * servers are in smtp-hints.test.ts, the policy applied in delivery.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { classify, SMTP_FAILURE_CLASSES, toSmtpError, withHint, type ClassifySettings, type Retry, type SmtpError, type SmtpFailureClass } from '../../src/relay/classify.js';
+import { classify, SMTP_FAILURE_CLASSES, withHint, type ClassifySettings, type Retry, type SmtpFailureClass } from '../../src/relay/classify.js';
+import { toSmtpError, type SmtpError } from '../../src/relay/smtp-error.js';
 
 const base: ClassifySettings = { host: '127.0.0.1', port: 587, tls: true, auth: 'password', username: 'alerts@contoso.example', sender: 'alerts@contoso.example' };
 const plain: ClassifySettings = { ...base, tls: false, username: null };

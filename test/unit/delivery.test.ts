@@ -18,7 +18,7 @@ import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import type * as DeliveryModule from '../../src/relay/delivery.js';
 import type { Delivery } from '../../src/relay/delivery.js';
 import { openOutbox, type Outbox } from '../../src/relay/outbox.js';
-import type { Effective, EffectiveSettings } from '../../src/settings/effective.js';
+import type { EffectiveSnapshot, EffectiveSettings } from '../../src/config/effective.js';
 import { eventually } from '../helpers/daemon.js';
 import { headerValue } from '../helpers/mail.js';
 import { REFUSED_PORT, startScriptedSmtp, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
@@ -69,9 +69,9 @@ async function harness(mailServer: MailServerSettings, relay: Record<string, str
   });
   const config = createLiveConfig(parseConfig(configText, join(dir, 'config.json')), log);
   const outbox = await openOutbox(dir, log);
-  const listeners: Array<(next: Effective) => void> = [];
-  let effective: Effective = { mailServer, recipients: [], portalAddress: null, source: 'test', digest: '0' };
-  const settings = { current: () => effective, onChange: (l: (next: Effective) => void) => void listeners.push(l) };
+  const listeners: Array<(next: EffectiveSnapshot) => void> = [];
+  let effective: EffectiveSnapshot = { mailServer, recipients: [], portalAddress: null, source: 'test', digest: '0' };
+  const settings = { current: () => effective, onChange: (l: (next: EffectiveSnapshot) => void) => void listeners.push(l) };
   const delivery = createDelivery({ outbox, effective: settings as unknown as EffectiveSettings, config, tokens: createOAuth2Tokens({ state: null, log }), log });
   cleanups.push(async () => {
     await delivery.close();
@@ -221,7 +221,9 @@ describe('delivery', () => {
     h.delivery.wake();
     expect(h.outbox.get(id)).toMatchObject({ sending: false, attempts: 0 });
     h.switchTo(server(smtp.port));
-    await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 5_000, 'sent once enabled');
+    await eventually(() => (smtp.received.length === 1 ? true : undefined), 5_000, 'sent to the server once enabled');
+    // The server's 250 reaches the sink before the outbox records the send: wait for the record.
+    await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 5_000, 'the send recorded');
     expect(whileDisabled.received).toEqual([]);
     // Never attempted while disabled: the one delivery is the first attempt.
     expect(smtp.received.map((m) => headerValue(m.raw, MESSAGE_ID_HEADER))).toEqual([id]);
