@@ -129,3 +129,18 @@ export function decodeRecord(meta: unknown): OutboxRecord | null {
   }
   return null;
 }
+
+/** What a submitter asks to send, checked (see intake.ts). */
+export interface NewMessage {
+  kind: MessageKind;
+  to: string[];
+  subject: string;
+  text: string | null;
+  html: string | null;
+  idempotencyKey: string | null;
+  /**
+   * What a resubmission under the same key must repeat to be the same message: by default the
+   * message itself; a rendered notification (whose body carries the time) gives its request.
+   */
+  idempotencyContent?: string;
+}

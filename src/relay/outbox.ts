@@ -21,29 +21,14 @@ import { finishLegacyMigration, setAsideLegacyJournal } from './legacy-migration
 import { COMPACT_MIN_BYTES, createCompactor } from './outbox-compactor.js';
 import { createIdempotency } from './outbox-idempotency.js';
 import { createOutboxIndex, type OutboxIndex } from './outbox-index.js';
-import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, type MessageKind, type OutboxRecord } from './outbox-records.js';
+import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, type MessageKind, type NewMessage, type OutboxRecord } from './outbox-records.js';
 import { laneLimits, LANES, type Lane, type RoomLimits } from './outbox-room.js';
 import { createScheduler } from './outbox-scheduler.js';
 import { watchOutboxState, type OutboxState, type StateLoss } from './outbox-state.js';
 import { createMessageStore } from './outbox-store.js';
 
-export { MESSAGE_KINDS, type Caller, type Entry, type EntryState, type MessageKind } from './outbox-records.js';
+export { MESSAGE_KINDS, type Caller, type Entry, type EntryState, type MessageKind, type NewMessage } from './outbox-records.js';
 export type { StateLoss } from './outbox-state.js';
-
-/** What a submitter asks to send, checked (see intake.ts). */
-export interface NewMessage {
-  kind: MessageKind;
-  to: string[];
-  subject: string;
-  text: string | null;
-  html: string | null;
-  idempotencyKey: string | null;
-  /**
-   * What a resubmission under the same key must repeat to be the same message: by default the
-   * message itself; a rendered notification (whose body carries the time) gives its request.
-   */
-  idempotencyContent?: string;
-}
 
 export interface OutboxCounts {
   queued: number;
@@ -117,6 +102,8 @@ export interface Outbox {
   stateLoss(): StateLoss | null;
   /** Tells `listener` of every message accepted, sent, deferred or dead. */
   onEvent(listener: (event: OutboxEvent) => void): void;
+  /** Why the free-space floor cannot be applied (the filesystem reports no size), or null. */
+  freeSpaceWarning(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -174,6 +161,11 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   }
 
   return {
+    async freeSpaceWarning() {
+      if (limits().minFreeBytes <= 0) return null;
+      await freeSpace.available();
+      return freeSpace.unmeasured();
+    },
     replay: opened.report,
     enqueue: (input, caller = DAEMON_CALLER) => messages.enqueue(input, caller),
     due: (now, limit) => scheduler.due(now, limit),

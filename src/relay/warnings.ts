@@ -1,8 +1,9 @@
 import type { Outbox } from './outbox.js';
 
-/** What status must say about the outbox: damage found in its journal at start, a state folder lost under it. */
-export function outboxWarnings(outbox: Outbox): string[] {
-  return [...replayWarnings(outbox), ...stateWarnings(outbox)];
+/** What status must say about the outbox: damage found in its journal at start, a state folder lost under it, a floor it cannot apply. */
+export async function outboxWarnings(outbox: Outbox): Promise<string[]> {
+  const unmeasured = await outbox.freeSpaceWarning();
+  return [...replayWarnings(outbox), ...stateWarnings(outbox), ...(unmeasured ? [unmeasured] : [])];
 }
 
 function replayWarnings(outbox: Outbox): string[] {

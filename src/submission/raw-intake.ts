@@ -10,12 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import PostalMime, { type Address, type Email } from 'postal-mime';
-import { isEmailAddress } from '../config/address.js';
+import { isEmailAddress } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Intake } from '../relay/intake.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { Caller } from '../relay/outbox.js';
-import type { EffectiveSettings } from '../settings/effective.js';
 
 /** A name without a domain, as cron, smartd and mdadm address mail: `root`, `postmaster`. */
 const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;

@@ -10,10 +10,10 @@ import type { LiveConfig } from '../../src/config/live-config.js';
 import type { AppError } from '../../src/errors/registry.js';
 import { createLogger } from '../../src/log/logger.js';
 import { validateSubmission, type Intake, type Submission } from '../../src/relay/intake.js';
-import type { EffectiveSettings } from '../../src/settings/effective.js';
+import type { EffectiveSettings } from '../../src/config/effective.js';
 import { createRawIntake, type RawSubmission } from '../../src/submission/raw-intake.js';
 import { cutAtDotLine, parseSendmailArgs } from '../../src/submission/sendmail-args.js';
-import { watchdogIntervalMs } from '../../src/systemd/notify.js';
+import { watchdogIntervalMs } from '../../src/systemd/readiness.js';
 
 function codeOf(run: () => unknown): string {
   try {
