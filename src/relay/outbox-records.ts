@@ -24,7 +24,11 @@ export interface Caller {
   client: string;
 }
 
-export const DOORS = ['submit-socket', 'admin-socket', 'sendmail', 'port', 'daemon'] as const;
+/**
+ * `pickup` is the drop folder (as Postfix's maildrop): its client is the file owner's uid, and
+ * its mail shares sendmail's lane (the same local programs send it).
+ */
+export const DOORS = ['submit-socket', 'admin-socket', 'sendmail', 'pickup', 'port', 'daemon'] as const;
 export type Door = (typeof DOORS)[number];
 
 /** The daemon itself (its own notifications and tests). */
