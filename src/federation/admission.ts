@@ -6,7 +6,7 @@
  * answered only after both. A crash in between leaves a used token and no node: the secondary
  * never got a credential, and the operator creates a new token.
  */
-import { nodeNameField } from '../config/fields.js';
+import { nodeNameField } from '../settings/fields.js';
 import { AppError } from '../errors/registry.js';
 import { parseFederationMode, type FederationMode } from '../settings/schema.js';
 import type { NodeRecord, TokenRecord } from '../state/schema.js';

@@ -4,8 +4,8 @@
  * and a graceful close.
  */
 import * as grpc from '@grpc/grpc-js';
-import { formatHostPort, parseHostPort } from '../config/address.js';
-import { shutdownServer } from '../control/socket-server.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
+import { shutdownServer } from '../util/server-lifecycle.js';
 import type { Logger } from '../log/logger.js';
 import { federationServerCredentials, type TlsIdentity } from './certificate.js';
 import { createConnectionGuard, FEDERATION_GUARD_SERVER_OPTIONS } from './connection-guard.js';

@@ -12,7 +12,6 @@
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
-import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import type { NodeRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { toServiceError } from '../util/grpc-errors.js';
@@ -26,7 +25,7 @@ import { createPrimaryServer } from './primary-server.js';
 import { federationHandlers, type FederationEvent } from './primary-service.js';
 import { watchServerService } from './proto.js';
 import { formatToken } from './secrets.js';
-import { createSettingsChecks, type SettingsCheck } from './settings-check.js';
+import { createSettingsChecks, type SettingsCheck, type VerifySettings } from './settings-check.js';
 import { createToken, deleteToken, listTokens, type TokenView } from './tokens.js';
 import { createVersionSync } from './version-sync.js';
 
@@ -62,7 +61,7 @@ export interface FederationPrimary {
   onEvent(listener: (event: FederationEvent) => void): void;
 }
 
-export function createFederationPrimary(deps: { config: LiveConfig; state: StateStore; oauth2: OAuth2Tokens; log: Logger }): FederationPrimary {
+export function createFederationPrimary(deps: { config: LiveConfig; state: StateStore; verifySettings: VerifySettings; log: Logger }): FederationPrimary {
   const { config, state, log } = deps;
   const listen = config.current().federation.listen;
   if (listen === null) throw new Error('federation.listen is not set');
@@ -72,7 +71,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   let bound = listen;
   const listeners: Array<(event: FederationEvent) => void> = [];
   const emit = (event: FederationEvent) => listeners.forEach((listener) => listener(event));
-  const ownChecks = createSettingsChecks(deps.oauth2);
+  const ownChecks = createSettingsChecks(deps.verifySettings);
   const versions = createVersionSync({ config, state, log });
   /** The parts that need the node records, built by start() before the server takes a call. */
   let parts: { nodeLog: NodeLog; records: NodeRecordWriter; fanOut: FanOut; admission: Admission } | null = null;

@@ -5,7 +5,7 @@
  * credential): nothing is sent to a server whose certificate does not match.
  */
 import * as grpc from '@grpc/grpc-js';
-import { formatHostPort, parseHostPort } from '../config/address.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';
 import type { JoinRequest } from '../generated/appliance_mail/federation/v1/JoinRequest.js';
