@@ -21,7 +21,11 @@ export interface Config {
   readonly version: string;
   readonly node: { readonly name: string; readonly role: 'primary' | 'secondary'; readonly stateDir: string };
   readonly mailServer: MailServerSettings;
-  readonly notifications: { readonly recipients: readonly string[] };
+  readonly notifications: {
+    readonly recipients: readonly string[];
+    /** Local name (lower case) → where its mail goes instead of `recipients`. */
+    readonly localRecipients: ReadonlyMap<string, readonly string[]>;
+  };
   readonly portal: { readonly address: string | null };
   readonly federation: {
     readonly listen: string | null;
@@ -41,7 +45,7 @@ export interface Config {
     readonly adminSocketMode: number;
   };
   /** The local SMTP submission port (`host:port`), null when off. */
-  readonly submission: { readonly listen: string | null; readonly allowNonLoopback: boolean };
+  readonly submission: { readonly listen: string | null; readonly allowNonLoopback: boolean; readonly dropFolder: string };
   /** The Prometheus scrape endpoint (`host:port`, plain HTTP), null when off. */
   readonly metrics: { readonly listen: string | null; readonly allowNonLoopback: boolean };
   readonly relay: {
@@ -133,7 +137,10 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       auth: raw.mailServer.auth,
       oauth2: oauth2Settings(raw.mailServer.oauth2, clientSecret),
     },
-    notifications: { recipients: splitRecipients(raw.notifications.recipients).valid },
+    notifications: {
+      recipients: splitRecipients(raw.notifications.recipients).valid,
+      localRecipients: new Map(Object.entries(raw.notifications.localRecipients).map(([name, to]) => [name.toLowerCase(), splitRecipients(to).valid])),
+    },
     portal: { address: raw.portal.address ?? null },
     federation: {
       listen: raw.federation.listen ?? null,
@@ -143,7 +150,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
     },
     console: { listen: raw.console.listen ?? null, certFile: at(raw.console.certFile), keyFile: at(raw.console.keyFile) },
     control: controlSockets(raw.control, base),
-    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback },
+    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback, dropFolder: resolve(base, raw.submission.dropFolder) },
     metrics: { listen: raw.metrics.listen ?? null, allowNonLoopback: raw.metrics.allowNonLoopback },
     relay: {
       maxAgeMs: parseDurationMs(raw.relay.maxAge),

@@ -37,7 +37,16 @@ export const CONFIG_DEFAULTS = {
    * for a few messages at the cap and then some.
    */
   minFreeBytes: 256 * 1024 * 1024,
+  /**
+   * Where `sendmail` leaves a message while the daemon cannot take it (Postfix's maildrop):
+   * beside the state, not in it (the state is the daemon's alone; this folder is the submitters'
+   * group's to write into), and not under /run, which a reboot empties.
+   */
+  dropFolder: '/var/spool/appliance-mail',
 } as const;
+
+/** A name without a domain, as cron, smartd and mdadm address mail: `root`, `postmaster`. */
+export const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 
 /** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
 export const ADMIN_SOCKET_NAME = 'admin.sock';
@@ -119,7 +128,15 @@ export const configSchema = z
       stateDir: nonEmpty.default(CONFIG_DEFAULTS.stateDir),
     }),
     mailServer: mailServerSchema,
-    notifications: z.strictObject({ recipients: recipientsSchema.default([]) }).default({ recipients: [] }),
+    notifications: z
+      .strictObject({
+        recipients: recipientsSchema.default([]),
+        /** Local names (root, backup) that go elsewhere than `recipients`: name → address(es). */
+        localRecipients: z
+          .record(z.string().regex(LOCAL_NAME, 'must be a local name such as root or backup (letters, digits, . _ + -)'), recipientsSchema)
+          .default({}),
+      })
+      .default({ recipients: [], localRecipients: {} }),
     portal: z
       .strictObject({
         address: portalAddressField.optional(),
@@ -154,9 +171,11 @@ export const configSchema = z
         // Port 0: the system picks a free port, which the log line 'appliance-mail ready' shows.
         listen: hostPortField(null, { allowPortZero: true }).optional(),
         allowNonLoopback: z.boolean().default(false),
+        /** sendmail's drop folder, read by the daemon (relative to the config file's folder). */
+        dropFolder: nonEmpty.default(CONFIG_DEFAULTS.dropFolder),
       })
       .superRefine(loopbackUnlessAllowed('the submission port has no AUTH', 'submission.allowNonLoopback'))
-      .default({ allowNonLoopback: false }),
+      .default({ allowNonLoopback: false, dropFolder: CONFIG_DEFAULTS.dropFolder }),
     metrics: z
       .strictObject({
         // Port 0: the system picks a free port, which the log line 'metrics listening' shows.

@@ -17,7 +17,7 @@ import { MinHeap } from '../util/min-heap.js';
 import { createFreeSpace } from './free-space.js';
 import { HEAD_BYTES, openJournal, type BodyRef, type ReplayReport } from './journal.js';
 import { finishLegacyMigration, setAsideLegacyJournal, type LegacyCopy } from './legacy-migration.js';
-import { renderMessage } from './render.js';
+import { renderMessage, renderRawMessage, type RawContent } from './render.js';
 
 export const MESSAGE_KINDS = ['alert', 'digest', 'appliance', 'test'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
@@ -43,6 +43,8 @@ export interface NewMessage {
   subject: string;
   text: string | null;
   html: string | null;
+  /** A message taken whole (sendmail, the submission port): stored as it is, `text` and `html` unused. */
+  raw?: RawContent;
   idempotencyKey: string | null;
   /**
    * What a resubmission under the same key must repeat to be the same message: by default the
@@ -427,7 +429,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   async function store(input: NewMessage, keyDigest: string | null): Promise<{ id: string; duplicate: boolean }> {
     const id = newMessageId();
     const createdAt = Date.now();
-    const body = await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
+    const body = input.raw ? renderRawMessage(id, input.raw) : await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
     await checkRoom(body.length);
     reservedBytes += body.length;
     try {

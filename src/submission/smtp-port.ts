@@ -66,7 +66,10 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
       }
     },
     onData(stream, session, callback) {
-      accept(stream, session.envelope.rcptTo.map((r) => r.address)).then(
+      // The client's HELO name is its own word: printable ASCII only, in the Received line.
+      const helo = (session.hostNameAppearsAs || 'unknown').slice(0, 64).replace(/[^\x21-\x7e]|[()]/g, '?');
+      const from = `${helo} ([${session.remoteAddress}])`;
+      accept(stream, session.envelope.rcptTo.map((r) => r.address), from).then(
         (ids) => callback(null, `queued as ${ids.join(' ')}`),
         (err: unknown) => {
           const appError = toAppError(err);
@@ -76,13 +79,13 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
       );
     },
   });
-  async function accept(stream: SMTPServerDataStream, recipients: string[]): Promise<string[]> {
+  async function accept(stream: SMTPServerDataStream, recipients: string[], from: string): Promise<string[]> {
     const raw = await readMessage(stream);
     if (stream.sizeExceeded) {
       const limit = config.current().relay.maxMessageBytes;
       throw new AppError('AM_MESSAGE_TOO_LARGE', `message refused: more than relay.maxMessageBytes (${limit}) bytes`);
     }
-    const ids = await rawIntake.submit({ raw, recipients, recipientsFromHeaders: false });
+    const ids = await rawIntake.submit({ raw, recipients, recipientsFromHeaders: false, from, protocol: 'ESMTP' });
     log.info({ ids, recipients: recipients.length, bytes: raw.byteLength }, 'message accepted on the submission port');
     return ids;
   }
