@@ -8,13 +8,13 @@
  * warns; a temporary refusal (mail disabled, outbox full) leaves it for the next scan.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LiveConfig } from '../config/live-config.js';
-import { AppError, toAppError, type ErrorCode } from '../errors/registry.js';
+import { toAppError, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
-import { decodeDropFile, DROP_FILE_SUFFIX, DROP_FOLDER_MODE } from './drop-folder.js';
+import { decodeDropFile, DROP_FILE_SUFFIX } from './drop-folder.js';
 import type { RawIntake } from './raw-intake.js';
 
 /** A watch may miss events; this scan finds what it missed (and retries temporary refusals). */
@@ -41,6 +41,30 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
   let again = false;
   let closed = false;
   let lastBad: string | null = null;
+  let missing: string | null = null;
+
+  /**
+   * The folder is the installer's to create (owner and group matter, see drop-folder.ts): while it
+   * is missing, status says so and sendmail exits 75 when the daemon is away. Once it is there,
+   * its bad/ is made and it is watched.
+   */
+  async function ready(): Promise<boolean> {
+    if (watcher !== null) return true;
+    try {
+      await stat(folder);
+    } catch (err) {
+      if (missing === null) log.warn({ err, folder, code: 'AM_DROP_FOLDER_UNAVAILABLE' }, 'the drop folder is missing; sendmail cannot leave mail there while the daemon is away');
+      missing = `the drop folder ${folder} (submission.dropFolder) cannot be used: ${(err as Error).message}; while the daemon is away, sendmail cannot leave mail there and exits 75. Create it as the install steps say (mode 1730, owner and group appliance-mail) [AM_DROP_FOLDER_UNAVAILABLE]`;
+      return false;
+    }
+    await mkdir(badFolder, { mode: PRIVATE_DIR_MODE }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    watcher = watch(folder, () => void scan());
+    watcher.on('error', (err) => log.warn({ err, folder }, 'the drop folder watch failed; the periodic scan still finds new files'));
+    missing = null;
+    return true;
+  }
 
   /** One scan at a time; a change seen during a scan runs one more after it. */
   function scan(): Promise<void> {
@@ -62,6 +86,7 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
   }
 
   async function scanOnce(): Promise<void> {
+    if (!(await ready())) return;
     const names = (await readdir(folder)).filter((n) => n.endsWith(DROP_FILE_SUFFIX) && !n.startsWith('.')).sort();
     for (const name of names) {
       if (closed) return;
@@ -98,27 +123,12 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
 
   return {
     async start() {
-      try {
-        await mkdir(folder, { recursive: true });
-        // The mode is set when this daemon owns the folder (it created it); an operator's folder is theirs.
-        if ((await stat(folder)).uid === process.getuid?.()) await chmod(folder, DROP_FOLDER_MODE);
-        await mkdir(badFolder, { mode: PRIVATE_DIR_MODE }).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EEXIST') throw err;
-        });
-      } catch (err) {
-        throw new AppError('AM_DROP_FOLDER_UNAVAILABLE', `cannot prepare the drop folder ${folder} (submission.dropFolder): ${(err as Error).message}; create it as the install steps say`, { cause: err });
-      }
       await scan();
-      try {
-        watcher = watch(folder, () => void scan());
-        watcher.on('error', (err) => log.warn({ err, folder }, 'the drop folder watch failed; the periodic scan still finds new files'));
-      } catch (err) {
-        log.warn({ err, folder }, 'cannot watch the drop folder; the periodic scan finds new files');
-      }
       timer = setInterval(() => void scan(), DROP_SCAN_MS);
       timer.unref();
     },
     async warnings() {
+      if (missing !== null) return [missing];
       const kept = (await readdir(badFolder).catch(() => [])).filter((n) => n.endsWith(DROP_FILE_SUFFIX));
       if (kept.length === 0) return [];
       const latest = lastBad === null ? '' : ` (latest: ${lastBad})`;
