@@ -12,6 +12,7 @@ import type { LiveConfig } from '../config/live-config.js';
 import { AppError, toAppError, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { listenError } from '../util/grpc-errors.js';
+import { acceptBareLocalRecipients } from './bare-recipient.js';
 import { quote, type RawIntake } from './raw-intake.js';
 
 /** Enough for every job on one Appliance at once; more is a runaway script. */
@@ -41,6 +42,7 @@ export interface SubmissionPort {
 
 export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawIntake; log: Logger }): SubmissionPort {
   const { config, rawIntake, log } = deps;
+  acceptBareLocalRecipients();
   const listen = config.current().submission.listen;
   let bound: string | null = null;
   let state: 'new' | 'started' | 'closed' = 'new';
