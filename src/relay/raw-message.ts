@@ -11,8 +11,8 @@
  *   that answers still reach its author;
  * - line ends become CRLF, as SMTP carries them.
  * The header block is checked first and the message refused whole when it is broken: NUL bytes,
- * a bare CR, a line longer than RFC 5322's 998 characters, a line that is neither a field nor a
- * continuation, an encoded word that decodes to a line break (a header injected through it).
+ * a bare CR, a line longer than RFC 5322's 998 characters, an encoded word that decodes to a line
+ * break (a header injected through it). A line that is no field ends the header, as in Postfix.
  */
 import { addressParser, decodeWords } from 'postal-mime';
 import { AppError } from '../errors/registry.js';
@@ -101,9 +101,9 @@ export function prepareRawMessage(raw: Uint8Array, options: PrepareOptions): Pre
 }
 
 /**
- * The header fields and the body (as latin1 text). A message whose first line is no header field
- * (`echo hello | sendmail root`) is all body, as Postfix reads it; a leading mbox `From ` line is
- * dropped.
+ * The header fields and the body (as latin1 text). The header ends at a blank line or at the
+ * first line that is no field (`echo hello | sendmail root` is all body), as Postfix reads it; a
+ * leading mbox `From ` line is dropped.
  */
 function splitHeader(text: string): { fields: HeaderField[]; body: string } {
   let start = 0;
@@ -130,7 +130,11 @@ function splitHeader(text: string): { fields: HeaderField[]; body: string } {
       last.raw += `\r\n${line}`;
     } else {
       const match = FIELD.exec(line);
-      if (!match) refuse(`header line ${lineNo} is neither a field (Name: value) nor its continuation; a blank line must end the header`);
+      if (!match) {
+        // No blank line before the text (a script's output after its Subject): the body starts here, as Postfix reads it.
+        body = text.slice(at);
+        break;
+      }
       fields.push({ name: match[1]!, raw: line, value: '' });
     }
     at = next;
