@@ -23,17 +23,23 @@ export interface SocketPaths {
 
 type Sections = { control: Record<string, unknown>; submission: Record<string, unknown> };
 
+/** $APPLIANCE_MAIL_SOCKET and $APPLIANCE_MAIL_DROP_FOLDER, for a submitter who may not read the config, win over it. */
 export function controlSocketPaths(configFile: string, env: NodeJS.ProcessEnv): SocketPaths {
-  const given = env['APPLIANCE_MAIL_SOCKET'];
-  if (given) return fromSections({ control: { socket: given }, submission: {} }, process.cwd(), null);
+  const socket = env['APPLIANCE_MAIL_SOCKET'];
+  const dropFolder = env['APPLIANCE_MAIL_DROP_FOLDER'];
+  const given = { control: socket ? { socket } : {}, submission: dropFolder ? { dropFolder } : {} };
+  if (socket) return fromSections(given, process.cwd(), null);
   let text: string;
   try {
     text = readFileSync(configFile, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EACCES') return fromSections({ control: {}, submission: {} }, '/', null);
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return fromSections(given, process.cwd(), null);
     throw new AppError('AM_CONFIG_UNREADABLE', `cannot read config ${resolve(configFile)}: ${(err as Error).message}`, { cause: err });
   }
-  return fromSections(readSections(text), dirname(resolve(configFile)), configProblem(text, resolve(configFile)));
+  const read = readSections(text);
+  const base = dirname(resolve(configFile));
+  const paths = fromSections(read, base, configProblem(text, resolve(configFile)));
+  return dropFolder ? { ...paths, dropFolder: resolve(dropFolder) } : paths;
 }
 
 /** The control and submission sections: parsed, or picked out of a file that is not JSON any more. */
