@@ -2,8 +2,8 @@
  * What the control socket offers, in domain terms: each call handed to the part that owns it.
  * The gRPC mapping lives in service.ts; the rules live with their concerns.
  */
-import { parseMailServer } from '../config/address.js';
-import type { ConsoleUsers } from '../console/users.js';
+import { parseMailServer } from '../util/address.js';
+import type { ConsoleUsers } from '../state/console-users.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationPrimary, NodeView } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';

@@ -12,8 +12,8 @@ import { portalAddressWarning } from '../notify/notifier.js';
 import type { Delivery, DeliveryStatus } from '../relay/delivery.js';
 import type { Outbox, OutboxCounts } from '../relay/outbox.js';
 import { outboxWarnings } from '../relay/warnings.js';
-import type { EffectiveSettings, NodeMode } from '../settings/effective.js';
-import { settingsWarnings } from '../settings/warnings.js';
+import type { EffectiveSettings, NodeMode } from '../config/effective.js';
+import { settingsWarnings } from '../config/settings-warnings.js';
 import { describeAccess } from '../util/accounts.js';
 
 export interface DaemonStatus {
@@ -84,7 +84,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     adminSocket,
     adminAccess: await access(adminSocket),
     consoleUrl: sources.consoleUrl(),
-    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...outboxWarnings(outbox), ...(await sources.dropWarnings()), ...(portalWarning ? [portalWarning] : [])],
+    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...(await outboxWarnings(outbox)), ...(await sources.dropWarnings()), ...(portalWarning ? [portalWarning] : [])],
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,
     outbox: outbox.counts(),

@@ -6,9 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { formatHostPort, parseHostPort } from '../config/address.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
-import { nodeNameField } from '../config/fields.js';
+import { nodeNameField } from '../settings/fields.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationHandlers } from '../generated/appliance_mail/federation/v1/Federation.js';
 import type { SettingsUpdate } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
@@ -19,7 +19,7 @@ import { settingsDigest } from '../settings/view.js';
 import type { NodeRecord, PrimaryState } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { ownEntry } from '../util/objects.js';
-import { shutdownServer } from '../control/socket-server.js';
+import { shutdownServer } from '../util/server-lifecycle.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
 import { stripControl } from '../util/text.js';
 import { federationServerCredentials, loadOrCreateIdentity, type TlsIdentity } from './certificate.js';
@@ -27,8 +27,7 @@ import { createConnectionGuard, FEDERATION_GUARD_SERVER_OPTIONS } from './connec
 import { federationProto } from './proto.js';
 import { isReportStage, withheldReason, recordReport, recordWatch, REPORT_STAGES } from './node-records.js';
 import { encodeSettings } from './settings-wire.js';
-import type { OAuth2Tokens } from '../oauth2/token-source.js';
-import { createSettingsChecks, type SettingsCheck } from './settings-check.js';
+import { createSettingsChecks, type SettingsCheck, type VerifySettings } from './settings-check.js';
 import { joinAddress } from './join-command.js';
 import { deleteToken, listTokens, type TokenView } from './tokens.js';
 import {
@@ -118,7 +117,7 @@ export interface FederationPrimary {
   status(): PrimaryStatus;
 }
 
-export function createFederationPrimary(deps: { config: LiveConfig; state: StateStore; tokens: OAuth2Tokens; log: Logger }): FederationPrimary {
+export function createFederationPrimary(deps: { config: LiveConfig; state: StateStore; verifySettings: VerifySettings; log: Logger }): FederationPrimary {
   const { config, state, log } = deps;
   const listen = config.current().federation.listen;
   if (listen === null) throw new Error('federation.listen is not set');
@@ -129,7 +128,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
   let closed = false;
   /** The address actually bound: differs from `listen` when that asks for port 0. */
   let bound = listen;
-  const ownChecks = createSettingsChecks(deps.tokens);
+  const ownChecks = createSettingsChecks(deps.verifySettings);
 
   /**
    * Checks this primary's own settings as published, at start and at each new version: an

@@ -4,7 +4,8 @@
  * report ACK/NACK and the result of checking the settings against the mail server.
  */
 import * as grpc from '@grpc/grpc-js';
-import { parseHostPort, formatHostPort } from '../config/address.js';
+import { parseHostPort, formatHostPort } from '../util/address.js';
+import type { FederationFacts, FederationFactsSource } from '../config/effective.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';
@@ -12,7 +13,6 @@ import type { JoinRequest } from '../generated/appliance_mail/federation/v1/Join
 import type { JoinReply__Output } from '../generated/appliance_mail/federation/v1/JoinReply.js';
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
-import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import type { FederatedSettings, FederationMode, MailServerSettings } from '../settings/schema.js';
 import type { CentralizedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -22,7 +22,7 @@ import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinned
 import { createConnectionState } from './connection.js';
 import { federationProto } from './proto.js';
 import { parseToken } from './secrets.js';
-import { createSettingsChecks, type SettingsCheck } from './settings-check.js';
+import { createSettingsChecks, type SettingsCheck, type VerifySettings } from './settings-check.js';
 import { decodeSettings } from './settings-wire.js';
 
 const CALL_DEADLINE_MS = 10_000;
@@ -51,19 +51,6 @@ export interface SecondaryStatus {
   verify: SettingsCheck | null;
 }
 
-/** The facts a secondary owns in the state: whom it joined, how, and what it last applied. */
-export interface FederationFacts {
-  readonly membership: Membership | null;
-  readonly centralized: CentralizedSettings | null;
-}
-
-/** Read side of those facts, for the parts that follow them (effective settings). */
-export interface FederationFactsSource {
-  facts(): FederationFacts;
-  /** Called after every change of the facts, once it is on disk. */
-  onChange(listener: (facts: FederationFacts) => void): void;
-}
-
 export interface FederationSecondary extends FederationFactsSource {
   start(): Promise<void>;
   close(): Promise<void>;
@@ -78,7 +65,7 @@ export interface FederationSecondary extends FederationFactsSource {
  * The secondary is the one writer of `membership` and `centralized` in the state; it tells its
  * listeners after each change instead of letting them re-read.
  */
-export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; tokens: OAuth2Tokens; log: Logger }): FederationSecondary {
+export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; verifySettings: VerifySettings; log: Logger }): FederationSecondary {
   const { config, state, log } = deps;
   let client: FederationClient | null = null;
   let watch: grpc.ClientReadableStream<SettingsUpdate__Output> | null = null;
@@ -88,10 +75,10 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   let closed = false;
   let generation = 0;
   let applying: Promise<void> = Promise.resolve();
-  const checks = createSettingsChecks(deps.tokens);
+  const checks = createSettingsChecks(deps.verifySettings);
   const listeners: Array<(facts: FederationFacts) => void> = [];
 
-  const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
+  const facts = () => ({ membership: state.get().membership, centralized: state.get().centralized });
 
   /** Writes the facts durably, then tells the listeners. */
   async function change(fn: (next: { membership: Membership | null; centralized: CentralizedSettings | null }) => void): Promise<void> {

@@ -10,7 +10,7 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { FederationPrimary } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
 import type { Delivery } from '../relay/delivery.js';
-import { SMTP_FAILURE_CLASSES } from '../relay/failure-class.js';
+import { SMTP_FAILURE_CLASSES } from '../relay/classify.js';
 import { MESSAGE_KINDS, type Outbox } from '../relay/outbox.js';
 
 const PREFIX = 'appliance_mail_';

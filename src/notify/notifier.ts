@@ -5,7 +5,7 @@
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Intake } from '../relay/intake.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { renderNotification } from './appliance-events.js';
 import { parseDigest, renderDigest } from './digest.js';
 

@@ -9,10 +9,10 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
-import type { OAuth2Settings } from '../settings/oauth2.js';
+import { endpointName, type OAuth2Settings } from '../settings/oauth2.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { StateStore } from '../state/store.js';
-import { endpointName, requestToken } from './token-endpoint.js';
+import { requestToken } from './token-endpoint.js';
 
 /** Renewed this long before the provider's expiry (or a tenth of a short life): no send meets an expiring token. */
 const REFRESH_AHEAD_MS = 5 * 60_000;

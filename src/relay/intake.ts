@@ -3,10 +3,10 @@
  * checked before it is stored, every problem named by its field.
  */
 import { Buffer } from 'node:buffer';
-import { splitRecipients } from '../config/address.js';
+import { splitRecipients } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
 import type { LiveConfig } from '../config/live-config.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { Delivery } from './delivery.js';
 import type { RawContent } from './render.js';
 import { MESSAGE_KINDS, type MessageKind, type NewMessage, type Outbox } from './outbox.js';

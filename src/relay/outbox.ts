@@ -158,6 +158,8 @@ export interface Outbox {
   counts(): OutboxCounts;
   /** Tells `listener` of every message accepted, sent, deferred or dead. */
   onEvent(listener: (event: OutboxEvent) => void): void;
+  /** Why the free-space floor cannot be applied (the filesystem reports no size), or null. */
+  freeSpaceWarning(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -455,6 +457,11 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   }
 
   return {
+    async freeSpaceWarning() {
+      if (limits().minFreeBytes <= 0) return null;
+      await freeSpace.available();
+      return freeSpace.unmeasured();
+    },
     replay: report,
     async enqueue(input) {
       const key = input.idempotencyKey;

@@ -14,13 +14,14 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isEmailAddress } from '../config/address.js';
+import { isEmailAddress } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { LOCAL_NAME } from '../config/schema.js';
 import { AppError } from '../errors/registry.js';
 import type { Intake } from '../relay/intake.js';
 import { prepareRawMessage } from '../relay/raw-message.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import { ownEntry } from '../util/objects.js';
+import type { EffectiveSettings } from '../config/effective.js';
 
 /** Enough to name the refused value in a reply without echoing a peer's whole input. */
 const QUOTE_CHARS = 80;
@@ -58,7 +59,7 @@ export function createRawIntake(deps: { config: LiveConfig; effective: Effective
       if (isEmailAddress(recipient)) return [recipient];
       throw new AppError('AM_RECIPIENT_INVALID', `'${quote(recipient)}' is not a valid email address (user@example.com) or local name (root)`);
     }
-    const mapped = config.current().notifications.localRecipients.get(name.toLowerCase());
+    const mapped = ownEntry(config.current().notifications.localRecipients, name.toLowerCase());
     if (mapped !== undefined && mapped.length > 0) return [...mapped];
     const { recipients, source } = effective.current();
     if (recipients.length === 0) {

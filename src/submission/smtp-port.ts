@@ -7,11 +7,11 @@
  * is on disk.
  */
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
-import { formatHostPort, parseHostPort } from '../config/address.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError, toAppError, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
-import { listenError } from '../util/grpc-errors.js';
+import { listenError } from '../util/server-lifecycle.js';
 import { acceptBareLocalRecipients } from './bare-recipient.js';
 import { quote, type RawIntake } from './raw-intake.js';
 

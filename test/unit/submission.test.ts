@@ -10,10 +10,10 @@ import type { LiveConfig } from '../../src/config/live-config.js';
 import type { AppError } from '../../src/errors/registry.js';
 import { createLogger } from '../../src/log/logger.js';
 import { validateSubmission, type Intake, type Submission } from '../../src/relay/intake.js';
-import type { EffectiveSettings } from '../../src/settings/effective.js';
+import type { EffectiveSettings } from '../../src/config/effective.js';
 import { createRawIntake } from '../../src/submission/raw-intake.js';
 import { cutAtDotLine, parseSendmailArgs } from '../../src/submission/sendmail-args.js';
-import { watchdogIntervalMs } from '../../src/systemd/notify.js';
+import { watchdogIntervalMs } from '../../src/systemd/readiness.js';
 
 function codeOf(run: () => unknown): string {
   try {
@@ -58,7 +58,7 @@ describe('sendmail command line', () => {
 });
 
 describe('whole messages into submissions', () => {
-  function setup(recipients: string[] = ['ops@example.com', 'oncall@example.com'], maxMessageBytes = 10_000, localRecipients = new Map<string, string[]>()) {
+  function setup(recipients: string[] = ['ops@example.com', 'oncall@example.com'], maxMessageBytes = 10_000, localRecipients: Record<string, string[]> = {}) {
     const submitted: Submission[] = [];
     // The real validation, without an outbox: what the intake would refuse is refused here too.
     const intake: Intake = {
@@ -90,7 +90,7 @@ describe('whole messages into submissions', () => {
   });
 
   it('local names go to notifications.recipients, or to notifications.localRecipients for that name; one address gets one copy', async () => {
-    const { raw, submitted } = setup(undefined, undefined, new Map([['backup', ['backup-team@example.com']]]));
+    const { raw, submitted } = setup(undefined, undefined, { backup: ['backup-team@example.com'] });
     await raw.submit({ raw: message('To: root\nSubject: Cron <root@host> job\n\nout\n'), recipients: ['root', 'ops@example.com', 'postmaster@localhost', 'root@DB-1'], recipientsFromHeaders: false });
     expect(submitted.map((s) => s.to)).toEqual([['ops@example.com', 'oncall@example.com']]);
     await raw.submit({ raw: message('Subject: x\n\nout\n'), recipients: ['Backup@localhost'], recipientsFromHeaders: false });
