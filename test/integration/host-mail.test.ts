@@ -183,10 +183,10 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
       ['Subject: a\nX-Long: b\n' + ` ${'c'.repeat(1000)}\n\nbody\n`, /header line 3 is longer than 998 characters/],
       ['Subject: a\n\nbody \0 NUL\n', /byte 18 is a NUL character/],
     ];
-    for (const [message, words] of cases) {
-      const result = await sendmail(['a@example.com'], message);
-      expect({ code: result.code, output: result.output }).toEqual({ code: 65, output: expect.stringMatching(words) });
-      expect(result.output).toContain('[AM_MESSAGE_INVALID]');
+    const results = await Promise.all(cases.map(([message]) => sendmail(['a@example.com'], message)));
+    for (const [i, [, words]] of cases.entries()) {
+      expect({ code: results[i]!.code, output: results[i]!.output }).toEqual({ code: 65, output: expect.stringMatching(words) });
+      expect(results[i]!.output).toContain('[AM_MESSAGE_INVALID]');
     }
     const file = join(dir, 'broken.eml');
     await writeFile(file, 'Subject: a\r\nX-Bad: =?utf-8?q?x=0D=0ABcc:_e@evil.example?=\r\n\r\nbody\r\n');
@@ -196,9 +196,10 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
   });
 
   it('local names reach the administrators: sendmail root, root@localhost, root@<host name>, a bare RCPT TO:<root>; notifications.localRecipients sends backup elsewhere', async () => {
-    for (const [i, rcpt] of ['root', 'root@localhost', `root@${hostname()}`, 'postmaster@hostmail'].entries()) {
-      const result = await sendmail(['-i', rcpt], `Subject: local ${i}\n\ncron output\n`);
-      expect(result, `${rcpt}: ${result.output}`).toEqual({ code: 0, output: '' });
+    const names = ['root', 'root@localhost', `root@${hostname()}`, 'postmaster@hostmail'];
+    const results = await Promise.all(names.map((rcpt, i) => sendmail(['-i', rcpt], `Subject: local ${i}\n\ncron output\n`)));
+    for (const [i, rcpt] of names.entries()) {
+      expect(results[i], `${rcpt}: ${results[i]!.output}`).toEqual({ code: 0, output: '' });
       expect((await arrivedFor('ops@example.com', `local ${i}`)).to).toEqual(['ops@example.com']);
     }
     const swaks = await run('swaks', ['--server', `127.0.0.1:${port}`, '--to', 'root', '--header', 'Subject: local port', '--body', 'smartd']);
@@ -250,6 +251,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
     const mail = await arrivedFor('later@example.com');
     expect(mail.raw).toContain('kept for later');
     await eventually(async () => ((await readdir(drop)).some((n) => n.endsWith('.msg')) ? undefined : true), 10_000, 'the drop file removed');
-    expect(smtp.received.filter((m) => m.to.includes('later@example.com'))).toHaveLength(1);
+    // Queued once (delivery itself is at-least-once: a server slow to answer may get a second copy).
+    expect(node.daemon.logs.filter((l) => l['msg'] === 'message taken from the drop folder')).toHaveLength(1);
   });
 });
