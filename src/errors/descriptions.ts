@@ -184,7 +184,7 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
   },
   AM_OAUTH2_REFUSED: {
     what: 'mailServer.auth "oauth2": the token endpoint answered with an OAuth2 error (`invalid_client`, `invalid_grant`, `unauthorized_client`, an AADSTS code ...), quoted in the message. Mail stays queued and is retried.',
-    fix: 'Fix what the provider names: the client secret (its value, not its id), the client id, the tenant in tokenUrl, the scope, or a new refresh token after a revoked consent (see README, OAuth2).',
+    fix: 'Fix what the provider names: the client secret (its value, not its id), the client id, the tenant in tokenUrl, the scope, or a new refresh token after a revoked consent (see docs/how-to/oauth2.md).',
   },
   AM_OAUTH2_UNREACHABLE: {
     what: 'mailServer.auth "oauth2": the token endpoint could not be asked (refused, timed out, TLS failed, HTTP 5xx). Mail stays queued and is retried.',
