@@ -126,10 +126,6 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     what: 'A message given to the SMTP submission port or to `sendmail` has no recipient, or one that is not a valid address; a bare local name (`root`) is refused while `notifications.recipients` is empty. SMTP reply 553; `sendmail` exits 67 (EX_NOUSER).',
     fix: 'Give full addresses (user@example.com), or set `notifications.recipients` for mail to local users.',
   },
-  AM_IDEMPOTENCY_CONFLICT: {
-    what: "A submission's idempotency key was already used for a message with other content (kind, recipients, subject or body). Nothing was queued.",
-    fix: 'Give each new message its own key; resend the same message with the same key to be told its id.',
-  },
   AM_MESSAGE_TOO_LARGE: {
     what: 'A submitted message is larger than `relay.maxMessageBytes`, or a request is larger than the control socket takes (that limit plus 1 MiB, set when the daemon started).',
     fix: 'Send less, or raise the limit (a raise past the value at start takes a restart).',
@@ -143,8 +139,16 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     fix: 'Free space under `node.stateDir`; the submitter may retry.',
   },
   AM_OUTBOX_FULL: {
-    what: 'The outbox holds `relay.maxOutboxBytes` already, or the state filesystem has less than `relay.minFreeBytes` free; the message names the figure and was not accepted. Nothing already accepted is dropped to make room.',
+    what: 'The outbox holds `relay.maxOutboxBytes` already, the state filesystem has less than `relay.minFreeBytes` free, or the door the message came by (submission port, sendmail, digests) has filled its share of the room (`relay.shares`, see docs/explanation/outbox-room.md); the message names the figure and was not accepted. Nothing already accepted is dropped to make room.',
     fix: 'Bring the mail server back (the queue drains), drop dead letters (`outbox drop --all-dead`), free space under `node.stateDir`, or raise the limit; the submitter may retry.',
+  },
+  AM_STATE_LOST: {
+    what: "The outbox's state folder (`node.stateDir`/outbox) or its journal file was removed or replaced under the running daemon; the queue is held in memory and no mail is accepted until a fresh journal is written there (tried every few seconds).",
+    fix: 'Find what removed the folder (a /tmp cleaner, an `rm -rf`); make sure `node.stateDir` can be created again; do not restart the daemon until status no longer says the queue is in memory only.',
+  },
+  AM_CLIENT_LIMITED: {
+    what: 'A client of the submission port went past one of its limits (`submission.limits`: connections, messages or bytes per minute, concurrent connections); the reply names the limit. Other clients are served.',
+    fix: 'Slow the client down or raise the limit; the client keeps its mail and retries (4xx).',
   },
   AM_OUTBOX_CORRUPT: {
     what: 'The outbox holds a damaged record; intact records are kept. A stored message found damaged when it is sent becomes a dead letter with this reason.',

@@ -179,7 +179,7 @@ describe('delivery', () => {
     for (let i = 0; i < 10; i++) ids.push(await h.enqueue(['ops@example.com'], `m${i}`));
     h.delivery.start();
     await logged(h, 'mail server unreachable; deliveries paused');
-    expect(h.delivery.status().lastError?.message).toMatch(/cannot connect: .*ECONNREFUSED.*; deliveries paused until/);
+    expect(h.delivery.status().lastError?.message).toMatch(/^cannot connect to 127\.0\.0\.1:1: the connection was refused \(fix: nothing accepts connections on that port .*\); deliveries paused until/);
     // The first batch went out together and failed together; after the pause one message probes.
     await logged(h, 'mail server unreachable; deliveries paused', 2);
     await logged(h, 'delivery deferred', 11);
@@ -196,16 +196,24 @@ describe('delivery', () => {
     h.delivery.start();
     const id = await h.enqueue(['ops@example.com']);
     const dead = await eventually(() => (h.outbox.get(id)?.state === 'dead' ? h.outbox.get(id) : undefined), 10_000, 'expired');
-    expect(dead.lastError).toMatch(/^expired: not delivered within relay.maxAge; last error: cannot connect: .*ECONNREFUSED/);
+    expect(dead.lastError).toMatch(/^expired: not delivered within relay.maxAge; last error: cannot connect to 127\.0\.0\.1:1: the connection was refused/);
   });
 
   it('sends nothing while the mail server is disabled, and everything once it is enabled', async () => {
+    // The disabled settings name a server of their own: a send made while disabled would go there.
+    const whileDisabled = await sink();
     const smtp = await sink();
-    const h = await harness({ ...server(smtp.port), enabled: false });
+    const h = await harness({ ...server(whileDisabled.port), enabled: false });
     h.delivery.start();
     const id = await h.enqueue(['ops@example.com']);
+    // wake() (in enqueue) looks at the queue at once: a send would have marked the entry already.
+    h.delivery.wake();
+    expect(h.outbox.get(id)).toMatchObject({ sending: false, attempts: 0 });
     h.switchTo(server(smtp.port));
-    await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 5_000, 'sent once enabled');
+    await eventually(() => (smtp.received.length === 1 ? true : undefined), 5_000, 'sent to the server once enabled');
+    // The server's 250 reaches the sink before the outbox records the send: wait for the record.
+    await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 5_000, 'the send recorded');
+    expect(whileDisabled.received).toEqual([]);
     // Never attempted while disabled: the one delivery is the first attempt.
     expect(smtp.received.map((m) => headerValue(m.raw, MESSAGE_ID_HEADER))).toEqual([id]);
     expect(h.logs.filter((l) => l['msg'] === 'delivery deferred')).toEqual([]);

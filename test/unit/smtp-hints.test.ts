@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MailServerSettings } from '../../src/settings/schema.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
-import { smtpHint } from '../../src/relay/smtp-hints.js';
+import { classify } from '../../src/relay/classify.js';
 import { sendTestEmail, type TestStep } from '../../src/relay/test-email.js';
 import { CLIENT_ID, CLIENT_SECRET, startTokenEndpoint } from '../helpers/oauth2.js';
 import { startSmtpSink } from '../helpers/smtp.js';
@@ -109,7 +109,7 @@ describe('hints from the server\'s reply', () => {
     const webSteps = await runTest(settings((web.address() as { port: number }).port, null));
     expect(failedStep(webSteps)).toMatchObject({ step: 'connect', hint: expect.stringMatching(/answered with something that is not SMTP after connect: if this port speaks implicit TLS/) });
     // On 465 itself the hint is plain (the function, as no test binds a privileged port).
-    expect(smtpHint({ code: 'ETIMEDOUT', message: 'Greeting never received' }, settings(465, null))).toMatch(/port 465 speaks implicit TLS \(SMTPS\), and appliance-mail speaks STARTTLS only: use port 587/);
+    expect(classify({ code: 'ETIMEDOUT', command: 'CONN', message: 'Greeting never received' }, settings(465, null)).hint).toMatch(/port 465 speaks implicit TLS \(SMTPS\), and appliance-mail speaks STARTTLS only: use port 587/);
   });
 
   it('530 5.7.0 before MAIL FROM: enable TLS', async () => {
@@ -136,6 +136,6 @@ describe('hints from the server\'s reply', () => {
   });
 
   it('no hint where the reply points to none', () => {
-    expect(smtpHint({ code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 User unknown' }, settings(587, null))).toBeNull();
+    expect(classify({ code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 User unknown', message: 'Recipient command failed' }, settings(587, null)).hint).toBeNull();
   });
 });
