@@ -4,7 +4,6 @@
  * report ACK/NACK and the result of checking the settings against the mail server.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { FederationFacts, FederationFactsSource } from '../config/effective.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';
@@ -35,6 +34,19 @@ export interface SecondaryStatus {
   verify: SettingsCheck | null;
 }
 
+/** The facts a secondary owns in the state: whom it joined, how, and what it last applied. */
+export interface FederationFacts {
+  readonly membership: Membership | null;
+  readonly centralized: CentralizedSettings | null;
+}
+
+/** Read side of those facts, for the parts that follow them (effective settings). */
+export interface FederationFactsSource {
+  facts(): FederationFacts;
+  /** Called after every change of the facts, once it is on disk. */
+  onChange(listener: (facts: FederationFacts) => void): void;
+}
+
 export interface FederationSecondary extends FederationFactsSource {
   start(): Promise<void>;
   close(): Promise<void>;
@@ -62,7 +74,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   const checks = createSettingsChecks(deps.verifySettings);
   const listeners: Array<(facts: FederationFacts) => void> = [];
 
-  const facts = () => ({ membership: state.get().membership, centralized: state.get().centralized });
+  const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
 
   /** Writes the facts durably, then tells the listeners. */
   async function change(fn: (next: { membership: Membership | null; centralized: CentralizedSettings | null }) => void): Promise<void> {
