@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { hostname } from 'node:os';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -76,8 +77,8 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
   let url: string | null = null;
   let closing: Promise<void> | null = null;
 
-  async function build(): Promise<FastifyInstance> {
-    const identity = await loadOrCreateIdentity({
+  const identity = () =>
+    loadOrCreateIdentity({
       certFile: deps.settings.certFile,
       keyFile: deps.settings.keyFile,
       stateDir: deps.stateDir,
@@ -85,8 +86,29 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       commonName: hostname(),
       altNames: [{ type: 2, value: hostname() }, { type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }],
     });
+
+  /**
+   * A certificate renewed in console.certFile/keyFile is served to the next connection: the live
+   * config has read the pair and found that it matches (a bad pair is refused there, whole).
+   */
+  function followCertificate(): void {
+    deps.config.onChange((next, previous) => {
+      const pair = (c: Config) => c.files.filter((f) => f.field === 'console.certFile' || f.field === 'console.keyFile').map((f) => f.sha256).join();
+      if (pair(next) === pair(previous)) return;
+      identity()
+        .then(({ certPem, keyPem }) => {
+          // The server is HTTPS (fastify's https option); its type is the plain HTTP one.
+          (app?.server as unknown as TlsServer | undefined)?.setSecureContext({ cert: certPem, key: keyPem });
+          deps.log.info({ certFile: deps.settings.certFile }, 'console certificate renewed: new connections get it');
+        })
+        .catch((err: unknown) => deps.log.error({ err, certFile: deps.settings.certFile }, 'cannot read the renewed console certificate; the one in use stays'));
+    });
+  }
+
+  async function build(): Promise<FastifyInstance> {
+    const { certPem, keyPem } = await identity();
     const server = Fastify({
-      https: { key: identity.keyPem, cert: identity.certPem },
+      https: { key: keyPem, cert: certPem },
       bodyLimit: BODY_LIMIT_BYTES,
       // Errors are logged by our handler, with the code; fastify's request log would be noise.
       logger: false,
@@ -243,6 +265,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       }
       const address = app.server.address() as AddressInfo;
       url = `https://${formatHostPort({ host: address.address, port: address.port })}`;
+      followCertificate();
       deps.log.info({ url, users: await deps.users.count().catch(() => 0) }, 'web console listening');
     },
     close() {

@@ -12,7 +12,7 @@ export const daemonCommand: Command = {
   usage: 'appliance-mail daemon [--config PATH]',
   help: [
     CONFIG_HELP,
-    '  Logs are JSON lines on stdout (under systemd, each with its journald priority). SIGTERM or SIGINT stop it cleanly (exit 0).',
+    '  Logs are JSON lines on stdout (under systemd, each with its journald priority). SIGTERM or SIGINT stop it cleanly (exit 0); SIGHUP reads the config file and every file it names again.',
   ],
   options: { ...CONFIG_OPTION },
   async run(args, ctx) {
@@ -25,7 +25,18 @@ export const daemonCommand: Command = {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
     });
+    // SIGHUP (systemctl reload): read the config file and every file it names again. Caught from
+    // here on, since its default action ends the process; one that arrives while starting is
+    // served once the daemon is up.
+    let reload: () => void = () => {
+      reload = () => undefined;
+      hangupWhileStarting = true;
+    };
+    let hangupWhileStarting = false;
+    process.on('SIGHUP', () => reload());
     const daemon = await startDaemon(config, log);
+    reload = () => void daemon.config.reload();
+    if (hangupWhileStarting) reload();
     // After start-up: replaying a large outbox index grows the heap fast, and collecting at every
     // 30% of growth then slowed a restart with 100,000 messages queued from 1.0 to 2.5 s.
     tuneHeapForDaemon();

@@ -49,6 +49,7 @@ function renderStatus(s: StatusReply__Output): string[] {
     ['Auth', auth],
     ['Config', `${config?.file}${config?.version ? ` version ${config.version}` : ''}, applied ${ago(config?.applied_at ?? '')}`],
     ['Config error', config?.error ? `${config.error} [${config.error_code}] (${ago(config.error_at)})` : 'none'],
+    ...(config?.files ?? []).map((f): [string, string] => [f.field, `${f.path}, read ${ago(f.read_at)}`]),
     ['Control socket', `${s.control_socket}: ${s.control_access} (submit, notify, digest, status)`],
     ['Admin socket', `${s.admin_socket}: ${s.admin_access} (everything)`],
     ['Web Console', s.console_url === '' ? 'off (console.listen not set)' : s.console_url],
