@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { AppError } from '../errors/registry.js';
 import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
@@ -297,9 +297,21 @@ export function controlSockets(raw: { socket: string; socketMode: string; adminS
   return {
     socket,
     socketMode: Number.parseInt(raw.socketMode, 8),
-    adminSocket: raw.adminSocket === undefined ? join(dirname(socket), ADMIN_SOCKET_NAME) : resolve(base, raw.adminSocket),
+    adminSocket: raw.adminSocket === undefined ? defaultAdminSocket(socket) : resolve(base, raw.adminSocket),
     adminSocketMode: Number.parseInt(raw.adminSocketMode, 8),
   };
+}
+
+/**
+ * The administrators' socket beside `socket`, named after it so that two daemons whose sockets
+ * share a folder (`a.sock`, `b.sock`) never want the same one (`a.admin.sock`, `b.admin.sock`).
+ * The default `control.sock` keeps its `admin.sock`.
+ */
+export function defaultAdminSocket(socket: string): string {
+  const name = basename(socket);
+  if (name === 'control.sock') return join(dirname(socket), ADMIN_SOCKET_NAME);
+  const stem = name.endsWith('.sock') ? name.slice(0, -'.sock'.length) : name;
+  return join(dirname(socket), `${stem}.${ADMIN_SOCKET_NAME}`);
 }
 
 /** Setting names are camelCase words; an unknown key that is not one may be a pasted secret. */
