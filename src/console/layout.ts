@@ -12,6 +12,8 @@ export interface PageContext {
   csrf: string;
   status: DaemonStatus;
   path: string;
+  /** Results of the actions that led here (POST-redirect-GET), shown once at the top. */
+  notices: SafeHtml[];
 }
 
 const NAV: ReadonlyArray<{ group: string; items: ReadonlyArray<[string, string]> }> = [
@@ -29,11 +31,11 @@ export function page(ctx: PageContext, title: string, body: SafeHtml): string {
   );
   return document(
     `${title} · ${status.nodeName}`,
-    html`<header class="top">
+    html`<a class="skip" href="#main">Skip to content</a><header class="top">
 <div class="brand"><strong>appliance-mail</strong> <span class="node">${status.nodeName}</span> <span class="badge">${status.mode}</span></div>
 <form method="post" action="/logout" class="logout">${csrfField(ctx.csrf)}<span>${ctx.user}</span> <button type="submit">Log out</button></form>
 </header>
-<div class="frame"><nav>${nav}</nav><main><h1>${title}</h1>${body}</main></div>`,
+<div class="frame"><nav aria-label="Console pages">${nav}</nav><main id="main" tabindex="-1"><h1>${title}</h1>${ctx.notices}${body}</main></div>`,
   );
 }
 

@@ -31,6 +31,7 @@ import { html } from '../notify/html.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { createConfigFile } from './config-file.js';
+import { createFlash } from './flash.js';
 import { banner, csrfField, document, type PageContext } from './layout.js';
 import { registerFederation } from './pages/federation.js';
 import { registerMailServer } from './pages/mail-server.js';
@@ -115,6 +116,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       forceCloseConnections: true,
     });
     const sessions = createSessions();
+    const flash = createFlash();
     const loginGuard = createLoginGuard();
     const cookieSecret = randomBytes(32).toString('base64url');
     const cookieOptions = { httpOnly: true, secure: true, sameSite: 'strict', path: '/', signed: true } as const;
@@ -243,7 +245,12 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       configFile: createConfigFile(deps.config),
       async context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
         const session = request.consoleSession!;
-        return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await deps.api.status(), path: request.url.split('?')[0] ?? '/' };
+        const notices = request.method === 'GET' ? flash.take(session.id) : [];
+        return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await deps.api.status(), path: request.url.split('?')[0] ?? '/', notices };
+      },
+      done(request, reply, path, notice) {
+        flash.add(request.consoleSession!.id, notice);
+        return reply.redirect(path, 303);
       },
     };
     registerOutboxAndOverview(server, routeDeps);
