@@ -5,6 +5,7 @@
  */
 import type { DaemonStatus } from '../control/status.js';
 import { html, type SafeHtml } from '../notify/html.js';
+import { parseTime, timeAndAge } from '../util/time-format.js';
 
 export interface PageContext {
   user: string;
@@ -92,8 +93,8 @@ export function facts(rows: ReadonlyArray<[string, string | SafeHtml]>): SafeHtm
   return html`<table class="facts">${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>`;
 }
 
+/** A time on a page: local with its offset, and how long ago (src/util/time-format.ts). */
 export function when(iso: string | Date | null | undefined): string {
-  if (!iso) return 'never';
-  const date = typeof iso === 'string' ? new Date(iso) : iso;
-  return Number.isNaN(date.getTime()) ? String(iso) : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const at = parseTime(iso);
+  return at === null ? (iso ? String(iso) : 'never') : timeAndAge(at);
 }

@@ -4,6 +4,7 @@ import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { formatBytes } from '../../util/bytes.js';
 import { ago, duration, keyValues } from '../format.js';
 import { stripControl } from '../../util/text.js';
+import { localTime } from '../../util/time-format.js';
 import { withStatusControl } from '../with-control.js';
 
 export const statusCommand: Command = {
@@ -62,7 +63,8 @@ function renderStatus(s: StatusReply__Output): string[] {
     rows.push(['Verified', describeCheck(f.verify)]);
   }
   if (f && f.primary) {
-    rows.push(['Primary', `${f.primary}: ${f.connection}, last heard ${ago(f.last_heard)}`]);
+    const heard = f.last_heard ? `last heard ${ago(f.last_heard)}` : `not heard from since this daemon started at ${localTime(new Date(Date.now() - s.uptime_seconds * 1000))}`;
+    rows.push(['Primary', `${f.primary}: ${f.connection}, ${heard}`]);
     if (s.mode === 'centralized') {
       rows.push(['Applied', f.applied_version === '0' ? 'nothing yet' : `version ${f.applied_version}, ${ago(f.applied_at)}`]);
       rows.push(['Verified', describeCheck(f.verify)]);

@@ -88,7 +88,7 @@ function secondaryBody(ctx: PageContext): SafeHtml {
   ['Primary', html`<code>${secondary.primary}</code>`],
   ['Mode', ctx.status.mode],
   ['Connection', secondary.connection],
-  ['Last heard', when(secondary.lastHeard)],
+  ['Last heard', secondary.lastHeard ? when(secondary.lastHeard) : `not heard from since this daemon started at ${when(new Date(Date.now() - ctx.status.uptimeSeconds * 1000))}`],
   ['Applied version', secondary.appliedVersion > 0 ? `${secondary.appliedVersion} (applied ${when(secondary.appliedAt)})` : 'none yet'],
   ['Mail settings from', ctx.status.settingsSource],
   ...(ctx.status.mode === 'centralized' ? [['Settings checked', settingsCheck(secondary.verify)] as [string, SafeHtml]] : []),
