@@ -1,7 +1,7 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
  * start: the instance lock, state, outbox, config watcher, federation, delivery, control sockets,
- * submission port, metrics endpoint, console;
+ * submission port, sendmail's drop folder, metrics endpoint, console;
  * close: the reverse — stop accepting (console, metrics, submission port, control sockets), delivery,
  * federation, watcher, outbox, flush state, then free the lock. Every rule lives with its
  * concern; this file only builds and orders parts.
@@ -10,7 +10,7 @@ import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './settings/view.js';
 import { createConsoleServer } from './console/server.js';
-import { openConsoleUsers } from './console/users.js';
+import { openConsoleUsers } from './state/console-users.js';
 import { createControlApi } from './control/api.js';
 import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
@@ -25,13 +25,16 @@ import { createOAuth2Tokens } from './oauth2/token-source.js';
 import { createDelivery } from './relay/delivery.js';
 import { createIntake } from './relay/intake.js';
 import { openOutbox } from './relay/outbox.js';
+import { verifySettings } from './relay/transport-options.js';
 import { createOutboxAdmin } from './relay/outbox-admin.js';
-import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
+import { createEffectiveSettings, type EffectiveSettings } from './config/effective.js';
+import type { MailServerSettings } from './settings/schema.js';
 import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { PACKAGE_VERSION } from './util/version.js';
 import { createRawIntake } from './submission/raw-intake.js';
 import { createSubmissionPort } from './submission/smtp-port.js';
+import { createDropPickup } from './submission/drop-pickup.js';
 
 export interface Daemon {
   readonly config: LiveConfig;
@@ -60,17 +63,19 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     closers.push(() => outbox.close());
     // One holder of OAuth2 tokens for delivery, verification and tests: a refresh token is never spent twice.
     const tokens = createOAuth2Tokens({ state, log: child('oauth2') });
+    const verify = (settings: MailServerSettings) => verifySettings(settings, tokens.forSettings(settings));
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
-        ? createFederationPrimary({ config, state, tokens, log: child('federation') })
+        ? createFederationPrimary({ config, state, verifySettings: verify, log: child('federation') })
         : null;
-    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, tokens, log: child('federation') }) : null;
+    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, verifySettings: verify, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
     const delivery = createDelivery({ outbox, effective, config, tokens, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
     const outboxAdmin = createOutboxAdmin({ outbox, delivery, sender: () => effective.current().mailServer.sender ?? '' });
     const rawIntake = createRawIntake({ config, effective, intake });
     const notifier = createNotifier({ config, effective, intake });
+    const dropPickup = createDropPickup({ config, rawIntake, log: child('submission') });
     // Two doors: submitters (group members) and administrators (the daemon's user and root).
     // Requests bounded by the message limit in force at start (a later raise takes a restart);
     // one gate bounds the submissions read at once through both sockets together.
@@ -82,7 +87,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
     const consoleUsers = openConsoleUsers(initial.node.stateDir);
     let consoleUrl: () => string | null = () => null;
-    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl() });
+    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl(), dropWarnings: () => dropPickup.warnings() });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
     // A third door for administrators: HTTPS pages onto the same API.
@@ -98,7 +103,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
         ? null
         : createMetricsServer({ listen: initial.metrics.listen, registry: createMetricsRegistry({ config, outbox, delivery, primary, secondary, daemonVersion: PACKAGE_VERSION }), log: child('metrics') });
 
-    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
+    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, dropPickup, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
     for (const component of components) {
       await component.start();
       closers.push(() => component.close());

@@ -75,6 +75,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
   const idleRssMb = rssMb(primary.pid);
 
+  const profileWindows = [];
   const workers = [];
   const latest = new Map(); // secondary name -> highest version applied
   const applied = new Map(); // version -> arrival times
@@ -107,6 +108,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     await Promise.all(workers.map((w) => { const m = w.once((x) => x.marked); w.proc.send({ mark: true }); return m; }));
     const cpu0 = cpuMs(primary.pid);
     const start = Date.now();
+    const startNs = process.hrtime.bigint();
     writeNewSender();
     await waitFor(`${expected} secondaries on version ${version}`, () => applied.get(version).length >= expected, CHANGE_TIMEOUT_MS);
     const elus = await Promise.all(workers.map((w) => { const m = w.once((x) => x.elu !== undefined); w.proc.send({ measure: true }); return m.then((x) => x.elu); }));
@@ -115,6 +117,9 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     const windowMs = Date.now() - start;
     const cpu = cpuMs(primary.pid) - cpu0 - idleCpuPerMs * windowMs;
     const written = writtenAt(primary, version);
+    // The same monotonic clock as the CPU profile's timestamps: profile-fanout.mjs keeps the
+    // samples taken during changes at the largest size.
+    if (expected === maxSize) profileWindows.push([Number(startNs / 1000n), Number(process.hrtime.bigint() / 1000n)]);
     return { latencies: applied.get(version).map((at) => at - start), writtenMs: written ? written.at - start : NaN, cpuMs: cpu, maxElu: Math.max(...elus) };
   }
   async function growTo(n) {
@@ -137,6 +142,45 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     const t0 = Date.now();
     await sleep(3000);
     return (cpuMs(primary.pid) - c0) / (Date.now() - t0);
+  }
+
+  /** The storm: kill -9 with every secondary connected, a new version while the primary is down. */
+  async function storm() {
+    const n = joined;
+    const killedAt = Date.now();
+    const cpuBefore = cpuMs(primary.pid);
+    control.close();
+    primary.kill();
+    await sleep(200);
+    writeNewSender();
+    // The restarted primary must be found on the port its secondaries joined (a live daemon
+    // refuses a listen change, so it is pinned only now).
+    const onDisk = JSON.parse(readFileSync(primary.configPath, 'utf8'));
+    onDisk.federation.listen = `127.0.0.1:${fedPort}`;
+    writeFileSync(primary.configPath, JSON.stringify(onDisk));
+    const restartAt = Date.now();
+    await primary.restart();
+    control = connectControl(primary.adminSocket);
+    const version = Number((await control.status()).federation.settings_version);
+    const cpu0 = cpuMs(primary.pid);
+    let peak = rssMb(primary.pid);
+    const onVersion = () => [...latest.values()].filter((v) => v >= version).length;
+    await waitFor(`${n} secondaries back on version ${version}`, () => {
+      peak = Math.max(peak, rssMb(primary.pid));
+      return onVersion() >= n;
+    }, STORM_TIMEOUT_MS);
+    const allAt = Date.now();
+    const r = {
+      secondaries: n,
+      from_kill_ms: allAt - killedAt,
+      from_restart_ms: allAt - restartAt,
+      primary_start_ms: primary.startMs,
+      peak_rss_mb: Math.max(peak, peakRssMb(primary.pid)),
+      cpu_ms: cpuMs(primary.pid) - cpu0,
+      cpu_before_kill_ms: cpuBefore,
+    };
+    log(`  reconnect storm, ${n} secondaries: all on v${version} ${r.from_restart_ms} ms after the restart began (${r.from_kill_ms} ms after kill -9); primary peak RSS ${r.peak_rss_mb.toFixed(0)} MB, CPU ${r.cpu_ms} ms`);
+    return r;
   }
 
   const out = { processes, secondaries_per_process: SECONDARIES_PER_PROCESS, idle_rss_mb: idleRssMb };
@@ -184,51 +228,20 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     };
     const o = out[n];
     log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %); RSS ${rss.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
+    // The storm at 1,000 (the goal's size) and at the largest size; the primary is back with
+    // every secondary connected before the next size grows the fleet.
+    if (reconnect && (n === 1000 || n === maxSize)) {
+      const r = await storm();
+      if (n === 1000 || out.reconnect === undefined) out.reconnect = r;
+      out[`reconnect_${n}`] = r;
+    }
   }
   out.join_ms = { p50: percentile(joinMs, 50), p99: percentile(joinMs, 99), max: Math.max(...joinMs), joins: joinMs.length };
-
-  if (reconnect) {
-    // The storm: kill -9 with every secondary connected, a new version while the primary is down.
-    const n = joined;
-    const killedAt = Date.now();
-    const cpuBefore = cpuMs(primary.pid);
-    control.close();
-    primary.kill();
-    await sleep(200);
-    writeNewSender();
-    // The restarted primary must be found on the port its secondaries joined (a live daemon
-    // refuses a listen change, so it is pinned only now).
-    const onDisk = JSON.parse(readFileSync(primary.configPath, 'utf8'));
-    onDisk.federation.listen = `127.0.0.1:${fedPort}`;
-    writeFileSync(primary.configPath, JSON.stringify(onDisk));
-    const restartAt = Date.now();
-    await primary.restart();
-    control = connectControl(primary.adminSocket);
-    const version = Number((await control.status()).federation.settings_version);
-    const cpu0 = cpuMs(primary.pid);
-    let peak = rssMb(primary.pid);
-    const onVersion = () => [...latest.values()].filter((v) => v >= version).length;
-    await waitFor(`${n} secondaries back on version ${version}`, () => {
-      peak = Math.max(peak, rssMb(primary.pid));
-      return onVersion() >= n;
-    }, STORM_TIMEOUT_MS);
-    const allAt = Date.now();
-    out.reconnect = {
-      secondaries: n,
-      from_kill_ms: allAt - killedAt,
-      from_restart_ms: allAt - restartAt,
-      primary_start_ms: primary.startMs,
-      peak_rss_mb: Math.max(peak, peakRssMb(primary.pid)),
-      cpu_ms: cpuMs(primary.pid) - cpu0,
-      cpu_before_kill_ms: cpuBefore,
-    };
-    const r = out.reconnect;
-    log(`  reconnect storm, ${n} secondaries: all on v${version} ${r.from_restart_ms} ms after the restart began (${r.from_kill_ms} ms after kill -9); primary peak RSS ${r.peak_rss_mb.toFixed(0)} MB, CPU ${r.cpu_ms} ms`);
-  }
 
   for (const worker of workers) worker.proc.kill('SIGKILL');
   control.close();
   await primary.stop();
+  if (process.env.FLEET_CPU_PROF) writeFileSync(join(process.env.FLEET_CPU_PROF, 'windows.json'), JSON.stringify(profileWindows));
   return out;
 }
 

@@ -1,66 +1,25 @@
 #!/usr/bin/env node
 /**
  * The `appliance-mail` command. Thin: pick the command, parse its arguments, run it, turn an
- * error into one line and an exit code. The only place that calls process.exit.
+ * error into one line and an exit code. The only place that calls process.exit (once its
+ * output has been written: src/cli/output.ts).
  */
 import { basename } from 'node:path';
 import { toAppError } from '../errors/registry.js';
 import { routeGrpcLogs } from '../log/grpc-log.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import type { Command, CommandContext } from './command.js';
+import { CLI_SUMMARY, COMMANDS } from './command-table.js';
 import { findCommand, parseUsage } from './parse.js';
-import { consolePasswdCommand, consoleRemoveCommand } from './commands/console.js';
-import { daemonCommand } from './commands/daemon.js';
-import {
-  centralizeCommand,
-  joinCommand,
-  leaveCommand,
-  localCommand,
-  nodesCommand,
-  nodesRemoveCommand,
-  tokenCreateCommand,
-  tokenDeleteCommand,
-  tokenListCommand,
-} from './commands/federation.js';
-import { alertCommand, outboxCommand, outboxDropCommand, outboxFlushCommand, outboxRetryCommand, testEmailCommand } from './commands/relay.js';
-import { digestCommand, notifyCommand } from './commands/notify.js';
-import { sendmailCommand } from './commands/sendmail.js';
-import { statusCommand } from './commands/status.js';
-import { validateCommand } from './commands/validate.js';
 import { stripControl } from '../util/text.js';
-
-const COMMANDS: Command[] = [
-  daemonCommand,
-  validateCommand,
-  statusCommand,
-  alertCommand,
-  testEmailCommand,
-  notifyCommand,
-  digestCommand,
-  outboxCommand,
-  outboxFlushCommand,
-  outboxRetryCommand,
-  outboxDropCommand,
-  sendmailCommand,
-  tokenCreateCommand,
-  tokenListCommand,
-  tokenDeleteCommand,
-  joinCommand,
-  centralizeCommand,
-  localCommand,
-  leaveCommand,
-  nodesCommand,
-  nodesRemoveCommand,
-  consolePasswdCommand,
-  consoleRemoveCommand,
-];
+import { createCliOutput } from './output.js';
 
 function usage(): string[] {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'usage: appliance-mail COMMAND [options]',
     '',
-    'Outgoing mail for this Appliance: alerts, digests and notifications through the effective mail server settings.',
+    CLI_SUMMARY,
     '',
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -104,20 +63,17 @@ async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
   }
 }
 
-const ctx: CommandContext = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-};
+const output = createCliOutput(process.stdout, process.stderr, (code) => process.exit(code));
+const ctx: CommandContext = { out: output.out, err: output.err, env: process.env };
 
 // The daemon command routes grpc-js's own lines into its log; every other command drops them.
 routeGrpcLogs(null);
 // Installed as `sendmail` (a link named so, e.g. /usr/sbin/sendmail), it is the sendmail command.
 const invokedAsSendmail = basename(process.argv[1] ?? '') === 'sendmail';
 runCli(invokedAsSendmail ? ['sendmail', ...process.argv.slice(2)] : process.argv.slice(2), ctx).then(
-  (code) => process.exit(code),
+  (code) => output.exitWhenWritten(code),
   (err: unknown) => {
-    process.stderr.write(`appliance-mail: ${String(err)}\n`);
-    process.exit(1);
+    output.err(`appliance-mail: ${String(err)}`);
+    output.exitWhenWritten(1);
   },
 );

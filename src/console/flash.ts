@@ -4,7 +4,7 @@
  * holds an action's URL. Kept in memory with the session (a new join token among them: it is
  * shown once, then forgotten).
  */
-import type { SafeHtml } from '../notify/html.js';
+import type { SafeHtml } from '../html/template.js';
 
 /** More than a page shows: a session that never comes back for its results holds only this many. */
 const MAX_NOTICES_PER_SESSION = 5;

@@ -16,13 +16,13 @@ import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/load.js';
 import type { LiveConfig } from '../config/live-config.js';
-import { formatHostPort } from '../config/address.js';
-import { parseHostPort } from '../config/address.js';
+import { formatHostPort } from '../util/address.js';
+import { parseHostPort } from '../util/address.js';
 import type { ControlApi } from '../control/api.js';
 import { AppError } from '../errors/registry.js';
 import { loadOrCreateIdentity } from '../federation/certificate.js';
 import type { Logger } from '../log/logger.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { createConfigFile } from './config-file.js';
 import { createFlash } from './flash.js';
@@ -36,7 +36,7 @@ import { registerOutboxAndOverview } from './pages/outbox-overview.js';
 import { sendPage, type RouteDeps } from './routes.js';
 import { createLoginGuard } from './login-guard.js';
 import { createSessions, SESSION_COOKIE, type Session } from './sessions.js';
-import type { ConsoleUsers } from './users.js';
+import type { ConsoleUsers } from '../state/console-users.js';
 
 /** Forms are a few hundred bytes; anything larger is not from these pages. */
 const BODY_LIMIT_BYTES = 64 * 1024;

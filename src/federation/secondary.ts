@@ -4,42 +4,25 @@
  * report ACK/NACK and the result of checking the settings against the mail server.
  */
 import * as grpc from '@grpc/grpc-js';
-import { parseHostPort, formatHostPort } from '../config/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';
-import type { JoinRequest } from '../generated/appliance_mail/federation/v1/JoinRequest.js';
-import type { JoinReply__Output } from '../generated/appliance_mail/federation/v1/JoinReply.js';
+import type { ReportRequest } from '../generated/appliance_mail/federation/v1/ReportRequest.js';
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
-import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import type { FederatedSettings, FederationMode, MailServerSettings } from '../settings/schema.js';
 import type { CentralizedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { backoffDelayMs, RECONNECT_BACKOFF } from '../util/backoff.js';
-import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from './certificate.js';
 import { createConnectionState } from './connection.js';
-import { federationProto } from './proto.js';
-import { parseToken } from './secrets.js';
-import { createSettingsChecks, type SettingsCheck } from './settings-check.js';
+import { createSettingsChecks, type SettingsCheck, type VerifySettings } from './settings-check.js';
 import { decodeSettings } from './settings-wire.js';
+import { createReportQueue } from './secondary-reports.js';
+import { CALL_DEADLINE_MS, clientFor, credentials, joinPrimary } from './secondary-channel.js';
 
-const CALL_DEADLINE_MS = 10_000;
 /** A stream that stayed up this long counts as a success: the next failure starts backoff anew. */
 const STABLE_STREAM_MS = 5_000;
-
-const CLIENT_OPTIONS: grpc.ClientOptions = {
-  ...PINNED_CHANNEL_OPTIONS,
-  // Notice a dead link (partition, primary host gone) in ~15 s rather than at the TCP timeout.
-  'grpc.keepalive_time_ms': 10_000,
-  'grpc.keepalive_timeout_ms': 5_000,
-  'grpc.keepalive_permit_without_calls': 1,
-  // Our own loop paces reconnects; keep the channel's backoff from adding minutes to it.
-  'grpc.initial_reconnect_backoff_ms': 250,
-  'grpc.max_reconnect_backoff_ms': 2_000,
-  'grpc.max_receive_message_length': 1024 * 1024,
-};
 
 export interface SecondaryStatus {
   primary: string;
@@ -78,7 +61,7 @@ export interface FederationSecondary extends FederationFactsSource {
  * The secondary is the one writer of `membership` and `centralized` in the state; it tells its
  * listeners after each change instead of letting them re-read.
  */
-export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; tokens: OAuth2Tokens; log: Logger }): FederationSecondary {
+export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; verifySettings: VerifySettings; log: Logger }): FederationSecondary {
   const { config, state, log } = deps;
   let client: FederationClient | null = null;
   let watch: grpc.ClientReadableStream<SettingsUpdate__Output> | null = null;
@@ -88,7 +71,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   let closed = false;
   let generation = 0;
   let applying: Promise<void> = Promise.resolve();
-  const checks = createSettingsChecks(deps.tokens);
+  const checks = createSettingsChecks(deps.verifySettings);
   const listeners: Array<(facts: FederationFacts) => void> = [];
 
   const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
@@ -98,20 +81,6 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     await state.update((s) => fn(s));
     const next = facts();
     for (const listener of listeners) listener(next);
-  }
-
-  function clientFor(membership: Membership): FederationClient {
-    return new federationProto.Federation(
-      membership.primary,
-      pinnedCredentials(membership.primaryCertPem, certificateSha256(membership.primaryCertPem)),
-      CLIENT_OPTIONS,
-    ) as unknown as FederationClient;
-  }
-
-  function credentials(membership: Membership): grpc.Metadata {
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${membership.credential}`);
-    return metadata;
   }
 
   function stop(): void {
@@ -170,41 +139,47 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     });
   }
 
-  async function report(membership: Membership, version: number, stage: string, error: string | null): Promise<void> {
-    if (!client) return;
+  /** Sends one Report now; a failure is logged (the primary learns the applied version at the next Watch). */
+  async function report(membership: Membership | null, request: ReportRequest): Promise<void> {
+    if (!client || membership === null) return;
     try {
-      await call(client.Report.bind(client), { version: String(version), stage, error: error ?? '' }, CALL_DEADLINE_MS, credentials(membership));
+      await call(client.Report.bind(client), request, CALL_DEADLINE_MS, credentials(membership));
     } catch (err) {
-      log.warn({ version, stage, code: (err as grpc.ServiceError).code }, 'could not report to the primary; it learns the applied version at the next connection');
+      log.warn({ version: request.version, stage: request.stage, code: (err as grpc.ServiceError).code }, 'could not report to the primary; it learns the applied version at the next connection');
     }
   }
+
+  const reports = createReportQueue({ send: (request) => report(state.get().membership, request), log });
 
   async function handleUpdate(update: SettingsUpdate__Output, membership: Membership): Promise<void> {
     const version = Number(update.version);
     const current = state.get().centralized?.version ?? 0;
     if (state.get().membership?.mode !== 'centralized') return;
     if (version <= current) {
-      if (version < current) await report(membership, version, 'rejected', `version ${version} is older than the applied version ${current}`);
+      if (version < current) {
+        const error = `version ${version} is older than the applied version ${current}`;
+        void report(membership, { version: String(version), stage: 'rejected', error });
+      }
       return;
     }
     const decoded = decodeSettings(update);
     if ('error' in decoded) {
       log.warn({ version, error: decoded.error }, 'refused settings from the primary');
-      await report(membership, version, 'rejected', decoded.error);
+      reports.refused(version, decoded.error);
       return;
     }
     await applyCentralized(version, decoded.settings);
     log.info({ version, primary: membership.primary }, 'applied settings from the primary');
-    await report(membership, version, 'applied', null);
-    await checkAndReport(membership, version, decoded.settings.mailServer);
+    // Not awaited: the next version is applied while this one is checked and reported.
+    reports.applied(version, checkSettings(version, decoded.settings.mailServer));
   }
 
-  /** Checks settings against the mail server from here; the result goes to status and to the primary. */
-  async function checkAndReport(membership: Membership, version: number, settings: MailServerSettings): Promise<void> {
+  /** Checks settings against the mail server from here; the result goes to status (and to the primary). */
+  async function checkSettings(version: number, settings: MailServerSettings): Promise<SettingsCheck> {
     const result = await checks.check(version, settings);
     if (result.outcome === 'failed') log.warn({ version, problem: result.error }, 'settings from the primary do not work from this node');
     else log.info({ version, outcome: result.outcome }, 'settings from the primary checked against the mail server');
-    await report(membership, version, result.outcome === 'failed' ? 'verify_failed' : 'verified', result.error);
+    return result;
   }
 
   function applyCentralized(version: number, settings: FederatedSettings): Promise<void> {
@@ -230,9 +205,10 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
       // may have changed meanwhile, and status must not stay blank until the next version. Not
       // in `applying` (an update never waits on it) nor awaited by close (it writes nothing).
       if (membership.mode === 'centralized' && centralized !== null) {
-        void checkAndReport(membership, centralized.version, centralized.settings.mailServer).catch((err: unknown) =>
-          log.error({ err }, 'cannot check the settings held'),
-        );
+        const version = centralized.version;
+        void checkSettings(version, centralized.settings.mailServer)
+          .then((result) => reports.checked(version, result))
+          .catch((err: unknown) => log.error({ err }, 'cannot check the settings held'));
       }
     },
 
@@ -245,39 +221,17 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     async join(primary, tokenText, centralize) {
       const existing = state.get().membership;
       if (existing) throw new AppError('AM_ALREADY_JOINED', `this node is already joined to ${existing.primary}`);
-      const address = parseHostPort(primary, null);
-      if ('error' in address) throw new AppError('AM_INVALID_ARGUMENT', `--primary ${primary}: ${address.error}`);
-      const token = parseToken(tokenText);
-      const target = formatHostPort(address);
-      const certPem = await fetchPeerCertificate(address.host, address.port);
-      const seen = certificateSha256(certPem);
-      if (seen !== token.certSha256) {
-        throw new AppError(
-          'AM_PRIMARY_CERT_MISMATCH',
-          `the server at ${target} presented certificate sha256 ${seen}, not the one in the token (${token.certSha256}); nothing was sent to it. Check --primary, or create a new token on the primary`,
-        );
-      }
       const mode = centralize ? 'centralized' : 'local';
-      const name = config.current().node.name;
-      const joinClient = new federationProto.Federation(target, pinnedCredentials(certPem, seen), CLIENT_OPTIONS) as unknown as FederationClient;
-      let reply: JoinReply__Output;
-      try {
-        reply = await call<JoinRequest, JoinReply__Output>(joinClient.Join.bind(joinClient), { token_id: token.id, token_secret: token.secret, node_name: name, mode }, CALL_DEADLINE_MS);
-      } catch (err) {
-        throw fromServiceError(err as grpc.ServiceError, { code: 'AM_PRIMARY_UNREACHABLE', message: `cannot reach the primary at ${target}` });
-      } finally {
-        joinClient.close();
-      }
-      const credential = reply.credential;
+      const membership = await joinPrimary(primary, tokenText, config.current().node.name, mode);
       await change((s) => {
-        s.membership = { primary: target, name, credential, primaryCertPem: certPem, mode, joinedAt: new Date().toISOString() };
+        s.membership = membership;
         s.centralized = null;
       });
-      log.info({ primary: target, mode }, 'joined the primary');
+      log.info({ primary: membership.primary, mode }, 'joined the primary');
       stop();
       attempt = 0;
       connect();
-      return { primary: target, mode };
+      return { primary: membership.primary, mode };
     },
 
     async setMode(mode) {
@@ -312,10 +266,10 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
 
     status() {
       const { membership, centralized } = facts();
-      const { connection: state, lastHeard } = connection.view();
+      const { connection: link, lastHeard } = connection.view();
       return {
         primary: membership?.primary ?? '',
-        connection: membership ? state : 'not joined',
+        connection: membership ? link : 'not joined',
         appliedVersion: centralized?.version ?? 0,
         appliedAt: centralized?.appliedAt ?? '',
         lastHeard,

@@ -4,7 +4,8 @@
  */
 import { AppError } from '../errors/registry.js';
 import { localTime } from '../util/time-format.js';
-import { html, layout, oneLine, type Tone } from './html.js';
+import { html } from '../html/template.js';
+import { layout, oneLine, type Tone } from './mail-layout.js';
 
 export const APPLIANCE_EVENTS = ['update-available', 'update-completed', 'update-error', 'backup-external', 'backup-error'] as const;
 export type ApplianceEvent = (typeof APPLIANCE_EVENTS)[number];

@@ -2,8 +2,7 @@ import { loadConfigFile } from '../../config/load.js';
 import { startDaemon } from '../../daemon.js';
 import { routeGrpcLogs } from '../../log/grpc-log.js';
 import { createLogger, stdoutIsJournal } from '../../log/logger.js';
-import { createSystemdNotify } from '../../systemd/notify.js';
-import { tuneHeapForDaemon } from '../../util/heap-tuning.js';
+import { createSystemdReadiness } from '../../systemd/readiness.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
 export const daemonCommand: Command = {
@@ -19,7 +18,7 @@ export const daemonCommand: Command = {
     const config = loadConfigFile(configPath(args, ctx.env));
     const log = createLogger({ level: config.log.level, journald: stdoutIsJournal(ctx.env) });
     routeGrpcLogs(log);
-    const systemd = createSystemdNotify(ctx.env, log.child({ component: 'systemd' }));
+    const systemd = createSystemdReadiness(ctx.env, log.child({ component: 'systemd' }));
     // Listening before start: a stop asked for while starting (or right after "ready") is a clean stop.
     const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -37,9 +36,6 @@ export const daemonCommand: Command = {
     const daemon = await startDaemon(config, log);
     reload = () => void daemon.config.reload();
     if (hangupWhileStarting) reload();
-    // After start-up: replaying a large outbox index grows the heap fast, and collecting at every
-    // 30% of growth then slowed a restart with 100,000 messages queued from 1.0 to 2.5 s.
-    tuneHeapForDaemon();
     // startDaemon resolves once the control sockets, the federation port, the submission port and the outbox serve.
     await systemd.ready(`serving as ${config.node.role} ${config.node.name}`);
     const signal = await stopSignal;

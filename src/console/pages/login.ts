@@ -1,13 +1,13 @@
 /** Logging in and out of the console, and the two pages shown without a session. */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../log/logger.js';
-import { html } from '../../notify/html.js';
+import { html } from '../../html/template.js';
 import { banner, csrfField, document } from '../layout.js';
 import type { LoginGuard } from '../login-guard.js';
 import { field, sendPage } from '../routes.js';
 import type { COOKIE_OPTIONS } from '../security.js';
 import { SESSION_COOKIE, type Sessions } from '../sessions.js';
-import type { ConsoleUsers } from '../users.js';
+import type { ConsoleUsers } from '../../state/console-users.js';
 
 export interface LoginDeps {
   sessions: Sessions;
