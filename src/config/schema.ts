@@ -39,12 +39,28 @@ export const CONFIG_DEFAULTS = {
    */
   minFreeBytes: 256 * 1024 * 1024,
   /**
+   * What the submission port, sendmail and digests may each fill of the outbox's room (its quota,
+   * or the free space above minFreeBytes when less). A quarter each: a flood through all three at
+   * once still leaves a quarter for alerts, the Appliance's notifications and tests, which may
+   * fill all of it (docs/explanation/outbox-room.md).
+   */
+  shares: { submissionPort: 0.25, sendmail: 0.25, digests: 0.25 },
+  /**
+   * Per source address on the submission port, as Postfix's anvil: far above what cron, smartd,
+   * mdadm and Grafana send on one Appliance (all of them share 127.0.0.1), far below a loop
+   * that means to fill the disk (one connection wrote 3 MB/s in the attack review).
+   */
+  submissionLimits: { connectionsPerMinute: 120, messagesPerMinute: 120, bytesPerMinute: 50 * 1024 * 1024, concurrentConnections: 10 },
+  /**
    * Where `sendmail` leaves a message while the daemon cannot take it (Postfix's maildrop):
    * beside the state, not in it (the state is the daemon's alone; this folder is the submitters'
    * group's to write into), and not under /run, which a reboot empties.
    */
   dropFolder: '/var/spool/appliance-mail',
 } as const;
+
+/** Room always kept for alerts: the capped doors' shares add up to at most this. */
+export const MAX_SHARES_SUM = 0.9;
 
 /** A name without a domain, as cron, smartd and mdadm address mail: `root`, `postmaster`. */
 export const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
@@ -191,6 +207,26 @@ export const configSchema = z
     submission: z
       .strictObject({
         ...plainListenerShape('submission port', 'appliance-mail ready'),
+        limits: z
+          .strictObject({
+            connectionsPerMinute: setting(z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.connectionsPerMinute), {
+              label: 'Connections per minute per client',
+              help: 'New connections one source address may open in a minute (as Postfix\'s anvil); past it the client gets a 421 naming the limit.',
+            }),
+            messagesPerMinute: setting(z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.messagesPerMinute), {
+              label: 'Messages per minute per client',
+              help: 'Messages one source address may submit in a minute; past it a 451 naming the limit.',
+            }),
+            bytesPerMinute: setting(z.number().int().min(1024).default(CONFIG_DEFAULTS.submissionLimits.bytesPerMinute), {
+              label: 'Bytes per minute per client',
+              help: 'Message bytes one source address may submit in a minute; past it a 451 naming the limit.',
+            }),
+            concurrentConnections: setting(z.number().int().min(1).max(1000).default(CONFIG_DEFAULTS.submissionLimits.concurrentConnections), {
+              label: 'Connections at once per client',
+              help: 'Connections one source address may hold open at once; past it a 421 naming the limit.',
+            }),
+          })
+          .default(CONFIG_DEFAULTS.submissionLimits),
         dropFolder: setting(nonEmpty.default(CONFIG_DEFAULTS.dropFolder), {
           label: 'sendmail drop folder',
           help: `Where sendmail leaves mail while the daemon cannot take it (stopped, starting); the daemon takes it from there. Mode 1730, owner and group appliance-mail (systemd/appliance-mail.tmpfiles makes it). ${relativeToFile}`,
@@ -198,7 +234,7 @@ export const configSchema = z
         }),
       })
       .superRefine(loopbackUnlessAllowed('the submission port has no AUTH', 'submission.allowNonLoopback'))
-      .default({ allowNonLoopback: false, dropFolder: CONFIG_DEFAULTS.dropFolder }),
+      .default({ allowNonLoopback: false, limits: CONFIG_DEFAULTS.submissionLimits, dropFolder: CONFIG_DEFAULTS.dropFolder }),
     metrics: z
       .strictObject(plainListenerShape('metrics endpoint', 'metrics listening'))
       .superRefine(loopbackUnlessAllowed('the metrics endpoint is plain HTTP without authentication', 'metrics.allowNonLoopback'))
@@ -229,6 +265,25 @@ export const configSchema = z
           label: 'Free space floor',
           help: 'Intake stops while the state filesystem has less free than this many bytes (as Postfix\'s queue_minfree).',
         }),
+        shares: z
+          .strictObject({
+            submissionPort: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.submissionPort), {
+              label: 'Submission port share',
+              help: 'The fraction of the outbox (relay.maxOutboxBytes and the room above relay.minFreeBytes) that mail from the local SMTP port may fill.',
+            }),
+            sendmail: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.sendmail), {
+              label: 'sendmail share',
+              help: 'The fraction of the outbox that mail from the sendmail command and the drop folder may fill.',
+            }),
+            digests: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.digests), {
+              label: 'Digests share',
+              help: "The fraction of the outbox that the Portal's digests may fill.",
+            }),
+          })
+          .refine((shares) => shares.submissionPort + shares.sendmail + shares.digests <= MAX_SHARES_SUM + 1e-9, {
+            message: `the shares add up to more than ${MAX_SHARES_SUM}: the rest of the room is kept for alerts, the Appliance's notifications and tests`,
+          })
+          .default(CONFIG_DEFAULTS.shares),
       })
       .default({
         maxAge: CONFIG_DEFAULTS.maxAge,
@@ -237,6 +292,7 @@ export const configSchema = z
         retryMax: CONFIG_DEFAULTS.retryMax,
         maxOutboxBytes: CONFIG_DEFAULTS.maxOutboxBytes,
         minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
+        shares: CONFIG_DEFAULTS.shares,
       }),
     console: z.strictObject(tlsListenerShape('Web Console')).superRefine(certAndKeyTogether).default({}),
     log: z

@@ -19,6 +19,8 @@ export interface FreeSpace {
   wrote(bytes: number): void;
   /** Why the floor is not applied (the filesystem reports no size), or null while it is measured. */
   unmeasured(): string | null;
+  /** The last answer, without asking again (status, metrics); Infinity before the first. */
+  known(): number;
 }
 
 type Statfs = (path: string) => Promise<{ blocks: number; bavail: number; bsize: number }>;
@@ -59,6 +61,7 @@ export function createFreeSpace(dir: string, statfs: Statfs = fsStatfs): FreeSpa
       writtenSince += bytes;
     },
     unmeasured: () => unmeasured,
+    known: () => free - writtenSince,
   };
 }
 

@@ -15,12 +15,15 @@ import { toAppError, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
 import { decodeDropFile, DROP_FILE_SUFFIX } from './drop-folder.js';
+import type { Caller } from '../relay/outbox.js';
 import type { RawIntake } from './raw-intake.js';
 
 /** A watch may miss events; this scan finds what it missed (and retries temporary refusals). */
 const DROP_SCAN_MS = 30_000;
 /** Refusals that the same file will meet again: it goes to bad/. */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set(['AM_DROP_FILE_BAD', 'AM_MESSAGE_INVALID', 'AM_MESSAGE_TOO_LARGE', 'AM_RECIPIENT_INVALID', 'AM_IDEMPOTENCY_CONFLICT']);
+const PERMANENT: ReadonlySet<ErrorCode> = new Set(['AM_DROP_FILE_BAD', 'AM_MESSAGE_INVALID', 'AM_MESSAGE_TOO_LARGE', 'AM_RECIPIENT_INVALID']);
+/** sendmail's door (its share of the outbox); the folder is its client, as the socket is for a direct call. */
+const DROP_CALLER: Caller = { door: 'sendmail', client: 'drop-folder' };
 /** Where files that can never be queued are kept for the operator. */
 const BAD_SUBFOLDER = 'bad';
 
@@ -106,7 +109,7 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
     }
     try {
       const { envelope, message } = decodeDropFile(data);
-      const ids = await rawIntake.submit({ raw: message, ...envelope, idempotencyKey: `drop:${name}` });
+      const ids = await rawIntake.submit({ raw: message, ...envelope, idempotencyKey: `drop:${name}` }, DROP_CALLER);
       await unlink(path);
       log.info({ file: name, ids, bytes: message.byteLength }, 'message taken from the drop folder');
     } catch (err) {

@@ -22,6 +22,7 @@ import type { Intake } from '../relay/intake.js';
 import { prepareRawMessage } from '../relay/raw-message.js';
 import { ownEntry } from '../util/objects.js';
 import type { EffectiveSettings } from '../config/effective.js';
+import type { Caller } from '../relay/outbox.js';
 
 /** Enough to name the refused value in a reply without echoing a peer's whole input. */
 const QUOTE_CHARS = 80;
@@ -45,8 +46,8 @@ export interface RawSubmission {
 export interface RawIntake {
   /** Throws AM_RECIPIENT_INVALID for an address that could never be delivered (SMTP RCPT TO answers at once). */
   checkRecipient(address: string): void;
-  /** Queues the message; resolves with its outbox id (in a list, one per stored copy) once it is on disk. */
-  submit(input: RawSubmission): Promise<string[]>;
+  /** Queues the message for `caller` (its door and client); resolves with its outbox id (in a list, as the port's reply names it) once it is on disk. */
+  submit(input: RawSubmission, caller: Caller): Promise<string[]>;
 }
 
 export function createRawIntake(deps: { config: LiveConfig; effective: EffectiveSettings; intake: Intake }): RawIntake {
@@ -90,7 +91,7 @@ export function createRawIntake(deps: { config: LiveConfig; effective: Effective
     checkRecipient(address) {
       resolve(address);
     },
-    async submit(input) {
+    async submit(input, caller) {
       const { maxMessageBytes } = config.current().relay;
       if (input.raw.byteLength > maxMessageBytes) {
         throw new AppError('AM_MESSAGE_TOO_LARGE', `message refused: ${input.raw.byteLength} bytes, more than relay.maxMessageBytes (${maxMessageBytes})`);
@@ -121,7 +122,7 @@ export function createRawIntake(deps: { config: LiveConfig; effective: Effective
         kind: 'appliance',
         idempotencyKey: input.idempotencyKey ?? idempotencyKey(prepared.messageId, to),
         idempotencyContent: digest,
-      });
+      }, caller);
       return [id];
     },
   };

@@ -11,7 +11,7 @@ import type { AppError } from '../../src/errors/registry.js';
 import { createLogger } from '../../src/log/logger.js';
 import { validateSubmission, type Intake, type Submission } from '../../src/relay/intake.js';
 import type { EffectiveSettings } from '../../src/config/effective.js';
-import { createRawIntake } from '../../src/submission/raw-intake.js';
+import { createRawIntake, type RawSubmission } from '../../src/submission/raw-intake.js';
 import { cutAtDotLine, parseSendmailArgs } from '../../src/submission/sendmail-args.js';
 import { watchdogIntervalMs } from '../../src/systemd/readiness.js';
 
@@ -70,7 +70,10 @@ describe('whole messages into submissions', () => {
     };
     const config = { current: () => ({ relay: { maxMessageBytes }, node: { name: 'db-1' }, notifications: { localRecipients } }) } as unknown as LiveConfig;
     const effective = { current: () => ({ recipients, source: 'config file test', mailServer: { sender: 'appliance@example.com' } }) } as unknown as EffectiveSettings;
-    return { raw: createRawIntake({ config, effective, intake }), submitted };
+    const created = createRawIntake({ config, effective, intake });
+    // As the submission port calls it: its caller is the client's address.
+    const raw = { ...created, submit: (input: RawSubmission) => created.submit(input, { door: 'port', client: '127.0.0.1' }) };
+    return { raw, submitted };
   }
   const message = (text: string) => Buffer.from(text.replace(/\n/g, '\r\n'));
   const stored = (submission: Submission | undefined) => submission!.raw!.bytes.toString('latin1');
