@@ -9,7 +9,7 @@
  * their key, as they did then.
  */
 import { createHash } from 'node:crypto';
-import type { NewMessage } from './outbox.js';
+import type { NewMessage } from './outbox-records.js';
 
 export interface Idempotency {
   /** The id already queued for this caller, key and content, if any. */

@@ -12,7 +12,7 @@ import { contentDigest, type Idempotency } from './outbox-idempotency.js';
 import type { OutboxIndex } from './outbox-index.js';
 import { encodeRecord, MESSAGE_KINDS, sourceOf, type Caller, type MessageKind, type OutboxRecord } from './outbox-records.js';
 import { checkRoom, laneOf, LANES, type Lane, type RoomLimits, type RoomUse } from './outbox-room.js';
-import type { NewMessage } from './outbox.js';
+import type { NewMessage } from './outbox-records.js';
 import { renderMessage, renderRawMessage } from './render.js';
 
 /** The subject as listed (`appliance-mail outbox`); the whole one is in the stored message. */

@@ -21,32 +21,14 @@ import { finishLegacyMigration, setAsideLegacyJournal } from './legacy-migration
 import { COMPACT_MIN_BYTES, createCompactor } from './outbox-compactor.js';
 import { createIdempotency } from './outbox-idempotency.js';
 import { createOutboxIndex, type OutboxIndex } from './outbox-index.js';
-import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, type MessageKind, type OutboxRecord } from './outbox-records.js';
+import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, type MessageKind, type NewMessage, type OutboxRecord } from './outbox-records.js';
 import { laneLimits, LANES, type Lane, type RoomLimits } from './outbox-room.js';
 import { createScheduler } from './outbox-scheduler.js';
 import { watchOutboxState, type OutboxState, type StateLoss } from './outbox-state.js';
 import { createMessageStore } from './outbox-store.js';
-import type { RawContent } from './render.js';
 
-export { MESSAGE_KINDS, type Caller, type Entry, type EntryState, type MessageKind } from './outbox-records.js';
+export { MESSAGE_KINDS, type Caller, type Entry, type EntryState, type MessageKind, type NewMessage } from './outbox-records.js';
 export type { StateLoss } from './outbox-state.js';
-
-/** What a submitter asks to send, checked (see intake.ts). */
-export interface NewMessage {
-  kind: MessageKind;
-  to: string[];
-  subject: string;
-  text: string | null;
-  html: string | null;
-  /** A message taken whole (sendmail, the submission port): stored as it is, `text` and `html` unused. */
-  raw?: RawContent;
-  idempotencyKey: string | null;
-  /**
-   * What a resubmission under the same key must repeat to be the same message: by default the
-   * message itself; a rendered notification (whose body carries the time) gives its request.
-   */
-  idempotencyContent?: string;
-}
 
 export interface OutboxCounts {
   queued: number;

@@ -84,8 +84,7 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
       connection.connect((err) => resolve(err ?? null));
     });
     if (connected !== null) {
-      const error = toSmtpError(connected);
-      failed(error.command === 'STARTTLS' || /STARTTLS|TLS/i.test(error.message) ? 'starttls' : 'connect', error);
+      failed(classify(toSmtpError(connected), settings).class === 'tls' ? 'starttls' : 'connect', connected);
       return false;
     }
     onStep({ step: 'connect', ok: true, detail: `connected to ${server}; greeting and EHLO accepted` });

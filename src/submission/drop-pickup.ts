@@ -22,8 +22,6 @@ import type { RawIntake } from './raw-intake.js';
 const DROP_SCAN_MS = 30_000;
 /** Refusals that the same file will meet again: it goes to bad/. */
 const PERMANENT: ReadonlySet<ErrorCode> = new Set(['AM_DROP_FILE_BAD', 'AM_MESSAGE_INVALID', 'AM_MESSAGE_TOO_LARGE', 'AM_RECIPIENT_INVALID']);
-/** sendmail's door (its share of the outbox); the folder is its client, as the socket is for a direct call. */
-const DROP_CALLER: Caller = { door: 'sendmail', client: 'drop-folder' };
 /** Where files that can never be queued are kept for the operator. */
 const BAD_SUBFOLDER = 'bad';
 
@@ -100,7 +98,10 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
   async function take(name: string): Promise<void> {
     const path = join(folder, name);
     let data: Buffer;
+    let caller: Caller;
     try {
+      // The pickup door (sendmail's share of the outbox); its client is the file owner, who wrote it.
+      caller = { door: 'pickup', client: String((await stat(path)).uid) };
       data = await readFile(path);
     } catch (err) {
       // Taken by a scan before (ENOENT), or unreadable: the log says which.
@@ -109,7 +110,7 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
     }
     try {
       const { envelope, message } = decodeDropFile(data);
-      const ids = await rawIntake.submit({ raw: message, ...envelope, idempotencyKey: `drop:${name}` }, DROP_CALLER);
+      const ids = await rawIntake.submit({ raw: message, ...envelope, idempotencyKey: `drop:${name}` }, caller);
       await unlink(path);
       log.info({ file: name, ids, bytes: message.byteLength }, 'message taken from the drop folder');
     } catch (err) {

@@ -178,7 +178,8 @@ describe('outbox storage', () => {
 
   it('refuses past relay.maxOutboxBytes and below relay.minFreeBytes with AM_OUTBOX_FULL naming the figure, keeping what it holds', async () => {
     const dir = stateDir();
-    let limits = { maxOutboxBytes: 20_000, minFreeBytes: 0 };
+    const shares = { submissionPort: 0.25, sendmail: 0.25, digests: 0.25 };
+    let limits = { maxOutboxBytes: 20_000, minFreeBytes: 0, shares };
     const outbox = await openOutbox(dir, log, { limits: () => limits });
     const accepted: string[] = [];
     let refusal: unknown;
@@ -188,7 +189,7 @@ describe('outbox storage', () => {
     expect(refusal).toMatchObject({ code: 'AM_OUTBOX_FULL', message: expect.stringMatching(/relay.maxOutboxBytes is 20 KB/) });
     expect(accepted.length).toBeGreaterThan(5);
     expect(outbox.counts().bytes).toBeLessThanOrEqual(20_000);
-    limits = { maxOutboxBytes: 2 ** 40, minFreeBytes: 2 ** 60 };
+    limits = { maxOutboxBytes: 2 ** 40, minFreeBytes: 2 ** 60, shares };
     await expect(outbox.enqueue(message(-1))).rejects.toMatchObject({ code: 'AM_OUTBOX_FULL', message: expect.stringMatching(/relay.minFreeBytes/) });
     await outbox.close();
     const again = await openOutbox(dir, log);

@@ -139,7 +139,12 @@ describe('submission.listen', () => {
     JSON.stringify({ node: { name: 'n', role: 'primary' }, mailServer: { enabled: false }, submission });
 
   it('is off unless set, and accepts loopback addresses', () => {
-    expect(parseConfig(config(undefined), '/c.json').submission).toEqual({ listen: null, allowNonLoopback: false, dropFolder: '/var/spool/appliance-mail' });
+    expect(parseConfig(config(undefined), '/c.json').submission).toEqual({
+      listen: null,
+      allowNonLoopback: false,
+      limits: { connectionsPerMinute: 120, messagesPerMinute: 120, bytesPerMinute: 50 * 1024 * 1024, concurrentConnections: 10 },
+      dropFolder: '/var/spool/appliance-mail',
+    });
     for (const listen of ['127.0.0.1:2525', '[::1]:25', 'localhost:2525', '127.0.0.2:25']) {
       expect(parseConfig(config({ listen }), '/c.json').submission.listen).toBe(listen);
     }
