@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run profile:relay`: runs the daemon under `node --cpu-prof` through 8,000 submissions to the
+// `npm run profile:relay`: runs the daemon under `node --cpu-prof` through 8,000 (PROFILE_N) submissions to the
 // bench sink and writes docs/PROFILE-relay.md: the functions with the most self time, per thread
 // (main: intake and outbox; worker: SMTP).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { connectControl } from '../../dist/control/client.js';
 import { selfTime, selfTimeTable } from './cpu-profile.mjs';
 import { cleanupAll, pooled, ROOT, startDaemon, startSink, testCerts } from './lib.mjs';
 
-const N = 8000;
+/** Messages profiled; PROFILE_N for a reduced run on a shared machine. */
+const N = Number(process.env.PROFILE_N ?? 8000);
 const dir = mkdtempSync(join(tmpdir(), 'am-prof-'));
 try {
   const sink = await startSink();

@@ -138,6 +138,14 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     what: 'The outbox could not write the message durably (disk full, read-only); it was not accepted.',
     fix: 'Free space under `node.stateDir`; the submitter may retry.',
   },
+  AM_DROP_FOLDER_UNAVAILABLE: {
+    what: '`sendmail` could not reach the daemon and could not write the message into the drop folder (`submission.dropFolder`) either: it exits 75 and the caller keeps the message. Also logged when the daemon cannot create or read that folder.',
+    fix: "Make the user a member of the submitters' group (`usermod -aG appliance-mail USER`), create the folder as the install steps say (mode 1730, owner and group appliance-mail), start the daemon.",
+  },
+  AM_DROP_FILE_BAD: {
+    what: "A file in the drop folder could not be queued for good (not a drop file, or a message the intake refuses: no valid recipient, too large, a broken header). It was moved to the folder's `bad/` subfolder, never deleted; `status` warns.",
+    fix: 'Read the file and the log line (it names the file and the reason); send the message again fixed, then delete the file.',
+  },
   AM_OUTBOX_FULL: {
     what: 'The outbox holds `relay.maxOutboxBytes` already, the state filesystem has less than `relay.minFreeBytes` free, or the door the message came by (submission port, sendmail, digests) has filled its share of the room (`relay.shares`, see docs/explanation/outbox-room.md); the message names the figure and was not accepted. Nothing already accepted is dropped to make room.',
     fix: 'Bring the mail server back (the queue drains), drop dead letters (`outbox drop --all-dead`), free space under `node.stateDir`, or raise the limit; the submitter may retry.',

@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   AM_MESSAGE_TOO_LARGE: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_BUSY: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_OUTBOX_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
+  AM_DROP_FOLDER_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
+  AM_DROP_FILE_BAD: { grpc: GrpcStatus.INVALID_ARGUMENT, exit: 1 },
   AM_OUTBOX_FULL: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_STATE_LOST: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_CLIENT_LIMITED: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },

@@ -6,7 +6,7 @@
  */
 import { HEAD_BYTES, type BodyRef } from './journal.js';
 import type { Idempotency } from './outbox-idempotency.js';
-import type { Entry, OutboxRecord, Progress } from './outbox-records.js';
+import type { EnqueueRecord, Entry, EntryState, OutboxRecord, Progress } from './outbox-records.js';
 import { laneOf, LANES, type Lane } from './outbox-room.js';
 import type { Scheduler } from './outbox-scheduler.js';
 
@@ -81,7 +81,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     scheduler.track(entry);
   }
 
-  function enqueue(record: Extract<OutboxRecord, { type: 'enqueue' }>, body: BodyRef | null): void {
+  function enqueue(record: EnqueueRecord, body: BodyRef | null): void {
     const known = entries.get(record.id);
     if (known) {
       // A copy made by compaction or a fresh journal: the body now lies here.
@@ -89,23 +89,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
       known.body = body;
       countLive(body, 1);
     } else {
-      const entry: Entry = {
-        id: record.id,
-        kind: record.kind,
-        subject: record.subject,
-        createdAt: record.createdAt,
-        idempotencyKey: record.key,
-        source: record.source,
-        door: record.door,
-        size: record.size,
-        body,
-        state: 'queued',
-        to: record.to,
-        attempts: 0,
-        nextAt: 0,
-        lastError: null,
-        sending: false,
-      };
+      const entry = entryOf(record, body);
       entries.set(entry.id, entry);
       if (entry.idempotencyKey) {
         keyDigests.set(entry.id, record.keyDigest);
@@ -144,17 +128,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     get size() {
       return entries.size;
     },
-    counts() {
-      let queued = 0;
-      let deferred = 0;
-      let dead = 0;
-      for (const entry of entries.values()) {
-        if (entry.state === 'queued') queued++;
-        else if (entry.state === 'deferred') deferred++;
-        else dead++;
-      }
-      return { queued, deferred, dead, bytes: storedBytes };
-    },
+    counts: () => ({ ...countStates(entries.values()), bytes: storedBytes }),
     storedBytes: () => storedBytes,
     bytesByLane: () => ({ ...byLane }),
     liveBytes() {
@@ -173,4 +147,31 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     touch: (entry) => scheduler.track(entry),
     progressOf: (entry) => ({ state: entry.state, attempts: entry.attempts, nextAt: entry.nextAt, error: entry.lastError, to: entry.to }),
   };
+}
+
+/** A new entry, queued, from its enqueue record. */
+function entryOf(record: EnqueueRecord, body: BodyRef | null): Entry {
+  return {
+    id: record.id,
+    kind: record.kind,
+    subject: record.subject,
+    createdAt: record.createdAt,
+    idempotencyKey: record.key,
+    source: record.source,
+    door: record.door,
+    size: record.size,
+    body,
+    state: 'queued',
+    to: record.to,
+    attempts: 0,
+    nextAt: 0,
+    lastError: null,
+    sending: false,
+  };
+}
+
+function countStates(entries: Iterable<Entry>): Record<EntryState, number> {
+  const counts: Record<EntryState, number> = { queued: 0, deferred: 0, dead: 0 };
+  for (const entry of entries) counts[entry.state]++;
+  return counts;
 }

@@ -7,6 +7,7 @@
  * are written.
  */
 import type { BodyRef } from './journal.js';
+import type { RawContent } from './render.js';
 
 export const MESSAGE_KINDS = ['alert', 'digest', 'appliance', 'test'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
@@ -24,7 +25,11 @@ export interface Caller {
   client: string;
 }
 
-export const DOORS = ['submit-socket', 'admin-socket', 'sendmail', 'port', 'daemon'] as const;
+/**
+ * `pickup` is the drop folder (as Postfix's maildrop): its client is the file owner's uid, and
+ * its mail shares sendmail's lane (the same local programs send it).
+ */
+export const DOORS = ['submit-socket', 'admin-socket', 'sendmail', 'pickup', 'port', 'daemon'] as const;
 export type Door = (typeof DOORS)[number];
 
 /** The daemon itself (its own notifications and tests). */
@@ -133,6 +138,8 @@ export interface NewMessage {
   subject: string;
   text: string | null;
   html: string | null;
+  /** A message taken whole (sendmail, the submission port): stored as it is, `text` and `html` unused. */
+  raw?: RawContent;
   idempotencyKey: string | null;
   /**
    * What a resubmission under the same key must repeat to be the same message: by default the

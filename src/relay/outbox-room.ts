@@ -43,7 +43,7 @@ const WHO: Readonly<Record<Exclude<Lane, 'priority'>, string>> = { port: 'the su
 /** The lane of a message: its door when that door is capped, digests by kind, else priority. */
 export function laneOf(door: Door | null, kind: MessageKind): Lane {
   if (door === 'port') return 'port';
-  if (door === 'sendmail') return 'sendmail';
+  if (door === 'sendmail' || door === 'pickup') return 'sendmail';
   return kind === 'digest' ? 'digest' : 'priority';
 }
 

@@ -108,6 +108,7 @@ export function createScheduler<E extends Schedulable>(lookup: (id: string) => E
       turnsOf(entry).delete(entry.source, entry.id);
     },
     due(now, limit) {
+      if (limit <= 0) return [];
       // Retries whose time came join their source's queue, behind those already waiting.
       for (let top = later.peek(); top && top.nextAt <= now; top = later.peek()) {
         later.pop();

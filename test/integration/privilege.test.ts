@@ -55,6 +55,7 @@ describe.skipIf(missingCapability('privilege tests', needsRoot('create users and
   let daemon: DaemonProcess;
   let sink: SmtpSink;
   let engineEnv: NodeJS.ProcessEnv;
+  let spool: string;
 
   const engineCli = (args: string[]) => runAs(ENGINE_USER, [process.execPath, join(app, 'dist/cli/main.js'), ...args], engineEnv);
 
@@ -74,6 +75,9 @@ describe.skipIf(missingCapability('privilege tests', needsRoot('create users and
     const etc = join(base, 'etc');
     stateDir = join(base, 'state');
     const runDir = join(base, 'run');
+    spool = join(base, 'spool');
+    // As systemd/appliance-mail.tmpfiles makes it: sendmail's drop folder.
+    must('install', ['-d', '-m', '1730', '-o', DAEMON_USER, '-g', DAEMON_USER, spool]);
     // As systemd's ConfigurationDirectory, StateDirectory and RuntimeDirectory in the unit make them.
     must('install', ['-d', '-m', '0750', '-o', DAEMON_USER, '-g', DAEMON_USER, etc]);
     must('install', ['-d', '-m', '0700', '-o', DAEMON_USER, '-g', DAEMON_USER, stateDir]);
@@ -89,6 +93,7 @@ describe.skipIf(missingCapability('privilege tests', needsRoot('create users and
       portal: { address: 'portal.example.com' },
       federation: { listen: '127.0.0.1:0' },
       control: { socket: submitSocket },
+      submission: { dropFolder: spool },
     };
     await writeFile(configPath, JSON.stringify(config, null, 2));
     must('chown', [`${DAEMON_USER}:${DAEMON_USER}`, configPath]);
@@ -235,5 +240,24 @@ describe.skipIf(missingCapability('privilege tests', needsRoot('create users and
     } finally {
       await chmod(configPath, 0o600);
     }
+  });
+
+  it('leaves mail in the drop folder while the daemon is away; the folder takes files from members only, and they cannot list it', async () => {
+    // The daemon's socket unreachable (as while it is stopped): sendmail falls back to the drop folder.
+    const away = { APPLIANCE_MAIL_SOCKET: join(base, 'run', 'gone.sock'), APPLIANCE_MAIL_DROP_FOLDER: spool };
+    const outsiderAs = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'];
+    const sendmail = (user: string, to: string) =>
+      runCommand([...(user === 'nobody' ? outsiderAs : as(user)), process.execPath, join(app, 'dist/cli/main.js'), 'sendmail', '-i', to], { env: away, input: `Subject: from ${user}\n\nleft while the daemon was away\n` });
+    const member = await sendmail(ENGINE_USER, 'dropped@example.com');
+    expect({ code: member.code, stderr: member.stderr }).toEqual({ code: 0, stderr: '' });
+    // The daemon (another user) reads the member's file, queues it, removes it: the mail arrives.
+    await eventually(() => (sink.received.some((m) => m.to.includes('dropped@example.com')) ? true : undefined), 15_000, 'the dropped mail at the mail server');
+    expect(run('setpriv', [...as(ENGINE_USER).slice(1), 'ls', spool])).toMatchObject({ status: 2, stderr: expect.stringMatching(/Permission denied/) });
+    // Not a member: neither sendmail nor anything else may write there; sendmail says why and exits 75.
+    const outsider = await sendmail('nobody', 'never@example.com');
+    expect(outsider.code, outsider.stderr).toBe(75);
+    expect(outsider.stderr).toMatch(/cannot write into the drop folder .*EACCES.*\[AM_DROP_FOLDER_UNAVAILABLE\]/);
+    expect(run('setpriv', [...outsiderAs.slice(1), 'touch', join(spool, 'x.msg')])).toMatchObject({ status: 1, stderr: expect.stringMatching(/Permission denied/) });
+    expect(await readdir(spool)).toEqual(['bad']);
   });
 });

@@ -21,7 +21,7 @@ import { openOutbox, type Outbox } from '../../src/relay/outbox.js';
 import type { EffectiveSnapshot, EffectiveSettings } from '../../src/config/effective.js';
 import { eventually } from '../helpers/daemon.js';
 import { headerValue } from '../helpers/mail.js';
-import { REFUSED_PORT, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { REFUSED_PORT, startScriptedSmtp, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const BUILT = '../../dist/relay/delivery.js';
 const { createDelivery } = (await import(BUILT)) as typeof DeliveryModule;
@@ -189,6 +189,17 @@ describe('delivery', () => {
     h.switchTo(server(smtp.port));
     await eventually(() => (h.outbox.counts().sentSinceStart === 10 ? true : undefined), 10_000, 'all 10 sent to the new server');
     expect(h.delivery.status().lastError?.message ?? '').not.toMatch(/paused/);
+  });
+
+  it('a server refusing EHLO and HELO pauses deliveries (no dead letters), status names mailServer.heloName', async () => {
+    const strict = await startScriptedSmtp((line) => (/^(EHLO|HELO)/i.test(line) ? '504 5.5.2 <vm>: Helo command rejected: need fully-qualified hostname' : null));
+    cleanups.push(() => strict.close());
+    const h = await harness(server(strict.port), { retryMin: '200ms', retryMax: '400ms' });
+    const ids = [await h.enqueue(['ops@example.com'], 'a'), await h.enqueue(['ops@example.com'], 'b')];
+    h.delivery.start();
+    await logged(h, 'mail server unreachable; deliveries paused');
+    expect(h.delivery.status().lastError?.message).toMatch(/^the mail server refused the HELO greeting: 504 5\.5\.2 <vm>.*\(fix: .*set mailServer\.heloName to this Appliance's fully qualified domain name.*\); deliveries paused until/);
+    expect(ids.map((id) => h.outbox.get(id)?.state)).toEqual(['deferred', 'deferred']);
   });
 
   it('expires a message not delivered within relay.maxAge to the dead letters', async () => {

@@ -1,6 +1,8 @@
 /** The outbox's pure parts, without a disk: scheduler, idempotency, room, index, compaction's rule, records. */
 import { describe, expect, it } from 'vitest';
-import { worthCompacting } from '../../src/relay/outbox-compactor.js';
+import type { BodyRef, Journal, JournalRecord } from '../../src/relay/journal.js';
+import { createLogger } from '../../src/log/logger.js';
+import { createCompactor, worthCompacting } from '../../src/relay/outbox-compactor.js';
 import { contentDigest, createIdempotency } from '../../src/relay/outbox-idempotency.js';
 import { createOutboxIndex } from '../../src/relay/outbox-index.js';
 import { decodeRecord, encodeRecord, type Entry, type OutboxRecord } from '../../src/relay/outbox-records.js';
@@ -137,5 +139,60 @@ describe('index and records', () => {
     expect(worthCompacting(100, 50, 100)).toBe(true);
     expect(worthCompacting(100, 51, 100)).toBe(false);
     expect(worthCompacting(99, 0, 100)).toBe(false);
+  });
+});
+
+/** A journal in memory: segments of records, enough for the compactor. */
+function memoryJournal(): Journal & { bodies: Map<string, Buffer>; removed: number[] } {
+  const segments = new Map<number, number>([[1, 0]]);
+  const bodies = new Map<string, Buffer>();
+  const removed: number[] = [];
+  let head = 1;
+  const at = (ref: BodyRef) => `${ref.seq}:${ref.offset}`;
+  return {
+    bodies,
+    removed,
+    async append(records: readonly JournalRecord[]) {
+      return records.map((r) => {
+        const meta = Buffer.byteLength(JSON.stringify(r.meta));
+        const offset = segments.get(head)! + meta;
+        segments.set(head, offset + (r.body?.length ?? 0));
+        if (!r.body) return null;
+        const ref = { seq: head, offset, length: r.body.length, crc: 0 };
+        bodies.set(at(ref), r.body);
+        return ref;
+      });
+    },
+    readBody: async (ref) => bodies.get(at(ref))!,
+    segments: () => [...segments].map(([seq, bytes]) => ({ seq, bytes })),
+    roll: async () => void segments.set(++head, 0),
+    removeSegment: async (seq) => void (segments.delete(seq), removed.push(seq)),
+    sizeBytes: () => [...segments.values()].reduce((a, b) => a + b, 0),
+    fsyncCount: () => 0,
+    checkIdentity: async () => null,
+    close: async () => undefined,
+  };
+}
+
+describe('compactor, on a journal in memory', () => {
+  it('copies the live messages of the oldest segment forward with their progress, then removes it', async () => {
+    const journal = memoryJournal();
+    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    const body = Buffer.alloc(1000, 'x');
+    for (let i = 0; i < 10; i++) {
+      const record: OutboxRecord = { type: 'enqueue', id: `m${i}`, kind: 'alert', to: ['a@example.com'], subject: 's', createdAt: i, key: null, keyDigest: null, source: 'submit-socket', door: 'submit-socket', size: body.length };
+      const [ref] = await journal.append([{ meta: encodeRecord(record), body }]);
+      index.apply(record, ref ?? null);
+    }
+    for (let i = 0; i < 9; i++) index.apply({ type: 'sent', id: `m${i}`, at: 1 }, null);
+    index.apply({ type: 'defer', id: 'm9', attempts: 2, nextAt: 99, error: '451 later' }, null);
+    const compacted = new Promise<void>((resolve) => {
+      const log = createLogger({ level: 'info', destination: { write: (line: string) => (line.includes('outbox journal compacted') ? resolve() : undefined) } });
+      createCompactor({ journal: () => journal, index, log, minBytes: 1, paused: () => false }).maybeCompact();
+    });
+    await compacted;
+    expect(journal.removed).toEqual([1]);
+    expect(index.get('m9')).toMatchObject({ state: 'deferred', attempts: 2, body: { seq: 2 } });
+    expect(await journal.readBody(index.get('m9')!.body!)).toEqual(body);
   });
 });
