@@ -68,7 +68,6 @@ export const mailServerSchema = z
       label: 'SMTP server',
       help: 'host or host:port (a DNS name or an IP address; IPv6 in brackets); port 25 when omitted. Required when the mail server is enabled.',
       federated: true,
-      input: { placeholder: 'host or host:port' },
     }),
     sender: setting(emailField.optional(), {
       label: 'Sender email address',
@@ -88,6 +87,10 @@ export const mailServerSchema = z
       label: 'Enable TLS',
       help: 'On: STARTTLS is required; a server that does not offer it, or whose certificate does not verify, gets no mail (never implicit TLS, never a fall-back to plain text). Off: mail crosses the network unencrypted.',
       federated: true,
+      input: {
+        whenOn: 'STARTTLS is required: a server that does not offer it, or whose certificate does not verify, gets no mail. Never a fall-back to plain text.',
+        whenOff: 'Mail and any AUTH cross the network unencrypted: anyone on the path can read them.',
+      },
     }),
     allowPlaintextAuth: setting(z.boolean().default(false), {
       label: 'Allow AUTH without TLS',

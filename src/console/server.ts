@@ -33,8 +33,8 @@ import { createConfigFile } from './config-file.js';
 import { banner, csrfField, document, type PageContext } from './layout.js';
 import { registerFederation } from './pages/federation.js';
 import { registerMailServer } from './pages/mail-server.js';
-import { registerOneFieldPages } from './pages/one-field.js';
 import { registerOutboxAndOverview } from './pages/outbox-overview.js';
+import { registerSettingsPages } from './pages/settings-pages.js';
 import { field, sendPage, type RouteDeps } from './routes.js';
 import { createLoginGuard } from './login-guard.js';
 import { createSessions, SESSION_COOKIE, type Session } from './sessions.js';
@@ -226,7 +226,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
     };
     registerOutboxAndOverview(server, routeDeps);
     registerMailServer(server, routeDeps);
-    registerOneFieldPages(server, routeDeps);
+    registerSettingsPages(server, routeDeps);
     registerFederation(server, routeDeps);
     return server;
   }
