@@ -27,8 +27,7 @@ export function heloNameProblem(value: string): string | null {
  * `NODE.localdomain`. Not DNS: the config is read synchronously and must not change with a
  * resolver's mood; /etc/hosts is what `hostname -f` consults first, and it is local.
  */
-export function defaultHeloName(nodeName: string, hosts: () => string = () => readFileSync(HOSTS_FILE, 'utf8')): string {
-  const host = hostname();
+export function defaultHeloName(nodeName: string, host: string = hostname(), hosts: () => string = () => readFileSync(HOSTS_FILE, 'utf8')): string {
   if (isFullyQualified(host) && heloNameProblem(host) === null) return host;
   const alias = hostsAlias(host, hosts);
   if (alias !== null) return alias;

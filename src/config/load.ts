@@ -10,6 +10,7 @@ import { AppError } from '../errors/registry.js';
 import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
 import { describeJsonError } from '../util/json-position.js';
 import { parseMailServer, splitRecipients } from './address.js';
+import { defaultHeloName } from './helo-name.js';
 import { hasLineBreakOrNul } from './fields.js';
 import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
 import { deepFreeze } from '../util/objects.js';
@@ -102,6 +103,8 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       auth: raw.mailServer.auth,
       oauth2: oauth2Settings(raw.mailServer.oauth2, clientSecret),
     } satisfies MailServerSettings,
+    /** The EHLO name and Message-ID domain: this node's own, whatever the mail settings' source. */
+    heloName: raw.mailServer.heloName ?? defaultHeloName(raw.node.name),
     notifications: { recipients: splitRecipients(raw.notifications.recipients).valid },
     portal: { address: raw.portal.address ?? null },
     federation: {

@@ -8,6 +8,7 @@ import { checkMailAuth, mailAuthSchema, oauth2GrantSchema, tokenUrlField } from 
 import { checkMailServer } from '../settings/schema.js';
 import { SMTP_DEFAULT_PORT } from './address.js';
 import { emailField, hostPortField, nonEmpty, singleLine } from './fields.js';
+import { heloNameProblem } from './helo-name.js';
 import { setting } from './setting.js';
 
 /** A file's path is no secret (its content is): the console shows and edits it. */
@@ -109,6 +110,20 @@ export const mailServerSchema = z
       choices: { password: 'Username and password', oauth2: 'OAuth2 (Microsoft 365, Google)' },
     }),
     oauth2: oauth2FileSchema.optional(),
+    heloName: setting(
+      nonEmpty
+        .superRefine((value, ctx) => {
+          const problem = heloNameProblem(value);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+      {
+        label: 'EHLO name',
+        help: "This Appliance's name in SMTP's EHLO and in its Message-IDs: its DNS name, fully qualified (strict servers such as Postfix with reject_non_fqdn_helo_hostname refuse a bare host name; status warns about one). Each Appliance has its own: not taken from the primary.",
+        defaultText:
+          "the host's name when it is fully qualified; else its fully qualified alias in /etc/hosts (what `hostname -f` finds first on Debian); else node.name under .localdomain. Not looked up in the DNS: the name must not change with a resolver's answer between two reloads",
+      },
+    ),
   })
   .superRefine((section, ctx) => {
     if (section.password !== undefined && section.passwordFile !== undefined) {

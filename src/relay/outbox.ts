@@ -6,6 +6,7 @@
  * disk. On start the journal's index records are replayed (bodies are skipped); what was being
  * sent when the daemon died is sent again (at-least-once).
  */
+import { hostname } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -119,6 +120,8 @@ export interface OutboxLimits {
 export interface OutboxOptions {
   /** The quota in force, read at every submission (the config can change while running). */
   limits?: () => OutboxLimits;
+  /** The Message-ID domain in force (mailServer.heloName), read at each submission. */
+  messageIdDomain?: () => string;
   compactMinBytes?: number;
   segmentBytes?: number;
 }
@@ -162,6 +165,7 @@ export interface Outbox {
 export async function openOutbox(stateDir: string, log: Logger, options: OutboxOptions = {}): Promise<Outbox> {
   const compactMinBytes = options.compactMinBytes ?? COMPACT_MIN_BYTES;
   const limits = options.limits ?? (() => ({ maxOutboxBytes: Number.POSITIVE_INFINITY, minFreeBytes: 0 }));
+  const messageIdDomain = options.messageIdDomain ?? (() => hostname() || 'appliance-mail');
   const dir = join(stateDir, 'outbox');
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const freeSpace = createFreeSpace(dir);
@@ -313,7 +317,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   async function copyLegacy(batch: LegacyCopy[]): Promise<void> {
     const records = await Promise.all(
       batch.map(async ({ message: m, state }) => {
-        const body = await renderMessage({ id: m.id, to: m.to, subject: m.subject, text: m.text, html: m.html, createdAt: m.createdAt });
+        const body = await renderMessage({ id: m.id, to: m.to, subject: m.subject, text: m.text, html: m.html, createdAt: m.createdAt, domain: messageIdDomain() });
         // Kinds were the same set in 0.1.0; anything else would be damage that passed the CRC.
         const kind: MessageKind = (MESSAGE_KINDS as readonly string[]).includes(m.kind) ? (m.kind as MessageKind) : 'appliance';
         const meta: OutboxRecord = { t: 'enq', id: m.id, kind, to: m.to, subject: listedSubject(m.subject), createdAt: m.createdAt, key: m.idempotencyKey, size: body.length, s: state };
@@ -427,7 +431,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   async function store(input: NewMessage, keyDigest: string | null): Promise<{ id: string; duplicate: boolean }> {
     const id = newMessageId();
     const createdAt = Date.now();
-    const body = await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
+    const body = await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt, domain: messageIdDomain() });
     await checkRoom(body.length);
     reservedBytes += body.length;
     try {

@@ -4,7 +4,6 @@
  * header) is left out and put in front when the message leaves: a sender fixed while mail is
  * queued fixes the queued mail too, without building the MIME tree again.
  */
-import { hostname } from 'node:os';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 
 export const MESSAGE_ID_HEADER = 'X-Appliance-Mail-Id';
@@ -16,6 +15,8 @@ export interface RenderInput {
   text: string | null;
   html: string | null;
   createdAt: number;
+  /** The Message-ID's domain: this node's EHLO name (mailServer.heloName). */
+  domain: string;
 }
 
 /** The whole message but its From header, CRLF line ends, ready to be sent after a From line. */
@@ -26,8 +27,8 @@ export async function renderMessage(input: RenderInput): Promise<Buffer> {
     ...(input.text !== null ? { text: input.text } : {}),
     ...(input.html !== null ? { html: input.html } : {}),
     date: new Date(input.createdAt),
-    // The id is unique already; the host names where it was made (the sender may change later).
-    messageId: `<${input.id}@${hostname() || 'appliance-mail'}>`,
+    // The id is unique already; the domain names where it was made (the sender may change later).
+    messageId: `<${input.id}@${input.domain}>`,
     headers: {
       [MESSAGE_ID_HEADER]: input.id,
       // RFC 3834: machine mail; vacation responders and the like must not answer it.

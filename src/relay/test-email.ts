@@ -3,7 +3,7 @@
  * it happens (the OAuth2 token, connect, EHLO, STARTTLS, AUTH, the server's reply), so that an
  * operator sees where mail stops, and a failed step carries the fix its reply points to.
  */
-import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import XOAuth2 from 'nodemailer/lib/xoauth2/index.js';
@@ -28,6 +28,8 @@ export interface TestEmailRequest {
   settings: MailServerSettings;
   to: readonly string[];
   nodeName: string;
+  /** The EHLO name and Message-ID domain (mailServer.heloName). */
+  heloName: string;
   source: string;
   /** Where the OAuth2 token comes from (auth "oauth2"); shared with delivery so a refresh token is spent once. */
   tokens: OAuth2Tokens;
@@ -57,7 +59,7 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
     token = await tokenStep(source, onStep);
     if (token === null) return false;
   }
-  const connection = new SMTPConnection({ ...smtpOptions(settings, source === null ? null : tokenProvider(source)), name: hostname() } as SMTPConnection.Options);
+  const connection = new SMTPConnection({ ...smtpOptions(settings, source === null ? null : tokenProvider(source)), name: request.heloName } as SMTPConnection.Options);
   // Connection failures arrive as 'error' events, not through connect's callback.
   connection.on('error', () => undefined);
   try {
@@ -71,7 +73,7 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
       failed(tlsStep ? 'starttls' : 'connect', connected);
       return false;
     }
-    onStep({ step: 'connect', ok: true, detail: `connected to ${server}; greeting and EHLO accepted` });
+    onStep({ step: 'connect', ok: true, detail: `connected to ${server}; greeting and EHLO ${request.heloName} accepted` });
     if (settings.tls) {
       const socket = connection._socket as unknown as { getProtocol?: () => string | null; getCipher?: () => { name: string } };
       onStep({ step: 'starttls', ok: true, detail: `upgraded to ${socket.getProtocol?.() ?? 'TLS'} (${socket.getCipher?.().name ?? 'cipher unknown'}), certificate verified` });
@@ -105,6 +107,7 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
       onStep({ step: 'auth', ok: true, detail: 'not used: no username set' });
     }
     const raw = await new MailComposer({
+      messageId: `<${randomUUID()}@${request.heloName}>`,
       from: settings.sender ?? '',
       to: [...to],
       subject: `appliance-mail test email from ${request.nodeName}`,
@@ -170,5 +173,5 @@ export async function testEffectiveSettings(
   const current = deps.effective.current();
   const recipients = to.length > 0 ? splitRecipients(to) : { valid: [...current.recipients], invalid: [] };
   if (recipients.invalid.length > 0) throw new AppError('AM_INVALID_ARGUMENT', `--to: '${recipients.invalid[0]}' is not a valid email address`);
-  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: deps.config.current().node.name, source: current.source, tokens: deps.tokens }, onStep);
+  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: deps.config.current().node.name, heloName: current.heloName, source: current.source, tokens: deps.tokens }, onStep);
 }

@@ -180,6 +180,12 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('conso
     await second.goto(`${secondaryUrl}/appliance/mail-server`);
     await expect(second.getByLabel('SMTP server').isDisabled()).resolves.toBe(true);
     await expect(second.getByLabel('SMTP server').inputValue()).resolves.toBe(`127.0.0.1:${smtp.port}`);
+    // Its own EHLO name is not the primary's: editable, and a save writes only it.
+    await expect(second.getByLabel('EHLO name').isDisabled()).resolves.toBe(false);
+    await second.getByLabel('EHLO name').fill('engine-9.example.com');
+    await second.getByRole('button', { name: 'Save changes' }).click();
+    await expect(second.locator('.banner.success').textContent()).resolves.toMatch(/applied/);
+    expect((await fileOf(secondary)).mailServer).toEqual({ enabled: false, heloName: 'engine-9.example.com' });
     await second.goto(`${secondaryUrl}/appliance/advanced`);
     await expect(second.getByLabel('Maximum age').isDisabled()).resolves.toBe(false);
     await second.close();

@@ -26,7 +26,7 @@ const SPEC: Omit<SettingsFormSpec, 'extra'> = {
   path: PATH,
   title: 'Mail server',
   groups: [
-    { keys: [`${MS}.enabled`, `${MS}.server`, `${MS}.sender`, `${MS}.tls`, `${MS}.caFile`] },
+    { keys: [`${MS}.enabled`, `${MS}.server`, `${MS}.sender`, `${MS}.tls`, `${MS}.caFile`, `${MS}.heloName`] },
     { legend: 'Authentication', keys: [`${MS}.auth`, `${MS}.username`] },
     { legend: 'Password', keys: [`${MS}.password`, `${MS}.passwordFile`, `${MS}.allowPlaintextAuth`], when: [{ key: `${MS}.auth`, value: 'password' }] },
     { legend: 'OAuth2', keys: [`${O}.tokenUrl`, `${O}.clientId`, `${O}.clientSecret`, `${O}.clientSecretFile`, `${O}.scope`, `${O}.grant`], when: [{ key: `${MS}.auth`, value: 'oauth2' }] },
