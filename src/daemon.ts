@@ -10,7 +10,7 @@ import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './settings/view.js';
 import { createConsoleServer } from './console/server.js';
-import { openConsoleUsers } from './console/users.js';
+import { openConsoleUsers } from './state/console-users.js';
 import { createControlApi } from './control/api.js';
 import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
@@ -25,8 +25,10 @@ import { createOAuth2Tokens } from './oauth2/token-source.js';
 import { createDelivery } from './relay/delivery.js';
 import { createIntake } from './relay/intake.js';
 import { openOutbox } from './relay/outbox.js';
+import { verifySettings } from './relay/transport-options.js';
 import { createOutboxAdmin } from './relay/outbox-admin.js';
-import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
+import { createEffectiveSettings, type EffectiveSettings } from './config/effective.js';
+import type { MailServerSettings } from './settings/schema.js';
 import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { PACKAGE_VERSION } from './util/version.js';
@@ -60,11 +62,12 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     closers.push(() => outbox.close());
     // One holder of OAuth2 tokens for delivery, verification and tests: a refresh token is never spent twice.
     const tokens = createOAuth2Tokens({ state, log: child('oauth2') });
+    const verify = (settings: MailServerSettings) => verifySettings(settings, tokens.forSettings(settings));
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
-        ? createFederationPrimary({ config, state, tokens, log: child('federation') })
+        ? createFederationPrimary({ config, state, verifySettings: verify, log: child('federation') })
         : null;
-    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, tokens, log: child('federation') }) : null;
+    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, verifySettings: verify, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
     const delivery = createDelivery({ outbox, effective, config, tokens, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });

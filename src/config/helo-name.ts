@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { isHostname } from './address.js';
+import { isHostname } from '../util/address.js';
 
 /** Where the default looks for the host's fully qualified name, as `hostname -f` does first on Debian. */
 const HOSTS_FILE = '/etc/hosts';

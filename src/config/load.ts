@@ -9,9 +9,9 @@ import type { z } from 'zod';
 import { AppError } from '../errors/registry.js';
 import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
 import { describeJsonError } from '../util/json-position.js';
-import { parseMailServer, splitRecipients } from './address.js';
+import { parseMailServer, splitRecipients } from '../util/address.js';
+import { hasLineBreakOrNul } from '../settings/fields.js';
 import { defaultHeloName } from './helo-name.js';
-import { hasLineBreakOrNul } from './fields.js';
 import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
 import { deepFreeze } from '../util/objects.js';
 
@@ -24,6 +24,14 @@ type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T ex
  * the relay reads them (host and port apart, the password and the CA read from their files).
  */
 export type Config = DeepReadonly<Omit<ReturnType<typeof resolveConfig>, 'mailServer'>> & { readonly mailServer: MailServerSettings };
+
+/** Per source address on the submission port (submission.limits). */
+export interface SubmissionLimits {
+  readonly connectionsPerMinute: number;
+  readonly messagesPerMinute: number;
+  readonly bytesPerMinute: number;
+  readonly concurrentConnections: number;
+}
 
 /** A problem of a config file, with its dotted field path (empty for the whole file). */
 export type ConfigIssue = SettingsIssue;
@@ -118,7 +126,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
     console: { listen: raw.console.listen ?? null, certFile: at(raw.console.certFile), keyFile: at(raw.console.keyFile) },
     control: controlSockets(raw.control, base),
     /** The local SMTP submission port (`host:port`), null when off. */
-    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback },
+    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback, limits: raw.submission.limits },
     /** The Prometheus scrape endpoint (`host:port`, plain HTTP), null when off. */
     metrics: { listen: raw.metrics.listen ?? null, allowNonLoopback: raw.metrics.allowNonLoopback },
     relay: {
@@ -128,6 +136,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       retryMaxMs: Math.max(parseDurationMs(raw.relay.retryMax), parseDurationMs(raw.relay.retryMin)),
       maxOutboxBytes: raw.relay.maxOutboxBytes,
       minFreeBytes: raw.relay.minFreeBytes,
+      shares: raw.relay.shares,
     },
     log: { level: raw.log.level },
     /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */

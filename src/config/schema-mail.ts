@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { checkMailAuth, mailAuthSchema, oauth2GrantSchema, tokenUrlField } from '../settings/oauth2.js';
 import { checkMailServer } from '../settings/schema.js';
-import { SMTP_DEFAULT_PORT } from './address.js';
-import { emailField, hostPortField, nonEmpty, singleLine } from './fields.js';
+import { SMTP_DEFAULT_PORT } from '../util/address.js';
+import { emailField, hostPortField, nonEmpty, singleLine } from '../settings/fields.js';
 import { heloNameProblem } from './helo-name.js';
 import { setting } from './setting.js';
 

@@ -5,8 +5,8 @@
  * the JSON Schema and the reference docs are made (catalog.ts).
  */
 import { z } from 'zod';
-import { isLoopbackHost, parseHostPort } from './address.js';
-import { checkRecipients, hostPortField, nodeNameField, nonEmpty, portalAddressField } from './fields.js';
+import { isLoopbackHost, parseHostPort } from '../util/address.js';
+import { checkRecipients, hostPortField, nodeNameField, nonEmpty, portalAddressField } from '../settings/fields.js';
 import { mailServerSchema } from './schema-mail.js';
 import { setting } from './setting.js';
 
@@ -38,7 +38,23 @@ export const CONFIG_DEFAULTS = {
    * for a few messages at the cap and then some.
    */
   minFreeBytes: 256 * 1024 * 1024,
+  /**
+   * What the submission port, sendmail and digests may each fill of the outbox's room (its quota,
+   * or the free space above minFreeBytes when less). A quarter each: a flood through all three at
+   * once still leaves a quarter for alerts, the Appliance's notifications and tests, which may
+   * fill all of it (docs/explanation/outbox-room.md).
+   */
+  shares: { submissionPort: 0.25, sendmail: 0.25, digests: 0.25 },
+  /**
+   * Per source address on the submission port, as Postfix's anvil: far above what cron, smartd,
+   * mdadm and Grafana send on one Appliance (all of them share 127.0.0.1), far below a loop
+   * that means to fill the disk (one connection wrote 3 MB/s in the attack review).
+   */
+  submissionLimits: { connectionsPerMinute: 120, messagesPerMinute: 120, bytesPerMinute: 50 * 1024 * 1024, concurrentConnections: 10 },
 } as const;
+
+/** Room always kept for alerts: the capped doors' shares add up to at most this. */
+export const MAX_SHARES_SUM = 0.9;
 
 /** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
 export const ADMIN_SOCKET_NAME = 'admin.sock';
@@ -173,9 +189,31 @@ export const configSchema = z
       })
       .default({ socket: CONFIG_DEFAULTS.controlSocket, socketMode: CONFIG_DEFAULTS.controlSocketMode, adminSocketMode: CONFIG_DEFAULTS.adminSocketMode }),
     submission: z
-      .strictObject(plainListenerShape('submission port', 'appliance-mail ready'))
+      .strictObject({
+        ...plainListenerShape('submission port', 'appliance-mail ready'),
+        limits: z
+          .strictObject({
+            connectionsPerMinute: setting(z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.connectionsPerMinute), {
+              label: 'Connections per minute per client',
+              help: 'New connections one source address may open in a minute (as Postfix\'s anvil); past it the client gets a 421 naming the limit.',
+            }),
+            messagesPerMinute: setting(z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.messagesPerMinute), {
+              label: 'Messages per minute per client',
+              help: 'Messages one source address may submit in a minute; past it a 451 naming the limit.',
+            }),
+            bytesPerMinute: setting(z.number().int().min(1024).default(CONFIG_DEFAULTS.submissionLimits.bytesPerMinute), {
+              label: 'Bytes per minute per client',
+              help: 'Message bytes one source address may submit in a minute; past it a 451 naming the limit.',
+            }),
+            concurrentConnections: setting(z.number().int().min(1).max(1000).default(CONFIG_DEFAULTS.submissionLimits.concurrentConnections), {
+              label: 'Connections at once per client',
+              help: 'Connections one source address may hold open at once; past it a 421 naming the limit.',
+            }),
+          })
+          .default(CONFIG_DEFAULTS.submissionLimits),
+      })
       .superRefine(loopbackUnlessAllowed('the submission port has no AUTH', 'submission.allowNonLoopback'))
-      .default({ allowNonLoopback: false }),
+      .default({ allowNonLoopback: false, limits: CONFIG_DEFAULTS.submissionLimits }),
     metrics: z
       .strictObject(plainListenerShape('metrics endpoint', 'metrics listening'))
       .superRefine(loopbackUnlessAllowed('the metrics endpoint is plain HTTP without authentication', 'metrics.allowNonLoopback'))
@@ -206,6 +244,25 @@ export const configSchema = z
           label: 'Free space floor',
           help: 'Intake stops while the state filesystem has less free than this many bytes (as Postfix\'s queue_minfree).',
         }),
+        shares: z
+          .strictObject({
+            submissionPort: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.submissionPort), {
+              label: 'Submission port share',
+              help: 'The fraction of the outbox (relay.maxOutboxBytes and the room above relay.minFreeBytes) that mail from the local SMTP port may fill.',
+            }),
+            sendmail: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.sendmail), {
+              label: 'sendmail share',
+              help: 'The fraction of the outbox that mail from the sendmail command and the drop folder may fill.',
+            }),
+            digests: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.digests), {
+              label: 'Digests share',
+              help: "The fraction of the outbox that the Portal's digests may fill.",
+            }),
+          })
+          .refine((shares) => shares.submissionPort + shares.sendmail + shares.digests <= MAX_SHARES_SUM + 1e-9, {
+            message: `the shares add up to more than ${MAX_SHARES_SUM}: the rest of the room is kept for alerts, the Appliance's notifications and tests`,
+          })
+          .default(CONFIG_DEFAULTS.shares),
       })
       .default({
         maxAge: CONFIG_DEFAULTS.maxAge,
@@ -214,6 +271,7 @@ export const configSchema = z
         retryMax: CONFIG_DEFAULTS.retryMax,
         maxOutboxBytes: CONFIG_DEFAULTS.maxOutboxBytes,
         minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
+        shares: CONFIG_DEFAULTS.shares,
       }),
     console: z.strictObject(tlsListenerShape('Web Console')).superRefine(certAndKeyTogether).default({}),
     log: z

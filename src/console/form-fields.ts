@@ -5,7 +5,7 @@
  * secret (never filled: only "set" or "not set", with a box to clear it), text otherwise.
  */
 import type { SettingEntry } from '../config/catalog.js';
-import { html, type SafeHtml } from '../notify/html.js';
+import { html, type SafeHtml } from '../html/template.js';
 
 export interface FieldState {
   entry: SettingEntry;

@@ -11,7 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import { settingAt, type SettingEntry } from '../config/catalog.js';
 import type { ConfigIssue } from '../config/load.js';
-import { html, type SafeHtml } from '../notify/html.js';
+import { html, type SafeHtml } from '../html/template.js';
 import type { FileEdit, RawJson } from './config-file.js';
 import { deleteAt, getAt, setAt } from './json-path.js';
 import { clearName, settingField } from './form-fields.js';

@@ -8,8 +8,8 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toAppError } from '../../errors/registry.js';
-import { html, type SafeHtml } from '../../notify/html.js';
-import { endpointName } from '../../oauth2/token-endpoint.js';
+import { html, type SafeHtml } from '../../html/template.js';
+import { endpointName } from '../../settings/oauth2.js';
 import type { TestStep } from '../../relay/test-email.js';
 import { serverAddress } from '../../settings/view.js';
 import { keptOAuth2Issues, keptPasswordIssues } from '../kept-password.js';
