@@ -59,7 +59,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     closers.push(() => state.close());
     const config = createLiveConfig(initial, child('config'));
     // The quota is read at each submission: a config edit applies to the next one.
-    const outbox = await openOutbox(initial.node.stateDir, child('outbox'), { limits: () => config.current().relay });
+    const outbox = await openOutbox(initial.node.stateDir, child('outbox'), { limits: () => config.current().relay, messageIdDomain: () => config.current().heloName });
     closers.push(() => outbox.close());
     // One holder of OAuth2 tokens for delivery, verification and tests: a refresh token is never spent twice.
     const tokens = createOAuth2Tokens({ state, log: child('oauth2') });

@@ -49,8 +49,16 @@ function unwrap(schema: z.ZodType): { inner: z.ZodType; optional: boolean; defau
   return { inner, optional, default: dflt };
 }
 
+/** The schema does not change while the process runs: the catalog is made once. */
+let catalog: readonly SettingEntry[] | null = null;
+
 /** Every setting, in the schema's order. Fields without metadata ($schema) are not settings. */
-export function settingsCatalog(): SettingEntry[] {
+export function settingsCatalog(): readonly SettingEntry[] {
+  catalog ??= Object.freeze(readCatalog());
+  return catalog;
+}
+
+function readCatalog(): SettingEntry[] {
   const entries: SettingEntry[] = [];
   const walk = (shape: Record<string, z.ZodType>, prefix: string) => {
     for (const [key, field] of Object.entries(shape)) {

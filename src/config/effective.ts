@@ -38,6 +38,8 @@ export interface EffectiveSnapshot {
    * primary's portal.address; every other node its own.
    */
   readonly portalAddress: string | null;
+  /** The EHLO name and Message-ID domain: always this node's own (mailServer.heloName), never the primary's. */
+  readonly heloName: string;
   /** In words, for status: "config file /etc/...", "primary 10.0.0.1:7443, version 7". */
   readonly source: string;
   /** Changes whenever anything above changes; the relay rebuilds its transport on it. */
@@ -70,6 +72,7 @@ export function computeEffective(config: Config, facts: FederationFacts): Effect
         mailServer: centralized.settings.mailServer,
         recipients: centralized.settings.recipients,
         portalAddress: centralized.settings.portalAddress,
+        heloName: config.heloName,
         source: `primary ${membership.primary}, version ${centralized.version}`,
       });
     }
@@ -79,6 +82,7 @@ export function computeEffective(config: Config, facts: FederationFacts): Effect
       mailServer: { ...config.mailServer, enabled: false },
       recipients: [],
       portalAddress: null,
+      heloName: config.heloName,
       source: `primary ${membership.primary}: no settings received yet`,
     });
   }
@@ -86,6 +90,7 @@ export function computeEffective(config: Config, facts: FederationFacts): Effect
     mailServer: config.mailServer,
     recipients: config.notifications.recipients,
     portalAddress: config.portal.address,
+    heloName: config.heloName,
     source: `config file ${config.file}`,
   });
 }
@@ -132,5 +137,5 @@ export function createEffectiveSettings(config: LiveConfig, federation: Federati
 }
 
 function withDigest(value: Omit<EffectiveSnapshot, 'digest'>): EffectiveSnapshot {
-  return Object.freeze({ ...value, digest: settingsDigest([value.mailServer, value.recipients, value.portalAddress, value.source]) });
+  return Object.freeze({ ...value, digest: settingsDigest([value.mailServer, value.recipients, value.portalAddress, value.heloName, value.source]) });
 }

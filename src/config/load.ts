@@ -12,6 +12,7 @@ import { checkFederatedSettings, formatIssues, type MailServerSettings, type Set
 import { describeJsonError } from '../util/json-position.js';
 import { parseMailServer, splitRecipients } from '../util/address.js';
 import { hasLineBreakOrNul } from '../settings/fields.js';
+import { defaultHeloName } from './helo-name.js';
 import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
 import { deepFreeze } from '../util/objects.js';
 
@@ -150,6 +151,8 @@ function resolveConfig(
       auth: raw.mailServer.auth,
       oauth2: oauth2Settings(raw.mailServer.oauth2, clientSecret),
     } satisfies MailServerSettings,
+    /** The EHLO name and Message-ID domain: this node's own, whatever the mail settings' source. */
+    heloName: raw.mailServer.heloName ?? defaultHeloName(raw.node.name),
     notifications: {
       recipients: splitRecipients(raw.notifications.recipients).valid,
       /** Local name (lower case) → where its mail goes instead of `recipients` (no prototype: a name such as constructor is only a name). */

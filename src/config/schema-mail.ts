@@ -8,6 +8,7 @@ import { checkMailAuth, mailAuthSchema, oauth2GrantSchema, tokenUrlField } from 
 import { checkMailServer } from '../settings/schema.js';
 import { SMTP_DEFAULT_PORT } from '../util/address.js';
 import { emailField, hostPortField, nonEmpty, singleLine } from '../settings/fields.js';
+import { heloNameProblem } from './helo-name.js';
 import { setting } from './setting.js';
 
 /** A file's path is no secret (its content is): the console shows and edits it. */
@@ -68,7 +69,6 @@ export const mailServerSchema = z
       label: 'SMTP server',
       help: 'host or host:port (a DNS name or an IP address; IPv6 in brackets); port 25 when omitted. Required when the mail server is enabled.',
       federated: true,
-      input: { placeholder: 'host or host:port' },
     }),
     sender: setting(emailField.optional(), {
       label: 'Sender email address',
@@ -88,6 +88,10 @@ export const mailServerSchema = z
       label: 'Enable TLS',
       help: 'On: STARTTLS is required; a server that does not offer it, or whose certificate does not verify, gets no mail (never implicit TLS, never a fall-back to plain text). Off: mail crosses the network unencrypted.',
       federated: true,
+      input: {
+        whenOn: 'STARTTLS is required: a server that does not offer it, or whose certificate does not verify, gets no mail. Never a fall-back to plain text.',
+        whenOff: 'Mail and any AUTH cross the network unencrypted: anyone on the path can read them.',
+      },
     }),
     allowPlaintextAuth: setting(z.boolean().default(false), {
       label: 'Allow AUTH without TLS',
@@ -106,6 +110,20 @@ export const mailServerSchema = z
       choices: { password: 'Username and password', oauth2: 'OAuth2 (Microsoft 365, Google)' },
     }),
     oauth2: oauth2FileSchema.optional(),
+    heloName: setting(
+      nonEmpty
+        .superRefine((value, ctx) => {
+          const problem = heloNameProblem(value);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+      {
+        label: 'EHLO name',
+        help: "This Appliance's name in SMTP's EHLO and in its Message-IDs: its DNS name, fully qualified (strict servers such as Postfix with reject_non_fqdn_helo_hostname refuse a bare host name; status warns about one). Each Appliance has its own: not taken from the primary.",
+        defaultText:
+          "the host's name when it is fully qualified; else its fully qualified alias in /etc/hosts (what `hostname -f` finds first on Debian); else node.name under .localdomain. Not looked up in the DNS: the name must not change with a resolver's answer between two reloads",
+      },
+    ),
   })
   .superRefine((section, ctx) => {
     if (section.password !== undefined && section.passwordFile !== undefined) {

@@ -21,8 +21,11 @@ export interface SettingMeta {
   defaultText?: string;
   /** For an enum: the words of each value, as a form offers them. */
   choices?: Readonly<Record<string, string>>;
-  /** A form's input for it, when not plain text: an email address, or the placeholder that shows the format. */
-  input?: { type?: 'email'; placeholder?: string };
+  /**
+   * How a form shows it: an email input; for a checkbox, the hint while ticked and while not (the
+   * words follow the box, so that an unticked "Enable TLS" does not say STARTTLS is required).
+   */
+  input?: { type?: 'email'; whenOn?: string; whenOff?: string };
 }
 
 /** Every setting's metadata, keyed by the zod field that declares it. */

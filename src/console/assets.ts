@@ -1,11 +1,32 @@
 /**
  * The console's only script and stylesheet, served from /static/ (the CSP allows scripts from
- * the console itself and nothing inline). The script does one thing: it streams the test-email
- * steps into the page as they happen. Without it, SEND posts the form and the page lists the
- * steps once the test is over.
+ * the console itself and nothing inline). The script does two things: it hides the settings
+ * that do not apply (the OAuth2 fields with Authentication "password"), and it streams the
+ * test-email steps into the page as they happen. Without it, every field shows under a heading
+ * that says when it applies, and SEND posts the form and the page lists the steps once the test
+ * is over.
  */
 
 export const CONSOLE_JS = `'use strict';
+document.addEventListener('DOMContentLoaded', function () {
+  // A group of settings that applies only with some values of others (data-when="auth=oauth2;grant=x"):
+  // hidden otherwise. Without this script it stays shown, under a heading that says when it applies.
+  document.querySelectorAll('[data-when]').forEach(function (group) {
+    var form = group.closest('form');
+    var conditions = group.getAttribute('data-when').split(';').map(function (c) {
+      var at = c.indexOf('=');
+      return [c.slice(0, at), c.slice(at + 1)];
+    });
+    var update = function () {
+      group.hidden = !conditions.every(function (c) {
+        var control = form.elements.namedItem(c[0]);
+        return control !== null && control.value === c[1];
+      });
+    };
+    form.addEventListener('change', update);
+    update();
+  });
+});
 document.addEventListener('DOMContentLoaded', function () {
   var button = document.querySelector('button[data-test-email]');
   if (!button) return;
@@ -95,6 +116,11 @@ fieldset { border: 0; margin: 0; padding: 0; }
 .field.check label { margin-left: 4px; }
 code.key { font-size: 12px; color: var(--muted); background: #f3f4f6; padding: 1px 5px; border-radius: 4px; }
 .hint { margin: 3px 0 0; font-size: 13px; color: var(--muted); }
+/* The settings forms' config keys: dark enough on their grey to read (WCAG AA, 4.5:1). */
+code.key.setting-key { color: #4b5563; }
+.field.check input:not(:checked) ~ .hint .hint-on, .field.check input:checked ~ .hint .hint-off { display: none; }
+fieldset[data-when] { margin-top: 8px; }
+legend { font-weight: 700; padding: 0; margin-bottom: 8px; }
 .field.invalid input { border-color: var(--fail); }
 .field-error { margin: 3px 0 0; color: var(--fail); font-weight: 600; font-size: 14px; }
 section.test { margin-top: 16px; border-style: dashed; }

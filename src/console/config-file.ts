@@ -125,18 +125,3 @@ export function createConfigFile(config: LiveConfig): ConfigFile {
 export function digestOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
-
-/** The object at `key` in `json`, created when absent (a section the file left to defaults). */
-export function section(json: RawJson, key: string): RawJson {
-  const value = json[key];
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as RawJson;
-  const created: RawJson = {};
-  json[key] = created;
-  return created;
-}
-
-/** Sets `key` to `value`, or removes it when `value` is empty (the schema's "not given"). */
-export function setOrDelete(target: RawJson, key: string, value: string): void {
-  if (value === '') delete target[key];
-  else target[key] = value;
-}

@@ -7,6 +7,7 @@
  */
 import { parseMailServer } from '../util/address.js';
 import type { ConfigIssue } from '../config/load.js';
+import { settingAt } from '../config/catalog.js';
 import type { RawJson } from './config-file.js';
 
 export const RETYPE_PASSWORD = 'type the password again: the server or username changed';
@@ -61,11 +62,11 @@ export function keptOAuth2Issues(saved: RawJson, form: Destination & OAuth2Form)
 
 export const RETYPE_OAUTH2 = 'type it again: the token URL, client id, server or username changed';
 
-/** The file's values as the config reads them (tls defaults to true); null for a value of another type. */
+/** The file's values as the config reads them (tls with the schema's default); null for a value of another type. */
 function savedDestination(saved: RawJson): Destination | null {
   const server = saved['server'] ?? '';
   const username = saved['username'] ?? '';
-  const tls = saved['tls'] ?? true;
+  const tls = saved['tls'] ?? settingAt('mailServer.tls').default;
   if (typeof server !== 'string' || typeof username !== 'string' || typeof tls !== 'boolean') return null;
   return { server, username, tls };
 }

@@ -18,7 +18,7 @@ export interface PageContext {
 }
 
 const NAV: ReadonlyArray<{ group: string; items: ReadonlyArray<[string, string]> }> = [
-  { group: 'Appliance', items: [['/', 'Overview'], ['/appliance/mail-server', 'Mail server'], ['/appliance/accounts', 'Accounts']] },
+  { group: 'Appliance', items: [['/', 'Overview'], ['/appliance/mail-server', 'Mail server'], ['/appliance/accounts', 'Accounts'], ['/appliance/advanced', 'Advanced']] },
   { group: 'Portal', items: [['/portal/general', 'General']] },
   { group: 'Fleet', items: [['/federation', 'Federation'], ['/outbox', 'Outbox']] },
 ];
@@ -54,38 +54,6 @@ export type Tone = 'info' | 'success' | 'warning' | 'error';
 
 export function banner(tone: Tone, content: SafeHtml | string): SafeHtml {
   return html`<div class="banner ${tone}" role="${tone === 'error' ? 'alert' : 'status'}">${content}</div>`;
-}
-
-export interface FieldSpec {
-  label: string;
-  /** The config key beside the label, for operators who also use the file. */
-  configKey: string;
-  name: string;
-  value: string;
-  error?: string | undefined;
-  disabled?: boolean;
-  type?: 'text' | 'password' | 'email';
-  autocomplete?: string;
-  placeholder?: string;
-  hint?: string;
-}
-
-export function textField(f: FieldSpec): SafeHtml {
-  const id = `f-${f.name}`;
-  return html`<div class="field${f.error ? ' invalid' : ''}">
-<label for="${id}">${f.label}</label> <code class="key">${f.configKey}</code>
-<input id="${id}" name="${f.name}" type="${f.type ?? 'text'}" value="${f.value}" autocomplete="${f.autocomplete ?? 'off'}"${f.placeholder ? html` placeholder="${f.placeholder}"` : html``}${f.disabled ? html` disabled` : html``}${f.error ? html` aria-invalid="true" aria-describedby="${id}-error"` : html``}>
-${f.hint ? html`<p class="hint">${f.hint}</p>` : html``}${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : html``}
-</div>`;
-}
-
-export function checkbox(f: Omit<FieldSpec, 'value' | 'type'> & { checked: boolean }): SafeHtml {
-  const id = `f-${f.name}`;
-  return html`<div class="field check${f.error ? ' invalid' : ''}">
-<input id="${id}" name="${f.name}" type="checkbox" value="on"${f.checked ? html` checked` : html``}${f.disabled ? html` disabled` : html``}>
-<label for="${id}">${f.label}</label> <code class="key">${f.configKey}</code>
-${f.hint ? html`<p class="hint">${f.hint}</p>` : html``}${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : html``}
-</div>`;
 }
 
 /** A key-value table (status facts). */

@@ -31,9 +31,9 @@ import { registerSecurity } from './security.js';
 import type { PageContext } from './layout.js';
 import { registerFederation } from './pages/federation.js';
 import { registerMailServer } from './pages/mail-server.js';
-import { registerOneFieldPages } from './pages/one-field.js';
 import { registerOutboxAndOverview } from './pages/outbox-overview.js';
-import { sendPage, type RouteDeps } from './routes.js';
+import { registerSettingsPages } from './pages/settings-pages.js';
+import { field, sendPage, type RouteDeps } from './routes.js';
 import { createLoginGuard } from './login-guard.js';
 import { createSessions, SESSION_COOKIE, type Session } from './sessions.js';
 import type { ConsoleUsers } from '../state/console-users.js';
@@ -180,7 +180,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
     };
     registerOutboxAndOverview(server, routeDeps);
     registerMailServer(server, routeDeps);
-    registerOneFieldPages(server, routeDeps);
+    registerSettingsPages(server, routeDeps);
     registerFederation(server, routeDeps);
     return server;
   }

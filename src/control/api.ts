@@ -108,7 +108,7 @@ export function createControlApi(parts: ControlParts): ControlApi {
     async testMailServer(settings, to, onStep) {
       const resolved = 'host' in settings ? settings : givenSettings(settings, parts.config.current().mailServer.caPem);
       const recipients = to.length > 0 ? to : parts.effective.current().recipients;
-      await sendTestEmail({ settings: resolved, to: recipients, nodeName: parts.config.current().node.name, source: 'the values given (not saved)', tokens: parts.tokens }, onStep);
+      await sendTestEmail({ settings: resolved, to: recipients, nodeName: parts.config.current().node.name, heloName: parts.config.current().heloName, source: 'the values given (not saved)', tokens: parts.tokens }, onStep);
     },
     setConsolePassword: (name, password) => parts.consoleUsers.setPassword(name, password),
     removeConsoleUser: (name) => parts.consoleUsers.remove(name),

@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { ConfigError, FileReadStatus, LiveConfig } from '../config/live-config.js';
+import { heloNameWarning } from '../config/helo-name.js';
 import { secretFileWarnings } from '../config/secret-files.js';
 import { describeMailServer, type MailServerView } from '../settings/view.js';
 import type { FederationPrimary, PrimaryStatus } from '../federation/primary.js';
@@ -71,6 +72,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
   const settings = effective.current();
   const { socket, adminSocket } = current.control;
   const portalWarning = portalAddressWarning(effective);
+  const heloWarning = heloNameWarning(settings.heloName);
   return {
     nodeName: current.node.name,
     role: current.node.role,
@@ -91,7 +93,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     adminSocket,
     adminAccess: await access(adminSocket),
     consoleUrl: sources.consoleUrl(),
-    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...(await outboxWarnings(outbox)), ...(await sources.dropWarnings()), ...(portalWarning ? [portalWarning] : [])],
+    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...(await outboxWarnings(outbox)), ...(await sources.dropWarnings()), ...(portalWarning ? [portalWarning] : []), ...(heloWarning ? [heloWarning] : [])],
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,
     outbox: outbox.counts(),

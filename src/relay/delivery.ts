@@ -106,7 +106,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     settings = next;
     if (canSend()) {
       transport ??= createSmtpSender();
-      transport.configure(next, POOL_CONNECTIONS, tokens.forSettings(next));
+      transport.configure(next, POOL_CONNECTIONS, tokens.forSettings(next), effective.current().heloName);
     }
   }
 

@@ -31,6 +31,8 @@ export function createMessageStore(deps: {
   idempotency: Idempotency;
   freeSpace: FreeSpace;
   limits: () => RoomLimits;
+  /** The Message-ID domain (mailServer.heloName). */
+  messageIdDomain: () => string;
   journal: () => Journal;
   /** Throws AM_STATE_LOST while the state folder is lost. */
   refuseIfLost: () => void;
@@ -55,7 +57,7 @@ export function createMessageStore(deps: {
     deps.refuseIfLost();
     const id = newMessageId();
     const createdAt = Date.now();
-    const body = input.raw ? renderRawMessage(id, input.raw) : await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
+    const body = input.raw ? renderRawMessage(id, input.raw, deps.messageIdDomain()) : await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt, domain: deps.messageIdDomain() });
     const lane = laneOf(caller.door, input.kind);
     checkRoom(await use(), limits(), lane, body.length, dir);
     reserved[lane] += body.length;
@@ -89,7 +91,7 @@ export function createMessageStore(deps: {
     async copyLegacy(batch) {
       const records = await Promise.all(
         batch.map(async ({ message: m, state: progress }) => {
-          const body = await renderMessage({ id: m.id, to: m.to, subject: m.subject, text: m.text, html: m.html, createdAt: m.createdAt });
+          const body = await renderMessage({ id: m.id, to: m.to, subject: m.subject, text: m.text, html: m.html, createdAt: m.createdAt, domain: deps.messageIdDomain() });
           // Kinds were the same set in 0.1.0; anything else would be damage that passed the CRC.
           const kind: MessageKind = (MESSAGE_KINDS as readonly string[]).includes(m.kind) ? (m.kind as MessageKind) : 'appliance';
           const record: OutboxRecord = { type: 'enqueue', id: m.id, kind, to: m.to, subject: listedSubject(m.subject), createdAt: m.createdAt, key: m.idempotencyKey, keyDigest: null, source: '', door: null, size: body.length, progress };

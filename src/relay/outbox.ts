@@ -10,6 +10,7 @@
  * idempotency keys, the room (quota and shares) and the compactor; the state folder is watched
  * (outbox-state.ts) so that a folder removed under the daemon does not lose the queue.
  */
+import { hostname } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors/registry.js';
@@ -57,6 +58,8 @@ export type OutboxLimits = RoomLimits;
 export interface OutboxOptions {
   /** The quota in force, read at every submission (the config can change while running). */
   limits?: () => OutboxLimits;
+  /** The Message-ID domain in force (mailServer.heloName), read at each submission; the host name by default. */
+  messageIdDomain?: () => string;
   compactMinBytes?: number;
   segmentBytes?: number;
   /** How often the state folder is checked (and at every write error). */
@@ -126,7 +129,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   // Declared before the journal, whose write errors ask for a check of the folder at once.
   let state: OutboxState | undefined;
   const journalOptions = { segmentBytes: options.segmentBytes, onWriteError: () => state?.checkNow() };
-  const messages = createMessageStore({ dir, log, index, idempotency, freeSpace, limits, journal: () => journal, refuseIfLost: () => state?.refuseIfLost(), accepted: (e) => tell('accepted', e, Date.now()) });
+  const messages = createMessageStore({ dir, log, index, idempotency, freeSpace, limits, messageIdDomain: options.messageIdDomain ?? (() => hostname() || 'appliance-mail'), journal: () => journal, refuseIfLost: () => state?.refuseIfLost(), accepted: (e) => tell('accepted', e, Date.now()) });
 
   const migrating = await setAsideLegacyJournal(dir);
   const opened = await openJournal(dir, (meta, body) => applyRecord(index, meta, body), journalOptions);

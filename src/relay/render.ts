@@ -4,7 +4,6 @@
  * header) is left out and put in front when the message leaves: a sender fixed while mail is
  * queued fixes the queued mail too, without building the MIME tree again.
  */
-import { hostname } from 'node:os';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 
 export const MESSAGE_ID_HEADER = 'X-Appliance-Mail-Id';
@@ -16,6 +15,8 @@ export interface RenderInput {
   text: string | null;
   html: string | null;
   createdAt: number;
+  /** The Message-ID's domain: this node's EHLO name (mailServer.heloName). */
+  domain: string;
 }
 
 /** The whole message but its From header, CRLF line ends, ready to be sent after a From line. */
@@ -26,7 +27,7 @@ export async function renderMessage(input: RenderInput): Promise<Buffer> {
     ...(input.text !== null ? { text: input.text } : {}),
     ...(input.html !== null ? { html: input.html } : {}),
     date: new Date(input.createdAt),
-    messageId: messageIdFor(input.id),
+    messageId: messageIdFor(input.id, input.domain),
     headers: {
       [MESSAGE_ID_HEADER]: input.id,
       // RFC 3834: machine mail; vacation responders and the like must not answer it.
@@ -37,9 +38,9 @@ export async function renderMessage(input: RenderInput): Promise<Buffer> {
     .build();
 }
 
-/** The id is unique already; the host names where it was made (the sender may change later). */
-function messageIdFor(id: string): string {
-  return `<${id}@${hostname() || 'appliance-mail'}>`;
+/** The id is unique already; the domain (mailServer.heloName) names where it was made (the sender may change later). */
+function messageIdFor(id: string, domain: string): string {
+  return `<${id}@${domain}>`;
 }
 
 /** A message taken whole (raw-message.ts): its bytes, and whether it names its own Message-ID. */
@@ -49,8 +50,8 @@ export interface RawContent {
 }
 
 /** A whole message as stored: the outbox id and, when it had none, a Message-ID in front of its bytes. */
-export function renderRawMessage(id: string, raw: RawContent): Buffer {
-  const lines = `${MESSAGE_ID_HEADER}: ${id}\r\n${raw.hasMessageId ? '' : `Message-ID: ${messageIdFor(id)}\r\n`}`;
+export function renderRawMessage(id: string, raw: RawContent, domain: string): Buffer {
+  const lines = `${MESSAGE_ID_HEADER}: ${id}\r\n${raw.hasMessageId ? '' : `Message-ID: ${messageIdFor(id, domain)}\r\n`}`;
   return Buffer.concat([Buffer.from(lines, 'latin1'), raw.bytes]);
 }
 

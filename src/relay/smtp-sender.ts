@@ -16,7 +16,8 @@ const WORKER_YOUNG_GENERATION_MB = 4;
 
 export interface SmtpSender {
   /** `tokens`: where XOAUTH2 tokens come from with auth "oauth2" (this thread keeps it; the worker asks). */
-  configure(settings: MailServerSettings, maxConnections: number, tokens: TokenSource | null): void;
+  /** `heloName`: the name given in EHLO (mailServer.heloName). */
+  configure(settings: MailServerSettings, maxConnections: number, tokens: TokenSource | null, heloName: string): void;
   send(mail: OutgoingMail): Promise<SendOutcome>;
   close(): Promise<void>;
 }
@@ -55,10 +56,10 @@ export function createSmtpSender(): SmtpSender {
   worker.unref();
   const post = (request: WorkerRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(request, transfer);
   return {
-    configure(settings, maxConnections, source) {
+    configure(settings, maxConnections, source, heloName) {
       tokens = source;
       // The client secret and refresh token stay on this thread: the worker needs only the mailbox.
-      post({ type: 'configure', settings: { ...settings, oauth2: null }, maxConnections });
+      post({ type: 'configure', settings: { ...settings, oauth2: null }, maxConnections, heloName });
     },
     send(mail) {
       if (closed) return Promise.resolve({ ok: false, error: { code: 'ECLOSED', message: 'the relay is closed' } });

@@ -32,7 +32,7 @@ export interface SendOutcome {
  * from the main thread (which holds the token source and the state), asked per connection.
  */
 export type WorkerRequest =
-  | { type: 'configure'; settings: MailServerSettings; maxConnections: number }
+  | { type: 'configure'; settings: MailServerSettings; maxConnections: number; heloName: string }
   | { type: 'send'; id: number; mail: OutgoingMail }
   | { type: 'token'; id: number; token: { token: string; expiresAt: number } | null; error: SmtpError | null }
   | { type: 'close' };
@@ -59,7 +59,7 @@ if (parentPort) {
     } else if (request.type === 'configure') {
       const old = transport;
       const provider = request.settings.auth === 'oauth2' ? tokens : null;
-      transport = nodemailer.createTransport({ ...smtpOptions(request.settings, provider), pool: true, maxConnections: request.maxConnections, maxMessages: Infinity } as SMTPPool.Options);
+      transport = nodemailer.createTransport({ ...smtpOptions(request.settings, provider), name: request.heloName, pool: true, maxConnections: request.maxConnections, maxMessages: Infinity } as SMTPPool.Options);
       // Sends in flight on the old pool finish; it closes its connections when they are done.
       old?.close();
     } else if (request.type === 'send') {

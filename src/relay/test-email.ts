@@ -3,7 +3,7 @@
  * it happens (the OAuth2 token, connect, EHLO, STARTTLS, AUTH, the server's reply), so that an
  * operator sees where mail stops, and a failed step carries the fix its reply points to.
  */
-import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
@@ -29,6 +29,8 @@ export interface TestEmailRequest {
   settings: MailServerSettings;
   to: readonly string[];
   nodeName: string;
+  /** The EHLO name and Message-ID domain (mailServer.heloName). */
+  heloName: string;
   source: string;
   /** Where mail to local names (root, root@localhost) goes, in words, for the message's text; none when unset. */
   localMail?: string;
@@ -65,7 +67,7 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
   const options = smtpOptions(settings, source === null ? null : tokenProvider(source));
   const connection = new SMTPConnection({
     ...options,
-    name: hostname(),
+    name: request.heloName,
     tls: {
       ...options.tls,
       checkServerIdentity: (host: string, cert: PeerCertificate) => {
@@ -87,7 +89,7 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
       failed(classify(toSmtpError(connected), settings).class === 'tls' ? 'starttls' : 'connect', connected);
       return false;
     }
-    onStep({ step: 'connect', ok: true, detail: `connected to ${server}; greeting and EHLO accepted` });
+    onStep({ step: 'connect', ok: true, detail: `connected to ${server}; greeting and EHLO ${request.heloName} accepted` });
     if (settings.tls) {
       onStep({ step: 'starttls', ok: true, detail: `upgraded with STARTTLS (TLS 1.2 or later), ${certificateWords(peer)}, verified` });
     } else {
@@ -116,6 +118,7 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
       onStep({ step: 'auth', ok: true, detail: 'not used: no username set' });
     }
     const raw = await new MailComposer({
+      messageId: `<${randomUUID()}@${request.heloName}>`,
       from: settings.sender ?? '',
       to: [...to],
       subject: `appliance-mail test email from ${request.nodeName}`,
@@ -207,7 +210,7 @@ export async function testEffectiveSettings(
   if (recipients.invalid.length > 0) throw new AppError('AM_INVALID_ARGUMENT', `--to: '${recipients.invalid[0]}' is not a valid email address`);
   const config = deps.config.current();
   const localMail = describeLocalMail(config.notifications.localRecipients, current.recipients, config.node.name);
-  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: config.node.name, source: current.source, tokens: deps.tokens, localMail }, onStep);
+  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: config.node.name, heloName: current.heloName, source: current.source, tokens: deps.tokens, localMail }, onStep);
 }
 
 /** Where this host's own mail (cron's, smartd's, mdadm's, to root or another local name) goes. */

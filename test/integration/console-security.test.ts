@@ -37,6 +37,7 @@ describe('web console security', () => {
     return client;
   };
   /** The Mail server form as the page has it, with `changes` over it. */
+  let caFile: string;
   const mailForm = async (client: ConsoleClient, changes: Record<string, string>) => {
     const page = await client.get(MAIL_PAGE);
     expect(page.status).toBe(200);
@@ -49,6 +50,8 @@ describe('web console security', () => {
       username: 'mailer',
       password: '',
       tls: 'on',
+      // The form carries every mailServer key, the CA file too: a POST without it removes it.
+      caFile,
       ...changes,
     };
   };
@@ -57,10 +60,10 @@ describe('web console security', () => {
   beforeAll(async () => {
     smtp = await startSmtpSink({ users: { mailer: SMTP_PASSWORD } });
     attacker = await startSmtpSink({ users: {} });
-    const caDir = await tempDir('am-ca-');
-    await writeFile(join(caDir, 'ca.pem'), smtp.caPem);
+    caFile = join(await tempDir('am-ca-'), 'ca.pem');
+    await writeFile(caFile, smtp.caPem);
     const config: Json = baseConfig('primary', {
-      mailServer: { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'alerts@example.com', username: 'mailer', password: SMTP_PASSWORD, tls: true, caFile: join(caDir, 'ca.pem') },
+      mailServer: { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'alerts@example.com', username: 'mailer', password: SMTP_PASSWORD, tls: true, caFile },
       console: { listen: '127.0.0.1:0' },
     });
     node = await startNode('primary', config);

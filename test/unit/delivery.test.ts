@@ -70,7 +70,7 @@ async function harness(mailServer: MailServerSettings, relay: Record<string, str
   const config = createLiveConfig(parseConfig(configText, join(dir, 'config.json')), log);
   const outbox = await openOutbox(dir, log);
   const listeners: Array<(next: EffectiveSnapshot) => void> = [];
-  let effective: EffectiveSnapshot = { mailServer, recipients: [], portalAddress: null, source: 'test', digest: '0' };
+  let effective: EffectiveSnapshot = { mailServer, recipients: [], portalAddress: null, heloName: 'unit.example.com', source: 'test', digest: '0' };
   const settings = { current: () => effective, onChange: (l: (next: EffectiveSnapshot) => void) => void listeners.push(l) };
   const delivery = createDelivery({ outbox, effective: settings as unknown as EffectiveSettings, config, tokens: createOAuth2Tokens({ state: null, log }), log });
   cleanups.push(async () => {

@@ -78,8 +78,8 @@ describe('a message taken whole', () => {
 
   it('is stored behind its outbox id, and a Message-ID when it had none', () => {
     const bytes = Buffer.from('Subject: x\r\n\r\nb\r\n');
-    expect(renderRawMessage('id-1', { bytes, hasMessageId: true }).toString()).toBe('X-Appliance-Mail-Id: id-1\r\nSubject: x\r\n\r\nb\r\n');
-    expect(renderRawMessage('id-1', { bytes, hasMessageId: false }).toString()).toMatch(/^X-Appliance-Mail-Id: id-1\r\nMessage-ID: <id-1@[^>]+>\r\nSubject: x/);
+    expect(renderRawMessage('id-1', { bytes, hasMessageId: true }, 'n1.example.com').toString()).toBe('X-Appliance-Mail-Id: id-1\r\nSubject: x\r\n\r\nb\r\n');
+    expect(renderRawMessage('id-1', { bytes, hasMessageId: false }, 'n1.example.com').toString()).toMatch(/^X-Appliance-Mail-Id: id-1\r\nMessage-ID: <id-1@n1\.example\.com>\r\nSubject: x/);
   });
 });
 

@@ -39,7 +39,7 @@ function settings(port: number, caPem: string | null, more: Partial<MailServerSe
 
 async function runTest(s: MailServerSettings): Promise<TestStep[]> {
   const steps: TestStep[] = [];
-  await sendTestEmail({ settings: s, to: ['ops@example.com'], nodeName: 'unit', source: 'test', tokens: createOAuth2Tokens({ state: null, log }) }, (step) => steps.push(step));
+  await sendTestEmail({ settings: s, to: ['ops@example.com'], nodeName: 'unit', heloName: 'unit.example.com', source: 'test', tokens: createOAuth2Tokens({ state: null, log }) }, (step) => steps.push(step));
   return steps;
 }
 
