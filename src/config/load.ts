@@ -53,6 +53,8 @@ export interface Config {
     readonly minFreeBytes: number;
   };
   readonly log: { readonly level: string };
+  /** The audit trail's bounds and how many saved configurations are kept for a revert. */
+  readonly audit: { readonly maxBytes: number; readonly maxAgeMs: number; readonly keptConfigs: number };
   /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */
   readonly secretFiles: readonly string[];
 }
@@ -154,6 +156,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       minFreeBytes: raw.relay.minFreeBytes,
     },
     log: { level: raw.log.level },
+    audit: { maxBytes: raw.audit.maxBytes, maxAgeMs: parseDurationMs(raw.audit.maxAge), keptConfigs: raw.audit.keptConfigs },
     secretFiles: [
       ...(raw.mailServer.password !== undefined || raw.mailServer.oauth2?.clientSecret !== undefined || raw.mailServer.oauth2?.refreshToken !== undefined ? [file] : []),
       ...(raw.mailServer.passwordFile !== undefined ? [resolve(base, raw.mailServer.passwordFile)] : []),

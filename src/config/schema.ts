@@ -37,6 +37,15 @@ export const CONFIG_DEFAULTS = {
    * for a few messages at the cap and then some.
    */
   minFreeBytes: 256 * 1024 * 1024,
+  /**
+   * The audit trail's two files together: about 30,000 settings changes with their diffs, a
+   * year of a busy fleet's administration, and small beside the outbox.
+   */
+  auditMaxBytes: 16 * 1024 * 1024,
+  /** As long as a yearly review needs the answer to "who changed that". */
+  auditMaxAge: '400d',
+  /** Saved configurations kept for a revert (pfSense keeps 30 backups; a config file is a few KB). */
+  auditKeptConfigs: 30,
 } as const;
 
 /** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
@@ -183,6 +192,13 @@ export const configSchema = z
         minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
       }),
     console: z.strictObject(tlsListenerShape).superRefine(certAndKeyTogether).default({}),
+    audit: z
+      .strictObject({
+        maxBytes: z.number().int().min(64 * 1024).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.auditMaxBytes),
+        maxAge: z.string().regex(DURATION, 'must be a duration such as 30d').default(CONFIG_DEFAULTS.auditMaxAge),
+        keptConfigs: z.number().int().min(1).max(1000).default(CONFIG_DEFAULTS.auditKeptConfigs),
+      })
+      .default({ maxBytes: CONFIG_DEFAULTS.auditMaxBytes, maxAge: CONFIG_DEFAULTS.auditMaxAge, keptConfigs: CONFIG_DEFAULTS.auditKeptConfigs }),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel),
