@@ -50,18 +50,19 @@ export interface Audit {
   /** Resolves once every entry recorded so far is on disk. */
   settled(): Promise<void>;
   onRecord(listener: (entry: AuditEntry) => void): void;
+  /** Records the settings a centralized secondary receives from its primary. */
+  followEffective(effective: EffectiveSettings): void;
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface AuditDeps {
   config: LiveConfig;
-  effective: EffectiveSettings;
   log: Logger;
 }
 
 export async function openAudit(deps: AuditDeps): Promise<Audit> {
-  const { config, effective, log } = deps;
+  const { config, log } = deps;
   const dir = join(config.current().node.stateDir, AUDIT_DIR);
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const hmacKey = await loadOrCreateKey(join(dir, KEY_FILE));
@@ -73,7 +74,6 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
   const loginFailures = createLoginFailures();
   let pending: Promise<unknown> = Promise.resolve();
   let summaryTimer: NodeJS.Timeout | null = null;
-  let previousEffective: Effective = effective.current();
 
   function record(input: AuditRecord): Promise<AuditEntry | null> {
     const { actor = currentActor(), ...fields } = input;
@@ -124,14 +124,17 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
   }
 
   /** On a centralized secondary, settings that arrive from the primary. */
-  function onEffective(next: Effective): void {
-    const before = previousEffective;
-    previousEffective = next;
-    if (effective.mode() !== 'centralized' || !next.source.startsWith('primary ')) return;
-    const changes = diffSettings(flat(effectiveSettingsOf(before)), flat(effectiveSettingsOf(next)));
-    if (changes.length === 0) return;
-    const version = /version (\d+)$/.exec(next.source)?.[1];
-    void record({ kind: 'settings', actor: { name: next.source, door: 'primary' }, summary: describeChanges(changes), ...(version ? { version: `primary v${version}` } : {}), changes });
+  function followEffective(effective: EffectiveSettings): void {
+    let previous: Effective = effective.current();
+    effective.onChange((next) => {
+      const before = previous;
+      previous = next;
+      if (effective.mode() !== 'centralized' || !next.source.startsWith('primary ')) return;
+      const changes = diffSettings(flat(effectiveSettingsOf(before)), flat(effectiveSettingsOf(next)));
+      if (changes.length === 0) return;
+      const version = /version (\d+)$/.exec(next.source)?.[1];
+      void record({ kind: 'settings', actor: { name: next.source, door: 'primary' }, summary: describeChanges(changes), ...(version ? { version: `primary v${version}` } : {}), changes });
+    });
   }
 
   function flushLoginSummaries(): void {
@@ -177,12 +180,12 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
     onRecord(listener) {
       listeners.push(listener);
     },
+    followEffective,
     async start() {
       config.onChange((next, previous) => {
         pending = pending.then(() => onConfigApplied(next, previous)).catch((err: unknown) => log.error({ err }, 'audit: a config change could not be recorded'));
       });
       config.onRefused(onConfigRefused);
-      effective.onChange(onEffective);
       // The configuration in force at start can be reverted to.
       const current = config.current();
       await kept.keep(current.version, await readFile(current.file, 'utf8').catch(() => '')).catch(() => false);

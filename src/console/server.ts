@@ -29,7 +29,9 @@ import type { Logger } from '../log/logger.js';
 import { html } from '../notify/html.js';
 import type { EffectiveSettings } from '../settings/effective.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
-import { createConfigFile } from './config-file.js';
+import { actingAs } from '../audit/actor.js';
+import type { Audit } from '../audit/audit.js';
+import type { ConfigFile } from './config-file.js';
 import { banner, csrfField, document, type PageContext } from './layout.js';
 import { registerFederation } from './pages/federation.js';
 import { registerMailServer } from './pages/mail-server.js';
@@ -56,6 +58,9 @@ export interface ConsoleDeps {
   stateDir: string;
   api: ControlApi;
   config: LiveConfig;
+  /** The config file's one writer (shared with a revert, which must not race a save). */
+  configFile: ConfigFile;
+  audit: Audit;
   effective: EffectiveSettings;
   users: ConsoleUsers;
   log: Logger;
@@ -154,6 +159,12 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       if (request.method === 'POST') server.csrfProtection(request, reply, done);
       else done();
     });
+    // What a signed-in user's request changes, the audit trail attributes to them and their address.
+    server.addHook('preHandler', (request, _reply, done) => {
+      const session = request.consoleSession;
+      if (session === null) done();
+      else actingAs({ name: `console user ${session.user}`, door: 'console', address: request.ip }, done);
+    });
 
     server.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
       if (err.code?.startsWith('FST_CSRF')) {
@@ -198,10 +209,12 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       // checksInFlight: how many password checks ran at once, this one included (at most the cap).
       if (checked.value === null) {
         deps.log.warn({ code: 'AM_LOGIN_FAILED', ip: request.ip, user: username, checksInFlight: checked.checksInFlight }, 'console login failed');
+        deps.audit.consoleLogin(request.ip, (await deps.users.passwordVersion(username)) === null ? null : username, 'failure');
         return sendPage(reply, 401, loginPage(username, reply.generateCsrf({ userInfo: 'anonymous' }), 'Wrong username or password. [AM_LOGIN_FAILED]'));
       }
       const session = sessions.create(username, checked.value);
       deps.log.info({ ip: request.ip, user: username, checksInFlight: checked.checksInFlight }, 'console login');
+      deps.audit.consoleLogin(request.ip, username, 'success');
       // A browser-session cookie: the server's idle timeout and lifetime decide when it ends, so
       // an active administrator is not logged out by a Max-Age set at login.
       reply.setCookie(SESSION_COOKIE, session.id, cookieOptions);
@@ -218,7 +231,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       api: deps.api,
       config: deps.config,
       effective: deps.effective,
-      configFile: createConfigFile(deps.config),
+      configFile: deps.configFile,
       async context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
         const session = request.consoleSession!;
         return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await deps.api.status(), path: request.url.split('?')[0] ?? '/' };

@@ -48,8 +48,15 @@ export interface OAuth2Tokens {
   forSettings(settings: MailServerSettings): TokenSource | null;
 }
 
+interface TokenDeps {
+  state: StateStore | null;
+  log: Logger;
+  /** Told after a rotated refresh token is stored (the audit trail records it; never the token). */
+  onRefreshRotated?: (endpoint: string) => void;
+}
+
 /** `state` null: the refresh_token grant keeps its rotated token in memory only (tests, one-off tools). */
-export function createOAuth2Tokens(deps: { state: StateStore | null; log: Logger }): OAuth2Tokens {
+export function createOAuth2Tokens(deps: TokenDeps): OAuth2Tokens {
   const sources = new Map<string, TokenSource>();
   return {
     forSettings(settings) {
@@ -68,7 +75,7 @@ export function createOAuth2Tokens(deps: { state: StateStore | null; log: Logger
   };
 }
 
-function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps: { state: StateStore | null; log: Logger }): TokenSource {
+function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps: TokenDeps): TokenSource {
   const { state, log } = deps;
   const endpoint = endpointName(settings.tokenUrl);
   /** The rotated refresh token belongs to the configured one: a new consent starts afresh. */
@@ -103,6 +110,7 @@ function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps:
           });
       }
       log.info({ endpoint }, 'OAuth2 refresh token rotated and stored');
+      deps.onRefreshRotated?.(endpoint);
     }
     const token = { token: answer.accessToken, obtainedAt, expiresAt: answer.expiresInSeconds > 0 ? obtainedAt + answer.expiresInSeconds * 1000 : 0 };
     log.info({ endpoint, grant: settings.grant, expiresInSeconds: answer.expiresInSeconds }, 'OAuth2 access token obtained');
