@@ -11,6 +11,7 @@ import { PACKAGE_VERSION } from '../util/version.js';
 import type { Command, CommandContext } from './command.js';
 import { consolePasswdCommand, consoleRemoveCommand } from './commands/console.js';
 import { daemonCommand } from './commands/daemon.js';
+import { historyCommand, historyShowCommand, revertCommand } from './commands/history.js';
 import {
   centralizeCommand,
   joinCommand,
@@ -53,6 +54,9 @@ const COMMANDS: Command[] = [
   nodesRemoveCommand,
   consolePasswdCommand,
   consoleRemoveCommand,
+  historyCommand,
+  historyShowCommand,
+  revertCommand,
 ];
 
 function usage(): string[] {

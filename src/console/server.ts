@@ -34,6 +34,7 @@ import type { Audit } from '../audit/audit.js';
 import type { ConfigFile } from './config-file.js';
 import { banner, csrfField, document, type PageContext } from './layout.js';
 import { registerFederation } from './pages/federation.js';
+import { registerHistory } from './pages/history.js';
 import { registerMailServer } from './pages/mail-server.js';
 import { registerOneFieldPages } from './pages/one-field.js';
 import { registerOutboxAndOverview } from './pages/outbox-overview.js';
@@ -241,6 +242,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
     registerMailServer(server, routeDeps);
     registerOneFieldPages(server, routeDeps);
     registerFederation(server, routeDeps);
+    registerHistory(server, routeDeps);
     return server;
   }
 
