@@ -142,7 +142,7 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
       void record({
         kind: 'console-login',
         actor: { name: 'console login', door: 'console', address: summary.address },
-        summary: `${summary.failures} more failed console login(s) from ${summary.address} in the last minute`,
+        summary: `${summary.failures} more failed or refused console login(s) from ${summary.address} in the last minute`,
         reason: 'wrong username or password',
       });
     }

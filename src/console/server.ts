@@ -200,6 +200,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       }
       if (checked.outcome === 'rate-limited') {
         deps.log.warn({ code: 'AM_LOGIN_RATE_LIMITED', ip: request.ip, user: username }, 'console login refused: too many failed attempts');
+        deps.audit.consoleLogin(request.ip, null, 'failure');
         const wait = checked.retryAfterSeconds;
         return sendPage(
           reply.header('retry-after', String(wait)),
