@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '../config/load.js';
+import { parseConfig, type Config } from '../config/load.js';
 import type { ConfigError, LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
@@ -137,6 +137,27 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
     });
   }
 
+  /**
+   * The configuration in force at start, when the trail does not end on it (a first start, or an
+   * edit while the daemon was stopped): an entry to revert to, with its diff when the last one
+   * recorded is still kept.
+   */
+  async function recordStartConfig(): Promise<void> {
+    const current = config.current();
+    const isKept = await kept.keep(current.version, await readFile(current.file, 'utf8').catch(() => '')).catch(() => false);
+    const last = (await trail.read()).reverse().find((e) => (e.kind === 'settings' || e.kind === 'revert') && e.door !== 'primary' && e.version !== undefined);
+    if (last?.version === current.version) return;
+    const lastText = last?.version === undefined ? null : await kept.read(last.version);
+    let changes;
+    try {
+      changes = lastText === null ? undefined : diffSettings(flat(parseConfig(lastText, current.file)), flat(current));
+    } catch {
+      changes = undefined;
+    }
+    const summary = last === undefined ? `configuration in force at the first start with an audit trail (version ${current.version})` : `configuration changed while the daemon was stopped: ${changes ? describeChanges(changes) : `version ${last.version} → ${current.version}`}`;
+    await record({ kind: 'settings', actor: FILE_ACTOR, summary, version: current.version, kept: isKept, ...(changes ? { changes } : {}) });
+  }
+
   function flushLoginSummaries(): void {
     for (const summary of loginFailures.drain()) {
       void record({
@@ -186,9 +207,7 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
         pending = pending.then(() => onConfigApplied(next, previous)).catch((err: unknown) => log.error({ err }, 'audit: a config change could not be recorded'));
       });
       config.onRefused(onConfigRefused);
-      // The configuration in force at start can be reverted to.
-      const current = config.current();
-      await kept.keep(current.version, await readFile(current.file, 'utf8').catch(() => '')).catch(() => false);
+      await recordStartConfig();
       summaryTimer = setInterval(flushLoginSummaries, LOGIN_WINDOW_MS);
       summaryTimer.unref();
     },

@@ -68,8 +68,8 @@ export function registerHistory(app: FastifyInstance, deps: RouteDeps): void {
     const revert =
       plan.refused === null
         ? html`<h2>Revert to this</h2><p>Writes this configuration back to the config file, which then applies as any edit does.</p><p><a class="button" href="${PATH}/${String(id)}/revert">Revert to this…</a></p>`
-        : e.changes !== undefined
-          ? html`<h2>Revert to this</h2><p class="muted" id="revert-refused">Cannot be reverted to here: ${plan.refused}.</p>`
+        : e.version !== undefined
+          ? html`<h2>Revert to this</h2><p id="revert-refused">Cannot be reverted to here: ${plan.refused}.</p>`
           : html``;
     return sendPage(
       reply,
