@@ -59,10 +59,9 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     closers.push(() => state.close());
     const config = createLiveConfig(initial, child('config'));
     // Who changed what: every door records here; the config file's one writer announces its bytes.
-    // It listens before the config watcher starts and closes after it: no change goes unrecorded.
+    // It closes after the config watcher: no change goes unrecorded.
     const audit = await openAudit({ config, log: child('audit') });
     closers.push(() => audit.close());
-    await audit.start();
     // The quota is read at each submission: a config edit applies to the next one.
     const outbox = await openOutbox(initial.node.stateDir, child('outbox'), { limits: () => config.current().relay });
     closers.push(() => outbox.close());
@@ -107,6 +106,8 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
         ? null
         : createMetricsServer({ listen: initial.metrics.listen, registry: createMetricsRegistry({ config, outbox, delivery, primary, secondary, audit, daemonVersion: PACKAGE_VERSION }), log: child('metrics') });
 
+    // Started once every listener (the metrics) is subscribed, and before the config watcher.
+    await audit.start();
     const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
     for (const component of components) {
       await component.start();

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectControl, type Control } from '../../src/control/client.js';
 import type { AuditEntry__Output } from '../../src/generated/appliance_mail/control/v1/AuditEntry.js';
 import { consoleClient, hiddenField, type ConsoleClient } from '../helpers/console-http.js';
+import { metricsAddress, scrape } from '../helpers/metrics.js';
 import { baseConfig, DaemonProcess, eventually, runCli, tempDir, writeJson, type Json } from '../helpers/daemon.js';
 
 const FIRST_PASSWORD = 'First-Pa55-smtp';
@@ -35,6 +36,7 @@ describe('audit trail', () => {
     const config: Json = baseConfig('audited', {
       mailServer: { enabled: true, server: '127.0.0.1:2525', sender: 'first@example.com', username: 'mailer', password: FIRST_PASSWORD, tls: true },
       console: { listen: '127.0.0.1:0' },
+      metrics: { listen: '127.0.0.1:0' },
       audit: { maxBytes: 64 * 1024 },
     });
     await writeJson(configPath, config);
@@ -203,6 +205,16 @@ describe('audit trail', () => {
     const stale = await web.post(`/appliance/history/${target.id}/revert`, { _csrf: hiddenField(confirmPage.body, '_csrf'), digest: hiddenField(confirmPage.body, 'digest') });
     expect(stale.status).toBe(409);
     expect(stale.body).toMatch(/AM_(CONFIG_CHANGED|REVERT_REFUSED)/);
+  });
+
+  it('counts entries by kind in the metrics, each one logged with audit: true', async () => {
+    const entries = await history();
+    const metrics = await scrape(await metricsAddress(daemon));
+    for (const kind of ['settings', 'revert', 'console-account', 'outbox', 'console-login', 'token']) {
+      expect([kind, metrics.value('appliance_mail_audit_entries_total', { kind })]).toEqual([kind, entries.filter((e) => e.kind === kind).length]);
+    }
+    const logged = daemon.logs.filter((line) => line['audit'] === true).map((line) => line['id']);
+    expect(logged).toEqual(entries.map((e) => e.id).reverse());
   });
 
   it('never writes a secret: not in the state folder (but the kept configurations), the logs or the pages', async () => {
