@@ -63,7 +63,7 @@ describe('audit trail bounds and crashes', () => {
     await start();
     const after = (await admin.history({ since_seconds: 0, limit: 0, kind: 'console-login', actor: '' })).entries;
     expect(after.map((e) => e.summary)).toEqual([`${GUESSES - 1} more failed or refused console login(s) from 127.0.0.1 in the last minute`, 'failed console login from 127.0.0.1 (admin)']);
-  });
+  }, 90_000);
 
   it('stays within audit.maxBytes, and kill -9 loses no acknowledged entry', async () => {
     // Each flush writes exactly one entry, one after the other: the k-th acknowledged is base + k.
@@ -104,5 +104,5 @@ describe('audit trail bounds and crashes', () => {
     const next = await admin.flushOutbox().then(() => admin.history({ since_seconds: 0, limit: 1, kind: '', actor: '' }));
     expect(next.entries[0]!.id).toBe(Math.max(...ids) + 1);
     expect(await readFile(join(dir, 'state/audit/trail.jsonl'), 'utf8')).not.toContain('"id":99999');
-  });
+  }, 90_000);
 });
