@@ -9,24 +9,22 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConfig, type Config } from '../config/load.js';
-import type { ConfigError, LiveConfig } from '../config/live-config.js';
+import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
-import type { Effective, EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../settings/effective.js';
 import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
 import { currentActor } from './actor.js';
-import { diffSettings, flattenSettings } from './diff.js';
-import { FILE_ACTOR, type Actor, type AuditEntry, type AuditKind, type AuditRecord } from './entry.js';
-import { openKeptConfigs, versionOf, type KeptConfigs } from './kept-configs.js';
+import { flattenSettings } from './diff.js';
+import type { AuditEntry, AuditKind, AuditRecord } from './entry.js';
+import { openKeptConfigs, type KeptConfigs } from './kept-configs.js';
 import { createLoginFailures, LOGIN_WINDOW_MS } from './login-summary.js';
+import { createSettingsChanges } from './settings-changes.js';
 import { openAuditTrail, type AuditTrail } from './trail.js';
 
 export const AUDIT_DIR = 'audit';
 const KEY_FILE = 'hmac.key';
 const KEY_BYTES = 32;
-/** A writer's announcement is for the reload that follows its write, within seconds; older ones are stale. */
-const ANNOUNCEMENT_TTL_MS = 30_000;
 
 export interface HistoryFilter {
   sinceMs?: number;
@@ -70,7 +68,6 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
   const trail: AuditTrail = await openAuditTrail(dir, () => ({ maxBytes: limits().maxBytes, maxAgeMs: limits().maxAgeMs }), log);
   const kept = openKeptConfigs(join(dir, 'configs'), () => limits().keptConfigs);
   const listeners: Array<(entry: AuditEntry) => void> = [];
-  const announced = new Map<string, { actor: Actor; revertOf: number | undefined; text: string; at: number }>();
   const loginFailures = createLoginFailures();
   let pending: Promise<unknown> = Promise.resolve();
   let summaryTimer: NodeJS.Timeout | null = null;
@@ -92,71 +89,7 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
     return written;
   }
 
-  const flat = (settings: unknown) => flattenSettings(settings, hmacKey);
-
-  async function onConfigApplied(next: Config, previous: Config): Promise<void> {
-    const now = Date.now();
-    for (const [version, note] of announced) if (now - note.at > ANNOUNCEMENT_TTL_MS) announced.delete(version);
-    const note = announced.get(next.version);
-    announced.delete(next.version);
-    // The writer's bytes, else the file as it is now (kept only if it is still this version).
-    const text = note?.text ?? (await readFile(next.file, 'utf8').catch(() => ''));
-    const isKept = await kept.keep(next.version, text).catch((err: unknown) => {
-      log.warn({ err }, 'audit: the configuration could not be kept');
-      return false;
-    });
-    // The whole config: sockets, listeners and limits are settings too (file, version are skipped).
-    const changes = diffSettings(flat(previous), flat(next));
-    const revertOf = note?.revertOf;
-    await record({
-      kind: revertOf === undefined ? 'settings' : 'revert',
-      actor: note?.actor ?? FILE_ACTOR,
-      summary: revertOf === undefined ? describeChanges(changes) : `revert to #${revertOf} (version ${next.version}): ${describeChanges(changes)}`,
-      version: next.version,
-      kept: isKept,
-      changes,
-      ...(revertOf === undefined ? {} : { revertOf }),
-    });
-  }
-
-  function onConfigRefused(error: ConfigError): void {
-    void record({ kind: 'settings-refused', actor: FILE_ACTOR, summary: `an edit of ${config.current().file} was refused; ${config.current().version} stays in force`, reason: `${error.message} [${error.code}]` });
-  }
-
-  /** On a centralized secondary, settings that arrive from the primary. */
-  function followEffective(effective: EffectiveSettings): void {
-    let previous: Effective = effective.current();
-    effective.onChange((next) => {
-      const before = previous;
-      previous = next;
-      if (effective.mode() !== 'centralized' || !next.source.startsWith('primary ')) return;
-      const changes = diffSettings(flat(effectiveSettingsOf(before)), flat(effectiveSettingsOf(next)));
-      if (changes.length === 0) return;
-      const version = /version (\d+)$/.exec(next.source)?.[1];
-      void record({ kind: 'settings', actor: { name: next.source, door: 'primary' }, summary: describeChanges(changes), ...(version ? { version: `primary v${version}` } : {}), changes });
-    });
-  }
-
-  /**
-   * The configuration in force at start, when the trail does not end on it (a first start, or an
-   * edit while the daemon was stopped): an entry to revert to, with its diff when the last one
-   * recorded is still kept.
-   */
-  async function recordStartConfig(): Promise<void> {
-    const current = config.current();
-    const isKept = await kept.keep(current.version, await readFile(current.file, 'utf8').catch(() => '')).catch(() => false);
-    const last = (await trail.read()).reverse().find((e) => (e.kind === 'settings' || e.kind === 'revert') && e.door !== 'primary' && e.version !== undefined);
-    if (last?.version === current.version) return;
-    const lastText = last?.version === undefined ? null : await kept.read(last.version);
-    let changes;
-    try {
-      changes = lastText === null ? undefined : diffSettings(flat(parseConfig(lastText, current.file)), flat(current));
-    } catch {
-      changes = undefined;
-    }
-    const summary = last === undefined ? `configuration in force at the first start with an audit trail (version ${current.version})` : `configuration changed while the daemon was stopped: ${changes ? describeChanges(changes) : `version ${last.version} → ${current.version}`}`;
-    await record({ kind: 'settings', actor: FILE_ACTOR, summary, version: current.version, kept: isKept, ...(changes ? { changes } : {}) });
-  }
+  const settings = createSettingsChanges({ config, kept, flat: (value) => flattenSettings(value, hmacKey), record, entries: () => trail.read(), log });
 
   function flushLoginSummaries(): void {
     for (const summary of loginFailures.drain()) {
@@ -171,9 +104,7 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
 
   return {
     record,
-    announceWrite(text, revertOf) {
-      announced.set(versionOf(text), { actor: currentActor(), revertOf, text, at: Date.now() });
-    },
+    announceWrite: settings.announceWrite,
     consoleLogin(address, user, outcome) {
       const name = user ?? 'a name that is no account';
       if (outcome === 'success') {
@@ -201,13 +132,13 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
     onRecord(listener) {
       listeners.push(listener);
     },
-    followEffective,
+    followEffective: settings.followEffective,
     async start() {
       config.onChange((next, previous) => {
-        pending = pending.then(() => onConfigApplied(next, previous)).catch((err: unknown) => log.error({ err }, 'audit: a config change could not be recorded'));
+        pending = pending.then(() => settings.applied(next, previous)).catch((err: unknown) => log.error({ err }, 'audit: a config change could not be recorded'));
       });
-      config.onRefused(onConfigRefused);
-      await recordStartConfig();
+      config.onRefused(settings.refused);
+      await settings.recordStart();
       summaryTimer = setInterval(flushLoginSummaries, LOGIN_WINDOW_MS);
       summaryTimer.unref();
     },
@@ -219,17 +150,6 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
       await trail.close();
     },
   };
-}
-
-function effectiveSettingsOf(effective: Effective): unknown {
-  return { mailServer: effective.mailServer, notifications: { recipients: effective.recipients }, portal: { address: effective.portalAddress } };
-}
-
-/** "mailServer.server, mailServer.password changed" in a line. */
-export function describeChanges(changes: ReadonlyArray<{ path: string }>): string {
-  if (changes.length === 0) return 'no setting changed (formatting or comments only)';
-  const named = changes.slice(0, 4).map((c) => c.path);
-  return `${named.join(', ')}${changes.length > 4 ? ` and ${changes.length - 4} more` : ''} changed`;
 }
 
 async function loadOrCreateKey(path: string): Promise<Buffer> {
