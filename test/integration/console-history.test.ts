@@ -125,5 +125,10 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('conso
     });
     const plan = await secondary.control.historyEntry({ id: own.id });
     expect(plan.revert_refused).toMatch(/this node is centralized.*mailServer\.sender/);
+    // The join itself is in the trail, by whoever ran it.
+    const joined = (await secondary.control.history({ since_seconds: 0, limit: 0, kind: 'federation', actor: '' })).entries;
+    expect(joined.map((e) => [e.summary, e.door])).toEqual([[`joined primary 127.0.0.1:${primary.federationPort} (centralized)`, 'admin-socket']]);
+    const tokens = (await primary.control.history({ since_seconds: 0, limit: 0, kind: 'token', actor: '' })).entries;
+    expect(tokens.map((e) => e.summary)).toEqual([expect.stringMatching(/^join token created, valid until /)]);
   });
 });
