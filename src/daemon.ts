@@ -13,7 +13,7 @@ import { openAudit } from './audit/audit.js';
 import { createReverter } from './audit/revert.js';
 import { createConfigFile } from './console/config-file.js';
 import { createConsoleServer } from './console/server.js';
-import { openConsoleUsers } from './console/users.js';
+import { openConsoleUsers } from './state/console-users.js';
 import { createControlApi } from './control/api.js';
 import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
@@ -28,8 +28,10 @@ import { createOAuth2Tokens } from './oauth2/token-source.js';
 import { createDelivery } from './relay/delivery.js';
 import { createIntake } from './relay/intake.js';
 import { openOutbox } from './relay/outbox.js';
+import { verifySettings } from './relay/transport-options.js';
 import { createOutboxAdmin } from './relay/outbox-admin.js';
-import { createEffectiveSettings, type EffectiveSettings } from './settings/effective.js';
+import { createEffectiveSettings, type EffectiveSettings } from './config/effective.js';
+import type { MailServerSettings } from './settings/schema.js';
 import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { PACKAGE_VERSION } from './util/version.js';
@@ -67,11 +69,12 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     closers.push(() => outbox.close());
     // One holder of OAuth2 tokens for delivery, verification and tests: a refresh token is never spent twice.
     const tokens = createOAuth2Tokens({ state, log: child('oauth2'), onRefreshRotated: (endpoint) => void audit.record({ kind: 'oauth2', summary: `OAuth2 refresh token rotated by ${endpoint} and stored` }) });
+    const verify = (settings: MailServerSettings) => verifySettings(settings, tokens.forSettings(settings));
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
-        ? createFederationPrimary({ config, state, tokens, log: child('federation') })
+        ? createFederationPrimary({ config, state, verifySettings: verify, log: child('federation') })
         : null;
-    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, tokens, log: child('federation') }) : null;
+    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, verifySettings: verify, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
     audit.followEffective(effective);
     const configFile = createConfigFile(config, { beforeWrite: (text) => audit.announceWrite(text) });

@@ -42,7 +42,7 @@ process.on('message', async (msg) => {
       mkdirSync(dir, { recursive: true });
       const state = await openStateStore(dir);
       const config = staticConfig(name, dir);
-      const secondary = createFederationSecondary({ config, state, tokens: createOAuth2Tokens({ state, log }), log });
+      const secondary = createFederationSecondary({ config, state, oauth2: createOAuth2Tokens({ state, log }), log });
       // The secondary tells its listeners once the applied version is on disk: that is "applied".
       secondary.onChange((facts) => {
         if (facts.centralized) process.send({ applied: { name, version: facts.centralized.version, at: Date.now() } });

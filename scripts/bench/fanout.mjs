@@ -75,6 +75,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
   const idleRssMb = rssMb(primary.pid);
 
+  const profileWindows = [];
   const workers = [];
   const latest = new Map(); // secondary name -> highest version applied
   const applied = new Map(); // version -> arrival times
@@ -107,6 +108,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     await Promise.all(workers.map((w) => { const m = w.once((x) => x.marked); w.proc.send({ mark: true }); return m; }));
     const cpu0 = cpuMs(primary.pid);
     const start = Date.now();
+    const startNs = process.hrtime.bigint();
     writeNewSender();
     await waitFor(`${expected} secondaries on version ${version}`, () => applied.get(version).length >= expected, CHANGE_TIMEOUT_MS);
     const elus = await Promise.all(workers.map((w) => { const m = w.once((x) => x.elu !== undefined); w.proc.send({ measure: true }); return m.then((x) => x.elu); }));
@@ -115,6 +117,9 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     const windowMs = Date.now() - start;
     const cpu = cpuMs(primary.pid) - cpu0 - idleCpuPerMs * windowMs;
     const written = writtenAt(primary, version);
+    // The same monotonic clock as the CPU profile's timestamps: profile-fanout.mjs keeps the
+    // samples taken during changes at the largest size.
+    if (expected === maxSize) profileWindows.push([Number(startNs / 1000n), Number(process.hrtime.bigint() / 1000n)]);
     return { latencies: applied.get(version).map((at) => at - start), writtenMs: written ? written.at - start : NaN, cpuMs: cpu, maxElu: Math.max(...elus) };
   }
   async function growTo(n) {
@@ -229,6 +234,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   for (const worker of workers) worker.proc.kill('SIGKILL');
   control.close();
   await primary.stop();
+  if (process.env.FLEET_CPU_PROF) writeFileSync(join(process.env.FLEET_CPU_PROF, 'windows.json'), JSON.stringify(profileWindows));
   return out;
 }
 

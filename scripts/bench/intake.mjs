@@ -8,6 +8,27 @@ const OFFERED_PER_S = 1000;
 const PROBE = 2000;
 const message = (i) => ({ to: ['down@example.com'], subject: `backlog ${i}`, text: `queued while the server is down ${i}\n`, html: '', kind: 'alert', idempotency_key: '' });
 
+/** `count` submissions offered at OFFERED_PER_S whatever the answers do (an open loop): each one's ms to "accepted". */
+export async function offerIntake(control, count) {
+  const latencies = [];
+  const start = performance.now();
+  const pending = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / OFFERED_PER_S;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const sent = performance.now();
+    pending.push(control.submit(message(i)).then(() => latencies.push(performance.now() - sent)));
+  }
+  await Promise.all(pending);
+  return { latencies, elapsedS: (performance.now() - start) / 1000 };
+}
+
+/** Fills the outbox from `from` up to `to` queued messages. */
+export function fillBacklog(control, from, to) {
+  return pooled(to - from, 512, (i) => control.submit(message(from + i)));
+}
+
 export async function benchIntake({ backlogs, runs, log }) {
   // A server that refuses connections: deliveries pause, everything stays queued.
   const daemon = await startDaemon('intake', { mailServer: { enabled: true, server: '127.0.0.1:9', sender: 'bench@example.com', tls: false } });
@@ -18,30 +39,18 @@ export async function benchIntake({ backlogs, runs, log }) {
   const out = {};
   for (const backlog of backlogs) {
     if (backlog > queued) {
-      await pooled(backlog - queued, 512, (i) => control.submit(message(queued + i)));
+      await fillBacklog(control, queued, backlog);
       queued = backlog;
     }
     const p50 = [];
     const p99 = [];
     const rates = [];
     for (let r = 0; r < runs; r++) {
-      const latencies = [];
-      const start = performance.now();
-      const pending = [];
-      for (let i = 0; i < PROBE; i++) {
-        // Offered load: one submission every 1 ms, whatever the answers do (an open loop).
-        const due = start + (i * 1000) / OFFERED_PER_S;
-        const wait = due - performance.now();
-        if (wait > 1) await sleep(wait);
-        const sent = performance.now();
-        pending.push(control.submit(message(i)).then(() => latencies.push(performance.now() - sent)));
-      }
-      await Promise.all(pending);
-      const elapsed = (performance.now() - start) / 1000;
+      const { latencies, elapsedS } = await offerIntake(control, PROBE);
       queued += PROBE;
       p50.push(percentile(latencies, 50));
       p99.push(percentile(latencies, 99));
-      rates.push(PROBE / elapsed);
+      rates.push(PROBE / elapsedS);
     }
     out[backlog] = { p50_ms: median(p50), p99_ms: median(p99), rate_per_s: median(rates), p99_runs: p99 };
     log(`  backlog ${backlog}: p50 ${out[backlog].p50_ms.toFixed(2)} ms, p99 ${out[backlog].p99_ms.toFixed(2)} ms, ${out[backlog].rate_per_s.toFixed(0)}/s`);

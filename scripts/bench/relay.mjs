@@ -1,8 +1,11 @@
 // Relay throughput: N small messages through the control socket to an SMTP sink with STARTTLS,
 // from the first submission to the last message received, against bare pooled nodemailer,
-// Postfix (fed over SMTP and through sendmail) and msmtp, all to the same sink in the same run.
+// Postfix (fed over SMTP and through sendmail) and msmtp, all to the same sink in the same run,
+// and against the wire's limit: Postfix's smtp-source into smtp-sink.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { connectControl } from '../../dist/control/client.js';
 import { median, onCleanup, pooled, startDaemon, startSink, testCerts } from './lib.mjs';
@@ -22,7 +25,8 @@ async function timed(sink, n, send) {
   return end === null ? NaN : (n / (end - start)) * 1000;
 }
 
-export async function benchRelay({ n, postfixN, smallN, runs, log }) {
+/** `system`: false skips the baselines that reconfigure the machine's Postfix and need msmtp (a reduced run on a shared machine). */
+export async function benchRelay({ n, postfixN, smallN, runs, log, system = true }) {
   const sink = await startSink();
   const { caFile } = await testCerts();
   const results = {};
@@ -51,7 +55,7 @@ export async function benchRelay({ n, postfixN, smallN, runs, log }) {
   }
 
   // (b) Postfix relaying to the sink: fed over SMTP by a long-lived client, and through sendmail.
-  if (ensurePostfix(sink.port, caFile, log)) {
+  if (system && ensurePostfix(sink.port, caFile, log)) {
     results.postfix_smtp = [];
     for (let r = 0; r < runs; r++) {
       const transport = nodemailer.createTransport({ host: '127.0.0.1', port: 25, secure: false, ignoreTLS: true, pool: true, maxConnections: 4, maxMessages: Infinity });
@@ -67,8 +71,17 @@ export async function benchRelay({ n, postfixN, smallN, runs, log }) {
     execFileSync('postfix', ['stop'], { stdio: 'ignore' });
   }
 
+  // (d) the wire's limit: Postfix's C load generator into its C sink, no TLS, no queue.
+  if (ensurePackage('smtp-source', 'postfix', log)) {
+    results.smtp_source = [];
+    for (let r = 0; r < runs; r++) {
+      results.smtp_source.push(await smtpSource(n));
+      log(`  smtp-source -> smtp-sink run ${r + 1}: ${results.smtp_source.at(-1).toFixed(0)} msg/s`);
+    }
+  }
+
   // (c) msmtp, 5 parallel workers, one process and one connection per message.
-  if (ensurePackage('msmtp', 'msmtp', log)) {
+  if (system && ensurePackage('msmtp', 'msmtp', log)) {
     results.msmtp = [];
     for (let r = 0; r < runs; r++) {
       const args = ['--host=127.0.0.1', `--port=${sink.port}`, '--tls=on', '--tls-starttls=on', `--tls-trust-file=${caFile}`, '--auth=off', '--from=bench@example.com', '--', 'sink@example.com'];
@@ -78,6 +91,43 @@ export async function benchRelay({ n, postfixN, smallN, runs, log }) {
   }
   await sink.close();
   return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { runs: v, median: median(v) }]));
+}
+
+/** Message body bytes for smtp-source: about what one rendered bench alert weighs on the wire. */
+const SMTP_SOURCE_BODY_BYTES = 500;
+
+/**
+ * `n` messages from smtp-source into smtp-sink over a Unix socket (no port to pick), 4 sessions
+ * kept open as appliance-mail's pool does (-d), each to one recipient; smtp-source exits once the
+ * last message got its 250.
+ */
+async function smtpSource(n) {
+  const dir = mkdtempSync(join(tmpdir(), 'am-smtp-source-'));
+  const socket = join(dir, 'sink.sock');
+  const sink = spawn('/usr/sbin/smtp-sink', ['-u', 'nobody', `unix:${socket}`, '256'], { stdio: 'ignore' });
+  onCleanup(() => sink.kill());
+  try {
+    await until(() => existsSync(socket), 5_000, 'smtp-sink to listen');
+    const start = Date.now();
+    await new Promise((resolve, reject) => {
+      const source = spawn('/usr/sbin/smtp-source', ['-d', '-s', '4', '-m', String(n), '-l', String(SMTP_SOURCE_BODY_BYTES), '-f', 'bench@example.com', '-t', 'sink@example.com', `unix:${socket}`], { stdio: 'ignore' });
+      source.once('error', reject);
+      source.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`smtp-source exited ${code}`))));
+    });
+    return (n / (Date.now() - start)) * 1000;
+  } finally {
+    sink.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once `check()` holds, polling briefly; fails after `limitMs`. */
+async function until(check, limitMs, what) {
+  const deadline = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function rfc822(i) {

@@ -87,6 +87,7 @@ async function runAll() {
   const results = {
     relay_msgs_per_s: relay.relay.median,
     nodemailer_msgs_per_s: relay.nodemailer.median,
+    smtp_source_msgs_per_s: relay.smtp_source?.median ?? null,
     postfix_smtp_msgs_per_s: relay.postfix_smtp?.median ?? null,
     postfix_sendmail_msgs_per_s: relay.postfix_sendmail?.median ?? null,
     msmtp_msgs_per_s: relay.msmtp?.median ?? null,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
 import { currentActor } from './actor.js';
 import { flattenSettings } from './diff.js';

@@ -5,13 +5,10 @@
  * plain hash could be, by hashing candidates.
  */
 import { createHmac } from 'node:crypto';
+import { settingsCatalog } from '../config/catalog.js';
 
-/** Paths (dotted, from the object's root) whose values are secrets. */
-export const SECRET_PATHS: ReadonlySet<string> = new Set([
-  'mailServer.password',
-  'mailServer.oauth2.clientSecret',
-  'mailServer.oauth2.refreshToken',
-]);
+/** Paths (dotted, from the object's root) whose values are secrets: those the schema marks `secret`. */
+export const SECRET_PATHS: ReadonlySet<string> = new Set(settingsCatalog().filter((entry) => entry.secret).map((entry) => entry.path));
 
 /** Parts of a config that are bookkeeping, not settings: never listed in a diff. */
 const SKIPPED_PATHS: ReadonlySet<string> = new Set(['file', 'version', 'secretFiles']);

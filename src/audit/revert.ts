@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { checkRestartOnly, type LiveConfig } from '../config/live-config.js';
 import { parseConfig, type Config } from '../config/load.js';
 import { AppError, toAppError } from '../errors/registry.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { Audit } from './audit.js';
 import { diffSettings, flattenSettings, type FieldChange } from './diff.js';
 import type { AuditEntry } from './entry.js';

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { ConfigError, LiveConfig } from '../config/live-config.js';
 import { parseConfig, type Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import type { Effective, EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings, EffectiveSnapshot as Effective } from '../config/effective.js';
 import { currentActor } from './actor.js';
 import { diffSettings, type FieldChange, type FlatSettings } from './diff.js';
 import { FILE_ACTOR, type Actor, type AuditEntry, type AuditRecord } from './entry.js';

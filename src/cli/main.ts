@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `appliance-mail` command. Thin: pick the command, parse its arguments, run it, turn an
- * error into one line and an exit code. The only place that calls process.exit.
+ * error into one line and an exit code. The only place that calls process.exit (once its
+ * output has been written: src/cli/output.ts).
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ import { sendmailCommand } from './commands/sendmail.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { stripControl } from '../util/text.js';
+import { createCliOutput } from './output.js';
 
 const COMMANDS: Command[] = [
   daemonCommand,
@@ -131,20 +133,17 @@ function parseUsage(command: Command, rest: string[]) {
   }
 }
 
-const ctx: CommandContext = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-};
+const output = createCliOutput(process.stdout, process.stderr, (code) => process.exit(code));
+const ctx: CommandContext = { out: output.out, err: output.err, env: process.env };
 
 // The daemon command routes grpc-js's own lines into its log; every other command drops them.
 routeGrpcLogs(null);
 // Installed as `sendmail` (a link named so, e.g. /usr/sbin/sendmail), it is the sendmail command.
 const invokedAsSendmail = basename(process.argv[1] ?? '') === 'sendmail';
 runCli(invokedAsSendmail ? ['sendmail', ...process.argv.slice(2)] : process.argv.slice(2), ctx).then(
-  (code) => process.exit(code),
+  (code) => output.exitWhenWritten(code),
   (err: unknown) => {
-    process.stderr.write(`appliance-mail: ${String(err)}\n`);
-    process.exit(1);
+    output.err(`appliance-mail: ${String(err)}`);
+    output.exitWhenWritten(1);
   },
 );

@@ -9,54 +9,27 @@ import type { z } from 'zod';
 import { AppError } from '../errors/registry.js';
 import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
 import { describeJsonError } from '../util/json-position.js';
-import { parseMailServer, splitRecipients } from './address.js';
-import { hasLineBreakOrNul } from './fields.js';
+import { parseMailServer, splitRecipients } from '../util/address.js';
+import { hasLineBreakOrNul } from '../settings/fields.js';
 import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
 import { deepFreeze } from '../util/objects.js';
 
-export interface Config {
-  /** Absolute path of the file this config came from. */
-  readonly file: string;
-  /** sha256 of the file's bytes, shortened: tells two versions of the file apart in `status`. */
-  readonly version: string;
-  readonly node: { readonly name: string; readonly role: 'primary' | 'secondary'; readonly stateDir: string };
-  readonly mailServer: MailServerSettings;
-  readonly notifications: { readonly recipients: readonly string[] };
-  readonly portal: { readonly address: string | null };
-  readonly federation: {
-    readonly listen: string | null;
-    /** What secondaries dial (host, or host:port), for the join command; null: from `listen`. */
-    readonly advertise: string | null;
-    readonly certFile: string | null;
-    readonly keyFile: string | null;
-  };
-  /** The Web Console: off while `listen` is null. */
-  readonly console: { readonly listen: string | null; readonly certFile: string | null; readonly keyFile: string | null };
-  readonly control: {
-    /** The submitters' socket: submit, notify, digest, status. */
-    readonly socket: string;
-    readonly socketMode: number;
-    /** The administrators' socket: every call. */
-    readonly adminSocket: string;
-    readonly adminSocketMode: number;
-  };
-  /** The local SMTP submission port (`host:port`), null when off. */
-  readonly submission: { readonly listen: string | null; readonly allowNonLoopback: boolean };
-  /** The Prometheus scrape endpoint (`host:port`, plain HTTP), null when off. */
-  readonly metrics: { readonly listen: string | null; readonly allowNonLoopback: boolean };
-  readonly relay: {
-    readonly maxAgeMs: number;
-    readonly maxMessageBytes: number;
-    readonly retryMinMs: number;
-    readonly retryMaxMs: number;
-    readonly maxOutboxBytes: number;
-    readonly minFreeBytes: number;
-  };
-  readonly log: { readonly level: string };
-  /** The audit trail's bounds and how many saved configurations are kept for a revert. */
-  readonly audit: { readonly maxBytes: number; readonly maxAgeMs: number; readonly keptConfigs: number };
-  /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */
-  readonly secretFiles: readonly string[];
+/** What is read-only all the way down: a config is frozen once resolved. */
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/**
+ * A config as the daemon uses it: the file's settings (their types from the schema, `z.output`)
+ * with paths resolved, durations in milliseconds, unset values null, and the mail settings as
+ * the relay reads them (host and port apart, the password and the CA read from their files).
+ */
+export type Config = DeepReadonly<Omit<ReturnType<typeof resolveConfig>, 'mailServer'>> & { readonly mailServer: MailServerSettings };
+
+/** Per source address on the submission port (submission.limits). */
+export interface SubmissionLimits {
+  readonly connectionsPerMinute: number;
+  readonly messagesPerMinute: number;
+  readonly bytesPerMinute: number;
+  readonly concurrentConnections: number;
 }
 
 /** A problem of a config file, with its dotted field path (empty for the whole file). */
@@ -115,11 +88,13 @@ function fileField(path: string, raw: RawConfig): string {
   return path;
 }
 
-function resolveConfig(raw: RawConfig, base: string, file: string, version: string, password: string | null, clientSecret: string | null): Config {
+function resolveConfig(raw: RawConfig, base: string, file: string, version: string, password: string | null, clientSecret: string | null) {
   const at = (p: string | undefined) => (p === undefined ? null : resolve(base, p));
   const server = raw.mailServer.server === undefined ? null : parseMailServer(raw.mailServer.server);
   return {
+    /** Absolute path of the file this config came from. */
     file,
+    /** sha256 of the file's bytes, shortened: tells two versions of the file apart in `status`. */
     version,
     node: { name: raw.node.name, role: raw.node.role, stateDir: resolve(base, raw.node.stateDir) },
     mailServer: {
@@ -134,18 +109,22 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       caPem: raw.mailServer.caFile === undefined ? null : readReferencedFile(resolve(base, raw.mailServer.caFile), 'mailServer.caFile', file),
       auth: raw.mailServer.auth,
       oauth2: oauth2Settings(raw.mailServer.oauth2, clientSecret),
-    },
+    } satisfies MailServerSettings,
     notifications: { recipients: splitRecipients(raw.notifications.recipients).valid },
     portal: { address: raw.portal.address ?? null },
     federation: {
       listen: raw.federation.listen ?? null,
+      /** What secondaries dial (host, or host:port), for the join command; null: from `listen`. */
       advertise: raw.federation.advertise ?? null,
       certFile: at(raw.federation.certFile),
       keyFile: at(raw.federation.keyFile),
     },
+    /** The Web Console: off while `listen` is null. */
     console: { listen: raw.console.listen ?? null, certFile: at(raw.console.certFile), keyFile: at(raw.console.keyFile) },
     control: controlSockets(raw.control, base),
-    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback },
+    /** The local SMTP submission port (`host:port`), null when off. */
+    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback, limits: raw.submission.limits },
+    /** The Prometheus scrape endpoint (`host:port`, plain HTTP), null when off. */
     metrics: { listen: raw.metrics.listen ?? null, allowNonLoopback: raw.metrics.allowNonLoopback },
     relay: {
       maxAgeMs: parseDurationMs(raw.relay.maxAge),
@@ -154,9 +133,11 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       retryMaxMs: Math.max(parseDurationMs(raw.relay.retryMax), parseDurationMs(raw.relay.retryMin)),
       maxOutboxBytes: raw.relay.maxOutboxBytes,
       minFreeBytes: raw.relay.minFreeBytes,
+      shares: raw.relay.shares,
     },
     log: { level: raw.log.level },
     audit: { maxBytes: raw.audit.maxBytes, maxAgeMs: parseDurationMs(raw.audit.maxAge), keptConfigs: raw.audit.keptConfigs },
+    /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */
     secretFiles: [
       ...(raw.mailServer.password !== undefined || raw.mailServer.oauth2?.clientSecret !== undefined || raw.mailServer.oauth2?.refreshToken !== undefined ? [file] : []),
       ...(raw.mailServer.passwordFile !== undefined ? [resolve(base, raw.mailServer.passwordFile)] : []),
@@ -220,11 +201,13 @@ function invalid(file: string, issues: ConfigIssue[]): AppError {
  * Both control sockets, resolved against the config's folder. The administrators' socket sits
  * beside the submitters' one unless placed elsewhere; the CLI resolves them the same way.
  */
-export function controlSockets(raw: { socket: string; socketMode: string; adminSocket?: string | undefined; adminSocketMode: string }, base: string): Config['control'] {
+export function controlSockets(raw: { socket: string; socketMode: string; adminSocket?: string | undefined; adminSocketMode: string }, base: string) {
   const socket = resolve(base, raw.socket);
   return {
+    /** The submitters' socket: submit, notify, digest, status. */
     socket,
     socketMode: Number.parseInt(raw.socketMode, 8),
+    /** The administrators' socket: every call. */
     adminSocket: raw.adminSocket === undefined ? join(dirname(socket), ADMIN_SOCKET_NAME) : resolve(base, raw.adminSocket),
     adminSocketMode: Number.parseInt(raw.adminSocketMode, 8),
   };

@@ -1,12 +1,14 @@
 /**
  * The config file's one schema. Strict: an unknown key is an error (a typo must not silently
- * leave a default in force). Defaults live here and nowhere else.
+ * leave a default in force). Defaults live here and nowhere else; each setting carries its own
+ * words (label, help, secret, restart, federated: see setting.ts), from which the console forms,
+ * the JSON Schema and the reference docs are made (catalog.ts).
  */
 import { z } from 'zod';
-import { checkMailAuth, mailAuthSchema, oauth2GrantSchema, tokenUrlField } from '../settings/oauth2.js';
-import { checkMailServer } from '../settings/schema.js';
-import { isLoopbackHost, parseHostPort, SMTP_DEFAULT_PORT } from './address.js';
-import { checkRecipients, emailField, hostPortField, nodeNameField, nonEmpty, portalAddressField, singleLine } from './fields.js';
+import { isLoopbackHost, parseHostPort } from '../util/address.js';
+import { checkRecipients, hostPortField, nodeNameField, nonEmpty, portalAddressField } from '../settings/fields.js';
+import { mailServerSchema } from './schema-mail.js';
+import { setting } from './setting.js';
 
 export const CONFIG_DEFAULTS = {
   stateDir: '/var/lib/appliance-mail',
@@ -16,7 +18,6 @@ export const CONFIG_DEFAULTS = {
   /** Only the daemon's user (and root) administer: the admin socket hands out tokens and secrets' uses. */
   adminSocketMode: '0600',
   logLevel: 'info',
-  tls: true,
   /** As Postfix's maximal_queue_lifetime: mail that could not be delivered in 5 days expires. */
   maxAge: '5d',
   /** First retry of a failed delivery; doubles up to retryMax (Postfix: 300 s to 4000 s). */
@@ -38,6 +39,19 @@ export const CONFIG_DEFAULTS = {
    */
   minFreeBytes: 256 * 1024 * 1024,
   /**
+   * What the submission port, sendmail and digests may each fill of the outbox's room (its quota,
+   * or the free space above minFreeBytes when less). A quarter each: a flood through all three at
+   * once still leaves a quarter for alerts, the Appliance's notifications and tests, which may
+   * fill all of it (docs/explanation/outbox-room.md).
+   */
+  shares: { submissionPort: 0.25, sendmail: 0.25, digests: 0.25 },
+  /**
+   * Per source address on the submission port, as Postfix's anvil: far above what cron, smartd,
+   * mdadm and Grafana send on one Appliance (all of them share 127.0.0.1), far below a loop
+   * that means to fill the disk (one connection wrote 3 MB/s in the attack review).
+   */
+  submissionLimits: { connectionsPerMinute: 120, messagesPerMinute: 120, bytesPerMinute: 50 * 1024 * 1024, concurrentConnections: 10 },
+  /**
    * The audit trail's two files together: about 30,000 settings changes with their diffs, a
    * year of a busy fleet's administration, and small beside the outbox.
    */
@@ -48,59 +62,16 @@ export const CONFIG_DEFAULTS = {
   auditKeptConfigs: 30,
 } as const;
 
+/** Room always kept for alerts: the capped doors' shares add up to at most this. */
+export const MAX_SHARES_SUM = 0.9;
+
 /** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
 export const ADMIN_SOCKET_NAME = 'admin.sock';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const fileMode = z.string().regex(/^0?[0-7]{3}$/, 'must be an octal file mode such as 0660');
-
-/**
- * The file's mailServer.oauth2 section: the client secret inline or in a file (as the password).
- * The grant's own rules are the settings' (oauth2SettingsSchema), checked once the file is read.
- */
-const oauth2FileSchema = z
-  .strictObject({
-    tokenUrl: tokenUrlField,
-    clientId: singleLine,
-    clientSecret: singleLine.optional(),
-    clientSecretFile: nonEmpty.optional(),
-    scope: singleLine.optional(),
-    grant: oauth2GrantSchema,
-    refreshToken: singleLine.optional(),
-  })
-  .superRefine((section, ctx) => {
-    if (section.clientSecret !== undefined && section.clientSecretFile !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['clientSecretFile'], message: 'give clientSecret or clientSecretFile, not both' });
-    }
-  });
-
-/**
- * The file's mailServer section: `server` as `host[:port]`, the password inline or in a file, the
- * CA as a file. The cross-field rules are the settings' own (`checkMailServer`); the resolved
- * result is checked again by the settings schema once the files are read (see load.ts).
- */
-const mailServerSchema = z
-  .strictObject({
-    enabled: z.boolean(),
-    server: hostPortField(SMTP_DEFAULT_PORT).optional(),
-    sender: emailField.optional(),
-    username: singleLine.optional(),
-    password: singleLine.optional(),
-    passwordFile: nonEmpty.optional(),
-    tls: z.boolean().default(CONFIG_DEFAULTS.tls),
-    allowPlaintextAuth: z.boolean().default(false),
-    caFile: nonEmpty.optional(),
-    auth: mailAuthSchema.default('password'),
-    oauth2: oauth2FileSchema.optional(),
-  })
-  .superRefine((section, ctx) => {
-    if (section.password !== undefined && section.passwordFile !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'give password or passwordFile, not both' });
-    }
-    const password = section.password ?? section.passwordFile;
-    checkMailServer({ ...section, password }, ctx);
-    checkMailAuth({ ...section, password }, ctx);
-  });
+const duration = (example: string) => z.string().regex(DURATION, `must be a duration such as ${example}`);
+const relativeToFile = "Relative paths start at the config file's folder.";
 
 const recipientsSchema = z.union([z.string(), z.array(z.string())]).superRefine(checkRecipients);
 
@@ -108,11 +79,21 @@ const recipientsSchema = z.union([z.string(), z.array(z.string())]).superRefine(
  * A TLS server's section (federation, console): where it listens (port 0: the system picks one,
  * as tests bind) and, optionally, its own certificate and key, which go together.
  */
-const tlsListenerShape = {
-  listen: hostPortField(null, { allowPortZero: true }).optional(),
-  certFile: nonEmpty.optional(),
-  keyFile: nonEmpty.optional(),
-};
+function tlsListenerShape(what: string) {
+  return {
+    listen: setting(hostPortField(null, { allowPortZero: true }).optional(), {
+      label: `${what} address`,
+      help: `host:port the ${what} listens on (HTTPS/TLS; port 0: the system picks one). Unset: off.`,
+      restart: true,
+    }),
+    certFile: setting(nonEmpty.optional(), {
+      label: `${what} certificate file`,
+      help: `PEM certificate of the ${what}, with keyFile. Unset: a self-signed one kept in the state folder. ${relativeToFile}`,
+      restart: true,
+    }),
+    keyFile: setting(nonEmpty.optional(), { label: `${what} key file`, help: `PEM private key of certFile (mode 0600). ${relativeToFile}`, restart: true }),
+  };
+}
 
 function certAndKeyTogether(section: { certFile?: string | undefined; keyFile?: string | undefined }, ctx: z.RefinementCtx): void {
   if ((section.certFile === undefined) !== (section.keyFile === undefined)) {
@@ -120,37 +101,95 @@ function certAndKeyTogether(section: { certFile?: string | undefined; keyFile?: 
   }
 }
 
+/** A plain listener without authentication (submission port, metrics), loopback unless allowed. */
+function plainListenerShape(what: string, readyLine: string) {
+  return {
+    listen: setting(hostPortField(null, { allowPortZero: true }).optional(), {
+      label: `${what} address`,
+      help: `host:port of the ${what}; port 0: the system picks a free one, which the log line '${readyLine}' shows. Unset: off.`,
+      restart: true,
+    }),
+    allowNonLoopback: setting(z.boolean().default(false), {
+      label: `Allow ${what} beyond loopback`,
+      help: `The ${what} has no authentication: it listens on loopback only unless this is true (then a firewall or proxy in front is the operator's choice).`,
+      restart: true,
+    }),
+  };
+}
+
 export const configSchema = z
   .strictObject({
+    /** Where an editor finds this file's JSON Schema; the daemon ignores it. */
+    $schema: z.string().optional(),
     node: z.strictObject({
-      name: nodeNameField,
-      role: z.enum(['primary', 'secondary']),
-      stateDir: nonEmpty.default(CONFIG_DEFAULTS.stateDir),
+      name: setting(nodeNameField, {
+        label: 'Node name',
+        help: "This Appliance's name in the fleet: in its credential, the primary's node list, notifications and file names.",
+      }),
+      role: setting(z.enum(['primary', 'secondary']), {
+        label: 'Role',
+        help: 'primary: serves its settings to secondaries (standalone while none joined). secondary: may join a primary.',
+        restart: true,
+        choices: { primary: 'Primary', secondary: 'Secondary' },
+      }),
+      stateDir: setting(nonEmpty.default(CONFIG_DEFAULTS.stateDir), {
+        label: 'State folder',
+        help: `Where the daemon keeps its state, outbox and certificates (mode 0700). ${relativeToFile}`,
+        restart: true,
+      }),
     }),
     mailServer: mailServerSchema,
-    notifications: z.strictObject({ recipients: recipientsSchema.default([]) }).default({ recipients: [] }),
+    notifications: z
+      .strictObject({
+        recipients: setting(recipientsSchema.default([]), {
+          label: 'Notification recipients',
+          help: 'Comma separated (or a JSON array): they receive the Appliance notifications and test emails.',
+          federated: true,
+        }),
+      })
+      .default({ recipients: [] }),
     portal: z
       .strictObject({
-        address: portalAddressField.optional(),
+        address: setting(portalAddressField.optional(), {
+          label: 'Portal address',
+          help: 'DNS name or IP, optional https:// and :port; digests link to it. A centralized secondary takes its primary\'s.',
+          federated: true,
+        }),
       })
       .default({}),
     federation: z
       .strictObject({
-        ...tlsListenerShape,
-        /**
-         * The address secondaries dial (kubeadm's advertise address), for the join command that
-         * `token create` prints: `host` (the bound port) or `host:port` (a NAT or a proxy in between).
-         */
-        advertise: hostPortField(0).optional(),
+        ...tlsListenerShape('federation port'),
+        advertise: setting(hostPortField(0).optional(), {
+          label: 'Advertised address',
+          help: 'What secondaries dial, for the join command `token create` prints (kubeadm\'s advertise address): host (with the bound port) or host:port (a NAT or proxy in between). Unset: from listen.',
+        }),
       })
       .superRefine(certAndKeyTogether)
       .default({}),
     control: z
       .strictObject({
-        socket: nonEmpty.default(CONFIG_DEFAULTS.controlSocket),
-        socketMode: fileMode.default(CONFIG_DEFAULTS.controlSocketMode),
-        adminSocket: nonEmpty.optional(),
-        adminSocketMode: fileMode.default(CONFIG_DEFAULTS.adminSocketMode),
+        socket: setting(nonEmpty.default(CONFIG_DEFAULTS.controlSocket), {
+          label: 'Control socket',
+          help: `The submitters' socket (submit, notify, digest, status). ${relativeToFile}`,
+          restart: true,
+        }),
+        socketMode: setting(fileMode.default(CONFIG_DEFAULTS.controlSocketMode), {
+          label: 'Control socket mode',
+          help: "Octal file mode of the control socket: its owner and group may submit (the socket carries mail).",
+          restart: true,
+        }),
+        adminSocket: setting(nonEmpty.optional(), {
+          label: 'Administrators\' socket',
+          help: `The socket every call is allowed on; must differ from control.socket. ${relativeToFile}`,
+          restart: true,
+          defaultText: `${ADMIN_SOCKET_NAME} in control.socket's folder`,
+        }),
+        adminSocketMode: setting(fileMode.default(CONFIG_DEFAULTS.adminSocketMode), {
+          label: 'Administrators\' socket mode',
+          help: 'Octal file mode of the administrators\' socket: only the daemon\'s user (and root) administer.',
+          restart: true,
+        }),
       })
       .superRefine((section, ctx) => {
         if (section.adminSocket !== undefined && section.adminSocket === section.socket) {
@@ -160,28 +199,79 @@ export const configSchema = z
       .default({ socket: CONFIG_DEFAULTS.controlSocket, socketMode: CONFIG_DEFAULTS.controlSocketMode, adminSocketMode: CONFIG_DEFAULTS.adminSocketMode }),
     submission: z
       .strictObject({
-        // Port 0: the system picks a free port, which the log line 'appliance-mail ready' shows.
-        listen: hostPortField(null, { allowPortZero: true }).optional(),
-        allowNonLoopback: z.boolean().default(false),
+        ...plainListenerShape('submission port', 'appliance-mail ready'),
+        limits: z
+          .strictObject({
+            connectionsPerMinute: setting(z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.connectionsPerMinute), {
+              label: 'Connections per minute per client',
+              help: 'New connections one source address may open in a minute (as Postfix\'s anvil); past it the client gets a 421 naming the limit.',
+            }),
+            messagesPerMinute: setting(z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.messagesPerMinute), {
+              label: 'Messages per minute per client',
+              help: 'Messages one source address may submit in a minute; past it a 451 naming the limit.',
+            }),
+            bytesPerMinute: setting(z.number().int().min(1024).default(CONFIG_DEFAULTS.submissionLimits.bytesPerMinute), {
+              label: 'Bytes per minute per client',
+              help: 'Message bytes one source address may submit in a minute; past it a 451 naming the limit.',
+            }),
+            concurrentConnections: setting(z.number().int().min(1).max(1000).default(CONFIG_DEFAULTS.submissionLimits.concurrentConnections), {
+              label: 'Connections at once per client',
+              help: 'Connections one source address may hold open at once; past it a 421 naming the limit.',
+            }),
+          })
+          .default(CONFIG_DEFAULTS.submissionLimits),
       })
       .superRefine(loopbackUnlessAllowed('the submission port has no AUTH', 'submission.allowNonLoopback'))
-      .default({ allowNonLoopback: false }),
+      .default({ allowNonLoopback: false, limits: CONFIG_DEFAULTS.submissionLimits }),
     metrics: z
-      .strictObject({
-        // Port 0: the system picks a free port, which the log line 'metrics listening' shows.
-        listen: hostPortField(null, { allowPortZero: true }).optional(),
-        allowNonLoopback: z.boolean().default(false),
-      })
+      .strictObject(plainListenerShape('metrics endpoint', 'metrics listening'))
       .superRefine(loopbackUnlessAllowed('the metrics endpoint is plain HTTP without authentication', 'metrics.allowNonLoopback'))
       .default({ allowNonLoopback: false }),
     relay: z
       .strictObject({
-        maxAge: z.string().regex(DURATION, 'must be a duration such as 30m, 12h or 5d').default(CONFIG_DEFAULTS.maxAge),
-        maxMessageBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(CONFIG_DEFAULTS.maxMessageBytes),
-        retryMin: z.string().regex(DURATION, 'must be a duration such as 30s or 5m').default(CONFIG_DEFAULTS.retryMin),
-        retryMax: z.string().regex(DURATION, 'must be a duration such as 15m or 1h').default(CONFIG_DEFAULTS.retryMax),
-        maxOutboxBytes: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.maxOutboxBytes),
-        minFreeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.minFreeBytes),
+        maxAge: setting(duration('30m, 12h or 5d').default(CONFIG_DEFAULTS.maxAge), {
+          label: 'Maximum age',
+          help: 'Mail not delivered in this long expires to a dead letter (as Postfix\'s maximal_queue_lifetime). A duration: 90s, 30m, 12h, 5d.',
+        }),
+        maxMessageBytes: setting(z.number().int().min(1024).max(100 * 1024 * 1024).default(CONFIG_DEFAULTS.maxMessageBytes), {
+          label: 'Maximum message size',
+          help: 'Bytes; a larger message is refused at intake (1 KiB to 100 MiB).',
+        }),
+        retryMin: setting(duration('30s or 5m').default(CONFIG_DEFAULTS.retryMin), {
+          label: 'First retry after',
+          help: 'The wait after a first failed delivery; it doubles up to retryMax.',
+        }),
+        retryMax: setting(duration('15m or 1h').default(CONFIG_DEFAULTS.retryMax), {
+          label: 'Longest retry wait',
+          help: 'The longest wait between two delivery attempts (at least retryMin).',
+        }),
+        maxOutboxBytes: setting(z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.maxOutboxBytes), {
+          label: 'Outbox size limit',
+          help: 'Bytes the outbox may hold on disk (queued, deferred and dead); past it, new messages are refused and queued mail is kept.',
+        }),
+        minFreeBytes: setting(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.minFreeBytes), {
+          label: 'Free space floor',
+          help: 'Intake stops while the state filesystem has less free than this many bytes (as Postfix\'s queue_minfree).',
+        }),
+        shares: z
+          .strictObject({
+            submissionPort: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.submissionPort), {
+              label: 'Submission port share',
+              help: 'The fraction of the outbox (relay.maxOutboxBytes and the room above relay.minFreeBytes) that mail from the local SMTP port may fill.',
+            }),
+            sendmail: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.sendmail), {
+              label: 'sendmail share',
+              help: 'The fraction of the outbox that mail from the sendmail command and the drop folder may fill.',
+            }),
+            digests: setting(z.number().min(0.01).max(MAX_SHARES_SUM).default(CONFIG_DEFAULTS.shares.digests), {
+              label: 'Digests share',
+              help: "The fraction of the outbox that the Portal's digests may fill.",
+            }),
+          })
+          .refine((shares) => shares.submissionPort + shares.sendmail + shares.digests <= MAX_SHARES_SUM + 1e-9, {
+            message: `the shares add up to more than ${MAX_SHARES_SUM}: the rest of the room is kept for alerts, the Appliance's notifications and tests`,
+          })
+          .default(CONFIG_DEFAULTS.shares),
       })
       .default({
         maxAge: CONFIG_DEFAULTS.maxAge,
@@ -190,18 +280,32 @@ export const configSchema = z
         retryMax: CONFIG_DEFAULTS.retryMax,
         maxOutboxBytes: CONFIG_DEFAULTS.maxOutboxBytes,
         minFreeBytes: CONFIG_DEFAULTS.minFreeBytes,
+        shares: CONFIG_DEFAULTS.shares,
       }),
-    console: z.strictObject(tlsListenerShape).superRefine(certAndKeyTogether).default({}),
+    console: z.strictObject(tlsListenerShape('Web Console')).superRefine(certAndKeyTogether).default({}),
     audit: z
       .strictObject({
-        maxBytes: z.number().int().min(64 * 1024).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.auditMaxBytes),
-        maxAge: z.string().regex(DURATION, 'must be a duration such as 30d').default(CONFIG_DEFAULTS.auditMaxAge),
-        keptConfigs: z.number().int().min(1).max(1000).default(CONFIG_DEFAULTS.auditKeptConfigs),
+        maxBytes: setting(z.number().int().min(64 * 1024).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.auditMaxBytes), {
+          label: 'Audit trail size',
+          help: 'Bytes the audit trail may hold (its two files together); the oldest entries go first.',
+        }),
+        maxAge: setting(duration('30d or 400d').default(CONFIG_DEFAULTS.auditMaxAge), {
+          label: 'Audit trail age',
+          help: 'Audit entries older than this are not shown, and leave the disk a file at a time.',
+        }),
+        keptConfigs: setting(z.number().int().min(1).max(1000).default(CONFIG_DEFAULTS.auditKeptConfigs), {
+          label: 'Kept configurations',
+          help: 'How many saved configuration files are kept (0600, secrets included) for appliance-mail revert.',
+        }),
       })
       .default({ maxBytes: CONFIG_DEFAULTS.auditMaxBytes, maxAge: CONFIG_DEFAULTS.auditMaxAge, keptConfigs: CONFIG_DEFAULTS.auditKeptConfigs }),
     log: z
       .strictObject({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel),
+        level: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel), {
+          label: 'Log level',
+          help: 'The least severe level written to the journal; read at start.',
+          restart: true,
+        }),
       })
       .default({ level: CONFIG_DEFAULTS.logLevel }),
   })

@@ -5,7 +5,7 @@
  * save). So it is kept only for the destination it was saved for: the same host, port, TLS and
  * username. Any other destination needs the password typed again.
  */
-import { parseMailServer } from '../config/address.js';
+import { parseMailServer } from '../util/address.js';
 import type { ConfigIssue } from '../config/load.js';
 import type { RawJson } from './config-file.js';
 

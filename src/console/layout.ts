@@ -4,7 +4,7 @@
  * style (the CSP forbids them): behaviour and looks come from /static/.
  */
 import type { DaemonStatus } from '../control/status.js';
-import { html, type SafeHtml } from '../notify/html.js';
+import { html, type SafeHtml } from '../html/template.js';
 
 export interface PageContext {
   user: string;

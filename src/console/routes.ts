@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConfigIssue } from '../config/load.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { ControlApi } from '../control/api.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { ConfigFile } from './config-file.js';
 import type { PageContext } from './layout.js';
 

@@ -20,14 +20,14 @@ import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/load.js';
 import type { LiveConfig } from '../config/live-config.js';
-import { formatHostPort } from '../config/address.js';
-import { parseHostPort } from '../config/address.js';
+import { formatHostPort } from '../util/address.js';
+import { parseHostPort } from '../util/address.js';
 import type { ControlApi } from '../control/api.js';
 import { AppError } from '../errors/registry.js';
 import { loadOrCreateIdentity } from '../federation/certificate.js';
 import type { Logger } from '../log/logger.js';
-import { html } from '../notify/html.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import { html } from '../html/template.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { actingAs } from '../audit/actor.js';
 import type { Audit } from '../audit/audit.js';
@@ -41,7 +41,7 @@ import { registerOutboxAndOverview } from './pages/outbox-overview.js';
 import { field, sendPage, type RouteDeps } from './routes.js';
 import { createLoginGuard } from './login-guard.js';
 import { createSessions, SESSION_COOKIE, type Session } from './sessions.js';
-import type { ConsoleUsers } from './users.js';
+import type { ConsoleUsers } from '../state/console-users.js';
 
 /** Forms are a few hundred bytes; anything larger is not from these pages. */
 const BODY_LIMIT_BYTES = 64 * 1024;

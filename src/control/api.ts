@@ -5,8 +5,8 @@
 import type { Audit, HistoryFilter } from '../audit/audit.js';
 import type { AuditEntry, AuditKind } from '../audit/entry.js';
 import type { Reverter, RevertPlan, RevertResult } from '../audit/revert.js';
-import { parseMailServer } from '../config/address.js';
-import type { ConsoleUsers } from '../console/users.js';
+import { parseMailServer } from '../util/address.js';
+import type { ConsoleUsers } from '../state/console-users.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationPrimary, NodeView } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
@@ -14,6 +14,7 @@ import type { TokenView } from '../federation/tokens.js';
 import type { Notifier, NotifyRequest, Queued } from '../notify/notifier.js';
 import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import type { Intake, Submission } from '../relay/intake.js';
+import type { Caller } from '../relay/outbox.js';
 import type { OutboxAdmin, OutboxListing } from '../relay/outbox-admin.js';
 import { sendTestEmail, testEffectiveSettings, type TestStep } from '../relay/test-email.js';
 import { formatIssues, mailServerSettingsSchema, parseFederationMode, type MailServerSettings } from '../settings/schema.js';
@@ -32,11 +33,11 @@ export interface ControlApi {
   join(primary: string, token: string, centralize: boolean): Promise<{ primary: string; mode: string }>;
   setMode(mode: string): Promise<string>;
   leave(): Promise<string>;
-  submit(submission: Submission): Promise<Queued>;
+  submit(submission: Submission, caller: Caller): Promise<Queued>;
   /** A whole RFC 5322 message (the sendmail command); the ids of its copies. */
-  submitRaw(submission: RawSubmission): Promise<string[]>;
-  notify(request: NotifyRequest): Promise<Queued>;
-  submitDigest(input: unknown, idempotencyKey: string): Promise<Queued>;
+  submitRaw(submission: RawSubmission, caller: Caller): Promise<string[]>;
+  notify(request: NotifyRequest, caller: Caller): Promise<Queued>;
+  submitDigest(input: unknown, idempotencyKey: string, caller: Caller): Promise<Queued>;
   /** Oldest first. */
   listOutbox(): Promise<OutboxListing[]>;
   retryOutbox(ids: string[], allDead: boolean): Promise<number>;
@@ -115,10 +116,10 @@ export function createControlApi(parts: ControlParts): ControlApi {
         (parsed) => `federation mode set to ${parsed}`,
       ),
     leave: () => audited('federation', () => needSecondary().leave(), (primary) => `left primary ${primary}`),
-    submit: (submission) => parts.intake.submit(submission),
-    submitRaw: (submission) => parts.rawIntake.submit(submission),
-    notify: (request) => parts.notifier.notify(request),
-    submitDigest: (input, idempotencyKey) => parts.notifier.digest(input, idempotencyKey),
+    submit: (submission, caller) => parts.intake.submit(submission, caller),
+    submitRaw: (submission, caller) => parts.rawIntake.submit(submission, caller),
+    notify: (request, caller) => parts.notifier.notify(request, caller),
+    submitDigest: (input, idempotencyKey, caller) => parts.notifier.digest(input, idempotencyKey, caller),
     listOutbox: async () => parts.outboxAdmin.list(),
     retryOutbox: (ids, allDead) => audited('outbox', () => parts.outboxAdmin.retry(ids, allDead), (n) => `outbox retry of ${which(ids, allDead)}: ${n} requeued`),
     dropOutbox: (ids, allDead) => audited('outbox', () => parts.outboxAdmin.drop(ids, allDead), (n) => `outbox drop of ${which(ids, allDead)}: ${n} dropped`),

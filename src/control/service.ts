@@ -16,6 +16,7 @@ import type { TokenView } from '../federation/tokens.js';
 import type { SettingsCheck } from '../generated/appliance_mail/control/v1/SettingsCheck.js';
 import type { TokenInfo } from '../generated/appliance_mail/control/v1/TokenInfo.js';
 import type { OutboxListing } from '../relay/outbox-admin.js';
+import type { Caller } from '../relay/outbox.js';
 import { AppError } from '../errors/registry.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
 import { loadProto } from '../util/proto.js';
@@ -37,6 +38,10 @@ export type ControlDoor = 'submit' | 'admin';
 const SUBMITTER_CALLS: ReadonlySet<string> = new Set(['Status', 'Submit', 'SubmitRaw', 'Notify', 'SubmitDigest']);
 
 export function addControlService(server: grpc.Server, api: ControlApi, door: ControlDoor): void {
+  // Who calls, for idempotency scopes and shares of the outbox. The socket is what the daemon can
+  // tell of its peer (Node does not expose SO_PEERCRED); file modes decide who reaches which.
+  const caller: Caller = { door: door === 'admin' ? 'admin-socket' : 'submit-socket', client: '' };
+  const sendmail: Caller = { door: 'sendmail', client: door };
   const handlers: ControlHandlers = {
     Status: unary(async () => {
       const reply = statusReply(await api.status());
@@ -60,10 +65,10 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
     SetMode: unary(async (request) => ({ mode: await api.setMode(request.mode) })),
     Leave: unary(async () => ({ primary: await api.leave() })),
     Submit: unary((request) =>
-      api.submit({ to: request.to, subject: request.subject, text: request.text, html: request.html, kind: request.kind, idempotencyKey: request.idempotency_key }),
+      api.submit({ to: request.to, subject: request.subject, text: request.text, html: request.html, kind: request.kind, idempotencyKey: request.idempotency_key }, caller),
     ),
     SubmitRaw: unary(async (request) => ({
-      ids: await api.submitRaw({ raw: request.message, recipients: request.recipients, recipientsFromHeaders: request.recipients_from_headers }),
+      ids: await api.submitRaw({ raw: request.message, recipients: request.recipients, recipientsFromHeaders: request.recipients_from_headers }, sendmail),
     })),
     ListOutbox: unary(async () => ({ entries: (await api.listOutbox()).map(outboxEntry) })),
     RetryOutbox: unary(async (request) => ({ requeued: await api.retryOutbox(request.ids, request.all_dead) })),
@@ -71,7 +76,7 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
       dropped: await api.dropOutbox(request.id === '' ? request.ids : [request.id, ...request.ids], request.all_dead),
     })),
     FlushOutbox: unary(async () => ({ deferred: await api.flushOutbox() })),
-    Notify: unary((request) => api.notify({ event: request.event, version: request.version, detail: request.detail, idempotencyKey: request.idempotency_key })),
+    Notify: unary((request) => api.notify({ event: request.event, version: request.version, detail: request.detail, idempotencyKey: request.idempotency_key }, caller)),
     SubmitDigest: unary((request) =>
       api.submitDigest(
         {
@@ -82,6 +87,7 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
           items: request.items.map((item) => ({ ...item, status: item.status === '' ? undefined : item.status })),
         },
         request.idempotency_key,
+        caller,
       ),
     ),
     SetConsolePassword: unary(async (request) => ({ created: await api.setConsolePassword(request.name, request.password) })),
@@ -319,6 +325,8 @@ function statusReply(s: DaemonStatus): StatusReply {
       bytes_queued: String(s.outbox.bytes),
       max_bytes: String(s.outboxLimits.maxOutboxBytes),
       min_free_bytes: String(s.outboxLimits.minFreeBytes),
+      lanes: Object.entries(s.outboxRoom).map(([lane, room]) => ({ lane, bytes: String(room.bytes), limit_bytes: String(room.limitBytes) })),
+      state_lost: s.stateLost,
       last_delivery_at: s.delivery.lastDelivery?.at ?? '',
       last_delivery_server: s.delivery.lastDelivery?.server ?? '',
       previous_error: s.delivery.previousError?.message ?? '',

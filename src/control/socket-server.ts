@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { AppError } from '../errors/registry.js';
-import { bindServer } from '../util/grpc-errors.js';
+import { bindServer, shutdownServer } from '../util/server-lifecycle.js';
 
 /** A graceful close waits this long for calls in flight, then cuts them. */
 const CLOSE_GRACE_MS = 2_000;
@@ -49,21 +49,6 @@ export function createSocketServer(path: string, mode: number, limits: SocketSer
       await unlink(path).catch(() => undefined);
     },
   };
-}
-
-/** Stops accepting, lets calls in flight finish for `graceMs`, then ends the rest. */
-export function shutdownServer(server: grpc.Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, graceMs);
-    force.unref();
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
 }
 
 async function removeStaleSocket(path: string): Promise<void> {

@@ -10,10 +10,10 @@ import type { FederationPrimary, PrimaryStatus } from '../federation/primary.js'
 import type { FederationSecondary, SecondaryStatus } from '../federation/secondary.js';
 import { portalAddressWarning } from '../notify/notifier.js';
 import type { Delivery, DeliveryStatus } from '../relay/delivery.js';
-import type { Outbox, OutboxCounts } from '../relay/outbox.js';
+import type { Outbox, OutboxCounts, OutboxRoom } from '../relay/outbox.js';
 import { outboxWarnings } from '../relay/warnings.js';
-import type { EffectiveSettings, NodeMode } from '../settings/effective.js';
-import { settingsWarnings } from '../settings/warnings.js';
+import type { EffectiveSettings, NodeMode } from '../config/effective.js';
+import { settingsWarnings } from '../config/settings-warnings.js';
 import { describeAccess } from '../util/accounts.js';
 
 export interface DaemonStatus {
@@ -41,6 +41,10 @@ export interface DaemonStatus {
   primary: PrimaryStatus | null;
   secondary: SecondaryStatus | null;
   outbox: OutboxCounts;
+  /** Bytes per lane against its share (relay.shares). */
+  outboxRoom: OutboxRoom;
+  /** True while the state folder is lost and the queue is in memory only. */
+  stateLost: boolean;
   outboxLimits: { maxOutboxBytes: number; minFreeBytes: number };
   delivery: DeliveryStatus;
 }
@@ -82,10 +86,12 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     adminSocket,
     adminAccess: await access(adminSocket),
     consoleUrl: sources.consoleUrl(),
-    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...outboxWarnings(outbox), ...(portalWarning ? [portalWarning] : [])],
+    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...(await outboxWarnings(outbox)), ...(portalWarning ? [portalWarning] : [])],
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,
     outbox: outbox.counts(),
+    outboxRoom: outbox.room(),
+    stateLost: outbox.stateLoss()?.recoveredAt === null,
     outboxLimits: { maxOutboxBytes: current.relay.maxOutboxBytes, minFreeBytes: current.relay.minFreeBytes },
     delivery: delivery.status(),
   };

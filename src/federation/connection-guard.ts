@@ -7,9 +7,9 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { parseHostPort } from '../config/address.js';
+import { parseHostPort } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
-import { listenError } from '../util/grpc-errors.js';
+import { listenError } from '../util/server-lifecycle.js';
 import type { Logger } from '../log/logger.js';
 
 /**

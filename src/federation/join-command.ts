@@ -4,7 +4,7 @@
  * Console), so that they never disagree.
  */
 import { hostname } from 'node:os';
-import { formatHostPort, parseHostPort } from '../config/address.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
 
 /** Listening on every address says nothing about which one a secondary reaches. */
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0']);

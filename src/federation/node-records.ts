@@ -12,16 +12,26 @@ export function isReportStage(value: string): value is ReportStage {
   return (REPORT_STAGES as readonly string[]).includes(value);
 }
 
+/** Why a stream is not sent the current version; null: it is sent. */
+export type Withheld = 'local mode' | 'already applied' | 'refused';
+
 /**
  * A centralized stream gets the current version unless it has it, or refused exactly this
  * version: a refused version is held, not resent in a loop; the next change brings a new one.
+ * On the fan-out's hot path: decides, builds nothing.
  */
-export function withheldReason(stream: { mode: FederationMode; lastApplied: number }, version: number, record: NodeRecord | undefined): string | null {
-  if (stream.mode !== 'centralized') return 'none: local mode';
-  if (stream.lastApplied >= version) return `none: v${version} already applied`;
-  // A refused version is held, not resent in a loop; the next change brings a new version.
-  if (record?.applied?.version === version && record.applied.error !== null) return `none: v${version} was refused`;
+export function withheldReason(stream: { mode: FederationMode; lastApplied: number }, version: number, record: NodeRecord | undefined): Withheld | null {
+  if (stream.mode !== 'centralized') return 'local mode';
+  if (stream.lastApplied >= version) return 'already applied';
+  if (record?.applied?.version === version && record.applied.error !== null) return 'refused';
   return null;
+}
+
+/** What a Watch was sent, in words (the primary's "secondary connected" line). */
+export function describeSend(withheld: Withheld | null, version: number): string {
+  if (withheld === null) return `v${version}`;
+  if (withheld === 'local mode') return 'none: local mode';
+  return withheld === 'refused' ? `none: v${version} was refused` : `none: v${version} already applied`;
 }
 
 /** A Watch opened: the node's mode and when it was seen; its resume point says what it applied. */

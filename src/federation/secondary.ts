@@ -3,16 +3,18 @@
  * token for a credential), then hold one Watch stream, apply what arrives when centralized,
  * report ACK/NACK and the result of checking the settings against the mail server.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { parseHostPort, formatHostPort } from '../config/address.js';
+import { parseHostPort, formatHostPort } from '../util/address.js';
+import type { FederationFacts, FederationFactsSource } from '../config/effective.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';
 import type { JoinRequest } from '../generated/appliance_mail/federation/v1/JoinRequest.js';
 import type { JoinReply__Output } from '../generated/appliance_mail/federation/v1/JoinReply.js';
+import type { ReportRequest } from '../generated/appliance_mail/federation/v1/ReportRequest.js';
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
-import type { OAuth2Tokens } from '../oauth2/token-source.js';
 import type { FederatedSettings, FederationMode, MailServerSettings } from '../settings/schema.js';
 import type { CentralizedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -22,10 +24,16 @@ import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinned
 import { createConnectionState } from './connection.js';
 import { federationProto } from './proto.js';
 import { parseToken } from './secrets.js';
-import { createSettingsChecks, type SettingsCheck } from './settings-check.js';
+import { createSettingsChecks, type SettingsCheck, type VerifySettings } from './settings-check.js';
 import { decodeSettings } from './settings-wire.js';
 
 const CALL_DEADLINE_MS = 10_000;
+/**
+ * The check against the mail server that follows an apply travels with the ACK when it ends
+ * within this time (one Report per version; with mail off it ends at once); a slower one is
+ * reported on its own when it ends, so a slow mail server never holds the ACK longer than this.
+ */
+const VERIFY_WITH_ACK_MS = 2_000;
 /** A stream that stayed up this long counts as a success: the next failure starts backoff anew. */
 const STABLE_STREAM_MS = 5_000;
 
@@ -51,19 +59,6 @@ export interface SecondaryStatus {
   verify: SettingsCheck | null;
 }
 
-/** The facts a secondary owns in the state: whom it joined, how, and what it last applied. */
-export interface FederationFacts {
-  readonly membership: Membership | null;
-  readonly centralized: CentralizedSettings | null;
-}
-
-/** Read side of those facts, for the parts that follow them (effective settings). */
-export interface FederationFactsSource {
-  facts(): FederationFacts;
-  /** Called after every change of the facts, once it is on disk. */
-  onChange(listener: (facts: FederationFacts) => void): void;
-}
-
 export interface FederationSecondary extends FederationFactsSource {
   start(): Promise<void>;
   close(): Promise<void>;
@@ -78,7 +73,7 @@ export interface FederationSecondary extends FederationFactsSource {
  * The secondary is the one writer of `membership` and `centralized` in the state; it tells its
  * listeners after each change instead of letting them re-read.
  */
-export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; tokens: OAuth2Tokens; log: Logger }): FederationSecondary {
+export function createFederationSecondary(deps: { config: LiveConfig; state: StateStore; verifySettings: VerifySettings; log: Logger }): FederationSecondary {
   const { config, state, log } = deps;
   let client: FederationClient | null = null;
   let watch: grpc.ClientReadableStream<SettingsUpdate__Output> | null = null;
@@ -88,10 +83,13 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   let closed = false;
   let generation = 0;
   let applying: Promise<void> = Promise.resolve();
-  const checks = createSettingsChecks(deps.tokens);
+  /** Reports go out one at a time, in order; the newest version decided so far (applied or refused). */
+  let reporting: Promise<void> = Promise.resolve();
+  let decided = 0;
+  const checks = createSettingsChecks(deps.verifySettings);
   const listeners: Array<(facts: FederationFacts) => void> = [];
 
-  const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
+  const facts = () => ({ membership: state.get().membership, centralized: state.get().centralized });
 
   /** Writes the facts durably, then tells the listeners. */
   async function change(fn: (next: { membership: Membership | null; centralized: CentralizedSettings | null }) => void): Promise<void> {
@@ -170,13 +168,24 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     });
   }
 
-  async function report(membership: Membership, version: number, stage: string, error: string | null): Promise<void> {
+  /** Sends one Report now; a failure is logged (the primary learns the applied version at the next Watch). */
+  async function report(membership: Membership, request: ReportRequest): Promise<void> {
     if (!client) return;
     try {
-      await call(client.Report.bind(client), { version: String(version), stage, error: error ?? '' }, CALL_DEADLINE_MS, credentials(membership));
+      await call(client.Report.bind(client), request, CALL_DEADLINE_MS, credentials(membership));
     } catch (err) {
-      log.warn({ version, stage, code: (err as grpc.ServiceError).code }, 'could not report to the primary; it learns the applied version at the next connection');
+      log.warn({ version: request.version, stage: request.stage, code: (err as grpc.ServiceError).code }, 'could not report to the primary; it learns the applied version at the next connection');
     }
+  }
+
+  /** Queues a Report after those before it; one about a version older than the newest decided is dropped. */
+  function queueReport(membership: Membership, version: number, request: () => Promise<ReportRequest | null>): void {
+    reporting = reporting
+      .then(async () => {
+        const next = await request();
+        if (next !== null && version >= decided) await report(membership, next);
+      })
+      .catch((err: unknown) => log.error({ err }, 'cannot report to the primary'));
   }
 
   async function handleUpdate(update: SettingsUpdate__Output, membership: Membership): Promise<void> {
@@ -184,27 +193,46 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     const current = state.get().centralized?.version ?? 0;
     if (state.get().membership?.mode !== 'centralized') return;
     if (version <= current) {
-      if (version < current) await report(membership, version, 'rejected', `version ${version} is older than the applied version ${current}`);
+      if (version < current) {
+        const error = `version ${version} is older than the applied version ${current}`;
+        void report(membership, { version: String(version), stage: 'rejected', error });
+      }
       return;
     }
+    decided = version;
     const decoded = decodeSettings(update);
     if ('error' in decoded) {
       log.warn({ version, error: decoded.error }, 'refused settings from the primary');
-      await report(membership, version, 'rejected', decoded.error);
+      queueReport(membership, version, async () => ({ version: String(version), stage: 'rejected', error: decoded.error }));
       return;
     }
     await applyCentralized(version, decoded.settings);
     log.info({ version, primary: membership.primary }, 'applied settings from the primary');
-    await report(membership, version, 'applied', null);
-    await checkAndReport(membership, version, decoded.settings.mailServer);
+    // Not awaited: the next version is applied while this one is checked and reported.
+    const check = checkSettings(version, decoded.settings.mailServer);
+    queueReport(membership, version, async () => {
+      const early = await Promise.race([check, delay(VERIFY_WITH_ACK_MS, null, { ref: false })]);
+      if (early === null) {
+        // The check goes on; its own Report follows this ACK once it ends (queued only then, so
+        // that a slow check holds no other Report).
+        void check.then((result) => queueReport(membership, version, async () => verifyReport(version, result)));
+        return { version: String(version), stage: 'applied', error: '' };
+      }
+      const verify = verifyReport(version, early);
+      return { version: String(version), stage: 'applied', error: '', verify_stage: verify.stage, verify_error: verify.error };
+    });
   }
 
-  /** Checks settings against the mail server from here; the result goes to status and to the primary. */
-  async function checkAndReport(membership: Membership, version: number, settings: MailServerSettings): Promise<void> {
+  /** Checks settings against the mail server from here; the result goes to status (and to the primary). */
+  async function checkSettings(version: number, settings: MailServerSettings): Promise<SettingsCheck> {
     const result = await checks.check(version, settings);
     if (result.outcome === 'failed') log.warn({ version, problem: result.error }, 'settings from the primary do not work from this node');
     else log.info({ version, outcome: result.outcome }, 'settings from the primary checked against the mail server');
-    await report(membership, version, result.outcome === 'failed' ? 'verify_failed' : 'verified', result.error);
+    return result;
+  }
+
+  function verifyReport(version: number, result: SettingsCheck): ReportRequest & { stage: string; error: string } {
+    return { version: String(version), stage: result.outcome === 'failed' ? 'verify_failed' : 'verified', error: result.error ?? '' };
   }
 
   function applyCentralized(version: number, settings: FederatedSettings): Promise<void> {
@@ -230,9 +258,10 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
       // may have changed meanwhile, and status must not stay blank until the next version. Not
       // in `applying` (an update never waits on it) nor awaited by close (it writes nothing).
       if (membership.mode === 'centralized' && centralized !== null) {
-        void checkAndReport(membership, centralized.version, centralized.settings.mailServer).catch((err: unknown) =>
-          log.error({ err }, 'cannot check the settings held'),
-        );
+        const version = centralized.version;
+        void checkSettings(version, centralized.settings.mailServer)
+          .then((result) => queueReport(membership, version, async () => verifyReport(version, result)))
+          .catch((err: unknown) => log.error({ err }, 'cannot check the settings held'));
       }
     },
 
@@ -312,10 +341,10 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
 
     status() {
       const { membership, centralized } = facts();
-      const { connection: state, lastHeard } = connection.view();
+      const { connection: link, lastHeard } = connection.view();
       return {
         primary: membership?.primary ?? '',
-        connection: membership ? state : 'not joined',
+        connection: membership ? link : 'not joined',
         appliedVersion: centralized?.version ?? 0,
         appliedAt: centralized?.appliedAt ?? '',
         lastHeard,

@@ -5,9 +5,14 @@
  * they change. Without it, a secondary whose settings fail from its network says so only on the
  * primary's `nodes`.
  */
-import type { OAuth2Tokens } from '../oauth2/token-source.js';
-import { verifySettings } from '../relay/transport-options.js';
 import type { MailServerSettings } from '../settings/schema.js';
+
+/**
+ * Connects to the mail server with `settings` (EHLO, STARTTLS, AUTH) without sending mail; null
+ * when they work, else the reason in words. The relay provides it (the daemon wires it in), so the
+ * federation does not reach into the relay's transport.
+ */
+export type VerifySettings = (settings: MailServerSettings) => Promise<string | null>;
 
 export interface SettingsCheck {
   /** The federated settings version checked. */
@@ -27,13 +32,13 @@ export interface SettingsChecks {
   clear(): void;
 }
 
-export function createSettingsChecks(tokens: OAuth2Tokens): SettingsChecks {
+export function createSettingsChecks(verifySettings: VerifySettings): SettingsChecks {
   let last: SettingsCheck | null = null;
   let generation = 0;
   return {
     async check(version, settings) {
       const mine = generation;
-      const error = settings.enabled ? await verifySettings(settings, tokens.forSettings(settings)) : null;
+      const error = settings.enabled ? await verifySettings(settings) : null;
       const result: SettingsCheck = {
         version,
         outcome: !settings.enabled ? 'disabled' : error === null ? 'ok' : 'failed',

@@ -6,6 +6,12 @@
 import { AppError } from '../errors/registry.js';
 import type { TokenRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
+import { hashSecret, newTokenParts } from './secrets.js';
+
+const DEFAULT_TOKEN_TTL_S = 3600;
+const MAX_TOKEN_TTL_S = 7 * 86_400;
+/** Expired tokens are kept this long so that "expired" can be told apart from "unknown". */
+const EXPIRED_TOKEN_KEEP_MS = 86_400_000;
 
 export interface TokenView {
   id: string;
@@ -20,6 +26,24 @@ export interface TokenView {
 export function viewToken(token: TokenRecord, now: number): TokenView {
   const state = token.usedAt !== null ? 'used' : Date.parse(token.expiresAt) <= now ? 'expired' : 'usable';
   return { id: token.id, createdAt: token.createdAt, expiresAt: token.expiresAt, state, usedAt: token.usedAt, usedBy: token.usedBy };
+}
+
+/**
+ * A new token, on disk before it is shown (0 s: the default hour); tokens expired for a day are
+ * dropped meanwhile. Only the secret's hash is stored: the secret is in the answer alone.
+ */
+export async function createToken(state: StateStore, ttlSeconds: number): Promise<{ id: string; secret: string; expiresAt: string }> {
+  const ttl = ttlSeconds === 0 ? DEFAULT_TOKEN_TTL_S : ttlSeconds;
+  if (ttl < 1 || ttl > MAX_TOKEN_TTL_S) throw new AppError('AM_INVALID_ARGUMENT', `--ttl must be between 1s and 7d`);
+  const { id, secret } = newTokenParts();
+  const now = Date.now();
+  const expiresAt = new Date(now + ttl * 1000).toISOString();
+  await state.update((s) => {
+    const p = s.primary!;
+    p.tokens = p.tokens.filter((t) => Date.parse(t.expiresAt) > now - EXPIRED_TOKEN_KEEP_MS);
+    p.tokens.push({ id, secretHash: hashSecret(secret), createdAt: new Date(now).toISOString(), expiresAt, usedAt: null, usedBy: null });
+  });
+  return { id, secret, expiresAt };
 }
 
 /** Oldest first. */

@@ -33,6 +33,7 @@ import type { MailServerView as _appliance_mail_control_v1_MailServerView, MailS
 import type { NodeInfo as _appliance_mail_control_v1_NodeInfo, NodeInfo__Output as _appliance_mail_control_v1_NodeInfo__Output } from './appliance_mail/control/v1/NodeInfo.js';
 import type { NotifyRequest as _appliance_mail_control_v1_NotifyRequest, NotifyRequest__Output as _appliance_mail_control_v1_NotifyRequest__Output } from './appliance_mail/control/v1/NotifyRequest.js';
 import type { OutboxEntry as _appliance_mail_control_v1_OutboxEntry, OutboxEntry__Output as _appliance_mail_control_v1_OutboxEntry__Output } from './appliance_mail/control/v1/OutboxEntry.js';
+import type { OutboxLane as _appliance_mail_control_v1_OutboxLane, OutboxLane__Output as _appliance_mail_control_v1_OutboxLane__Output } from './appliance_mail/control/v1/OutboxLane.js';
 import type { OutboxStatus as _appliance_mail_control_v1_OutboxStatus, OutboxStatus__Output as _appliance_mail_control_v1_OutboxStatus__Output } from './appliance_mail/control/v1/OutboxStatus.js';
 import type { RemoveConsoleUserReply as _appliance_mail_control_v1_RemoveConsoleUserReply, RemoveConsoleUserReply__Output as _appliance_mail_control_v1_RemoveConsoleUserReply__Output } from './appliance_mail/control/v1/RemoveConsoleUserReply.js';
 import type { RemoveConsoleUserRequest as _appliance_mail_control_v1_RemoveConsoleUserRequest, RemoveConsoleUserRequest__Output as _appliance_mail_control_v1_RemoveConsoleUserRequest__Output } from './appliance_mail/control/v1/RemoveConsoleUserRequest.js';
@@ -100,6 +101,7 @@ export interface ProtoGrpcType {
         NodeInfo: MessageTypeDefinition<_appliance_mail_control_v1_NodeInfo, _appliance_mail_control_v1_NodeInfo__Output>
         NotifyRequest: MessageTypeDefinition<_appliance_mail_control_v1_NotifyRequest, _appliance_mail_control_v1_NotifyRequest__Output>
         OutboxEntry: MessageTypeDefinition<_appliance_mail_control_v1_OutboxEntry, _appliance_mail_control_v1_OutboxEntry__Output>
+        OutboxLane: MessageTypeDefinition<_appliance_mail_control_v1_OutboxLane, _appliance_mail_control_v1_OutboxLane__Output>
         OutboxStatus: MessageTypeDefinition<_appliance_mail_control_v1_OutboxStatus, _appliance_mail_control_v1_OutboxStatus__Output>
         RemoveConsoleUserReply: MessageTypeDefinition<_appliance_mail_control_v1_RemoveConsoleUserReply, _appliance_mail_control_v1_RemoveConsoleUserReply__Output>
         RemoveConsoleUserRequest: MessageTypeDefinition<_appliance_mail_control_v1_RemoveConsoleUserRequest, _appliance_mail_control_v1_RemoveConsoleUserRequest__Output>

@@ -12,7 +12,7 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { FederationPrimary } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
 import type { Delivery } from '../relay/delivery.js';
-import { SMTP_FAILURE_CLASSES } from '../relay/failure-class.js';
+import { SMTP_FAILURE_CLASSES } from '../relay/classify.js';
 import { MESSAGE_KINDS, type Outbox } from '../relay/outbox.js';
 
 const PREFIX = 'appliance_mail_';
@@ -114,6 +114,42 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers,
     collect() {
       this.set(config.current().relay.maxOutboxBytes);
+    },
+  });
+  // Room per lane (docs/explanation/outbox-room.md): what each door holds against its share now.
+  new Gauge({
+    name: `${PREFIX}outbox_lane_bytes`,
+    help: 'Bytes stored in the outbox per lane: port (submission port), sendmail, digest (each capped at its relay.shares), priority (alerts, notifications, tests)',
+    labelNames: ['lane'],
+    registers,
+    collect() {
+      for (const [lane, room] of Object.entries(outbox.room())) this.set({ lane }, room.bytes);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}outbox_lane_limit_bytes`,
+    help: "What each lane may hold now: its share of the outbox's room (relay.maxOutboxBytes or the free space above relay.minFreeBytes, whichever is less)",
+    labelNames: ['lane'],
+    registers,
+    collect() {
+      for (const [lane, room] of Object.entries(outbox.room())) this.set({ lane }, room.limitBytes);
+    },
+  });
+  // The state folder (outbox-state.ts): 1 while the queue is in memory only; losses since start.
+  new Gauge({
+    name: `${PREFIX}state_lost`,
+    help: "1 while the outbox's state folder is gone or replaced and its queue is held in memory only (no mail accepted); 0 otherwise",
+    registers,
+    collect() {
+      this.set(outbox.stateLoss()?.recoveredAt === null ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}state_losses`,
+    help: "Times since start that the outbox's state folder or journal file was found removed or replaced under the daemon",
+    registers,
+    collect() {
+      this.set(outbox.stateLoss()?.count ?? 0);
     },
   });
   new Gauge({

@@ -5,10 +5,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { formatHostPort, parseHostPort } from '../config/address.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
-import { listenError } from '../util/grpc-errors.js';
+import { listenError } from '../util/server-lifecycle.js';
 
 /** A scraper holds its connection open between scrapes; at close it gets this long, then is cut. */
 const CLOSE_GRACE_MS = 1_000;

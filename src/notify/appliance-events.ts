@@ -3,7 +3,8 @@
  * Each becomes one mail to notifications.recipients saying what happened, when, and what to do.
  */
 import { AppError } from '../errors/registry.js';
-import { html, layout, oneLine, type Tone } from './html.js';
+import { html } from '../html/template.js';
+import { layout, oneLine, type Tone } from './mail-layout.js';
 
 export const APPLIANCE_EVENTS = ['update-available', 'update-completed', 'update-error', 'backup-external', 'backup-error'] as const;
 export type ApplianceEvent = (typeof APPLIANCE_EVENTS)[number];

@@ -5,9 +5,10 @@
  * links.
  */
 import { z } from 'zod';
-import { isEmailAddress, parsePortalAddress } from '../config/address.js';
+import { isEmailAddress, parsePortalAddress } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
-import { html, layout, oneLine, type Tone } from './html.js';
+import { html } from '../html/template.js';
+import { layout, oneLine, type Tone } from './mail-layout.js';
 import type { RenderedMail } from './appliance-events.js';
 
 const STATUS_TONES = { ok: '#15803d', warning: '#b45309', critical: '#b91c1c', unknown: '#6b7280' } as const;

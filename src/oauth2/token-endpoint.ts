@@ -7,7 +7,7 @@
 import { request } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { AppError } from '../errors/registry.js';
-import type { OAuth2Settings } from '../settings/oauth2.js';
+import { endpointName, type OAuth2Settings } from '../settings/oauth2.js';
 
 /** A token endpoint that does not answer in this long is treated as down (mail waits). */
 const TOKEN_TIMEOUT_MS = 10_000;
@@ -22,12 +22,6 @@ export interface TokenResponse {
   expiresInSeconds: number;
   /** A rotated refresh token, when the provider sent one. */
   refreshToken: string | null;
-}
-
-/** The token URL without its query (which is not ours to show), for messages. */
-export function endpointName(tokenUrl: string): string {
-  const url = new URL(tokenUrl);
-  return `${url.origin}${url.pathname}`;
 }
 
 /**

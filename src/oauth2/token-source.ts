@@ -9,10 +9,10 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
-import type { OAuth2Settings } from '../settings/oauth2.js';
+import { endpointName, type OAuth2Settings } from '../settings/oauth2.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { StateStore } from '../state/store.js';
-import { endpointName, requestToken } from './token-endpoint.js';
+import { requestToken } from './token-endpoint.js';
 
 /** Renewed this long before the provider's expiry (or a tenth of a short life): no send meets an expiring token. */
 const REFRESH_AHEAD_MS = 5 * 60_000;
@@ -48,15 +48,17 @@ export interface OAuth2Tokens {
   forSettings(settings: MailServerSettings): TokenSource | null;
 }
 
-interface TokenDeps {
+interface SourceDeps {
   state: StateStore | null;
   log: Logger;
+  /** The clock tokens expire by (epoch ms); Date.now unless a test turns time itself. */
+  now?: () => number;
   /** Told after a rotated refresh token is stored (the audit trail records it; never the token). */
   onRefreshRotated?: (endpoint: string) => void;
 }
 
 /** `state` null: the refresh_token grant keeps its rotated token in memory only (tests, one-off tools). */
-export function createOAuth2Tokens(deps: TokenDeps): OAuth2Tokens {
+export function createOAuth2Tokens(deps: SourceDeps): OAuth2Tokens {
   const sources = new Map<string, TokenSource>();
   return {
     forSettings(settings) {
@@ -75,8 +77,9 @@ export function createOAuth2Tokens(deps: TokenDeps): OAuth2Tokens {
   };
 }
 
-function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps: TokenDeps): TokenSource {
+function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps: SourceDeps): TokenSource {
   const { state, log } = deps;
+  const now = deps.now ?? Date.now;
   const endpoint = endpointName(settings.tokenUrl);
   /** The rotated refresh token belongs to the configured one: a new consent starts afresh. */
   const refreshKey = settings.refreshToken === null ? null : digest([settings.tokenUrl, settings.clientId, settings.refreshToken]);
@@ -93,7 +96,7 @@ function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps:
 
   async function fetchToken(): Promise<AccessToken> {
     const used = settings.grant === 'refresh_token' ? currentRefreshToken() : null;
-    const obtainedAt = Date.now();
+    const obtainedAt = now();
     const answer = await requestToken(settings, used, caPem);
     if (settings.grant === 'refresh_token' && answer.refreshToken !== null && answer.refreshToken !== used) {
       // The provider may have retired `used` already: keep the successor in memory whatever
@@ -120,7 +123,7 @@ function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps:
   function fresh(token: AccessToken): boolean {
     if (token.expiresAt === 0) return true;
     const ahead = Math.min(REFRESH_AHEAD_MS, (token.expiresAt - token.obtainedAt) / 10);
-    return Date.now() < token.expiresAt - ahead;
+    return now() < token.expiresAt - ahead;
   }
 
   return {

@@ -6,19 +6,18 @@
  * expired ones go to the dead letters with the server's reply.
  */
 import type { LiveConfig } from '../config/live-config.js';
-import { formatHostPort } from '../config/address.js';
+import { formatHostPort } from '../util/address.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import { backoffDelayMs } from '../util/backoff.js';
 import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';
 import { fromHeaderLine } from './render.js';
-import { smtpFailureClass, type SmtpFailureClass } from './failure-class.js';
+import { classify, withHint, type Classified, type SmtpFailureClass } from './classify.js';
+import { toSmtpError, type SmtpError } from './smtp-error.js';
 import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
-import { withHint } from './smtp-hints.js';
-import { describeSmtpError } from './transport-options.js';
 
 /** Connections kept open to the mail server; enough to keep one core busy without flooding it. */
 const POOL_CONNECTIONS = 4;
@@ -164,11 +163,12 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       const raw = await readWithFrom(entry, sender);
       if (raw === null) return;
       const info = await via.send({ envelope: { from: sender, to: entry.to }, raw });
-      if (!info.ok) throw info.error;
+      if (!info.ok) throw info.error ?? { message: 'the SMTP worker gave no reason' };
       const rejected = info.rejected ?? [];
       if (rejected.length > 0) {
-        tellFailure(info.rejectedErrors?.[0] ?? { responseCode: 550 });
-        const reason = (info.rejectedErrors ?? []).map((e) => describeSmtpError(e)).join('; ') || 'refused by the mail server';
+        const refusals = (info.rejectedErrors ?? []).map((e) => classify(e, settings));
+        tellFailure(refusals[0]?.class ?? '5xx');
+        const reason = refusals.map(withHint).join('; ') || 'refused by the mail server';
         await outbox.markDead(id, `delivered to ${entry.to.length - rejected.length} of ${entry.to.length} recipients; refused: ${reason}`, rejected);
         noteError(`recipients refused: ${reason}`);
       } else {
@@ -179,7 +179,8 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       noteDelivery(sentTo);
       log.debug({ id, kind: entry.kind, response: info.response }, 'delivered');
     } catch (err) {
-      await fail(entry, err, sentWith, sentEpoch).catch((writeErr: unknown) => {
+      // A send that failed, or (rarely) an outbox write that did: both are a failed attempt.
+      await fail(entry, toSmtpError(err), sentWith, sentEpoch).catch((writeErr: unknown) => {
         log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again later');
         outbox.postpone(id, Date.now() + config.current().relay.retryMinMs);
       });
@@ -214,32 +215,32 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     }
   }
 
-  async function fail(entry: Entry, err: unknown, sentWith: number, sentEpoch: number): Promise<void> {
+  /** Applies what classify() decided about a failed send: retry now, back off, pause the server, or a dead letter. */
+  async function fail(entry: Entry, error: SmtpError, sentWith: number, sentEpoch: number): Promise<void> {
     const id = entry.id;
-    const reason = withHint(describeSmtpError(err), err as object, settings);
-    tellFailure(err);
+    let failure: Classified = classify(error, settings);
+    tellFailure(failure.class);
+    const reason = withHint(failure);
     if (sentWith !== generation) {
       // Failed with settings that are no longer in force: try again at once with the new ones.
       await outbox.markDeferred(id, reason, Date.now());
       return;
     }
-    if (tokenRefused(err)) {
-      const stale = sentEpoch !== tokenEpoch;
-      if (!stale) {
-        tokens.forSettings(settings!)?.discard();
-        tokenEpoch++;
-      }
-      if (stale || !refusalRetried) {
-        if (!stale) refusalRetried = true;
-        log.info({ id, reason }, 'the mail server refused the OAuth2 token; trying once more with a new one');
-        await outbox.markDeferred(id, reason, Date.now());
-        return;
-      }
+    // A refused OAuth2 token is dropped once per refusal (a send that started before the latest
+    // drop failed with the old token and simply goes again); a second refusal in a row pauses.
+    if (failure.retry === 'now' && sentEpoch === tokenEpoch) {
+      tokens.forSettings(settings!)?.discard();
+      tokenEpoch++;
+      if (refusalRetried) failure = classify(error, settings, { tokenRenewed: true });
+      refusalRetried = true;
+    }
+    if (failure.retry === 'now') {
+      log.info({ id, reason }, 'the mail server refused the OAuth2 token; trying once more with a new one');
+      await outbox.markDeferred(id, reason, Date.now());
+      return;
     }
     noteError(reason);
-    const e = err as { code?: string; responseCode?: number };
-    const permanent = (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && (e.responseCode ?? 0) >= 500;
-    if (permanent) {
+    if (failure.retry === 'never') {
       log.warn({ id, kind: entry.kind, reason }, 'mail server refused the message for good; moved to dead letters');
       await outbox.markDead(id, reason);
       return;
@@ -252,7 +253,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     }
     const policy = { baseMs: relay.retryMinMs, capMs: relay.retryMaxMs, jitter: 'equal' as const };
     // Only the first failure after a pause extends it: the others in flight failed for the same reason.
-    if (serverUnreachable(e) && Date.now() >= pausedUntil) {
+    if (failure.retry === 'pause' && Date.now() >= pausedUntil) {
       pausedUntil = Date.now() + backoffDelayMs(pauseCount++, policy);
       log.warn({ server: server(), reason, pausedUntil: new Date(pausedUntil).toISOString() }, 'mail server unreachable; deliveries paused');
     }
@@ -261,17 +262,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     log.info({ id, attempts: entry.attempts, retryInMs: nextAt - Date.now(), reason }, 'delivery deferred');
   }
 
-  function tokenRefused(err: unknown): boolean {
-    const e = err as { code?: string; responseCode?: number };
-    return settings?.auth === 'oauth2' && e.code === 'EAUTH' && e.responseCode === 535;
-  }
-
-  function serverUnreachable(e: { code?: string; responseCode?: number }): boolean {
-    return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH'].includes(e.code ?? '') || e.responseCode === 421;
-  }
-
-  function tellFailure(err: unknown): void {
-    const failure = smtpFailureClass(err);
+  function tellFailure(failure: SmtpFailureClass): void {
     for (const listener of failureListeners) listener(failure);
   }
 

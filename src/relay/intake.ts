@@ -3,12 +3,12 @@
  * checked before it is stored, every problem named by its field.
  */
 import { Buffer } from 'node:buffer';
-import { splitRecipients } from '../config/address.js';
+import { splitRecipients } from '../util/address.js';
 import { AppError } from '../errors/registry.js';
 import type { LiveConfig } from '../config/live-config.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { Delivery } from './delivery.js';
-import { MESSAGE_KINDS, type MessageKind, type NewMessage, type Outbox } from './outbox.js';
+import { MESSAGE_KINDS, type Caller, type MessageKind, type NewMessage, type Outbox } from './outbox.js';
 
 /** A digest goes to its subscribers; more than this in one message is a mistake, not a list. */
 const MAX_RECIPIENTS = 1000;
@@ -58,21 +58,25 @@ export function validateSubmission(input: Submission, maxMessageBytes: number): 
 }
 
 export interface Intake {
-  /** Validates, refuses when mail is off, stores durably, then wakes delivery. */
-  submit(submission: Submission): Promise<{ id: string; duplicate: boolean }>;
+  /**
+   * Validates, refuses when mail is off, stores durably, then wakes delivery. `caller` is the door
+   * and who used it: idempotency keys are scoped to it, it decides the share of the outbox the
+   * message may fill, and delivery takes turns between callers.
+   */
+  submit(submission: Submission, caller: Caller): Promise<{ id: string; duplicate: boolean }>;
 }
 
 /** The one door into the outbox for every submitter: control socket, notifications, digests. */
 export function createIntake(deps: { config: LiveConfig; effective: EffectiveSettings; outbox: Outbox; delivery: Delivery }): Intake {
   const { config, effective, outbox, delivery } = deps;
   return {
-    async submit(submission) {
+    async submit(submission, caller) {
       const message = validateSubmission(submission, config.current().relay.maxMessageBytes);
       const current = effective.current();
       if (!current.mailServer.enabled) {
         throw new AppError('AM_MAIL_DISABLED', `no mail is accepted: the mail server is disabled (settings from ${current.source})`);
       }
-      const { id, duplicate } = await outbox.enqueue(message);
+      const { id, duplicate } = await outbox.enqueue(message, caller);
       if (!duplicate) delivery.wake();
       return { id, duplicate };
     },

@@ -27,11 +27,6 @@ const LEGACY_TEMP_PATTERN = /^journal-\d{8}\.log\.tmp$/;
 /** Copied messages are written this many bytes (or messages) at a time: one fsync each, bounded memory. */
 const BATCH_BYTES = 16 * 1024 * 1024;
 const BATCH_MESSAGES = 1000;
-/**
- * Tests only: the daemon kills itself (SIGKILL, as a power cut) at this step of the migration:
- * `set-aside`, `copied` (after the first batch) or `marked`. Read once, here, nowhere else.
- */
-const CRASH_AT = process.env['AM_TEST_MIGRATION_CRASH_AT'];
 
 export interface LegacyCopy {
   message: LegacyMessage;
@@ -52,7 +47,6 @@ export async function setAsideLegacyJournal(dir: string): Promise<boolean> {
     for (const file of old) await rename(join(dir, file), join(legacyDir, file));
     await fsyncDir(legacyDir);
     await fsyncDir(dir);
-    crashHere('set-aside');
   }
   return (await readdir(dir)).includes(LEGACY_DIR);
 }
@@ -81,8 +75,8 @@ export async function finishLegacyMigration(dir: string, log: Logger, known: (id
       copied += batch.length;
       batch = [];
       batchBytes = 0;
+      // Tests kill the daemon at this line to crash between two batches (outbox-migration.test.ts).
       log.info({ copied, of: todo.length }, 'outbox migration: messages copied');
-      crashHere('copied');
     };
     for (const [, entry] of todo) {
       const message = await readLegacyMessage(entry.file, entry.offset);
@@ -95,7 +89,6 @@ export async function finishLegacyMigration(dir: string, log: Logger, known: (id
     await marker.sync();
     await marker.close();
     await fsyncDir(legacyDir);
-    crashHere('marked');
   }
   for (const file of files) await unlink(file);
   await fsyncDir(legacyDir);
@@ -106,8 +99,4 @@ export async function finishLegacyMigration(dir: string, log: Logger, known: (id
   await rmdir(legacyDir);
   await fsyncDir(dir);
   log.info({}, 'outbox migration done: the journal of version 0.1.0 is removed');
-}
-
-function crashHere(step: string): void {
-  if (CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
 }

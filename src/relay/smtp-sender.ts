@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { TokenSource } from '../oauth2/token-source.js';
+import { toSmtpError } from './smtp-error.js';
 import type { OutgoingMail, SendOutcome, WorkerReply, WorkerRequest } from './smtp-worker.js';
 
 /**
@@ -37,7 +38,7 @@ export function createSmtpSender(): SmtpSender {
       }
       tokens.token(reply.renew).then(
         (t) => answer({ type: 'token', id: reply.id, token: { token: t.token, expiresAt: t.expiresAt }, error: null }),
-        (err: unknown) => answer({ type: 'token', id: reply.id, token: null, error: { message: (err as Error).message, code: (err as { code?: string }).code } }),
+        (err: unknown) => answer({ type: 'token', id: reply.id, token: null, error: toSmtpError(err) }),
       );
       return;
     }

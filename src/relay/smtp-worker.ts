@@ -9,6 +9,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { MailServerSettings } from '../settings/schema.js';
+import { toSmtpError, type SmtpError } from './smtp-error.js';
 import { smtpOptions, type TokenProvider } from './transport-options.js';
 
 export interface OutgoingMail {
@@ -22,18 +23,8 @@ export interface SendOutcome {
   ok: boolean;
   response?: string;
   rejected?: string[];
-  rejectedErrors?: SmtpErrorData[];
-  error?: SmtpErrorData;
-}
-
-export interface SmtpErrorData {
-  code?: string;
-  /** The cause's own code when nodemailer wrapped it (an OAuth2 token error under EAUTH). */
-  originalCode?: string;
-  responseCode?: number;
-  response?: string;
-  command?: string;
-  message: string;
+  rejectedErrors?: SmtpError[];
+  error?: SmtpError;
 }
 
 /**
@@ -43,15 +34,10 @@ export interface SmtpErrorData {
 export type WorkerRequest =
   | { type: 'configure'; settings: MailServerSettings; maxConnections: number }
   | { type: 'send'; id: number; mail: OutgoingMail }
-  | { type: 'token'; id: number; token: { token: string; expiresAt: number } | null; error: SmtpErrorData | null }
+  | { type: 'token'; id: number; token: { token: string; expiresAt: number } | null; error: SmtpError | null }
   | { type: 'close' };
 
 export type WorkerReply = { type: 'sent'; id: number; outcome: SendOutcome } | { type: 'token'; id: number; renew: boolean };
-
-function errorData(err: unknown): SmtpErrorData {
-  const e = err as SmtpErrorData;
-  return { code: e.code, originalCode: e.originalCode, responseCode: e.responseCode, response: e.response, command: e.command, message: e.message ?? String(err) };
-}
 
 if (parentPort) {
   const port = parentPort;
@@ -88,9 +74,9 @@ if (parentPort) {
           port.postMessage({
             type: 'sent',
             id: request.id,
-            outcome: { ok: true, response: info.response, rejected: (info.rejected ?? []).map(String), rejectedErrors: (info.rejectedErrors ?? []).map(errorData) },
+            outcome: { ok: true, response: info.response, rejected: (info.rejected ?? []).map(String), rejectedErrors: (info.rejectedErrors ?? []).map(toSmtpError) },
           } satisfies WorkerReply),
-        (err: unknown) => port.postMessage({ type: 'sent', id: request.id, outcome: { ok: false, error: errorData(err) } } satisfies WorkerReply),
+        (err: unknown) => port.postMessage({ type: 'sent', id: request.id, outcome: { ok: false, error: toSmtpError(err) } } satisfies WorkerReply),
       );
     } else {
       transport?.close();

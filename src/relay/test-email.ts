@@ -4,17 +4,18 @@
  * operator sees where mail stops, and a failed step carries the fix its reply points to.
  */
 import { hostname } from 'node:os';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
-import XOAuth2 from 'nodemailer/lib/xoauth2/index.js';
-import { formatHostPort, splitRecipients } from '../config/address.js';
+import { formatHostPort, splitRecipients } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { OAuth2Tokens, TokenSource } from '../oauth2/token-source.js';
-import { smtpHint, type SmtpFailure } from './smtp-hints.js';
-import { describeSmtpError, provisionCallback, smtpOptions, tokenProvider } from './transport-options.js';
+import { classify } from './classify.js';
+import { toSmtpError } from './smtp-error.js';
+import { smtpOptions, tokenProvider } from './transport-options.js';
 
 export interface TestStep {
   step: 'settings' | 'token' | 'connect' | 'starttls' | 'auth' | 'message';
@@ -37,8 +38,8 @@ export interface TestEmailRequest {
 export async function sendTestEmail(request: TestEmailRequest, onStep: (step: TestStep) => void): Promise<boolean> {
   const { settings, to } = request;
   const failed = (step: TestStep['step'], err: unknown) => {
-    const hint = smtpHint(err as SmtpFailure, settings);
-    onStep({ step, ok: false, detail: describeSmtpError(err), ...(hint === null ? {} : { hint }) });
+    const { text, hint } = classify(toSmtpError(err), settings);
+    onStep({ step, ok: false, detail: text, ...(hint === null ? {} : { hint }) });
   };
   if (!settings.enabled || settings.host === null || settings.port === null) {
     onStep({ step: 'settings', ok: false, detail: `the mail server is disabled (settings from ${request.source})` });
@@ -57,7 +58,21 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
     token = await tokenStep(source, onStep);
     if (token === null) return false;
   }
-  const connection = new SMTPConnection({ ...smtpOptions(settings, source === null ? null : tokenProvider(source)), name: hostname() } as SMTPConnection.Options);
+  // The server's certificate, as Node's own check sees it (the step shows whom TLS was with).
+  let peer: PeerCertificate | null = null;
+  const options = smtpOptions(settings, source === null ? null : tokenProvider(source));
+  const connection = new SMTPConnection({
+    ...options,
+    name: hostname(),
+    tls: {
+      ...options.tls,
+      checkServerIdentity: (host: string, cert: PeerCertificate) => {
+        peer = cert;
+        return checkServerIdentity(host, cert);
+      },
+    },
+    customAuth: { [XOAUTH2_METHOD]: xoauth2 },
+  } as SMTPConnection.Options);
   // Connection failures arrive as 'error' events, not through connect's callback.
   connection.on('error', () => undefined);
   try {
@@ -67,31 +82,25 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
       connection.connect((err) => resolve(err ?? null));
     });
     if (connected !== null) {
-      const tlsStep = /STARTTLS|TLS/i.test(describeSmtpError(connected));
-      failed(tlsStep ? 'starttls' : 'connect', connected);
+      failed(classify(toSmtpError(connected), settings).class === 'tls' ? 'starttls' : 'connect', connected);
       return false;
     }
     onStep({ step: 'connect', ok: true, detail: `connected to ${server}; greeting and EHLO accepted` });
     if (settings.tls) {
-      const socket = connection._socket as unknown as { getProtocol?: () => string | null; getCipher?: () => { name: string } };
-      onStep({ step: 'starttls', ok: true, detail: `upgraded to ${socket.getProtocol?.() ?? 'TLS'} (${socket.getCipher?.().name ?? 'cipher unknown'}), certificate verified` });
+      onStep({ step: 'starttls', ok: true, detail: `upgraded with STARTTLS (TLS 1.2 or later), ${certificateWords(peer)}, verified` });
     } else {
       onStep({ step: 'starttls', ok: true, detail: 'not used: tls is false, the message travels in plain text' });
     }
     if (settings.username !== null) {
       const user = settings.username;
       const login = (t: { token: string; expiresAt: number } | null) => {
-        const credentials =
-          t !== null && source !== null
-            ? // Where the server challenges (Google's 334), nodemailer renews through provisionCallback itself.
-              { user, oauth2: new XOAuth2({ user, accessToken: t.token, expires: t.expiresAt, provisionCallback: provisionCallback(tokenProvider(source)) }) }
-            : { user, pass: settings.password ?? '' };
-        return new Promise<Error | null>((resolve) => connection.login(credentials as SMTPConnection.AuthenticationType, (err) => resolve(err ?? null)));
+        const credentials = t !== null ? { method: XOAUTH2_METHOD, user, accessToken: t.token } : { user, pass: settings.password ?? '' };
+        return new Promise<Error | null>((resolve) => connection.login(credentials, (err) => resolve(err ?? null)));
       };
       let authError = await login(token);
       let renewed = false;
-      // A plain 535 to a fresh token (Exchange Online) is tried once more with another, as delivery does.
-      if (authError !== null && token !== null && source !== null && (authError as SmtpFailure).responseCode === 535) {
+      // A refused token is tried once more with a new one, as delivery does (classify decides).
+      if (authError !== null && token !== null && source !== null && classify(toSmtpError(authError), settings).retry === 'now') {
         renewed = true;
         token = await source.token(true).catch(() => null);
         if (token !== null) authError = await login(token);
@@ -136,6 +145,29 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
     connection.quit();
     connection.close();
   }
+}
+
+/**
+ * XOAUTH2 with a token in hand, through nodemailer's documented custom authentication: a method
+ * name of our own (nodemailer's "XOAUTH2" is reserved for its token generator object).
+ */
+const XOAUTH2_METHOD = 'APPLIANCE-XOAUTH2';
+
+/** The SASL XOAUTH2 exchange (Google's and Microsoft's format): one command, and the empty reply a 334 challenge asks for. */
+async function xoauth2(context: SMTPConnection.CustomAuthenticationContext): Promise<void> {
+  const { user, accessToken } = context.auth as unknown as { user: string; accessToken: string };
+  const initial = Buffer.from(`user=${user}\x01auth=Bearer ${accessToken}\x01\x01`, 'utf8').toString('base64');
+  let reply = await context.sendCommand(`AUTH XOAUTH2 ${initial}`);
+  // A refusal may come as a 334 with an error document; the client's empty line gets the final reply (RFC 7628 3.2.3).
+  if (reply.status === 334) reply = await context.sendCommand('');
+  if (reply.status !== 235) throw new Error('Invalid login');
+}
+
+/** The server's certificate in words: whom it names and who signed it, and until when. */
+function certificateWords(cert: PeerCertificate | null): string {
+  if (cert === null || cert.subject === undefined) return 'certificate';
+  const validTo = Number.isNaN(Date.parse(cert.valid_to)) ? cert.valid_to : new Date(cert.valid_to).toISOString().slice(0, 10);
+  return `certificate for ${cert.subject.CN ?? cert.subjectaltname ?? 'an unnamed subject'} issued by ${cert.issuer?.CN ?? cert.issuer?.O ?? 'an unnamed issuer'}, valid until ${validTo}`;
 }
 
 /** A new token (the test proves the endpoint and the secret work now, not an hour ago). */

@@ -10,13 +10,14 @@ import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { TokenSource } from '../oauth2/token-source.js';
-import { withHint } from './smtp-hints.js';
+import { classify, withHint } from './classify.js';
+import { toSmtpError } from './smtp-error.js';
 
 /** Where XOAUTH2 gets its token: a token source, or (in the SMTP worker) a request to the main thread. */
 export type TokenProvider = (renew: boolean) => Promise<{ token: string; expiresAt: number }>;
 
 /** A token source as nodemailer's provisionCallback: (user, renew, callback(err, token, expires)). */
-export function provisionCallback(tokens: TokenProvider) {
+function provisionCallback(tokens: TokenProvider) {
   return (_user: string, renew: boolean, callback: (err: Error | null, accessToken: string, expires: number) => void) => {
     tokens(renew).then(
       (t) => callback(null, t.token, t.expiresAt),
@@ -70,32 +71,8 @@ export async function verifySettings(settings: MailServerSettings, tokens: Token
     await transport.verify();
     return null;
   } catch (err) {
-    return withHint(describeSmtpError(err), err as object, settings);
+    return withHint(classify(toSmtpError(err), settings));
   } finally {
     transport.close();
-  }
-}
-
-/** An SMTP failure in words an operator can act on. Never includes the password. */
-export function describeSmtpError(err: unknown): string {
-  const e = err as { code?: string; originalCode?: string; response?: string; responseCode?: number; message?: string; command?: string };
-  // No token to present: the token endpoint's answer, already in words (see oauth2/token-endpoint).
-  if (e.code === 'EAUTH' && /^AM_(OAUTH2|STATE)_/.test(e.originalCode ?? '')) return `no OAuth2 access token: ${e.message}`;
-  switch (e.code) {
-    case 'ECONNECTION':
-    case 'ESOCKET':
-      if (/STARTTLS/i.test(e.message ?? '')) return `TLS failed: ${e.message}`;
-      return `cannot connect: ${e.message}`;
-    case 'ETIMEDOUT':
-      return `the mail server did not answer in time: ${e.message}`;
-    case 'EAUTH':
-      return `authentication failed: ${e.response ?? e.message}`;
-    case 'ETLS':
-      return `TLS failed: ${e.message}`;
-    case 'EENVELOPE':
-    case 'EMESSAGE':
-      return `the mail server refused the message: ${e.response ?? e.message}`;
-    default:
-      return e.response ? `the mail server answered: ${e.response}` : (e.message ?? String(err));
   }
 }

@@ -4,7 +4,7 @@
  * fields, so that every door (config file, wire, state, console) checks it with the same rules.
  */
 import { z } from 'zod';
-import { singleLine } from '../config/fields.js';
+import { singleLine } from './fields.js';
 
 /** How the mail server is authenticated: a password (AUTH PLAIN/LOGIN) or an OAuth2 token (XOAUTH2). */
 export const mailAuthSchema = z.enum(['password', 'oauth2']);
@@ -54,6 +54,12 @@ export const oauth2SettingsSchema = z
     }
   });
 export type OAuth2Settings = Readonly<z.output<typeof oauth2SettingsSchema>>;
+
+/** The token URL without its query (which is not ours to show), for messages. */
+export function endpointName(tokenUrl: string): string {
+  const url = new URL(tokenUrl);
+  return `${url.origin}${url.pathname}`;
+}
 
 /**
  * The rules between auth and the other fields, over the file section and the resolved settings

@@ -6,8 +6,8 @@
  * value is refused in the same words from a file and from the wire.
  */
 import { z } from 'zod';
-import { hostProblem, portProblem, splitRecipients } from '../config/address.js';
-import { checkRecipients, emailField, pemCertificateField, portalAddressField, singleLine } from '../config/fields.js';
+import { hostProblem, portProblem, splitRecipients } from '../util/address.js';
+import { checkRecipients, emailField, pemCertificateField, portalAddressField, singleLine } from './fields.js';
 import { AppError } from '../errors/registry.js';
 import { checkMailAuth, mailAuthSchema, oauth2SettingsSchema } from './oauth2.js';
 

@@ -3,8 +3,8 @@
  * password only as set/unset), a digest to tell two settings apart, the warnings they earn.
  */
 import { createHash } from 'node:crypto';
-import { formatHostPort } from '../config/address.js';
-import { endpointName } from '../oauth2/token-endpoint.js';
+import { formatHostPort } from '../util/address.js';
+import { endpointName } from './oauth2.js';
 import type { MailServerSettings } from './schema.js';
 
 export interface MailServerView {

@@ -21,6 +21,13 @@ const nodeRecordSchema = z.object({
 });
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 
+/** One node's record as read back from the primary's node log (nodes.jsonl), or what is wrong with it. */
+export function parseNodeRecord(json: unknown): { record: NodeRecord } | { problem: string } {
+  const result = nodeRecordSchema.safeParse(json);
+  if (result.success) return { record: result.data };
+  return { problem: result.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`).join('; ') };
+}
+
 const tokenRecordSchema = z.object({
   id: z.string(),
   secretHash: z.string(),
@@ -36,7 +43,11 @@ const primaryStateSchema = z.object({
   settingsVersion: z.number().int().nonnegative(),
   settingsDigest: z.string().nullable(),
   tokens: z.array(tokenRecordSchema),
-  nodes: z.record(z.string(), nodeRecordSchema),
+  /**
+   * Where node records were kept before they moved to their own log (nodes.jsonl, written a
+   * record at a time): read once at start to move them there, then empty.
+   */
+  nodes: z.record(z.string(), nodeRecordSchema).default({}),
 });
 export type PrimaryState = z.infer<typeof primaryStateSchema>;
 

@@ -40,7 +40,8 @@ class DurableJsonFile implements Adapter<State> {
 
   async write(data: State): Promise<void> {
     try {
-      await writeFileDurably(this.path, `${JSON.stringify(data, null, 2)}\n`);
+      // Compact: the file is the daemon's, and indenting cost more than the write itself.
+      await writeFileDurably(this.path, `${JSON.stringify(data)}\n`);
     } catch (err) {
       throw new AppError('AM_STATE_IO', `cannot write state file ${this.path}: ${(err as Error).message}`, { cause: err });
     }
@@ -69,10 +70,14 @@ export interface StateStore {
  * lowdb is used as designed: `db.update(fn)` changes `db.data` in place and writes it through the
  * durable adapter; `db.read()` loads it. Two properties lowdb alone does not give are kept around
  * it, by what readers see rather than by going around lowdb:
- * - readers get `committed`, a frozen copy taken once a write succeeded, so nobody acts on a
- *   change (a settings version, a credential) before it is on disk;
- * - when `fn` throws or the write fails, `db.data` is rolled back to that copy, so memory stays
- *   as it is on disk (the adapter writes by rename: the file holds the old state or the new one).
+ * - readers get `committed`, a frozen state that is replaced once a write succeeded, so nobody
+ *   acts on a change (a settings version, a credential) before it is on disk;
+ * - each update works on one fresh copy of `committed` (one clone per write, no copy back): when
+ *   `fn` throws or the write fails, that copy is dropped and memory stays as it is on disk (the
+ *   adapter writes by rename: the file holds the old state or the new one).
+ * The state is small (membership, tokens, the centralized settings, the version): the primary's
+ * node records, which grow with the fleet and change on every report, live in their own log
+ * (src/federation/node-log.ts).
  */
 export async function openStateStore(stateDir: string): Promise<StateStore> {
   const path = join(stateDir, STATE_FILE_NAME);
@@ -81,7 +86,7 @@ export async function openStateStore(stateDir: string): Promise<StateStore> {
   await db.read();
   // Write the file on first start so that its mode and place are settled before any secret.
   if (!(await fileExists(path))) await db.write();
-  let committed = deepFreeze(structuredClone(db.data));
+  let committed: Readonly<State> = deepFreeze(db.data);
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
   return {
@@ -90,13 +95,12 @@ export async function openStateStore(stateDir: string): Promise<StateStore> {
     update(fn) {
       if (closed) return Promise.reject(new AppError('AM_CLOSED', 'the state store is closed'));
       const next = queue.then(async () => {
-        try {
-          await db.update(fn);
-        } catch (err) {
-          db.data = structuredClone(committed);
-          throw err;
-        }
-        committed = deepFreeze(structuredClone(db.data));
+        // A failure (fn throws, the write fails) leaves this draft behind: the next update
+        // starts from `committed` again.
+        const draft = structuredClone(committed) as State;
+        db.data = draft;
+        await db.update(fn);
+        committed = deepFreeze(draft);
       });
       queue = next.catch(() => undefined);
       return next;

@@ -10,11 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import PostalMime, { type Address, type Email } from 'postal-mime';
-import { isEmailAddress } from '../config/address.js';
+import { isEmailAddress } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Intake } from '../relay/intake.js';
-import type { EffectiveSettings } from '../settings/effective.js';
+import type { EffectiveSettings } from '../config/effective.js';
+import type { Caller } from '../relay/outbox.js';
 
 /** A name without a domain, as cron, smartd and mdadm address mail: `root`, `postmaster`. */
 const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
@@ -41,7 +42,7 @@ export interface RawIntake {
   /** Throws AM_RECIPIENT_INVALID for an address that could never be delivered (SMTP RCPT TO answers at once). */
   checkRecipient(address: string): void;
   /** Queues the message; resolves with the outbox ids once every copy is on disk. */
-  submit(input: RawSubmission): Promise<string[]>;
+  submit(input: RawSubmission, caller: Caller): Promise<string[]>;
 }
 
 export function createRawIntake(deps: { config: LiveConfig; effective: EffectiveSettings; intake: Intake }): RawIntake {
@@ -67,7 +68,7 @@ export function createRawIntake(deps: { config: LiveConfig; effective: Effective
     checkRecipient(address) {
       resolve(address);
     },
-    async submit(input) {
+    async submit(input, caller) {
       const maxMessageBytes = config.current().relay.maxMessageBytes;
       if (input.raw.byteLength > maxMessageBytes) {
         throw new AppError('AM_MESSAGE_TOO_LARGE', `message refused: ${input.raw.byteLength} bytes, more than relay.maxMessageBytes (${maxMessageBytes})`);
@@ -95,7 +96,7 @@ export function createRawIntake(deps: { config: LiveConfig; effective: Effective
       if (text === '' && html === '') text = '\n';
       const ids: string[] = [];
       for (const to of groups) {
-        const { id } = await intake.submit({ to, subject, text, html, kind: 'appliance', idempotencyKey: idempotencyKey(email.messageId, to) });
+        const { id } = await intake.submit({ to, subject, text, html, kind: 'appliance', idempotencyKey: idempotencyKey(email.messageId, to) }, caller);
         ids.push(id);
       }
       return ids;

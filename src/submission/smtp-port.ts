@@ -7,11 +7,12 @@
  * is on disk.
  */
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
-import { formatHostPort, parseHostPort } from '../config/address.js';
+import { formatHostPort, parseHostPort } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError, toAppError, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
-import { listenError } from '../util/grpc-errors.js';
+import { listenError } from '../util/server-lifecycle.js';
+import { createClientLimits, createWarnOnce, type Refusal } from './client-limits.js';
 import { quote, type RawIntake } from './raw-intake.js';
 
 /** Enough for every job on one Appliance at once; more is a runaway script. */
@@ -30,6 +31,8 @@ const REPLY_CODES: Partial<Record<ErrorCode, number>> = {
   AM_MAIL_DISABLED: 451,
   AM_OUTBOX_UNAVAILABLE: 452,
   AM_CLOSED: 421,
+  AM_STATE_LOST: 451,
+  AM_CLIENT_LIMITED: 451,
 };
 
 export interface SubmissionPort {
@@ -46,6 +49,16 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
   let state: 'new' | 'started' | 'closed' = 'new';
   let closing: Promise<void> | null = null;
   let server: SMTPServer | null = null;
+  const limits = createClientLimits(() => config.current().submission.limits);
+  const warnOnce = createWarnOnce();
+  /** Per session: its client's release of the connection it holds. */
+  const releases = new Map<string, () => void>();
+
+  /** A limit passed: a warning naming the client (once a minute per client and limit), and the error. */
+  function limited(refusal: Refusal, client: string): AppError {
+    if (warnOnce(client, refusal.limit)) log.warn({ client, limit: refusal.limit, code: 'AM_CLIENT_LIMITED' }, `submission port client ${client} refused: ${refusal.text}`);
+    return new AppError('AM_CLIENT_LIMITED', refusal.text);
+  }
 
   const build = () => new SMTPServer({
     name: config.current().node.name,
@@ -57,6 +70,23 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
     maxClients: MAX_CLIENTS,
     closeTimeout: CLOSE_GRACE_MS,
     logger: false,
+    onConnect(session, callback) {
+      const client = clientOf(session.remoteAddress);
+      const admitted = limits.connect(client);
+      // 421: the connection is closed; the client comes back later.
+      if ('limit' in admitted) return callback(Object.assign(smtpError(limited(admitted, client)), { responseCode: 421 }));
+      releases.set(session.id, admitted.release);
+      callback();
+    },
+    onClose(session) {
+      releases.get(session.id)?.();
+      releases.delete(session.id);
+    },
+    onMailFrom(_address, session, callback) {
+      const client = clientOf(session.remoteAddress);
+      const refusal = limits.message(client);
+      callback(refusal ? smtpError(limited(refusal, client)) : undefined);
+    },
     onRcptTo(address, _session, callback) {
       try {
         rawIntake.checkRecipient(address.address);
@@ -66,23 +96,27 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
       }
     },
     onData(stream, session, callback) {
-      accept(stream, session.envelope.rcptTo.map((r) => r.address)).then(
+      const client = clientOf(session.remoteAddress);
+      accept(stream, session.envelope.rcptTo.map((r) => r.address), client).then(
         (ids) => callback(null, `queued as ${ids.join(' ')}`),
         (err: unknown) => {
           const appError = toAppError(err);
-          log.warn({ code: appError.code, err: appError.message }, 'message refused on the submission port');
+          // A client past its limits was logged once a minute already, not at every message.
+          if (appError.code !== 'AM_CLIENT_LIMITED') log.warn({ code: appError.code, err: appError.message }, 'message refused on the submission port');
           callback(smtpError(appError));
         },
       );
     },
   });
-  async function accept(stream: SMTPServerDataStream, recipients: string[]): Promise<string[]> {
+  async function accept(stream: SMTPServerDataStream, recipients: string[], client: string): Promise<string[]> {
     const raw = await readMessage(stream);
     if (stream.sizeExceeded) {
       const limit = config.current().relay.maxMessageBytes;
       throw new AppError('AM_MESSAGE_TOO_LARGE', `message refused: more than relay.maxMessageBytes (${limit}) bytes`);
     }
-    const ids = await rawIntake.submit({ raw, recipients, recipientsFromHeaders: false });
+    const refusal = limits.bytes(client, raw.byteLength);
+    if (refusal) throw limited(refusal, client);
+    const ids = await rawIntake.submit({ raw, recipients, recipientsFromHeaders: false }, { door: 'port', client });
     log.info({ ids, recipients: recipients.length, bytes: raw.byteLength }, 'message accepted on the submission port');
     return ids;
   }
@@ -127,6 +161,11 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
       return closing;
     },
   };
+}
+
+/** A source address as one key: an IPv4 client seen through an IPv6 socket is the same client. */
+function clientOf(remoteAddress: string): string {
+  return remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
 }
 
 /** Reads DATA, keeping no more than the size limit in memory (smtp-server flags the rest). */

@@ -80,28 +80,6 @@ function printable(text: string): string {
   return line.length > REASON_MAX_CHARS ? `${line.slice(0, REASON_MAX_CHARS)}…` : line;
 }
 
-/**
- * Binds `server` to `address` (as grpc-js spells it: `host:port`, `unix:path`). A taken address
- * is AM_ADDRESS_IN_USE, naming it and the `setting` that chose it; any other failure is said in a
- * few words, never in grpc-js's.
- */
-export function bindServer(server: grpc.Server, address: string, credentials: grpc.ServerCredentials, setting: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (err, port) => (err ? reject(listenError(err, address, setting)) : resolve(port)));
-  });
-}
-
-/** A failed listen in an operator's words: a taken address is its own error, naming the setting. */
-export function listenError(err: Error, address: string, setting: string): AppError {
-  if (/EADDRINUSE/.test(err.message) || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    return new AppError('AM_ADDRESS_IN_USE', `${address} (${setting}) is already in use by another process: stop that process (ss -ltnpx shows which) or choose another ${setting}`, {
-      cause: err,
-      details: { address },
-    });
-  }
-  return new AppError('AM_INTERNAL', `cannot listen on ${address} (${setting}): ${describeConnectionFailure(err.message)}`, { cause: err });
-}
-
 /** Runs an async handler and answers a unary call with its result or its error. */
 export function unary<Req, Res>(
   handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,

@@ -3,6 +3,7 @@
  * what it receives. Its certificate is signed by a throw-away CA the test hands to the client.
  */
 import { generate } from 'selfsigned';
+import { createServer, type Server, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -133,4 +134,41 @@ export async function startSmtpSink(options: {
     for (const connection of connections) if (connection.id === sessionId) connection._socket.destroy();
   };
   return sink;
+}
+
+/**
+ * A server that greets, then answers each command line with `reply(line)` (null: 250 OK; QUIT:
+ * 221 and close): for replies smtp-server's hooks cannot give (to EHLO, to STARTTLS).
+ */
+export async function startScriptedSmtp(reply: (line: string) => string | null): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.write('220 mx.contoso.example ESMTP\r\n');
+    let pending = '';
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      let end: number;
+      while ((end = pending.indexOf('\r\n')) >= 0) {
+        const line = pending.slice(0, end);
+        pending = pending.slice(end + 2);
+        if (/^QUIT/i.test(line)) {
+          socket.end('221 bye\r\n');
+          return;
+        }
+        socket.write(`${reply(line) ?? '250 OK'}\r\n`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLiveConfig } from '../../src/config/live-config.js';
 import { parseConfig } from '../../src/config/load.js';
-import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import { createFederationSecondary, type FederationSecondary } from '../../src/federation/secondary.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStateStore, type StateStore } from '../../src/state/store.js';
@@ -59,7 +58,7 @@ describe('fleet: 50 secondaries and a primary restart', () => {
           const dir = join(base, name);
           const config = parseConfig(JSON.stringify({ node: { name, role: 'secondary', stateDir: dir }, mailServer: { enabled: false, tls: true }, control: { socket: join(dir, 'control.sock') } }), join(dir, 'config.json'));
           const state = await openStateStore(dir);
-          const secondary = createFederationSecondary({ config: createLiveConfig(config, log), state, tokens: createOAuth2Tokens({ state, log }), log });
+          const secondary = createFederationSecondary({ config: createLiveConfig(config, log), state, verifySettings: async () => null, log });
           const { token } = await primary.control.createToken({ ttl_seconds: 600 });
           await secondary.join(address, token, true);
           fleet.push({ name, secondary, state });

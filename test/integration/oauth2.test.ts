@@ -105,23 +105,7 @@ describe('SMTP OAuth2', () => {
     expect(JSON.stringify(status) + cli.stdout).not.toMatch(/Pa55/);
   });
 
-  it('an expired token is replaced before use', async () => {
-    const tokens = await endpoint();
-    tokens.expiresInSeconds = 2;
-    const sink = await smtp(tokens);
-    const n = await node('expiry', oauthConfig('expiry', sink.port, tokens));
-    expect((await alert(n, 'before expiry')).code).toBe(0);
-    await received(sink, 'before expiry');
-    const first = tokens.issued[0]!;
-    // The event that matters is the first token's end; then the next mail needs a new one.
-    await eventually(() => (Date.now() >= first.expiresAt ? true : undefined), 5_000, 'the first token to expire');
-    await sink.idle();
-    expect((await alert(n, 'after expiry')).code).toBe(0);
-    await received(sink, 'after expiry');
-    expect(tokens.issued.length).toBe(2);
-    expect(sink.counters.accepted).toEqual(['at-Pa55-1', 'at-Pa55-2']);
-    expect(sink.counters.refused).toBe(0);
-  });
+  // When a token expires and is replaced: test/unit/token-source.test.ts, on a clock the test turns.
 
   it('a token the server refuses (535) is renewed once and the mail goes out', async () => {
     const tokens = await endpoint();

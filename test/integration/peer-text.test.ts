@@ -11,7 +11,7 @@ import { certificateSha256, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from '..
 import { federationProto } from '../../src/federation/proto.js';
 import { parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
-import { baseConfig, eventually } from '../helpers/daemon.js';
+import { baseConfig } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 
 /** Any C0 control but the newline that ends a printed line, DEL, C1, bidi overrides. */
@@ -46,11 +46,9 @@ describe('text a secondary reports', () => {
       client.Report({ version: '1', stage: 'verify_failed', error: EVIL }, metadata, (err) => (err ? reject(err) : resolve())),
     );
 
-    // Node records reach the state file in batches: wait for this one.
-    const stored = await eventually(async () => {
-      const state = JSON.parse(await readFile(join(primary.dir, 'state', 'state.json'), 'utf8'));
-      return (state.primary.nodes.noisy.verified?.error as string | undefined) ?? undefined;
-    }, 10_000, 'the report in the state file');
+    // The Report was answered once its record was on disk: the last line about the node holds it.
+    const logLines = (await readFile(join(primary.dir, 'state', 'nodes.jsonl'), 'utf8')).trimEnd().split('\n');
+    const stored = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.key === 'noisy').at(-1)?.record.verified?.error as string;
     expect(stored).not.toMatch(CONTROL_IN_LINE);
     expect(stored).not.toContain('\n');
     // The words stay; only the controls are gone.

@@ -45,6 +45,6 @@ describe.skipIf(missing)('relay against aiosmtpd', () => {
     await eventually(() => (output.toLowerCase().includes(`x-appliance-mail-id: ${id}`) ? true : undefined), 15_000, 'aiosmtpd received it');
     expect(output).toContain('Subject: via aiosmtpd');
     expect(output).toContain('From: engine@example.com');
-    expect((await node.cli(['test-email'])).stdout).toMatch(/ok {3}starttls +upgraded to TLS/);
+    expect((await node.cli(['test-email'])).stdout).toMatch(/ok {3}starttls +upgraded with STARTTLS/);
   });
 });

@@ -82,7 +82,7 @@ describe('security', () => {
       const files = entries.filter((e) => !e.dir);
       expect(files.map((f) => f.path.split('/state/')[1]).sort()).toEqual(
         node === primary
-          ? ['daemon.lock', 'daemon.pid', 'federation-cert.pem', 'federation-key.pem', 'outbox/journal-00000001.log', 'state.json']
+          ? ['daemon.lock', 'daemon.pid', 'federation-cert.pem', 'federation-key.pem', 'nodes.jsonl', 'outbox/journal-00000001.log', 'state.json']
           : ['daemon.lock', 'daemon.pid', 'outbox/journal-00000001.log', 'state.json'],
       );
       for (const e of entries) expect([e.path, e.mode.toString(8)]).toEqual([e.path, e.dir ? '700' : '600']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEmailAddress, isHostname, parseHostPort, parseMailServer, splitRecipients } from '../../src/config/address.js';
+import { isEmailAddress, isHostname, parseHostPort, parseMailServer, splitRecipients } from '../../src/util/address.js';
 
 describe('parseMailServer', () => {
   it.each([

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { configArb } from '../helpers/config-arb.js';
 import { describe, expect, it } from 'vitest';
-import { isEmailAddress } from '../../src/config/address.js';
+import { isEmailAddress } from '../../src/util/address.js';
 import { parseConfig } from '../../src/config/load.js';
 import { AppError } from '../../src/errors/registry.js';
 

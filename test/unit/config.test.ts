@@ -113,6 +113,16 @@ describe('parseConfig', () => {
     expect(issues.map((i) => i.path).sort()).toEqual(['federation.listen', 'mailServer.sender', 'node.role']);
   });
 
+  it('keeps room for alerts: the shares of the capped doors add up to at most 0.9; client limits are positive', () => {
+    expect(parseConfig(mutate((c) => (c.relay = { shares: { submissionPort: 0.5, sendmail: 0.2, digests: 0.2 } })), '/c.json').relay.shares).toEqual({ submissionPort: 0.5, sendmail: 0.2, digests: 0.2 });
+    const issues = issuesOf(mutate((c) => {
+      c.relay = { shares: { submissionPort: 0.5, sendmail: 0.3, digests: 0.2 } };
+      c.submission = { limits: { messagesPerMinute: 0 } };
+    }));
+    expect(issues.map((i) => i.path).sort()).toEqual(['relay.shares', 'submission.limits.messagesPerMinute']);
+    expect(issues.find((i) => i.path === 'relay.shares')?.message).toMatch(/add up to more than 0\.9.*kept for alerts/);
+  });
+
   it('never echoes the password in an error', () => {
     const text = mutate((c) => {
       c.mailServer.password = 'Hunter2-Secret';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSessions, IDLE_TIMEOUT_MS, MAX_LIFETIME_MS } from '../../src/console/sessions.js';
-import { openConsoleUsers } from '../../src/console/users.js';
+import { openConsoleUsers } from '../../src/state/console-users.js';
 
 const dirs: string[] = [];
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

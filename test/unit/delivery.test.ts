@@ -18,10 +18,10 @@ import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
 import type * as DeliveryModule from '../../src/relay/delivery.js';
 import type { Delivery } from '../../src/relay/delivery.js';
 import { openOutbox, type Outbox } from '../../src/relay/outbox.js';
-import type { Effective, EffectiveSettings } from '../../src/settings/effective.js';
+import type { EffectiveSnapshot, EffectiveSettings } from '../../src/config/effective.js';
 import { eventually } from '../helpers/daemon.js';
 import { headerValue } from '../helpers/mail.js';
-import { REFUSED_PORT, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { REFUSED_PORT, startScriptedSmtp, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const BUILT = '../../dist/relay/delivery.js';
 const { createDelivery } = (await import(BUILT)) as typeof DeliveryModule;
@@ -69,9 +69,9 @@ async function harness(mailServer: MailServerSettings, relay: Record<string, str
   });
   const config = createLiveConfig(parseConfig(configText, join(dir, 'config.json')), log);
   const outbox = await openOutbox(dir, log);
-  const listeners: Array<(next: Effective) => void> = [];
-  let effective: Effective = { mailServer, recipients: [], portalAddress: null, source: 'test', digest: '0' };
-  const settings = { current: () => effective, onChange: (l: (next: Effective) => void) => void listeners.push(l) };
+  const listeners: Array<(next: EffectiveSnapshot) => void> = [];
+  let effective: EffectiveSnapshot = { mailServer, recipients: [], portalAddress: null, source: 'test', digest: '0' };
+  const settings = { current: () => effective, onChange: (l: (next: EffectiveSnapshot) => void) => void listeners.push(l) };
   const delivery = createDelivery({ outbox, effective: settings as unknown as EffectiveSettings, config, tokens: createOAuth2Tokens({ state: null, log }), log });
   cleanups.push(async () => {
     await delivery.close();
@@ -179,7 +179,7 @@ describe('delivery', () => {
     for (let i = 0; i < 10; i++) ids.push(await h.enqueue(['ops@example.com'], `m${i}`));
     h.delivery.start();
     await logged(h, 'mail server unreachable; deliveries paused');
-    expect(h.delivery.status().lastError?.message).toMatch(/cannot connect: .*ECONNREFUSED.*; deliveries paused until/);
+    expect(h.delivery.status().lastError?.message).toMatch(/^cannot connect to 127\.0\.0\.1:1: the connection was refused \(fix: nothing accepts connections on that port .*\); deliveries paused until/);
     // The first batch went out together and failed together; after the pause one message probes.
     await logged(h, 'mail server unreachable; deliveries paused', 2);
     await logged(h, 'delivery deferred', 11);
@@ -191,21 +191,40 @@ describe('delivery', () => {
     expect(h.delivery.status().lastError?.message ?? '').not.toMatch(/paused/);
   });
 
+  it('a server refusing EHLO and HELO pauses deliveries (no dead letters), status names mailServer.heloName', async () => {
+    const strict = await startScriptedSmtp((line) => (/^(EHLO|HELO)/i.test(line) ? '504 5.5.2 <vm>: Helo command rejected: need fully-qualified hostname' : null));
+    cleanups.push(() => strict.close());
+    const h = await harness(server(strict.port), { retryMin: '200ms', retryMax: '400ms' });
+    const ids = [await h.enqueue(['ops@example.com'], 'a'), await h.enqueue(['ops@example.com'], 'b')];
+    h.delivery.start();
+    await logged(h, 'mail server unreachable; deliveries paused');
+    expect(h.delivery.status().lastError?.message).toMatch(/^the mail server refused the HELO greeting: 504 5\.5\.2 <vm>.*\(fix: .*set mailServer\.heloName to this Appliance's fully qualified domain name.*\); deliveries paused until/);
+    expect(ids.map((id) => h.outbox.get(id)?.state)).toEqual(['deferred', 'deferred']);
+  });
+
   it('expires a message not delivered within relay.maxAge to the dead letters', async () => {
     const h = await harness(server(REFUSED_PORT), { maxAge: '1s', retryMin: '300ms', retryMax: '300ms' });
     h.delivery.start();
     const id = await h.enqueue(['ops@example.com']);
     const dead = await eventually(() => (h.outbox.get(id)?.state === 'dead' ? h.outbox.get(id) : undefined), 10_000, 'expired');
-    expect(dead.lastError).toMatch(/^expired: not delivered within relay.maxAge; last error: cannot connect: .*ECONNREFUSED/);
+    expect(dead.lastError).toMatch(/^expired: not delivered within relay.maxAge; last error: cannot connect to 127\.0\.0\.1:1: the connection was refused/);
   });
 
   it('sends nothing while the mail server is disabled, and everything once it is enabled', async () => {
+    // The disabled settings name a server of their own: a send made while disabled would go there.
+    const whileDisabled = await sink();
     const smtp = await sink();
-    const h = await harness({ ...server(smtp.port), enabled: false });
+    const h = await harness({ ...server(whileDisabled.port), enabled: false });
     h.delivery.start();
     const id = await h.enqueue(['ops@example.com']);
+    // wake() (in enqueue) looks at the queue at once: a send would have marked the entry already.
+    h.delivery.wake();
+    expect(h.outbox.get(id)).toMatchObject({ sending: false, attempts: 0 });
     h.switchTo(server(smtp.port));
-    await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 5_000, 'sent once enabled');
+    await eventually(() => (smtp.received.length === 1 ? true : undefined), 5_000, 'sent to the server once enabled');
+    // The server's 250 reaches the sink before the outbox records the send: wait for the record.
+    await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 5_000, 'the send recorded');
+    expect(whileDisabled.received).toEqual([]);
     // Never attempted while disabled: the one delivery is the first attempt.
     expect(smtp.received.map((m) => headerValue(m.raw, MESSAGE_ID_HEADER))).toEqual([id]);
     expect(h.logs.filter((l) => l['msg'] === 'delivery deferred')).toEqual([]);

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLiveConfig } from '../../src/config/live-config.js';
-import type { FederationFacts, FederationFactsSource } from '../../src/federation/secondary.js';
 import { createLogger } from '../../src/log/logger.js';
-import { computeEffective, createEffectiveSettings, type Effective } from '../../src/settings/effective.js';
+import { computeEffective, createEffectiveSettings, type EffectiveSnapshot, type FederationFacts, type FederationFactsSource } from '../../src/config/effective.js';
 import type { FederatedSettings } from '../../src/settings/schema.js';
 
 const log = createLogger({ level: 'silent' });
@@ -25,7 +24,7 @@ const PRIMARY_SETTINGS: FederatedSettings = {
   recipients: ['ops@example.com'],
   portalAddress: 'portal.primary.example.com',
 };
-const membership = (mode: 'centralized' | 'local') => ({ primary: '10.0.0.1:7443', name: 'n1', credential: 'n1.x', primaryCertPem: 'pem', mode, joinedAt: 'at' });
+const membership = (mode: 'centralized' | 'local') => ({ primary: '10.0.0.1:7443', mode });
 
 /** The secondary's side of the contract: facts, and a change event after each write. */
 function factsSource(initial: FederationFacts) {
@@ -44,7 +43,7 @@ function factsSource(initial: FederationFacts) {
 describe('effective settings', () => {
   it('a primary, a standalone and a local node use their file', () => {
     for (const [role, facts] of [
-      ['primary', { membership: membership('centralized'), centralized: { version: 3, settings: PRIMARY_SETTINGS, appliedAt: 'at' } }],
+      ['primary', { membership: membership('centralized'), centralized: { version: 3, settings: PRIMARY_SETTINGS} }],
       ['secondary', { membership: null, centralized: null }],
       ['secondary', { membership: membership('local'), centralized: null }],
     ] as const) {
@@ -59,7 +58,7 @@ describe('effective settings', () => {
     const waiting = computeEffective(config('secondary'), { membership: membership('centralized'), centralized: null });
     expect(waiting).toMatchObject({ recipients: [], portalAddress: null, source: 'primary 10.0.0.1:7443: no settings received yet' });
     expect(waiting.mailServer.enabled).toBe(false);
-    const applied = computeEffective(config('secondary'), { membership: membership('centralized'), centralized: { version: 3, settings: PRIMARY_SETTINGS, appliedAt: 'at' } });
+    const applied = computeEffective(config('secondary'), { membership: membership('centralized'), centralized: { version: 3, settings: PRIMARY_SETTINGS} });
     expect(applied).toMatchObject({
       mailServer: { sender: 'primary@example.com' },
       recipients: ['ops@example.com'],
@@ -72,7 +71,7 @@ describe('effective settings', () => {
   it('follows the secondary change events, telling listeners only when the settings changed', () => {
     const facts = factsSource({ membership: null, centralized: null });
     const effective = createEffectiveSettings(createLiveConfig(config('secondary'), log), facts.source, log);
-    const seen: Effective[] = [];
+    const seen: EffectiveSnapshot[] = [];
     effective.onChange((next) => seen.push(next));
     expect(effective.mode()).toBe('standalone');
 
@@ -81,7 +80,7 @@ describe('effective settings', () => {
     expect(seen).toHaveLength(0);
 
     facts.set({ membership: membership('centralized'), centralized: null });
-    facts.set({ membership: membership('centralized'), centralized: { version: 1, settings: PRIMARY_SETTINGS, appliedAt: 'at' } });
+    facts.set({ membership: membership('centralized'), centralized: { version: 1, settings: PRIMARY_SETTINGS} });
     expect(seen.map((e) => e.source)).toEqual(['primary 10.0.0.1:7443: no settings received yet', 'primary 10.0.0.1:7443, version 1']);
     expect(effective.current().mailServer.sender).toBe('primary@example.com');
 

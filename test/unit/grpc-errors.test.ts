@@ -12,7 +12,8 @@ import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors/registry.js';
 import { routeGrpcLogs } from '../../src/log/grpc-log.js';
-import { bindServer, fromServiceError, toServiceError } from '../../src/util/grpc-errors.js';
+import { fromServiceError, toServiceError } from '../../src/util/grpc-errors.js';
+import { bindServer } from '../../src/util/server-lifecycle.js';
 
 const UNREACHABLE = { code: 'AM_PRIMARY_UNREACHABLE' as const, message: 'cannot reach the primary at X' };
 

@@ -1,12 +1,11 @@
 /**
- * The metrics endpoint's config rules (off unless set, loopback unless the operator opts in) and
- * the SMTP failure classes as nodemailer reports them. The classes against real servers, and
- * every metric moving, are in test/integration/metrics.test.ts.
+ * The metrics endpoint's config rules (off unless set, loopback unless the operator opts in). The
+ * SMTP failure classes (the label of smtp_failures_total) are in classify.test.ts; against real
+ * servers, and every metric moving, in test/integration/metrics.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { AppError } from '../../src/errors/registry.js';
-import { smtpFailureClass } from '../../src/relay/failure-class.js';
 
 const config = (metrics: unknown) => JSON.stringify({ node: { name: 'n', role: 'primary' }, mailServer: { enabled: false }, metrics });
 
@@ -35,23 +34,5 @@ describe('metrics.listen', () => {
 
   it('refuses unknown keys in the section', () => {
     expect(codeOf(() => parseConfig(config({ listen: '127.0.0.1:9465', path: '/m' }), '/c.json'))).toBe('AM_CONFIG_INVALID');
-  });
-});
-
-describe('smtpFailureClass', () => {
-  it.each([
-    [{ code: 'ECONNECTION', message: 'connect ECONNREFUSED 127.0.0.1:1' }, 'connect'],
-    [{ code: 'ETIMEDOUT', message: 'Greeting never received' }, 'connect'],
-    [{ code: 'EDNS', message: 'getaddrinfo ENOTFOUND smtp.example.invalid' }, 'connect'],
-    [{ code: 'ETLS', message: 'Error upgrading connection with STARTTLS: 502 5.5.2 Error: command not recognized', responseCode: 502 }, 'tls'],
-    [{ code: 'ESOCKET', message: 'self-signed certificate in certificate chain' }, 'tls'],
-    [{ code: 'EAUTH', message: 'Invalid login: 535 Invalid username or password', responseCode: 535 }, 'auth'],
-    [{ code: 'EPROTOCOL', message: 'Invalid greeting. response=421 Service not available', responseCode: 421 }, '4xx'],
-    [{ code: 'EENVELOPE', message: 'Recipient command failed: 450 mailbox busy', responseCode: 450 }, '4xx'],
-    [{ code: 'EENVELOPE', message: 'Recipient command failed: 550 no such user', responseCode: 550 }, '5xx'],
-    [{ code: 'EMESSAGE', message: 'Message failed: 552 too big', responseCode: 552 }, '5xx'],
-    [{ code: 'EWORKER', message: 'the SMTP worker stopped' }, 'other'],
-  ])('%o is %s', (err, expected) => {
-    expect(smtpFailureClass(err)).toBe(expected);
   });
 });

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
+import { frame } from '../../src/relay/journal.js';
 import { openOutbox } from '../../src/relay/outbox.js';
 
 const log = createLogger({ level: 'silent' });
@@ -41,22 +42,50 @@ describe('outbox', () => {
     await again.close();
   });
 
-  it('an idempotency key names one message: the same content is a duplicate, other content is refused, across a reopen', async () => {
+  it('an idempotency key belongs to its caller: the same content is a duplicate, other content a message of its own, across a reopen', async () => {
     const dir = stateDir();
     const outbox = await openOutbox(dir, log);
+    const engine = { door: 'submit-socket' as const, client: '' };
+    const port = { door: 'port' as const, client: '127.0.0.1' };
     const alert = { kind: 'alert' as const, to: ['ops@example.com'], subject: 'DISK FAILURE on array 1', text: 'replace disk 3', html: null, idempotencyKey: 'engine-alert-42' };
     // Two at once with the same key and content: one message.
-    const [first, second] = await Promise.all([outbox.enqueue(alert), outbox.enqueue(alert)]);
+    const [first, second] = await Promise.all([outbox.enqueue(alert, engine), outbox.enqueue(alert, engine)]);
     expect(second).toEqual({ id: first.id, duplicate: true });
-    // Another submitter's message under the same key does not take the first one's place.
+    // Other content under the same key is queued, never refused: a key cannot suppress a message.
     const other = { ...alert, subject: 'All clear, ignore further alerts', text: 'nothing to see' };
-    await expect(outbox.enqueue(other)).rejects.toMatchObject({ code: 'AM_IDEMPOTENCY_CONFLICT', message: expect.stringContaining(first.id) });
+    const own = await outbox.enqueue(other, engine);
+    expect(own).toMatchObject({ duplicate: false });
+    // Another caller's same key and content is its own message: it learns no one's id.
+    const taken = await outbox.enqueue(alert, port);
+    expect(taken.duplicate).toBe(false);
+    expect([first.id, own.id]).not.toContain(taken.id);
     await outbox.close();
     const again = await openOutbox(dir, log);
-    expect(await again.enqueue(alert)).toEqual({ id: first.id, duplicate: true });
-    await expect(again.enqueue(other)).rejects.toMatchObject({ code: 'AM_IDEMPOTENCY_CONFLICT' });
-    expect(again.counts().queued).toBe(1);
+    expect(await again.enqueue(alert, engine)).toEqual({ id: first.id, duplicate: true });
+    expect(await again.enqueue(other, engine)).toEqual({ id: own.id, duplicate: true });
+    expect(await again.enqueue(alert, port)).toEqual({ id: taken.id, duplicate: true });
+    expect(again.counts().queued).toBe(3);
     await again.close();
+  });
+
+  it('loads a journal written with the short record keys of before (t, kd, s)', async () => {
+    const dir = stateDir();
+    mkdirSync(join(dir, 'outbox'), { recursive: true });
+    const body = Buffer.from('Subject: old\r\nX-Appliance-Mail-ID: 0old00000-aaaaaaaaaa\r\n\r\nold body\r\n');
+    const s = { state: 'deferred', attempts: 2, nextAt: Date.now() + 60_000, error: '451 later', to: ['ops@example.com'] };
+    writeFileSync(
+      join(dir, 'outbox', 'journal-00000001.log'),
+      Buffer.concat([
+        frame({ meta: { t: 'enq', id: '0old00000-aaaaaaaaaa', kind: 'alert', to: ['ops@example.com'], subject: 'old', createdAt: 1, key: 'k1', kd: 'digest-of-old', size: body.length, s }, body }),
+        frame({ meta: { t: 'enq', id: '0old00001-bbbbbbbbbb', kind: 'digest', to: ['ops@example.com'], subject: 'sent', createdAt: 2, key: null, size: body.length }, body }),
+        frame({ t: 'sent', id: '0old00001-bbbbbbbbbb', at: 3 }),
+      ]),
+    );
+    const outbox = await openOutbox(dir, log);
+    expect(outbox.list().map((e) => e.id)).toEqual(['0old00000-aaaaaaaaaa']);
+    expect(outbox.get('0old00000-aaaaaaaaaa')).toMatchObject({ state: 'deferred', attempts: 2, lastError: '451 later' });
+    expect((await outbox.readMessage(outbox.get('0old00000-aaaaaaaaaa')!, 0)).toString()).toContain('old body');
+    await outbox.close();
   });
 
   it('compacts its journal to the live messages without losing one, even with submissions under way', async () => {
@@ -149,7 +178,8 @@ describe('outbox storage', () => {
 
   it('refuses past relay.maxOutboxBytes and below relay.minFreeBytes with AM_OUTBOX_FULL naming the figure, keeping what it holds', async () => {
     const dir = stateDir();
-    let limits = { maxOutboxBytes: 20_000, minFreeBytes: 0 };
+    const shares = { submissionPort: 0.25, sendmail: 0.25, digests: 0.25 };
+    let limits = { maxOutboxBytes: 20_000, minFreeBytes: 0, shares };
     const outbox = await openOutbox(dir, log, { limits: () => limits });
     const accepted: string[] = [];
     let refusal: unknown;
@@ -159,7 +189,7 @@ describe('outbox storage', () => {
     expect(refusal).toMatchObject({ code: 'AM_OUTBOX_FULL', message: expect.stringMatching(/relay.maxOutboxBytes is 20 KB/) });
     expect(accepted.length).toBeGreaterThan(5);
     expect(outbox.counts().bytes).toBeLessThanOrEqual(20_000);
-    limits = { maxOutboxBytes: 2 ** 40, minFreeBytes: 2 ** 60 };
+    limits = { maxOutboxBytes: 2 ** 40, minFreeBytes: 2 ** 60, shares };
     await expect(outbox.enqueue(message(-1))).rejects.toMatchObject({ code: 'AM_OUTBOX_FULL', message: expect.stringMatching(/relay.minFreeBytes/) });
     await outbox.close();
     const again = await openOutbox(dir, log);

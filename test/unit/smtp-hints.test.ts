@@ -9,10 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MailServerSettings } from '../../src/settings/schema.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createOAuth2Tokens } from '../../src/oauth2/token-source.js';
-import { smtpHint } from '../../src/relay/smtp-hints.js';
+import { classify } from '../../src/relay/classify.js';
 import { sendTestEmail, type TestStep } from '../../src/relay/test-email.js';
 import { CLIENT_ID, CLIENT_SECRET, startTokenEndpoint } from '../helpers/oauth2.js';
-import { startSmtpSink } from '../helpers/smtp.js';
+import { REFUSED_PORT, startScriptedSmtp, startSmtpSink } from '../helpers/smtp.js';
 
 const log = createLogger({ level: 'silent' });
 const cleanups: Array<() => Promise<void>> = [];
@@ -49,6 +49,12 @@ async function sink(extra: Parameters<typeof startSmtpSink>[0]) {
   const s = await startSmtpSink(extra);
   cleanups.push(() => s.close());
   return s;
+}
+
+async function scripted(reply: (line: string) => string | null): Promise<number> {
+  const server = await startScriptedSmtp(reply);
+  cleanups.push(() => server.close());
+  return server.port;
 }
 
 describe('hints from the server\'s reply', () => {
@@ -109,7 +115,7 @@ describe('hints from the server\'s reply', () => {
     const webSteps = await runTest(settings((web.address() as { port: number }).port, null));
     expect(failedStep(webSteps)).toMatchObject({ step: 'connect', hint: expect.stringMatching(/answered with something that is not SMTP after connect: if this port speaks implicit TLS/) });
     // On 465 itself the hint is plain (the function, as no test binds a privileged port).
-    expect(smtpHint({ code: 'ETIMEDOUT', message: 'Greeting never received' }, settings(465, null))).toMatch(/port 465 speaks implicit TLS \(SMTPS\), and appliance-mail speaks STARTTLS only: use port 587/);
+    expect(classify({ code: 'ETIMEDOUT', command: 'CONN', message: 'Greeting never received' }, settings(465, null)).hint).toMatch(/port 465 speaks implicit TLS \(SMTPS\), and appliance-mail speaks STARTTLS only: use port 587/);
   });
 
   it('530 5.7.0 before MAIL FROM: enable TLS', async () => {
@@ -135,7 +141,62 @@ describe('hints from the server\'s reply', () => {
     expect(failedStep(steps)?.hint).toMatch(/refused the sender noreply@contoso\.example: mailServer\.sender must be the authenticated mailbox \(alerts@contoso\.example\) or an address that mailbox may send as/);
   });
 
+  it('553 at RCPT naming the sender (Postfix\'s smtpd_sender_login_maps): the sender hint', async () => {
+    const smtp = await sink({
+      users: { 'alerts@contoso.example': 'S3nd-Pa55' },
+      extra: {
+        onRcptTo: (_address, session, callback) =>
+          callback(Object.assign(new Error(`5.7.1 <${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>: Sender address rejected: not owned by user alerts@contoso.example`), { responseCode: 553 })),
+      },
+    });
+    const steps = await runTest(settings(smtp.port, smtp.caPem, { username: 'alerts@contoso.example', password: 'S3nd-Pa55', sender: 'noreply@contoso.example' }));
+    expect(failedStep(steps)).toMatchObject({ step: 'message', detail: expect.stringMatching(/553 5\.7\.1 <noreply@contoso\.example>: Sender address rejected/) });
+    expect(failedStep(steps)?.hint).toMatch(/refused the sender noreply@contoso\.example: mailServer\.sender must be the authenticated mailbox \(alerts@contoso\.example\)/);
+  });
+
+  it('530 "Authentication required" at MAIL without a username: set one (and TLS, which AUTH needs)', async () => {
+    const smtp = await sink({
+      starttls: false,
+      extra: { onMailFrom: (_address, _session, callback) => callback(Object.assign(new Error('5.7.0 Authentication required'), { responseCode: 530 })) },
+    });
+    const steps = await runTest(settings(smtp.port, null, { tls: false }));
+    expect(failedStep(steps)).toMatchObject({ step: 'message', detail: expect.stringMatching(/530 5\.7\.0 Authentication required/) });
+    expect(failedStep(steps)?.hint).toMatch(/^the server requires authentication: set mailServer\.username and a password, or auth "oauth2"; most servers offer AUTH only after STARTTLS/);
+  });
+
+  it('538 at MAIL: encryption required, enable TLS', async () => {
+    const smtp = await sink({
+      starttls: false,
+      extra: { onMailFrom: (_address, _session, callback) => callback(Object.assign(new Error('5.7.11 Encryption required for requested authentication mechanism'), { responseCode: 538 })) },
+    });
+    const steps = await runTest(settings(smtp.port, null, { tls: false }));
+    expect(failedStep(steps)).toMatchObject({ step: 'message', detail: expect.stringMatching(/538 5\.7\.11/) });
+    expect(failedStep(steps)?.hint).toMatch(/requires TLS before this command: set mailServer\.tls to true/);
+  });
+
+  it('454 to STARTTLS (TLS not available): the server\'s TLS is broken, no fall-back to plain text', async () => {
+    const port = await scripted((line) => (/^EHLO/i.test(line) ? '250-mx.contoso.example\r\n250 STARTTLS' : /^STARTTLS/i.test(line) ? '454 4.7.0 TLS not available due to local problem' : null));
+    const steps = await runTest(settings(port, null));
+    expect(failedStep(steps)).toMatchObject({ step: 'starttls', detail: expect.stringMatching(/^TLS failed: .*454 4\.7\.0 TLS not available/) });
+    expect(failedStep(steps)?.hint).toMatch(/offers STARTTLS but cannot start TLS now .* never falls back to plain text/);
+  });
+
+  it.each([true, false])('5xx to EHLO and HELO (Postfix\'s reject_non_fqdn_helo_hostname), tls %s: the hint names mailServer.heloName', async (tls) => {
+    const refuse = '504 5.5.2 <vm>: Helo command rejected: need fully-qualified hostname';
+    const port = await scripted((line) => (/^(EHLO|HELO)/i.test(line) ? refuse : null));
+    const steps = await runTest(settings(port, null, { tls }));
+    expect(failedStep(steps)).toMatchObject({ step: 'connect', detail: expect.stringMatching(/^the mail server refused the (EHLO|HELO) greeting: 504 5\.5\.2 <vm>: Helo command rejected/) });
+    expect(failedStep(steps)?.hint).toMatch(/set mailServer\.heloName to this Appliance's fully qualified domain name/);
+  });
+
+  it('a refused connection, in words, with what to check', async () => {
+    const steps = await runTest(settings(REFUSED_PORT, null));
+    expect(failedStep(steps)).toMatchObject({ step: 'connect', detail: `cannot connect to 127.0.0.1:${REFUSED_PORT}: the connection was refused` });
+    expect(failedStep(steps)?.hint).toMatch(/^nothing accepts connections on that port .*check mailServer\.server \(host and port\)/);
+    expect(JSON.stringify(steps)).not.toMatch(/ECONNREFUSED/);
+  });
+
   it('no hint where the reply points to none', () => {
-    expect(smtpHint({ code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 User unknown' }, settings(587, null))).toBeNull();
+    expect(classify({ code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 User unknown', message: 'Recipient command failed' }, settings(587, null)).hint).toBeNull();
   });
 });

@@ -10,10 +10,10 @@ import type { LiveConfig } from '../../src/config/live-config.js';
 import type { AppError } from '../../src/errors/registry.js';
 import { createLogger } from '../../src/log/logger.js';
 import { validateSubmission, type Intake, type Submission } from '../../src/relay/intake.js';
-import type { EffectiveSettings } from '../../src/settings/effective.js';
-import { createRawIntake } from '../../src/submission/raw-intake.js';
+import type { EffectiveSettings } from '../../src/config/effective.js';
+import { createRawIntake, type RawSubmission } from '../../src/submission/raw-intake.js';
 import { cutAtDotLine, parseSendmailArgs } from '../../src/submission/sendmail-args.js';
-import { watchdogIntervalMs } from '../../src/systemd/notify.js';
+import { watchdogIntervalMs } from '../../src/systemd/readiness.js';
 
 function codeOf(run: () => unknown): string {
   try {
@@ -70,7 +70,10 @@ describe('whole messages into submissions', () => {
     };
     const config = { current: () => ({ relay: { maxMessageBytes } }) } as unknown as LiveConfig;
     const effective = { current: () => ({ recipients, source: 'config file test' }) } as unknown as EffectiveSettings;
-    return { raw: createRawIntake({ config, effective, intake }), submitted };
+    const created = createRawIntake({ config, effective, intake });
+    // As the submission port calls it: its caller is the client's address.
+    const raw = { ...created, submit: (input: RawSubmission) => created.submit(input, { door: 'port', client: '127.0.0.1' }) };
+    return { raw, submitted };
   }
   const message = (text: string) => Buffer.from(text.replace(/\n/g, '\r\n'));
 
@@ -148,7 +151,11 @@ describe('submission.listen', () => {
     JSON.stringify({ node: { name: 'n', role: 'primary' }, mailServer: { enabled: false }, submission });
 
   it('is off unless set, and accepts loopback addresses', () => {
-    expect(parseConfig(config(undefined), '/c.json').submission).toEqual({ listen: null, allowNonLoopback: false });
+    expect(parseConfig(config(undefined), '/c.json').submission).toEqual({
+      listen: null,
+      allowNonLoopback: false,
+      limits: { connectionsPerMinute: 120, messagesPerMinute: 120, bytesPerMinute: 50 * 1024 * 1024, concurrentConnections: 10 },
+    });
     for (const listen of ['127.0.0.1:2525', '[::1]:25', 'localhost:2525', '127.0.0.2:25']) {
       expect(parseConfig(config({ listen }), '/c.json').submission.listen).toBe(listen);
     }

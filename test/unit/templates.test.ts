@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { APPLIANCE_EVENTS, renderNotification } from '../../src/notify/appliance-events.js';
 import { dashboardUrl, parseDigest, renderDigest } from '../../src/notify/digest.js';
-import { escapeHtml, html, oneLine } from '../../src/notify/html.js';
+import { escapeHtml, html } from '../../src/html/template.js';
+import { oneLine } from '../../src/notify/mail-layout.js';
 import example from '../../config/digest-example.json' with { type: 'json' };
 
 const AT = new Date('2026-11-26T09:30:00Z');

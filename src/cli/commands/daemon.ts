@@ -2,7 +2,7 @@ import { loadConfigFile } from '../../config/load.js';
 import { startDaemon } from '../../daemon.js';
 import { routeGrpcLogs } from '../../log/grpc-log.js';
 import { createLogger, stdoutIsJournal } from '../../log/logger.js';
-import { createSystemdNotify } from '../../systemd/notify.js';
+import { createSystemdReadiness } from '../../systemd/readiness.js';
 import { tuneHeapForDaemon } from '../../util/heap-tuning.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
@@ -19,7 +19,7 @@ export const daemonCommand: Command = {
     const config = loadConfigFile(configPath(args, ctx.env));
     const log = createLogger({ level: config.log.level, journald: stdoutIsJournal(ctx.env) });
     routeGrpcLogs(log);
-    const systemd = createSystemdNotify(ctx.env, log.child({ component: 'systemd' }));
+    const systemd = createSystemdReadiness(ctx.env, log.child({ component: 'systemd' }));
     // Listening before start: a stop asked for while starting (or right after "ready") is a clean stop.
     const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

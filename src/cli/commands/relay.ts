@@ -24,7 +24,7 @@ export const alertCommand: Command = {
     '      --subject S        the subject (no line breaks)',
     '      --text T           the text body; without --text or --html-file, the body is read from stdin',
     '      --html-file F      an HTML body from a file',
-    '      --key K            idempotency key: submitting the same key again queues nothing new',
+    '      --key K            idempotency key: the same message again under the same key queues nothing new',
   ],
   options: { ...CONFIG_OPTION, to: { type: 'string' }, subject: { type: 'string' }, text: { type: 'string' }, 'html-file': { type: 'string' }, key: { type: 'string' } },
   async run(args, ctx) {

@@ -71,6 +71,9 @@ function renderStatus(s: StatusReply__Output): string[] {
   if (o) {
     rows.push(['Outbox', `${o.queued} queued, ${o.deferred} deferred, ${o.dead} dead; ${o.sent_since_start} sent since start`]);
     rows.push(['Outbox size', `${formatBytes(Number(o.bytes_queued))} of ${formatBytes(Number(o.max_bytes))} (relay.maxOutboxBytes); intake stops below ${formatBytes(Number(o.min_free_bytes))} free`]);
+    const shares = o.lanes.map((l) => `${l.lane} ${formatBytes(Number(l.bytes))} of ${formatBytes(Number(l.limit_bytes))}`);
+    if (shares.length > 0) rows.push(['Outbox shares', `${shares.join('; ')} (relay.shares)`]);
+    if (o.state_lost) rows.push(['State', 'LOST: the queue is in memory only and no mail is accepted (see the warning)']);
     if (o.oauth2_token) rows.push(['OAuth2 token', o.oauth2_token]);
     rows.push(['Last delivery', o.last_delivery_at ? `${ago(o.last_delivery_at)} to ${o.last_delivery_server}` : 'none since start']);
     rows.push(['Last error', o.last_error ? `${o.last_error} (server ${o.last_error_server}, ${ago(o.last_error_at)})` : 'none']);

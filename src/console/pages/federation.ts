@@ -10,7 +10,7 @@ import { joinCommand } from '../../federation/join-command.js';
 import type { NodeView } from '../../federation/primary.js';
 import type { SettingsCheck } from '../../federation/settings-check.js';
 import type { TokenView } from '../../federation/tokens.js';
-import { html, type SafeHtml } from '../../notify/html.js';
+import { html, type SafeHtml } from '../../html/template.js';
 import type { VersionReport } from '../../state/schema.js';
 import { banner, csrfField, facts, page, when, type PageContext } from '../layout.js';
 import { field, sendPage, type RouteDeps } from '../routes.js';

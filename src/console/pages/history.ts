@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AUDIT_KINDS, type AuditEntry, type AuditKind } from '../../audit/entry.js';
 import type { FieldChange } from '../../audit/diff.js';
-import { html, type SafeHtml } from '../../notify/html.js';
+import { html, type SafeHtml } from '../../html/template.js';
 import { banner, csrfField, facts, page, when } from '../layout.js';
 import { field, sendPage, type RouteDeps } from '../routes.js';
 import { errorBanner } from './federation.js';

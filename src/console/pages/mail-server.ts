@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TestStep } from '../../relay/test-email.js';
 import { toAppError } from '../../errors/registry.js';
-import { html, type SafeHtml } from '../../notify/html.js';
+import { html, type SafeHtml } from '../../html/template.js';
 import { section, setOrDelete, type RawJson } from '../config-file.js';
 import { keptOAuth2Issues, keptPasswordIssues } from '../kept-password.js';
 import { banner, checkbox, csrfField, page, textField, when, type PageContext } from '../layout.js';
@@ -99,26 +99,26 @@ function formFromBody(body: unknown): MailForm {
 }
 
 function formFromFile(json: RawJson): { form: MailForm } & SecretsSet {
-  const ms = (typeof json['mailServer'] === 'object' && json['mailServer'] !== null ? json['mailServer'] : {}) as RawJson;
-  const o = (typeof ms['oauth2'] === 'object' && ms['oauth2'] !== null ? ms['oauth2'] : {}) as RawJson;
+  const mailServer = (typeof json['mailServer'] === 'object' && json['mailServer'] !== null ? json['mailServer'] : {}) as RawJson;
+  const o = (typeof mailServer['oauth2'] === 'object' && mailServer['oauth2'] !== null ? mailServer['oauth2'] : {}) as RawJson;
   const text = (from: RawJson, key: string) => (typeof from[key] === 'string' ? (from[key] as string) : '');
   return {
     form: {
-      enabled: ms['enabled'] === true,
-      server: text(ms, 'server'),
-      sender: text(ms, 'sender'),
-      username: text(ms, 'username'),
+      enabled: mailServer['enabled'] === true,
+      server: text(mailServer, 'server'),
+      sender: text(mailServer, 'sender'),
+      username: text(mailServer, 'username'),
       password: '',
       clearPassword: false,
-      tls: ms['tls'] !== false,
+      tls: mailServer['tls'] !== false,
       ...NO_OAUTH2,
-      auth: ms['auth'] === 'oauth2' ? 'oauth2' : 'password',
+      auth: mailServer['auth'] === 'oauth2' ? 'oauth2' : 'password',
       tokenUrl: text(o, 'tokenUrl'),
       clientId: text(o, 'clientId'),
       scope: text(o, 'scope'),
       grant: o['grant'] === 'refresh_token' ? 'refresh_token' : 'client_credentials',
     },
-    passwordSet: ms['password'] !== undefined || ms['passwordFile'] !== undefined,
+    passwordSet: mailServer['password'] !== undefined || mailServer['passwordFile'] !== undefined,
     clientSecretSet: o['clientSecret'] !== undefined || o['clientSecretFile'] !== undefined,
     refreshTokenSet: o['refreshToken'] !== undefined,
   };
@@ -130,31 +130,31 @@ function formFromFile(json: RawJson): { form: MailForm } & SecretsSet {
  */
 function mailEdit(form: MailForm) {
   return (json: RawJson) => {
-    const ms = section(json, 'mailServer');
-    const refused = [...keptPasswordIssues({ ...ms }, form), ...keptOAuth2Issues({ ...ms }, form)];
-    ms['enabled'] = form.enabled;
-    setOrDelete(ms, 'server', form.server);
-    setOrDelete(ms, 'sender', form.sender);
-    setOrDelete(ms, 'username', form.username);
+    const mailServer = section(json, 'mailServer');
+    const refused = [...keptPasswordIssues({ ...mailServer }, form), ...keptOAuth2Issues({ ...mailServer }, form)];
+    mailServer['enabled'] = form.enabled;
+    setOrDelete(mailServer, 'server', form.server);
+    setOrDelete(mailServer, 'sender', form.sender);
+    setOrDelete(mailServer, 'username', form.username);
     if (form.clearPassword) {
-      delete ms['password'];
-      delete ms['passwordFile'];
+      delete mailServer['password'];
+      delete mailServer['passwordFile'];
     } else if (form.password !== '') {
-      ms['password'] = form.password;
-      delete ms['passwordFile'];
+      mailServer['password'] = form.password;
+      delete mailServer['passwordFile'];
     }
-    ms['tls'] = form.tls;
+    mailServer['tls'] = form.tls;
     if (form.auth === 'password') {
       // The default: no key, as a file written by hand would have it; the OAuth2 section would be refused.
-      delete ms['auth'];
-      delete ms['oauth2'];
+      delete mailServer['auth'];
+      delete mailServer['oauth2'];
       return refused;
     }
-    ms['auth'] = 'oauth2';
+    mailServer['auth'] = 'oauth2';
     // The token replaces the password (the settings refuse both): choosing OAuth2 drops it.
-    delete ms['password'];
-    delete ms['passwordFile'];
-    const o = section(ms, 'oauth2');
+    delete mailServer['password'];
+    delete mailServer['passwordFile'];
+    const o = section(mailServer, 'oauth2');
     setOrDelete(o, 'tokenUrl', form.tokenUrl);
     setOrDelete(o, 'clientId', form.clientId);
     setOrDelete(o, 'scope', form.scope);

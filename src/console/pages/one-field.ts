@@ -5,7 +5,7 @@
  * Same save path as the Mail server page: the config file, validated, raced, applied.
  */
 import type { FastifyInstance } from 'fastify';
-import { html, type SafeHtml } from '../../notify/html.js';
+import { html, type SafeHtml } from '../../html/template.js';
 import { section, setOrDelete, type RawJson } from '../config-file.js';
 import { banner, csrfField, page, textField, when, type PageContext } from '../layout.js';
 import { field, placeIssues, sendPage, type RouteDeps } from '../routes.js';

@@ -1,7 +1,7 @@
 /** The overview (`/`) and the outbox: queued, deferred and dead messages; retry and drop. */
 import type { FastifyInstance } from 'fastify';
 import type { OutboxListing } from '../../relay/outbox-admin.js';
-import { html, type SafeHtml } from '../../notify/html.js';
+import { html, type SafeHtml } from '../../html/template.js';
 import { banner, csrfField, facts, page, when, type PageContext } from '../layout.js';
 import { field, sendPage, type RouteDeps } from '../routes.js';
 import { errorBanner } from './federation.js';

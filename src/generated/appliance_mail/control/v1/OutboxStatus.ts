@@ -1,5 +1,6 @@
 // Original file: proto/control.proto
 
+import type { OutboxLane as _appliance_mail_control_v1_OutboxLane, OutboxLane__Output as _appliance_mail_control_v1_OutboxLane__Output } from '../../../appliance_mail/control/v1/OutboxLane.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface OutboxStatus {
@@ -19,6 +20,8 @@ export interface OutboxStatus {
   'previous_error_at'?: (string);
   'previous_error_server'?: (string);
   'oauth2_token'?: (string);
+  'lanes'?: (_appliance_mail_control_v1_OutboxLane)[];
+  'state_lost'?: (boolean);
 }
 
 export interface OutboxStatus__Output {
@@ -38,4 +41,6 @@ export interface OutboxStatus__Output {
   'previous_error_at': (string);
   'previous_error_server': (string);
   'oauth2_token': (string);
+  'lanes': (_appliance_mail_control_v1_OutboxLane__Output)[];
+  'state_lost': (boolean);
 }

@@ -5,7 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { isEmailAddress, parseHostPort, parsePortalAddress, splitRecipients } from './address.js';
+import { isEmailAddress, parseHostPort, parsePortalAddress, splitRecipients } from '../util/address.js';
 
 export const nonEmpty = z.string().min(1, 'must not be empty');
 

@@ -15,7 +15,7 @@ import type { Logger } from '../log/logger.js';
 /** systemd-notify returns in milliseconds; a manager that does not read is not waited for longer. */
 const NOTIFY_TIMEOUT_MS = 10_000;
 
-export interface SystemdNotify {
+export interface SystemdReadiness {
   /** True when a service manager listens (NOTIFY_SOCKET set). */
   readonly enabled: boolean;
   /** READY=1, then the watchdog heartbeat if the unit asked for one. */
@@ -24,7 +24,7 @@ export interface SystemdNotify {
   stopping(): Promise<void>;
 }
 
-export function createSystemdNotify(env: NodeJS.ProcessEnv, log: Logger): SystemdNotify {
+export function createSystemdReadiness(env: NodeJS.ProcessEnv, log: Logger): SystemdReadiness {
   const socket = env['NOTIFY_SOCKET'];
   let heartbeat: NodeJS.Timeout | null = null;
   let warned = false;

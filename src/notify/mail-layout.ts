@@ -1,35 +1,8 @@
 /**
- * Safe building blocks for mail: an `html` tagged template that escapes every value it is given
- * (only SafeHtml passes through), a one-line form for subjects, and the page layout shared by every
- * mail. Values from outside (metric names, details, Appliance names) go in as values, never as
- * markup, so nothing in them can add a tag, a link or a header.
+ * The page layout shared by every mail, and a one-line form for subjects. Built with the escaping
+ * `html` template (src/html/template.ts).
  */
-
-export class SafeHtml {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-type HtmlValue = string | number | SafeHtml | readonly SafeHtml[] | null | undefined;
-
-export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
-  let out = strings[0] ?? '';
-  values.forEach((value, i) => {
-    if (value instanceof SafeHtml) out += value.value;
-    else if (Array.isArray(value)) out += value.map((v: SafeHtml) => v.value).join('');
-    else if (value !== null && value !== undefined) out += escapeHtml(String(value));
-    out += strings[i + 1] ?? '';
-  });
-  return new SafeHtml(out);
-}
+import { html, type SafeHtml } from '../html/template.js';
 
 /** For subjects and other header values: line breaks and tabs become spaces; bounded length. */
 export function oneLine(text: string, maxChars = 200): string {

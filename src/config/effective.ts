@@ -4,16 +4,33 @@
  * kept in state across outages and restarts; its own mailServer section is then read-only.
  * It writes nothing: it follows the config file and the secondary's facts through their events.
  */
-import type { Config } from '../config/load.js';
-import type { LiveConfig } from '../config/live-config.js';
-import type { FederationFacts, FederationFactsSource } from '../federation/secondary.js';
+import type { Config } from './load.js';
+import type { LiveConfig } from './live-config.js';
 import type { Logger } from '../log/logger.js';
-import type { MailServerSettings } from './schema.js';
-import { settingsDigest } from './view.js';
+import type { FederatedSettings, FederationMode, MailServerSettings } from '../settings/schema.js';
+import { settingsDigest } from '../settings/view.js';
 
 export type NodeMode = 'primary' | 'standalone' | 'local' | 'centralized';
 
-export interface Effective {
+/**
+ * The facts a secondary owns in the state (whom it joined, how, and what it last applied), as far
+ * as the effective settings need them: the secondary's state records fit this shape, and nothing
+ * more of them (the credential, the pinned certificate) reaches this module.
+ */
+export interface FederationFacts {
+  readonly membership: { readonly primary: string; readonly mode: FederationMode } | null;
+  readonly centralized: { readonly version: number; readonly settings: FederatedSettings } | null;
+}
+
+/** Read side of those facts, for the parts that follow them (effective settings). */
+export interface FederationFactsSource {
+  facts(): FederationFacts;
+  /** Called after every change of the facts, once it is on disk. */
+  onChange(listener: (facts: FederationFacts) => void): void;
+}
+
+/** The settings in force at one moment: what `EffectiveSettings.current()` returns. */
+export interface EffectiveSnapshot {
   readonly mailServer: MailServerSettings;
   readonly recipients: readonly string[];
   /**
@@ -27,12 +44,13 @@ export interface Effective {
   readonly digest: string;
 }
 
+/** The settings in force, followed live: the one source the relay, notifications and status read. */
 export interface EffectiveSettings {
-  current(): Effective;
+  current(): EffectiveSnapshot;
   mode(): NodeMode;
   /** Set while a centralized node's own mailServer edits are being ignored. */
   readOnlyNotice(): string | null;
-  onChange(listener: (next: Effective) => void): void;
+  onChange(listener: (next: EffectiveSnapshot) => void): void;
 }
 
 const NO_FEDERATION: FederationFacts = { membership: null, centralized: null };
@@ -44,7 +62,7 @@ export function nodeMode(config: Config, facts: FederationFacts): NodeMode {
 }
 
 /** The settings in force for a config and the secondary's facts. */
-export function computeEffective(config: Config, facts: FederationFacts): Effective {
+export function computeEffective(config: Config, facts: FederationFacts): EffectiveSnapshot {
   const { membership, centralized } = facts;
   if (nodeMode(config, facts) === 'centralized' && membership !== null) {
     if (centralized !== null) {
@@ -74,7 +92,7 @@ export function computeEffective(config: Config, facts: FederationFacts): Effect
 
 /** `federation` is the secondary's facts; null on a primary, which follows its file only. */
 export function createEffectiveSettings(config: LiveConfig, federation: FederationFactsSource | null, log: Logger): EffectiveSettings {
-  const listeners: Array<(next: Effective) => void> = [];
+  const listeners: Array<(next: EffectiveSnapshot) => void> = [];
   let facts = federation?.facts() ?? NO_FEDERATION;
   let notice: string | null = null;
   let effective = computeEffective(config.current(), facts);
@@ -113,6 +131,6 @@ export function createEffectiveSettings(config: LiveConfig, federation: Federati
   };
 }
 
-function withDigest(value: Omit<Effective, 'digest'>): Effective {
+function withDigest(value: Omit<EffectiveSnapshot, 'digest'>): EffectiveSnapshot {
   return Object.freeze({ ...value, digest: settingsDigest([value.mailServer, value.recipients, value.portalAddress, value.source]) });
 }

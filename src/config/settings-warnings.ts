@@ -1,5 +1,5 @@
 import type { EffectiveSettings } from './effective.js';
-import { plaintextAuthWarning } from './view.js';
+import { plaintextAuthWarning } from '../settings/view.js';
 
 /** What status must say about the effective settings: ignored edits, AUTH in clear, nobody to notify. */
 export function settingsWarnings(effective: EffectiveSettings): string[] {

@@ -1,0 +1,99 @@
+/**
+ * The primary's Watch streams, one per connected node, and the fan-out of a version onto them.
+ * The hot path (`publish`) does per stream only what the stream needs: a decision from the rules
+ * (node-records.ts), one write of the version's bytes (encoded once, in version-sync.ts) and a
+ * field set on the node's record in memory; one log line for the whole fan-out.
+ */
+import { performance } from 'node:perf_hooks';
+import type * as grpc from '@grpc/grpc-js';
+import type { WatchRequest__Output } from '../generated/appliance_mail/federation/v1/WatchRequest.js';
+import type { Logger } from '../log/logger.js';
+import type { FederationMode } from '../settings/schema.js';
+import type { VersionReport } from '../state/schema.js';
+import type { NodeRecordWriter } from './node-record-writer.js';
+import { withheldReason, type Withheld } from './node-records.js';
+import type { VersionSync } from './version-sync.js';
+
+/** A Watch call as the primary serves it: it writes encoded SettingsUpdate bytes (proto.ts). */
+export type WatchCall = grpc.ServerWritableStream<WatchRequest__Output, Buffer>;
+
+export interface WatchStream {
+  readonly call: WatchCall;
+  readonly mode: FederationMode;
+  /** What the node said it applied last (its Watch request, then its reports). */
+  lastApplied: number;
+}
+
+export interface FanOut {
+  /** Takes over the node's stream (ending an older one); sends the current version if needed. */
+  attach(name: string, stream: WatchStream): Withheld | null;
+  /** Forgets the stream if it is still the node's; true when it was. */
+  detach(name: string, stream: WatchStream): boolean;
+  get(name: string): WatchStream | undefined;
+  readonly size: number;
+  /** Writes the current version to every stream that needs it. */
+  publish(): void;
+  /** Ends every stream (the primary stops). */
+  endAll(): void;
+}
+
+export function createFanOut(deps: { versions: VersionSync; records: NodeRecordWriter; log: Logger }): FanOut {
+  const { versions, records, log } = deps;
+  const streams = new Map<string, WatchStream>();
+
+  /** Sends the current version unless the rules withhold it; `received` is shared by a fan-out. */
+  function sendIfNeeded(name: string, stream: WatchStream, received: VersionReport, written?: () => void): Withheld | null {
+    const record = records.get(name);
+    const withheld = withheldReason(stream, received.version, record);
+    if (withheld !== null) return withheld;
+    stream.call.write(versions.encoded(), written);
+    // Not awaited: a send lost to a crash is sent again at the node's next Watch.
+    if (record !== undefined) {
+      void records.change(name, (n) => {
+        n.received = received;
+      });
+    }
+    return null;
+  }
+
+  /** The record of a send: one object for every stream of a fan-out (records only replace it). */
+  const receivedNow = (): VersionReport => ({ version: versions.version(), at: new Date().toISOString(), error: null });
+
+  return {
+    attach(name, stream) {
+      streams.get(name)?.call.end();
+      streams.set(name, stream);
+      return sendIfNeeded(name, stream, receivedNow());
+    },
+    detach(name, stream) {
+      if (streams.get(name) !== stream) return false;
+      streams.delete(name);
+      return true;
+    },
+    get: (name) => streams.get(name),
+    get size() {
+      return streams.size;
+    },
+    publish() {
+      const received = receivedNow();
+      const startedMs = performance.now();
+      // Counts the writes not yet handed to HTTP/2; one line once all of them are.
+      let pending = 1;
+      let sent = 0;
+      const written = () => {
+        pending -= 1;
+        if (pending === 0) log.info({ version: received.version, streams: sent, ms: Math.round(performance.now() - startedMs) }, 'new version written to every stream');
+      };
+      for (const [name, stream] of streams) {
+        pending += 1;
+        if (sendIfNeeded(name, stream, received, written) === null) sent += 1;
+        else pending -= 1;
+      }
+      written();
+    },
+    endAll() {
+      for (const stream of streams.values()) stream.call.end();
+      streams.clear();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Compaction of the outbox's journal: once it is large and mostly holds finished messages, the
+ * oldest segment's few live messages are appended again (body copied by range, one message in
+ * memory at a time, with their progress), then the segment is deleted. Oldest first keeps replay
+ * right: a record left in a newer segment about a message of a deleted one is ignored, since the
+ * copy comes after it. Works on any Journal (unit-tested with one in memory).
+ */
+import type { AppError } from '../errors/registry.js';
+import type { Logger } from '../log/logger.js';
+import type { Journal } from './journal.js';
+import type { OutboxIndex } from './outbox-index.js';
+import { encodeRecord, type Entry, type OutboxRecord } from './outbox-records.js';
+
+/** Compaction starts once the journal is this large and mostly holds finished messages. */
+export const COMPACT_MIN_BYTES = 32 * 1024 * 1024;
+
+/** True when most of a journal of at least `minBytes` is finished messages. */
+export function worthCompacting(totalBytes: number, liveBytes: number, minBytes: number): boolean {
+  return totalBytes >= minBytes && liveBytes * 2 <= totalBytes;
+}
+
+/** The record that copies an entry forward, with its progress. */
+export function copyRecord(index: OutboxIndex, entry: Entry): OutboxRecord {
+  return {
+    type: 'enqueue',
+    id: entry.id,
+    kind: entry.kind,
+    to: entry.to,
+    subject: entry.subject,
+    createdAt: entry.createdAt,
+    key: entry.idempotencyKey,
+    keyDigest: index.keyDigestOf(entry),
+    source: entry.source,
+    door: entry.door,
+    size: entry.size,
+    progress: index.progressOf(entry),
+  };
+}
+
+export interface Compactor {
+  /** Starts a compaction in the background when it is worth it and none runs. */
+  maybeCompact(): void;
+  /** Resolves once no compaction runs (one may start again later). */
+  settled(): Promise<void>;
+  /** Stops between two messages; resolves once the one running has stopped. */
+  close(): Promise<void>;
+}
+
+export function createCompactor(deps: { journal: () => Journal; index: OutboxIndex; log: Logger; minBytes: number; paused: () => boolean }): Compactor {
+  const { index, log, minBytes } = deps;
+  let running: Promise<void> | null = null;
+  let closed = false;
+  const worth = () => worthCompacting(deps.journal().sizeBytes(), index.liveBytes(), minBytes);
+
+  async function compactOldest(journal: Journal): Promise<boolean> {
+    const segments = journal.segments();
+    if (segments.length < 2) return false;
+    const oldest = segments[0]!.seq;
+    const moving = [...index.entries()].filter((e) => e.body?.seq === oldest);
+    for (const entry of moving) {
+      if (closed) return false;
+      let body: Buffer | undefined;
+      try {
+        body = await journal.readBody(entry.body!);
+      } catch (err) {
+        if ((err as AppError).code !== 'AM_OUTBOX_CORRUPT') throw err;
+        log.error({ err, id: entry.id }, 'a stored message is damaged and cannot be sent; kept as a dead letter without its body');
+      }
+      if (index.get(entry.id) !== entry || entry.body?.seq !== oldest) continue;
+      if (!body) {
+        Object.assign(entry, { state: 'dead', lastError: 'the stored message was damaged on disk; it cannot be sent', nextAt: 0 });
+        index.touch(entry);
+      }
+      const [ref] = await journal.append([{ meta: encodeRecord(copyRecord(index, entry)), ...(body ? { body } : {}) }]);
+      index.moveBody(entry, ref ?? null);
+    }
+    await journal.removeSegment(oldest);
+    index.dropSegment(oldest);
+    return true;
+  }
+
+  async function compact(): Promise<void> {
+    const journal = deps.journal();
+    if (journal.segments().length === 1) await journal.roll();
+    while (!closed && !deps.paused() && worth() && (await compactOldest(journal)));
+  }
+
+  return {
+    maybeCompact() {
+      if (running || closed || deps.paused() || !worth()) return;
+      running = compact()
+        .then(() => log.info({ live: index.size, bytes: deps.journal().sizeBytes() }, 'outbox journal compacted'))
+        .catch((err: unknown) => log.error({ err }, 'outbox compaction failed; the journal keeps growing until it succeeds'))
+        .finally(() => {
+          running = null;
+        });
+    },
+    settled: async () => {
+      await running;
+    },
+    async close() {
+      closed = true;
+      await running;
+    },
+  };
+}
