@@ -77,7 +77,7 @@ export function createSettingsChanges(deps: SettingsChangeDeps) {
     } catch {
       changes = undefined;
     }
-    const summary = last === undefined ? `configuration in force at the first start with an audit trail (version ${current.version})` : `configuration changed while the daemon was stopped: ${changes ? describeChanges(changes) : `version ${last.version} → ${current.version}`}`;
+    const summary = last === undefined ? `configuration in force at start, the trail holding no earlier one (version ${current.version})` : `configuration changed while the daemon was stopped: ${changes ? describeChanges(changes) : `version ${last.version} → ${current.version}`}`;
     await record({ kind: 'settings', actor: FILE_ACTOR, summary, version: current.version, kept: isKept, ...(changes ? { changes } : {}) });
   }
 

@@ -42,7 +42,7 @@ describe('audit trail', () => {
     await writeJson(configPath, config);
     originalText = await readFile(configPath, 'utf8');
     daemon = new DaemonProcess(configPath);
-    const ready = await daemon.ready();
+    const ready = await daemon.ready(60_000);
     admin = connectControl(join(dir, 'admin.sock'));
     await admin.setConsolePassword({ name: 'admin', password: ADMIN_PASSWORD });
     web = consoleClient(String(ready['console']));
