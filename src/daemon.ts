@@ -1,7 +1,7 @@
 /**
  * Wires one Appliance's daemon together and owns the order of start and shutdown:
  * start: the instance lock, state, outbox, config watcher, federation, delivery, control sockets,
- * submission port, metrics endpoint, console;
+ * submission port, sendmail's drop folder, metrics endpoint, console;
  * close: the reverse — stop accepting (console, metrics, submission port, control sockets), delivery,
  * federation, watcher, outbox, flush state, then free the lock. Every rule lives with its
  * concern; this file only builds and orders parts.
@@ -37,6 +37,7 @@ import { openStateStore, type StateStore } from './state/store.js';
 import { PACKAGE_VERSION } from './util/version.js';
 import { createRawIntake } from './submission/raw-intake.js';
 import { createSubmissionPort } from './submission/smtp-port.js';
+import { createDropPickup } from './submission/drop-pickup.js';
 
 export interface Daemon {
   readonly config: LiveConfig;
@@ -84,6 +85,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const outboxAdmin = createOutboxAdmin({ outbox, delivery, sender: () => effective.current().mailServer.sender ?? '' });
     const rawIntake = createRawIntake({ config, effective, intake });
     const notifier = createNotifier({ config, effective, intake });
+    const dropPickup = createDropPickup({ config, rawIntake, log: child('submission') });
     // Two doors: submitters (group members) and administrators (the daemon's user and root).
     // Requests bounded by the message limit in force at start (a later raise takes a restart);
     // one gate bounds the submissions read at once through both sockets together.
@@ -93,7 +95,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
     const consoleUsers = openConsoleUsers(initial.node.stateDir);
     let consoleUrl: () => string | null = () => null;
-    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, audit, reverter, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl() });
+    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, audit, reverter, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl(), dropWarnings: () => dropPickup.warnings() });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
     // A third door for administrators: HTTPS pages onto the same API.
@@ -111,7 +113,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
 
     // Started once every listener (the metrics) is subscribed, and before the config watcher.
     await audit.start();
-    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
+    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, dropPickup, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
     for (const component of components) {
       await component.start();
       closers.push(() => component.close());

@@ -110,7 +110,14 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       auth: raw.mailServer.auth,
       oauth2: oauth2Settings(raw.mailServer.oauth2, clientSecret),
     } satisfies MailServerSettings,
-    notifications: { recipients: splitRecipients(raw.notifications.recipients).valid },
+    notifications: {
+      recipients: splitRecipients(raw.notifications.recipients).valid,
+      /** Local name (lower case) → where its mail goes instead of `recipients` (no prototype: a name such as constructor is only a name). */
+      localRecipients: Object.assign(
+        Object.create(null) as Record<string, string[]>,
+        Object.fromEntries(Object.entries(raw.notifications.localRecipients).map(([name, to]) => [name.toLowerCase(), splitRecipients(to).valid])),
+      ),
+    },
     portal: { address: raw.portal.address ?? null },
     federation: {
       listen: raw.federation.listen ?? null,
@@ -122,8 +129,8 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
     /** The Web Console: off while `listen` is null. */
     console: { listen: raw.console.listen ?? null, certFile: at(raw.console.certFile), keyFile: at(raw.console.keyFile) },
     control: controlSockets(raw.control, base),
-    /** The local SMTP submission port (`host:port`), null when off. */
-    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback, limits: raw.submission.limits },
+    /** The local SMTP submission port (`host:port`), null when off; sendmail's drop folder. */
+    submission: { listen: raw.submission.listen ?? null, allowNonLoopback: raw.submission.allowNonLoopback, limits: raw.submission.limits, dropFolder: resolve(base, raw.submission.dropFolder) },
     /** The Prometheus scrape endpoint (`host:port`, plain HTTP), null when off. */
     metrics: { listen: raw.metrics.listen ?? null, allowNonLoopback: raw.metrics.allowNonLoopback },
     relay: {

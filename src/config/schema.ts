@@ -52,6 +52,12 @@ export const CONFIG_DEFAULTS = {
    */
   submissionLimits: { connectionsPerMinute: 120, messagesPerMinute: 120, bytesPerMinute: 50 * 1024 * 1024, concurrentConnections: 10 },
   /**
+   * Where `sendmail` leaves a message while the daemon cannot take it (Postfix's maildrop):
+   * beside the state, not in it (the state is the daemon's alone; this folder is the submitters'
+   * group's to write into), and not under /run, which a reboot empties.
+   */
+  dropFolder: '/var/spool/appliance-mail',
+  /**
    * The audit trail's two files together: about 30,000 settings changes with their diffs, a
    * year of a busy fleet's administration, and small beside the outbox.
    */
@@ -64,6 +70,9 @@ export const CONFIG_DEFAULTS = {
 
 /** Room always kept for alerts: the capped doors' shares add up to at most this. */
 export const MAX_SHARES_SUM = 0.9;
+
+/** A name without a domain, as cron, smartd and mdadm address mail: `root`, `postmaster`. */
+export const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 
 /** The administrators' socket's file name, beside control.socket unless control.adminSocket says otherwise. */
 export const ADMIN_SOCKET_NAME = 'admin.sock';
@@ -146,8 +155,15 @@ export const configSchema = z
           help: 'Comma separated (or a JSON array): they receive the Appliance notifications and test emails.',
           federated: true,
         }),
+        localRecipients: setting(
+          z.record(z.string().regex(LOCAL_NAME, 'must be a local name such as root or backup (letters, digits, . _ + -)'), recipientsSchema).default({}),
+          {
+            label: 'Local recipients',
+            help: "Where this host's mail to a local name goes instead of the notification recipients: {\"backup\": \"backup-team@example.com\"}. Local names are root, postmaster, any name without a domain, and name@localhost, name@<host name>, name@<node.name> (as cron, smartd and mdadm address mail).",
+          },
+        ),
       })
-      .default({ recipients: [] }),
+      .default({ recipients: [], localRecipients: {} }),
     portal: z
       .strictObject({
         address: setting(portalAddressField.optional(), {
@@ -200,6 +216,11 @@ export const configSchema = z
     submission: z
       .strictObject({
         ...plainListenerShape('submission port', 'appliance-mail ready'),
+        dropFolder: setting(nonEmpty.default(CONFIG_DEFAULTS.dropFolder), {
+          label: 'sendmail drop folder',
+          help: `Where sendmail leaves mail while the daemon cannot take it (stopped, starting); the daemon takes it from there. Mode 1730, owner and group appliance-mail (systemd/appliance-mail.tmpfiles makes it). ${relativeToFile}`,
+          restart: true,
+        }),
         limits: z
           .strictObject({
             connectionsPerMinute: setting(z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.connectionsPerMinute), {
@@ -222,7 +243,7 @@ export const configSchema = z
           .default(CONFIG_DEFAULTS.submissionLimits),
       })
       .superRefine(loopbackUnlessAllowed('the submission port has no AUTH', 'submission.allowNonLoopback'))
-      .default({ allowNonLoopback: false, limits: CONFIG_DEFAULTS.submissionLimits }),
+      .default({ allowNonLoopback: false, limits: CONFIG_DEFAULTS.submissionLimits, dropFolder: CONFIG_DEFAULTS.dropFolder }),
     metrics: z
       .strictObject(plainListenerShape('metrics endpoint', 'metrics listening'))
       .superRefine(loopbackUnlessAllowed('the metrics endpoint is plain HTTP without authentication', 'metrics.allowNonLoopback'))

@@ -59,6 +59,8 @@ export interface StatusSources {
   daemonVersion: string;
   startedAt: number;
   consoleUrl: () => string | null;
+  /** sendmail's drop folder: files that could not be queued and wait in its bad/. */
+  dropWarnings: () => Promise<string[]>;
 }
 
 export async function buildStatus(sources: StatusSources): Promise<DaemonStatus> {
@@ -86,7 +88,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
     adminSocket,
     adminAccess: await access(adminSocket),
     consoleUrl: sources.consoleUrl(),
-    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...(await outboxWarnings(outbox)), ...(portalWarning ? [portalWarning] : [])],
+    warnings: [...(await secretFileWarnings(current)), ...settingsWarnings(effective), ...(await outboxWarnings(outbox)), ...(await sources.dropWarnings()), ...(portalWarning ? [portalWarning] : [])],
     primary: primary?.status() ?? null,
     secondary: secondary?.status() ?? null,
     outbox: outbox.counts(),

@@ -1,7 +1,8 @@
 /**
  * Every error the daemon or the CLI can report is declared here once, with a stable code.
  * Codes are part of the operator interface (logs, `status`, CLI output, gRPC details) and are
- * documented in docs/errors.md; a unit test fails when the two drift apart.
+ * documented in docs/reference/errors.md, generated from here and src/errors/descriptions.ts
+ * (`npm run docs`); a test fails when the page is stale.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
@@ -44,6 +45,8 @@ export const ERROR_CODES = {
   AM_MESSAGE_TOO_LARGE: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_BUSY: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_OUTBOX_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
+  AM_DROP_FOLDER_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
+  AM_DROP_FILE_BAD: { grpc: GrpcStatus.INVALID_ARGUMENT, exit: 1 },
   AM_OUTBOX_FULL: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },
   AM_STATE_LOST: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
   AM_CLIENT_LIMITED: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, exit: 1 },

@@ -8,6 +8,7 @@ import { AppError } from '../errors/registry.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { EffectiveSettings } from '../config/effective.js';
 import type { Delivery } from './delivery.js';
+import type { RawContent } from './render.js';
 import { MESSAGE_KINDS, type Caller, type MessageKind, type NewMessage, type Outbox } from './outbox.js';
 
 /** A digest goes to its subscribers; more than this in one message is a mistake, not a list. */
@@ -21,6 +22,8 @@ export interface Submission {
   text: string;
   html: string;
   kind: string;
+  /** A message taken whole: its bytes are stored as they are; `subject` only lists it, `text` and `html` are ''. */
+  raw?: RawContent;
   idempotencyKey: string;
   /** See NewMessage.idempotencyContent: what the same key must repeat (default: the message). */
   idempotencyContent?: string;
@@ -35,14 +38,14 @@ export function validateSubmission(input: Submission, maxMessageBytes: number): 
   if (/[\r\n]/.test(input.subject)) problems.push('subject: must not contain CR or LF (it would start a new header)');
   if (input.subject.length > MAX_SUBJECT_CHARS) problems.push(`subject: longer than ${MAX_SUBJECT_CHARS} characters`);
   if (input.subject.trim() === '') problems.push('subject: must not be empty');
-  if (input.text === '' && input.html === '') problems.push('body: give a text or an HTML body (or both)');
+  if (input.text === '' && input.html === '' && input.raw === undefined) problems.push('body: give a text or an HTML body (or both)');
   if (!(MESSAGE_KINDS as readonly string[]).includes(input.kind)) problems.push(`kind: must be one of ${MESSAGE_KINDS.join(', ')}`);
   if (input.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_CHARS || /[\r\n\0]/.test(input.idempotencyKey)) {
     problems.push(`idempotency_key: at most ${MAX_IDEMPOTENCY_KEY_CHARS} characters, no CR/LF`);
   }
   if (/\0/.test(input.text) || /\0/.test(input.html)) problems.push('body: must not contain NUL characters');
   if (problems.length > 0) throw new AppError('AM_MESSAGE_INVALID', `message refused: ${problems.join('; ')}`, { details: { problems } });
-  const size = Buffer.byteLength(input.subject) + Buffer.byteLength(input.text) + Buffer.byteLength(input.html);
+  const size = input.raw ? input.raw.bytes.byteLength : Buffer.byteLength(input.subject) + Buffer.byteLength(input.text) + Buffer.byteLength(input.html);
   if (size > maxMessageBytes) {
     throw new AppError('AM_MESSAGE_TOO_LARGE', `message refused: ${size} bytes, more than relay.maxMessageBytes (${maxMessageBytes})`);
   }
@@ -52,6 +55,7 @@ export function validateSubmission(input: Submission, maxMessageBytes: number): 
     subject: input.subject,
     text: input.text === '' ? null : input.text,
     html: input.html === '' ? null : input.html,
+    ...(input.raw === undefined ? {} : { raw: input.raw }),
     idempotencyKey: input.idempotencyKey === '' ? null : input.idempotencyKey,
     ...(input.idempotencyContent === undefined ? {} : { idempotencyContent: input.idempotencyContent }),
   };

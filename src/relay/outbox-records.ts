@@ -7,6 +7,7 @@
  * are written.
  */
 import type { BodyRef } from './journal.js';
+import type { RawContent } from './render.js';
 
 export const MESSAGE_KINDS = ['alert', 'digest', 'appliance', 'test'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
@@ -137,6 +138,8 @@ export interface NewMessage {
   subject: string;
   text: string | null;
   html: string | null;
+  /** A message taken whole (sendmail, the submission port): stored as it is, `text` and `html` unused. */
+  raw?: RawContent;
   idempotencyKey: string | null;
   /**
    * What a resubmission under the same key must repeat to be the same message: by default the

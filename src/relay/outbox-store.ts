@@ -13,7 +13,7 @@ import type { OutboxIndex } from './outbox-index.js';
 import { encodeRecord, MESSAGE_KINDS, sourceOf, type Caller, type MessageKind, type OutboxRecord } from './outbox-records.js';
 import { checkRoom, laneOf, LANES, type Lane, type RoomLimits, type RoomUse } from './outbox-room.js';
 import type { NewMessage } from './outbox-records.js';
-import { renderMessage } from './render.js';
+import { renderMessage, renderRawMessage } from './render.js';
 
 /** The subject as listed (`appliance-mail outbox`); the whole one is in the stored message. */
 const LISTED_SUBJECT_CHARS = 80;
@@ -55,7 +55,7 @@ export function createMessageStore(deps: {
     deps.refuseIfLost();
     const id = newMessageId();
     const createdAt = Date.now();
-    const body = await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
+    const body = input.raw ? renderRawMessage(id, input.raw) : await renderMessage({ id, to: input.to, subject: input.subject, text: input.text, html: input.html, createdAt });
     const lane = laneOf(caller.door, input.kind);
     checkRoom(await use(), limits(), lane, body.length, dir);
     reserved[lane] += body.length;

@@ -26,8 +26,7 @@ export async function renderMessage(input: RenderInput): Promise<Buffer> {
     ...(input.text !== null ? { text: input.text } : {}),
     ...(input.html !== null ? { html: input.html } : {}),
     date: new Date(input.createdAt),
-    // The id is unique already; the host names where it was made (the sender may change later).
-    messageId: `<${input.id}@${hostname() || 'appliance-mail'}>`,
+    messageId: messageIdFor(input.id),
     headers: {
       [MESSAGE_ID_HEADER]: input.id,
       // RFC 3834: machine mail; vacation responders and the like must not answer it.
@@ -36,6 +35,23 @@ export async function renderMessage(input: RenderInput): Promise<Buffer> {
   })
     .compile()
     .build();
+}
+
+/** The id is unique already; the host names where it was made (the sender may change later). */
+function messageIdFor(id: string): string {
+  return `<${id}@${hostname() || 'appliance-mail'}>`;
+}
+
+/** A message taken whole (raw-message.ts): its bytes, and whether it names its own Message-ID. */
+export interface RawContent {
+  bytes: Buffer;
+  hasMessageId: boolean;
+}
+
+/** A whole message as stored: the outbox id and, when it had none, a Message-ID in front of its bytes. */
+export function renderRawMessage(id: string, raw: RawContent): Buffer {
+  const lines = `${MESSAGE_ID_HEADER}: ${id}\r\n${raw.hasMessageId ? '' : `Message-ID: ${messageIdFor(id)}\r\n`}`;
+  return Buffer.concat([Buffer.from(lines, 'latin1'), raw.bytes]);
 }
 
 /** The From header line for the sender in force (an address checked by the config schema: no CR/LF). */

@@ -69,7 +69,9 @@ if (parentPort) {
         return;
       }
       const { envelope, raw } = request.mail;
-      via.sendMail({ envelope, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) }).then(
+      // BODY=8BITMIME whenever the server offers it (RFC 6152 allows it for 7-bit mail too): a
+      // message taken whole from sendmail or the submission port may carry 8-bit parts as they came.
+      via.sendMail({ envelope: { ...envelope, use8BitMime: true } as typeof envelope, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) }).then(
         (info) =>
           port.postMessage({
             type: 'sent',

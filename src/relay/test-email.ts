@@ -30,6 +30,8 @@ export interface TestEmailRequest {
   to: readonly string[];
   nodeName: string;
   source: string;
+  /** Where mail to local names (root, root@localhost) goes, in words, for the message's text; none when unset. */
+  localMail?: string;
   /** Where the OAuth2 token comes from (auth "oauth2"); shared with delivery so a refresh token is spent once. */
   tokens: OAuth2Tokens;
 }
@@ -122,6 +124,7 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
         '',
         `It was sent through ${server} (${settings.tls ? 'STARTTLS' : 'plain text'}), with settings from ${request.source}.`,
         'If you can read it, this Appliance can send alerts, digests and notifications.',
+        ...(request.localMail === undefined ? [] : ['', request.localMail]),
       ].join('\n'),
     })
       .compile()
@@ -202,5 +205,17 @@ export async function testEffectiveSettings(
   const current = deps.effective.current();
   const recipients = to.length > 0 ? splitRecipients(to) : { valid: [...current.recipients], invalid: [] };
   if (recipients.invalid.length > 0) throw new AppError('AM_INVALID_ARGUMENT', `--to: '${recipients.invalid[0]}' is not a valid email address`);
-  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: deps.config.current().node.name, source: current.source, tokens: deps.tokens }, onStep);
+  const config = deps.config.current();
+  const localMail = describeLocalMail(config.notifications.localRecipients, current.recipients, config.node.name);
+  return sendTestEmail({ settings: current.mailServer, to: recipients.valid, nodeName: config.node.name, source: current.source, tokens: deps.tokens, localMail }, onStep);
+}
+
+/** Where this host's own mail (cron's, smartd's, mdadm's, to root or another local name) goes. */
+function describeLocalMail(named: Readonly<Record<string, readonly string[]>>, recipients: readonly string[], nodeName: string): string {
+  const others = Object.entries(named).map(([name, to]) => `${name} goes to ${to.join(', ')}`);
+  const rest = recipients.length > 0 ? recipients.join(', ') : 'nobody (notifications.recipients is empty: such mail is refused)';
+  return [
+    `Mail from this host to a local name (root, postmaster, root@localhost, root@${nodeName}), as cron, smartd and mdadm send it, goes to ${rest}`,
+    others.length > 0 ? `; by notifications.localRecipients, ${others.join('; ')}.` : ' (notifications.recipients; notifications.localRecipients can send a name elsewhere).',
+  ].join('');
 }

@@ -1,33 +1,33 @@
 /**
- * Whole RFC 5322 messages, as the SMTP submission port and the sendmail command receive them,
- * turned into submissions for the relay's intake: the same size limit, recipient checks and
- * header rules apply as to the control socket's Submit, and "accepted" still means "on disk".
+ * Whole RFC 5322 messages, as the SMTP submission port, the sendmail command and the drop folder
+ * receive them, queued through the relay's intake: the same size limit and recipient checks apply
+ * as to the control socket's Submit, and "accepted" still means "on disk".
  *
- * The outbox stores a message as subject, text and HTML, so a message is parsed (postal-mime,
- * from the nodemailer authors) and rebuilt. What that cannot carry is refused, never dropped
- * silently: attachments are refused; inline images (a logo in an HTML template) are left out.
- * The From header and the envelope sender follow mailServer.sender, as for every message.
+ * The message is carried whole (see relay/raw-message.ts for the little a relay changes); the
+ * From header and the envelope sender follow mailServer.sender at send time, as for every
+ * message. One copy goes to all its recipients: the headers are the sender's own, Bcc removed, so
+ * nobody learns of a hidden recipient from them.
+ *
+ * Local names (as cron, smartd and mdadm address mail: `root`, `root@localhost`,
+ * `root@<host name>`, `root@<node.name>`) go to the administrators: notifications.localRecipients
+ * for that name when set, else notifications.recipients, as nullmailer's adminaddr.
  */
 import { createHash } from 'node:crypto';
-import PostalMime, { type Address, type Email } from 'postal-mime';
+import { hostname } from 'node:os';
 import { isEmailAddress } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
+import { LOCAL_NAME } from '../config/schema.js';
 import { AppError } from '../errors/registry.js';
 import type { Intake } from '../relay/intake.js';
+import { prepareRawMessage } from '../relay/raw-message.js';
+import { ownEntry } from '../util/objects.js';
 import type { EffectiveSettings } from '../config/effective.js';
 import type { Caller } from '../relay/outbox.js';
 
-/** A name without a domain, as cron, smartd and mdadm address mail: `root`, `postmaster`. */
-const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
-/** Far above any real header block; bounds what a peer can make the parser hold. */
-const MAX_HEADERS_BYTES = 256 * 1024;
-/**
- * Each hidden recipient costs a stored copy of the whole message; beyond this many, a message is
- * a mailing list, and this daemon is not one.
- */
-const MAX_HIDDEN_COPIES = 50;
 /** Enough to name the refused value in a reply without echoing a peer's whole input. */
 const QUOTE_CHARS = 80;
+/** The intake's limit for a subject (one RFC 5322 line). */
+const MAX_LISTED_SUBJECT_CHARS = 998;
 
 export interface RawSubmission {
   /** The message as received: headers, blank line, body. */
@@ -36,32 +36,55 @@ export interface RawSubmission {
   recipients: readonly string[];
   /** sendmail -t: the addresses of the To, Cc and Bcc headers are recipients too. */
   recipientsFromHeaders: boolean;
+  /** For the Received line: the client (`grafana ([127.0.0.1])`) and protocol (`ESMTP`; default `local`). */
+  from?: string;
+  protocol?: string;
+  /** Names this submission for good (the drop folder: its file name); default: from its Message-ID. */
+  idempotencyKey?: string;
 }
 
 export interface RawIntake {
   /** Throws AM_RECIPIENT_INVALID for an address that could never be delivered (SMTP RCPT TO answers at once). */
   checkRecipient(address: string): void;
-  /** Queues the message; resolves with the outbox ids once every copy is on disk. */
+  /** Queues the message; resolves with its outbox id (in a list, one per stored copy) once it is on disk. */
   submit(input: RawSubmission, caller: Caller): Promise<string[]>;
 }
 
 export function createRawIntake(deps: { config: LiveConfig; effective: EffectiveSettings; intake: Intake }): RawIntake {
   const { config, effective, intake } = deps;
 
-  /** Each recipient as the addresses it stands for: a local name stands for notifications.recipients. */
+  /** The addresses a recipient stands for: itself, or for a local name the administrators'. */
   function resolve(recipient: string): string[] {
-    if (isEmailAddress(recipient)) return [recipient];
-    if (LOCAL_NAME.test(recipient)) {
-      const { recipients, source } = effective.current();
-      if (recipients.length === 0) {
-        throw new AppError(
-          'AM_RECIPIENT_INVALID',
-          `'${recipient}' is a local name, which goes to notifications.recipients, and that list is empty (settings from ${source})`,
-        );
-      }
-      return [...recipients];
+    const name = localName(recipient);
+    if (name === null) {
+      if (isEmailAddress(recipient)) return [recipient];
+      throw new AppError('AM_RECIPIENT_INVALID', `'${quote(recipient)}' is not a valid email address (user@example.com) or local name (root)`);
     }
-    throw new AppError('AM_RECIPIENT_INVALID', `'${quote(recipient)}' is not a valid email address (user@example.com) or local name (root)`);
+    const mapped = ownEntry(config.current().notifications.localRecipients, name.toLowerCase());
+    if (mapped !== undefined && mapped.length > 0) return [...mapped];
+    const { recipients, source } = effective.current();
+    if (recipients.length === 0) {
+      throw new AppError(
+        'AM_RECIPIENT_INVALID',
+        `'${quote(recipient)}' is a local name, which goes to notifications.recipients (or notifications.localRecipients.${quote(name, 64)}), and that list is empty (settings from ${source})`,
+      );
+    }
+    return [...recipients];
+  }
+
+  /** The local part when `recipient` names a user of this host (bare, @localhost, @host name, @node.name), else null. */
+  function localName(recipient: string): string | null {
+    if (LOCAL_NAME.test(recipient)) return recipient;
+    const at = recipient.lastIndexOf('@');
+    if (at <= 0) return null;
+    const local = recipient.slice(0, at);
+    const domain = recipient.slice(at + 1).toLowerCase();
+    return LOCAL_NAME.test(local) && localDomains().has(domain) ? local : null;
+  }
+
+  function localDomains(): Set<string> {
+    const host = hostname().toLowerCase();
+    return new Set(['localhost', 'localhost.localdomain', host, host.split('.')[0]!, config.current().node.name.toLowerCase()].filter((d) => d !== ''));
   }
 
   return {
@@ -69,91 +92,40 @@ export function createRawIntake(deps: { config: LiveConfig; effective: Effective
       resolve(address);
     },
     async submit(input, caller) {
-      const maxMessageBytes = config.current().relay.maxMessageBytes;
+      const { maxMessageBytes } = config.current().relay;
       if (input.raw.byteLength > maxMessageBytes) {
         throw new AppError('AM_MESSAGE_TOO_LARGE', `message refused: ${input.raw.byteLength} bytes, more than relay.maxMessageBytes (${maxMessageBytes})`);
       }
-      const email = await parse(input.raw);
-      const attached = email.attachments.filter((a) => !isInlineImage(a));
-      if (attached.length > 0) {
-        const names = attached.map((a) => quote(a.filename ?? a.mimeType)).join(', ');
-        throw new AppError('AM_MESSAGE_INVALID', `message refused: attachments are not carried (${names}); send text or HTML only`);
-      }
-      const groups = recipientGroups(email, input, resolve);
-      // Every copy is stored whole: what one message may take of the outbox is bounded by the
-      // message limit, not by the limit times the hidden recipients.
-      const storedBytes = input.raw.byteLength * groups.length;
-      if (groups.length > 1 && storedBytes > maxMessageBytes) {
+      const sender = effective.current().mailServer.sender;
+      const prepared = prepareRawMessage(input.raw, {
+        received: `${input.from === undefined ? '' : `from ${input.from} `}by ${config.current().node.name} (appliance-mail) with ${input.protocol ?? 'local'}`,
+        sender,
+        now: new Date(),
+      });
+      const named = [...input.recipients, ...(input.recipientsFromHeaders ? [...prepared.to, ...prepared.cc, ...prepared.bcc] : [])];
+      const unique = dedupe(named.map((r) => r.trim()).filter((r) => r !== ''));
+      if (unique.length === 0) {
         throw new AppError(
-          'AM_MESSAGE_TOO_LARGE',
-          `message refused: ${groups.length} copies (one per hidden recipient) of ${input.raw.byteLength} bytes make ${storedBytes} bytes, more than relay.maxMessageBytes (${maxMessageBytes}); name the recipients in To or Cc, or send a smaller message`,
+          'AM_RECIPIENT_INVALID',
+          input.recipientsFromHeaders ? 'no recipients: the To, Cc and Bcc headers name nobody' : 'no recipients: give at least one address',
         );
       }
-      const subject = (email.subject ?? '').trim() === '' ? '(no subject)' : (email.subject ?? '');
-      let text = email.text ?? '';
-      const html = email.html ?? '';
-      // A message may have an empty body; the intake wants something to send.
-      if (text === '' && html === '') text = '\n';
-      const ids: string[] = [];
-      for (const to of groups) {
-        const { id } = await intake.submit({ to, subject, text, html, kind: 'appliance', idempotencyKey: idempotencyKey(email.messageId, to) }, caller);
-        ids.push(id);
-      }
-      return ids;
+      const to = dedupe(unique.flatMap(resolve));
+      const digest = createHash('sha256').update(input.raw).digest('hex');
+      const { id } = await intake.submit({
+        to,
+        // Only what `outbox` lists: the message keeps its own, however long.
+        subject: prepared.subject.trim() === '' ? '(no subject)' : prepared.subject.slice(0, MAX_LISTED_SUBJECT_CHARS),
+        text: '',
+        html: '',
+        raw: { bytes: prepared.bytes, hasMessageId: prepared.messageId !== null },
+        kind: 'appliance',
+        idempotencyKey: input.idempotencyKey ?? idempotencyKey(prepared.messageId, to),
+        idempotencyContent: digest,
+      }, caller);
+      return [id];
     },
   };
-}
-
-async function parse(raw: Uint8Array): Promise<Email> {
-  try {
-    return await PostalMime.parse(raw, { maxHeadersSize: MAX_HEADERS_BYTES, attachmentEncoding: 'arraybuffer' });
-  } catch (err) {
-    throw new AppError('AM_MESSAGE_INVALID', `message refused: not a readable RFC 5322 message (${quote((err as Error).message)})`, { cause: err });
-  }
-}
-
-function isInlineImage(attachment: Email['attachments'][number]): boolean {
-  return attachment.mimeType.startsWith('image/') && (attachment.related === true || attachment.contentId !== undefined || attachment.disposition === 'inline');
-}
-
-/**
- * Who gets which copy. The outbox writes its recipients into the To header, so the recipients the
- * message shows (To, Cc) share one copy, and each hidden one (Bcc, or only in the envelope) gets
- * a copy of their own: nobody learns of a hidden recipient. An address is sent one copy only.
- */
-function recipientGroups(email: Email, input: RawSubmission, resolve: (recipient: string) => string[]): string[][] {
-  const shown = [...flatten(email.to), ...flatten(email.cc)];
-  const envelope = [...input.recipients, ...(input.recipientsFromHeaders ? [...shown, ...flatten(email.bcc)] : [])];
-  const unique = dedupe(envelope.map((r) => r.trim()).filter((r) => r !== ''));
-  if (unique.length === 0) {
-    throw new AppError(
-      'AM_RECIPIENT_INVALID',
-      input.recipientsFromHeaders ? 'no recipients: the To, Cc and Bcc headers name nobody' : 'no recipients: give at least one address',
-    );
-  }
-  const shownKeys = new Set(shown.map((r) => r.toLowerCase()));
-  const hiddenCount = unique.filter((r) => !shownKeys.has(r.toLowerCase())).length;
-  if (hiddenCount > MAX_HIDDEN_COPIES) {
-    throw new AppError(
-      'AM_RECIPIENT_INVALID',
-      `${hiddenCount} recipients not named in To or Cc (each gets a copy of its own), at most ${MAX_HIDDEN_COPIES}: name them in To or Cc, or send several messages`,
-    );
-  }
-  const visible: string[] = [];
-  const hidden: string[][] = [];
-  for (const recipient of unique) {
-    const addresses = resolve(recipient);
-    if (shownKeys.has(recipient.toLowerCase())) visible.push(...addresses);
-    else hidden.push(addresses);
-  }
-  const sent = new Set<string>();
-  const take = (addresses: string[]) => dedupe(addresses).filter((a) => !sent.has(a.toLowerCase()) && sent.add(a.toLowerCase()));
-  return [take(visible), ...hidden.map(take)].filter((group) => group.length > 0);
-}
-
-/** Addresses of a header, groups flattened; a bare local name (`To: root`) parses as a name without address. */
-function flatten(addresses: readonly Address[] | undefined): string[] {
-  return (addresses ?? []).flatMap((a) => (a.group ? a.group : [a])).map((m) => (m.address !== '' ? m.address : m.name));
 }
 
 function dedupe(values: readonly string[]): string[] {
@@ -162,13 +134,12 @@ function dedupe(values: readonly string[]): string[] {
 }
 
 /**
- * A client that lost the reply sends the same message again; its Message-ID says so. Keyed per
- * copy, so one message's copies never collide. No Message-ID: no key (two identical cron mails
- * an hour apart are two mails).
+ * A client that lost the reply sends the same message again; its Message-ID says so. No
+ * Message-ID: no key (two identical cron mails an hour apart are two mails).
  */
-function idempotencyKey(messageId: string | undefined, to: readonly string[]): string {
-  if (messageId === undefined || messageId.trim() === '') return '';
-  return `message-id:${createHash('sha256').update(`${messageId.trim()}\0${to.join(',')}`).digest('hex')}`;
+function idempotencyKey(messageId: string | null, to: readonly string[]): string {
+  if (messageId === null) return '';
+  return `message-id:${createHash('sha256').update(`${messageId}\0${to.join(',')}`).digest('hex')}`;
 }
 
 /** A peer's value, short and with control characters shown as '?', fit to quote in a reply or a log. */

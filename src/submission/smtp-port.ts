@@ -13,6 +13,7 @@ import { AppError, toAppError, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { listenError } from '../util/server-lifecycle.js';
 import { createClientLimits, createWarnOnce, type Refusal } from './client-limits.js';
+import { acceptBareLocalRecipients } from './bare-recipient.js';
 import { quote, type RawIntake } from './raw-intake.js';
 
 /** Enough for every job on one Appliance at once; more is a runaway script. */
@@ -44,6 +45,7 @@ export interface SubmissionPort {
 
 export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawIntake; log: Logger }): SubmissionPort {
   const { config, rawIntake, log } = deps;
+  acceptBareLocalRecipients();
   const listen = config.current().submission.listen;
   let bound: string | null = null;
   let state: 'new' | 'started' | 'closed' = 'new';
@@ -97,7 +99,10 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
     },
     onData(stream, session, callback) {
       const client = clientOf(session.remoteAddress);
-      accept(stream, session.envelope.rcptTo.map((r) => r.address), client).then(
+      // The client's HELO name is its own word: printable ASCII only, in the Received line.
+      const helo = (session.hostNameAppearsAs || 'unknown').slice(0, 64).replace(/[^\x21-\x7e]|[()]/g, '?');
+      const from = `${helo} ([${session.remoteAddress}])`;
+      accept(stream, session.envelope.rcptTo.map((r) => r.address), client, from).then(
         (ids) => callback(null, `queued as ${ids.join(' ')}`),
         (err: unknown) => {
           const appError = toAppError(err);
@@ -108,7 +113,7 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
       );
     },
   });
-  async function accept(stream: SMTPServerDataStream, recipients: string[], client: string): Promise<string[]> {
+  async function accept(stream: SMTPServerDataStream, recipients: string[], client: string, from: string): Promise<string[]> {
     const raw = await readMessage(stream);
     if (stream.sizeExceeded) {
       const limit = config.current().relay.maxMessageBytes;
@@ -116,7 +121,7 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
     }
     const refusal = limits.bytes(client, raw.byteLength);
     if (refusal) throw limited(refusal, client);
-    const ids = await rawIntake.submit({ raw, recipients, recipientsFromHeaders: false }, { door: 'port', client });
+    const ids = await rawIntake.submit({ raw, recipients, recipientsFromHeaders: false, from, protocol: 'ESMTP' }, { door: 'port', client });
     log.info({ ids, recipients: recipients.length, bytes: raw.byteLength }, 'message accepted on the submission port');
     return ids;
   }

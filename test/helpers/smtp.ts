@@ -10,6 +10,8 @@ export interface ReceivedMail {
   from: string;
   to: string[];
   raw: string;
+  /** The message as the bytes that arrived (raw is them read as UTF-8). */
+  bytes: Buffer;
   secure: boolean;
   user: string | null;
 }
@@ -106,10 +108,12 @@ export async function startSmtpSink(options: {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        const bytes = Buffer.concat(chunks);
         sink.received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
+          raw: bytes.toString('utf8'),
+          bytes,
           secure: session.secure,
           user: (session.user as string | undefined) ?? null,
         });

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, DaemonProcess, eventually, runCommand, tempDir, type CliResult } from '../helpers/daemon.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { missingCapability, needsRoot } from '../helpers/tools.js';
 
 const DAEMON_USER = 'amtest-mail';
 const ENGINE_USER = 'amtest-engine';
@@ -45,7 +46,7 @@ function runAs(user: string, args: string[], env: NodeJS.ProcessEnv = {}): Promi
   return runCommand([...as(user), ...args], { env });
 }
 
-describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the README sets it up', () => {
+describe.skipIf(missingCapability('privilege tests', needsRoot('create users and run commands as them')))('privilege: the Engine user as the README sets it up', () => {
   let app: string;
   let base: string;
   let configPath: string;
@@ -54,6 +55,7 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
   let daemon: DaemonProcess;
   let sink: SmtpSink;
   let engineEnv: NodeJS.ProcessEnv;
+  let spool: string;
 
   const engineCli = (args: string[]) => runAs(ENGINE_USER, [process.execPath, join(app, 'dist/cli/main.js'), ...args], engineEnv);
 
@@ -73,6 +75,9 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
     const etc = join(base, 'etc');
     stateDir = join(base, 'state');
     const runDir = join(base, 'run');
+    spool = join(base, 'spool');
+    // As systemd/appliance-mail.tmpfiles makes it: sendmail's drop folder.
+    must('install', ['-d', '-m', '1730', '-o', DAEMON_USER, '-g', DAEMON_USER, spool]);
     // As systemd's ConfigurationDirectory, StateDirectory and RuntimeDirectory in the unit make them.
     must('install', ['-d', '-m', '0750', '-o', DAEMON_USER, '-g', DAEMON_USER, etc]);
     must('install', ['-d', '-m', '0700', '-o', DAEMON_USER, '-g', DAEMON_USER, stateDir]);
@@ -88,6 +93,7 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
       portal: { address: 'portal.example.com' },
       federation: { listen: '127.0.0.1:0' },
       control: { socket: submitSocket },
+      submission: { dropFolder: spool },
     };
     await writeFile(configPath, JSON.stringify(config, null, 2));
     must('chown', [`${DAEMON_USER}:${DAEMON_USER}`, configPath]);
@@ -240,5 +246,24 @@ describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the REA
     } finally {
       await chmod(configPath, 0o600);
     }
+  });
+
+  it('leaves mail in the drop folder while the daemon is away; the folder takes files from members only, and they cannot list it', async () => {
+    // The daemon's socket unreachable (as while it is stopped): sendmail falls back to the drop folder.
+    const away = { APPLIANCE_MAIL_SOCKET: join(base, 'run', 'gone.sock'), APPLIANCE_MAIL_DROP_FOLDER: spool };
+    const outsiderAs = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'];
+    const sendmail = (user: string, to: string) =>
+      runCommand([...(user === 'nobody' ? outsiderAs : as(user)), process.execPath, join(app, 'dist/cli/main.js'), 'sendmail', '-i', to], { env: away, input: `Subject: from ${user}\n\nleft while the daemon was away\n` });
+    const member = await sendmail(ENGINE_USER, 'dropped@example.com');
+    expect({ code: member.code, stderr: member.stderr }).toEqual({ code: 0, stderr: '' });
+    // The daemon (another user) reads the member's file, queues it, removes it: the mail arrives.
+    await eventually(() => (sink.received.some((m) => m.to.includes('dropped@example.com')) ? true : undefined), 15_000, 'the dropped mail at the mail server');
+    expect(run('setpriv', [...as(ENGINE_USER).slice(1), 'ls', spool])).toMatchObject({ status: 2, stderr: expect.stringMatching(/Permission denied/) });
+    // Not a member: neither sendmail nor anything else may write there; sendmail says why and exits 75.
+    const outsider = await sendmail('nobody', 'never@example.com');
+    expect(outsider.code, outsider.stderr).toBe(75);
+    expect(outsider.stderr).toMatch(/cannot write into the drop folder .*EACCES.*\[AM_DROP_FOLDER_UNAVAILABLE\]/);
+    expect(run('setpriv', [...outsiderAs.slice(1), 'touch', join(spool, 'x.msg')])).toMatchObject({ status: 1, stderr: expect.stringMatching(/Permission denied/) });
+    expect(await readdir(spool)).toEqual(['bad']);
   });
 });
