@@ -14,6 +14,8 @@ const LAYERS = [
   { layer: 'doors', folders: ['control'] },
   { layer: 'doors', folders: ['submission', 'metrics'] },
   // core: what the daemon does
+  { layer: 'core', folders: ['audit'] }, // every door records here; it reads the config and the effective settings
+  // core: what the daemon does
   { layer: 'core', folders: ['notify'] }, // notifications are submitted through the relay
   { layer: 'core', folders: ['relay', 'federation'] }, // siblings: the daemon wires them together
   { layer: 'core', folders: ['oauth2'] },

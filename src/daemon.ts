@@ -9,6 +9,9 @@
 import type { Config } from './config/load.js';
 import { createLiveConfig, type LiveConfig } from './config/live-config.js';
 import { describeMailServer } from './settings/view.js';
+import { openAudit } from './audit/audit.js';
+import { createReverter } from './audit/revert.js';
+import { createConfigFile } from './console/config-file.js';
 import { createConsoleServer } from './console/server.js';
 import { openConsoleUsers } from './state/console-users.js';
 import { createControlApi } from './control/api.js';
@@ -58,11 +61,15 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const state = await openStateStore(initial.node.stateDir);
     closers.push(() => state.close());
     const config = createLiveConfig(initial, child('config'));
+    // Who changed what: every door records here; the config file's one writer announces its bytes.
+    // It closes after the config watcher: no change goes unrecorded.
+    const audit = await openAudit({ config, log: child('audit') });
+    closers.push(() => audit.close());
     // The quota is read at each submission: a config edit applies to the next one.
     const outbox = await openOutbox(initial.node.stateDir, child('outbox'), { limits: () => config.current().relay, messageIdDomain: () => config.current().heloName });
     closers.push(() => outbox.close());
     // One holder of OAuth2 tokens for delivery, verification and tests: a refresh token is never spent twice.
-    const tokens = createOAuth2Tokens({ state, log: child('oauth2') });
+    const tokens = createOAuth2Tokens({ state, log: child('oauth2'), onRefreshRotated: (endpoint) => void audit.record({ kind: 'oauth2', summary: `OAuth2 refresh token rotated by ${endpoint} and stored` }) });
     const verify = (settings: MailServerSettings) => verifySettings(settings, tokens.forSettings(settings));
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
@@ -70,6 +77,9 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
         : null;
     const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, verifySettings: verify, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
+    audit.followEffective(effective);
+    const configFile = createConfigFile(config, { beforeWrite: (text) => audit.announceWrite(text) });
+    const reverter = createReverter({ audit, config, effective, writer: configFile });
     const delivery = createDelivery({ outbox, effective, config, tokens, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
     const outboxAdmin = createOutboxAdmin({ outbox, delivery, sender: () => effective.current().mailServer.sender ?? '' });
@@ -87,22 +97,24 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
     const consoleUsers = openConsoleUsers(initial.node.stateDir);
     let consoleUrl: () => string | null = () => null;
-    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl(), dropWarnings: () => dropPickup.warnings() });
+    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, audit, reverter, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl(), dropWarnings: () => dropPickup.warnings() });
     addControlService(submitSocket.server, api, 'submit');
     addControlService(adminSocket.server, api, 'admin');
     // A third door for administrators: HTTPS pages onto the same API.
     const webConsole =
       initial.console.listen === null
         ? null
-        : createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, api, config, effective, users: consoleUsers, log: child('console') });
+        : createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, api, config, configFile, audit, effective, users: consoleUsers, log: child('console') });
     if (webConsole) consoleUrl = () => webConsole.url();
     const submissionPort = createSubmissionPort({ config, rawIntake, log: child('submission') });
     // Off unless metrics.listen is set: then the registry subscribes to the parts before they start.
     const metrics =
       initial.metrics.listen === null
         ? null
-        : createMetricsServer({ listen: initial.metrics.listen, registry: createMetricsRegistry({ config, outbox, delivery, primary, secondary, daemonVersion: PACKAGE_VERSION }), log: child('metrics') });
+        : createMetricsServer({ listen: initial.metrics.listen, registry: createMetricsRegistry({ config, outbox, delivery, primary, secondary, audit, daemonVersion: PACKAGE_VERSION }), log: child('metrics') });
 
+    // Started once every listener (the metrics) is subscribed, and before the config watcher.
+    await audit.start();
     const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, dropPickup, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
     for (const component of components) {
       await component.start();

@@ -11,6 +11,7 @@ const SOURCES = {
   config: { onChange: subscribe, onRefused: subscribe },
   outbox: { onEvent: subscribe },
   delivery: { onFailure: subscribe },
+  audit: { onRecord: subscribe },
   primary: {},
   secondary: {},
   daemonVersion: '0.0.0',

@@ -6,6 +6,7 @@
 import type { Command } from './command.js';
 import { consolePasswdCommand, consoleRemoveCommand } from './commands/console.js';
 import { daemonCommand } from './commands/daemon.js';
+import { historyCommand, historyShowCommand, revertCommand } from './commands/history.js';
 import {
   centralizeCommand,
   joinCommand,
@@ -50,4 +51,7 @@ export const COMMANDS: Command[] = [
   nodesRemoveCommand,
   consolePasswdCommand,
   consoleRemoveCommand,
+  historyCommand,
+  historyShowCommand,
+  revertCommand,
 ];

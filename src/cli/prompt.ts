@@ -60,3 +60,19 @@ function readFromTerminal(prompt: string): Promise<string> {
     stdin.on('data', onData);
   });
 }
+
+/** A yes/no question on stderr, answered on the terminal or by the next line of stdin; only "y" or "yes" is yes. */
+export async function confirm(question: string): Promise<boolean> {
+  let answer: string;
+  if (stdinIsTerminal()) {
+    const reader = createInterface({ input: process.stdin, output: process.stderr });
+    answer = await new Promise<string>((resolve) => reader.question(`${question} [y/N] `, resolve));
+    reader.close();
+  } else {
+    process.stderr.write(`${question} [y/N] `);
+    pipedLines ??= readAllLines();
+    answer = (await pipedLines)[pipedNext++] ?? '';
+    process.stderr.write('\n');
+  }
+  return /^y(es)?$/i.test(answer.trim());
+}

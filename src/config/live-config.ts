@@ -248,7 +248,8 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
   };
 }
 
-function checkRestartOnly(next: Config, current: Config): void {
+/** Throws AM_CONFIG_INVALID naming the fields of `next` that only a restart can change. */
+export function checkRestartOnly(next: Config, current: Config): void {
   const changed = RESTART_ONLY.filter(([, get]) => get(next) !== get(current)).map(([path]) => path);
   if (changed.length === 0) return;
   throw new AppError(

@@ -186,6 +186,7 @@ function resolveConfig(
       shares: raw.relay.shares,
     },
     log: { level: raw.log.level },
+    audit: { maxBytes: raw.audit.maxBytes, maxAgeMs: parseDurationMs(raw.audit.maxAge), keptConfigs: raw.audit.keptConfigs },
     /** The files this config's secrets were read from (the file itself, a passwordFile): they must be 0600. */
     secretFiles: [
       ...(raw.mailServer.password !== undefined || raw.mailServer.oauth2?.clientSecret !== undefined || raw.mailServer.oauth2?.refreshToken !== undefined ? [file] : []),

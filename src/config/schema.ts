@@ -57,6 +57,15 @@ export const CONFIG_DEFAULTS = {
    * group's to write into), and not under /run, which a reboot empties.
    */
   dropFolder: '/var/spool/appliance-mail',
+  /**
+   * The audit trail's two files together: about 30,000 settings changes with their diffs, a
+   * year of a busy fleet's administration, and small beside the outbox.
+   */
+  auditMaxBytes: 16 * 1024 * 1024,
+  /** As long as a yearly review needs the answer to "who changed that". */
+  auditMaxAge: '400d',
+  /** Saved configurations kept for a revert (pfSense keeps 30 backups; a config file is a few KB). */
+  auditKeptConfigs: 30,
 } as const;
 
 /** Room always kept for alerts: the capped doors' shares add up to at most this. */
@@ -295,6 +304,22 @@ export const configSchema = z
         shares: CONFIG_DEFAULTS.shares,
       }),
     console: z.strictObject(tlsListenerShape('Web Console')).superRefine(certAndKeyTogether).default({}),
+    audit: z
+      .strictObject({
+        maxBytes: setting(z.number().int().min(64 * 1024).max(Number.MAX_SAFE_INTEGER).default(CONFIG_DEFAULTS.auditMaxBytes), {
+          label: 'Audit trail size',
+          help: 'Bytes the audit trail may hold (its two files together); the oldest entries go first.',
+        }),
+        maxAge: setting(duration('30d or 400d').default(CONFIG_DEFAULTS.auditMaxAge), {
+          label: 'Audit trail age',
+          help: 'Audit entries older than this are not shown, and leave the disk a file at a time.',
+        }),
+        keptConfigs: setting(z.number().int().min(1).max(1000).default(CONFIG_DEFAULTS.auditKeptConfigs), {
+          label: 'Kept configurations',
+          help: 'How many saved configuration files are kept (0600, secrets included) for appliance-mail revert.',
+        }),
+      })
+      .default({ maxBytes: CONFIG_DEFAULTS.auditMaxBytes, maxAge: CONFIG_DEFAULTS.auditMaxAge, keptConfigs: CONFIG_DEFAULTS.auditKeptConfigs }),
     log: z
       .strictObject({
         level: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default(CONFIG_DEFAULTS.logLevel), {

@@ -150,4 +150,8 @@ table.list th { text-align: left; font-size: 13px; color: var(--muted); }
 code.wrap { word-break: break-all; }
 .login { max-width: 360px; margin: 12vh auto; background: #fff; border: 1px solid var(--border); border-radius: 8px; padding: 24px; }
 .login h1 { font-size: 20px; }
+form.filters { display: flex; gap: 12px; align-items: flex-end; flex-wrap: wrap; margin-bottom: 14px; }
+form.filters select { display: block; margin-top: 4px; padding: 6px 8px; font: inherit; }
+a.button { display: inline-block; padding: 6px 14px; border-radius: 5px; border: 1px solid var(--border); background: #fff; color: inherit; text-decoration: none; }
+table.diff caption { text-align: left; font-weight: 600; padding: 6px 0; }
 `;

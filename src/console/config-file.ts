@@ -38,9 +38,16 @@ export interface ConfigFile {
   /** Validates the file with `edit` applied, without writing: the candidate config, or its issues. */
   candidate(view: ConfigFileView, edit: FileEdit): { config: Config; text: string } | { issues: ConfigIssue[] };
   save(expectedDigest: string, edit: FileEdit): Promise<SaveResult>;
+  /** Writes `text` byte for byte (a revert to a kept configuration), with the same checks as a save. */
+  replace(expectedDigest: string, text: string): Promise<SaveResult>;
 }
 
-export function createConfigFile(config: LiveConfig): ConfigFile {
+export interface ConfigFileHooks {
+  /** Called with the bytes a save is about to write (the audit trail attributes the reload to the saver). */
+  beforeWrite?(text: string): void;
+}
+
+export function createConfigFile(config: LiveConfig, hooks: ConfigFileHooks = {}): ConfigFile {
   const file = () => config.current().file;
   let saving: Promise<unknown> = Promise.resolve();
 
@@ -62,26 +69,20 @@ export function createConfigFile(config: LiveConfig): ConfigFile {
   function candidate(view: ConfigFileView, edit: FileEdit): { config: Config; text: string } | { issues: ConfigIssue[] } {
     const json = structuredClone(view.json);
     const refused = edit(json) ?? [];
-    const text = `${JSON.stringify(json, null, 2)}\n`;
-    try {
-      const config = parseConfig(text, file());
-      return refused.length > 0 ? { issues: [...refused] } : { config, text };
-    } catch (err) {
-      const appError = toAppError(err, 'AM_CONFIG_INVALID');
-      const issues = (appError.details['issues'] as ConfigIssue[] | undefined) ?? [{ path: '', message: appError.message }];
-      return { issues: [...issues, ...refused] };
-    }
+    const checked = whole(`${JSON.stringify(json, null, 2)}\n`);
+    if ('issues' in checked) return { issues: [...checked.issues, ...refused] };
+    return refused.length > 0 ? { issues: [...refused] } : checked;
   }
 
-  async function saveNow(expectedDigest: string, edit: FileEdit): Promise<SaveResult> {
-    const view = await read();
-    if (view.digest !== expectedDigest) {
+  /** Writes `next` unless the file's bytes (`actualDigest`) are no longer those the caller saw. */
+  async function write(expectedDigest: string, actualDigest: string, next: ReturnType<ConfigFile['candidate']>, announce: boolean): Promise<SaveResult> {
+    if (actualDigest !== expectedDigest) {
       return { ok: false, code: 'AM_CONFIG_CHANGED', message: `${file()} changed since this form was loaded; nothing was saved. The form now shows the file's current values.`, issues: [] };
     }
-    const next = candidate(view, edit);
     if ('issues' in next) return { ok: false, code: 'AM_CONFIG_INVALID', message: 'nothing was saved: correct the fields marked below', issues: next.issues };
     const info = await stat(file());
     const applied = waitForVersion(next.config.version);
+    if (announce) hooks.beforeWrite?.(next.text);
     await writeFileDurably(file(), next.text, info.mode & 0o777, { uid: info.uid, gid: info.gid });
     // Bytes equal to the config in force cause no reload: it is already applied.
     wakeWaiters();
@@ -110,14 +111,36 @@ export function createConfigFile(config: LiveConfig): ConfigFile {
   };
   config.onChange(wakeWaiters);
 
+  /** One write at a time: the second compares against the file the first wrote. */
+  function serially(task: () => Promise<SaveResult>): Promise<SaveResult> {
+    const run = saving.then(task);
+    saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The config of `text`, or the validator's issues. */
+  function whole(text: string): ReturnType<ConfigFile['candidate']> {
+    try {
+      return { config: parseConfig(text, file()), text };
+    } catch (err) {
+      const appError = toAppError(err, 'AM_CONFIG_INVALID');
+      return { issues: (appError.details['issues'] as ConfigIssue[] | undefined) ?? [{ path: '', message: appError.message }] };
+    }
+  }
+
   return {
     read,
     candidate,
     save(expectedDigest, edit) {
-      // One save at a time: the second compares against the file the first wrote.
-      const task = saving.then(() => saveNow(expectedDigest, edit));
-      saving = task.catch(() => undefined);
-      return task;
+      return serially(async () => {
+        const view = await read();
+        return write(expectedDigest, view.digest, candidate(view, edit), true);
+      });
+    },
+    replace(expectedDigest, text) {
+      // The file may be broken (the reason to go back): only its bytes are compared. The caller
+      // announces the write itself (a revert names the entry it goes back to).
+      return serially(async () => write(expectedDigest, digestOf(await readFile(file(), 'utf8').catch(() => '')), whole(text), false));
     },
   };
 }

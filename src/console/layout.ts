@@ -18,7 +18,7 @@ export interface PageContext {
 }
 
 const NAV: ReadonlyArray<{ group: string; items: ReadonlyArray<[string, string]> }> = [
-  { group: 'Appliance', items: [['/', 'Overview'], ['/appliance/mail-server', 'Mail server'], ['/appliance/accounts', 'Accounts'], ['/appliance/advanced', 'Advanced']] },
+  { group: 'Appliance', items: [['/', 'Overview'], ['/appliance/mail-server', 'Mail server'], ['/appliance/accounts', 'Accounts'], ['/appliance/advanced', 'Advanced'], ['/appliance/history', 'History']] },
   { group: 'Portal', items: [['/portal/general', 'General']] },
   { group: 'Fleet', items: [['/federation', 'Federation'], ['/outbox', 'Outbox']] },
 ];

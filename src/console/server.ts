@@ -24,12 +24,15 @@ import { loadOrCreateIdentity } from '../federation/certificate.js';
 import type { Logger } from '../log/logger.js';
 import type { EffectiveSettings } from '../config/effective.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
-import { createConfigFile } from './config-file.js';
+import { actingAs } from '../audit/actor.js';
+import type { Audit } from '../audit/audit.js';
+import type { ConfigFile } from './config-file.js';
 import { createFlash } from './flash.js';
 import { errorPage, loginPage, registerLogin } from './pages/login.js';
 import { registerSecurity } from './security.js';
 import type { PageContext } from './layout.js';
 import { registerFederation } from './pages/federation.js';
+import { registerHistory } from './pages/history.js';
 import { registerMailServer } from './pages/mail-server.js';
 import { registerOutboxAndOverview } from './pages/outbox-overview.js';
 import { registerSettingsPages } from './pages/settings-pages.js';
@@ -56,6 +59,9 @@ export interface ConsoleDeps {
   config: LiveConfig;
   effective: EffectiveSettings;
   users: ConsoleUsers;
+  /** The config file's one writer (shared with a revert, which must not race a save). */
+  configFile: ConfigFile;
+  audit: Audit;
   log: Logger;
 }
 
@@ -145,6 +151,12 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       if (request.method === 'POST') server.csrfProtection(request, reply, done);
       else done();
     });
+    // What a signed-in user's request changes, the audit trail attributes to them and their address.
+    server.addHook('preHandler', (request, _reply, done) => {
+      const session = request.consoleSession;
+      if (session === null) done();
+      else actingAs({ name: `console user ${session.user}`, door: 'console', address: request.ip }, done);
+    });
 
     server.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
       if (err.code?.startsWith('FST_CSRF')) {
@@ -161,13 +173,13 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
     server.get('/static/console.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(CONSOLE_JS));
     server.get('/static/console.css', (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(CONSOLE_CSS));
 
-    registerLogin(server, { sessions, loginGuard, users: deps.users, log: deps.log, cookieOptions });
+    registerLogin(server, { sessions, loginGuard, users: deps.users, audit: deps.audit, log: deps.log, cookieOptions });
 
     const routeDeps: RouteDeps = {
       api: deps.api,
       config: deps.config,
       effective: deps.effective,
-      configFile: createConfigFile(deps.config),
+      configFile: deps.configFile,
       async context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
         const session = request.consoleSession!;
         const notices = request.method === 'GET' ? flash.take(session.id) : [];
@@ -182,6 +194,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
     registerMailServer(server, routeDeps);
     registerSettingsPages(server, routeDeps);
     registerFederation(server, routeDeps);
+    registerHistory(server, routeDeps);
     return server;
   }
 

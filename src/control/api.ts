@@ -2,6 +2,9 @@
  * What the control socket offers, in domain terms: each call handed to the part that owns it.
  * The gRPC mapping lives in service.ts; the rules live with their concerns.
  */
+import type { Audit, HistoryFilter } from '../audit/audit.js';
+import type { AuditEntry, AuditKind } from '../audit/entry.js';
+import type { Reverter, RevertPlan, RevertResult } from '../audit/revert.js';
 import { parseMailServer } from '../util/address.js';
 import type { ConsoleUsers } from '../state/console-users.js';
 import { AppError } from '../errors/registry.js';
@@ -51,6 +54,12 @@ export interface ControlApi {
   setConsolePassword(name: string, password: string): Promise<boolean>;
   /** Removes a Web Console account (AM_CONSOLE_USER_UNKNOWN when absent). */
   removeConsoleUser(name: string): Promise<void>;
+  /** The audit trail, newest first. */
+  history(filter: HistoryFilter): Promise<AuditEntry[]>;
+  /** One entry and what a revert to it would change, or why it cannot be. */
+  historyEntry(id: number): Promise<RevertPlan>;
+  /** `expectedDigest`: the plan's fileDigest (empty: the file as it is now). */
+  revert(id: number, expectedDigest: string): Promise<RevertResult>;
 }
 
 /** Mail server values as an operator types them, before any check. */
@@ -69,6 +78,8 @@ export interface ControlParts extends StatusSources {
   rawIntake: RawIntake;
   notifier: Notifier;
   consoleUsers: ConsoleUsers;
+  audit: Audit;
+  reverter: Reverter;
 }
 
 export function createControlApi(parts: ControlParts): ControlApi {
@@ -80,28 +91,39 @@ export function createControlApi(parts: ControlParts): ControlApi {
     if (parts.secondary) return parts.secondary;
     throw new AppError('AM_NOT_SECONDARY', 'this node is a primary (node.role); only a secondary joins a primary or changes mode');
   };
+  /** An administrator's change, written to the audit trail (for whoever acts) before it is reported done. */
+  async function audited<T>(kind: AuditKind, run: () => Promise<T>, summary: (result: T) => string): Promise<T> {
+    const result = await run();
+    await parts.audit.record({ kind, summary: summary(result) });
+    return result;
+  }
   return {
     status: () => buildStatus(parts),
-    createToken: (ttlSeconds) => needPrimary().createToken(ttlSeconds),
+    createToken: (ttlSeconds) => audited('token', () => needPrimary().createToken(ttlSeconds), (t) => `join token created, valid until ${t.expiresAt}`),
     listTokens: async () => needPrimary().listTokens(),
-    deleteToken: (idOrToken) => needPrimary().deleteToken(idOrToken),
+    deleteToken: (idOrToken) => audited('token', () => needPrimary().deleteToken(idOrToken), (id) => `join token ${id} deleted`),
     listNodes: async () => needPrimary().listNodes(),
-    removeNode: (name) => needPrimary().removeNode(name),
-    join: (primary, token, centralize) => needSecondary().join(primary, token, centralize),
-    async setMode(mode) {
-      const parsed = parseFederationMode(mode);
-      await needSecondary().setMode(parsed);
-      return parsed;
-    },
-    leave: () => needSecondary().leave(),
+    removeNode: (name) => audited('node', () => needPrimary().removeNode(name), () => `node ${name} removed`),
+    join: (primary, token, centralize) => audited('federation', () => needSecondary().join(primary, token, centralize), (j) => `joined primary ${j.primary} (${j.mode})`),
+    setMode: (mode) =>
+      audited(
+        'federation',
+        async () => {
+          const parsed = parseFederationMode(mode);
+          await needSecondary().setMode(parsed);
+          return parsed;
+        },
+        (parsed) => `federation mode set to ${parsed}`,
+      ),
+    leave: () => audited('federation', () => needSecondary().leave(), (primary) => `left primary ${primary}`),
     submit: (submission, caller) => parts.intake.submit(submission, caller),
     submitRaw: (submission, caller) => parts.rawIntake.submit(submission, caller),
     notify: (request, caller) => parts.notifier.notify(request, caller),
     submitDigest: (input, idempotencyKey, caller) => parts.notifier.digest(input, idempotencyKey, caller),
     listOutbox: async () => parts.outboxAdmin.list(),
-    retryOutbox: (ids, allDead) => parts.outboxAdmin.retry(ids, allDead),
-    dropOutbox: (ids, allDead) => parts.outboxAdmin.drop(ids, allDead),
-    flushOutbox: async () => parts.outboxAdmin.flush(),
+    retryOutbox: (ids, allDead) => audited('outbox', () => parts.outboxAdmin.retry(ids, allDead), (n) => `outbox retry of ${which(ids, allDead)}: ${n} requeued`),
+    dropOutbox: (ids, allDead) => audited('outbox', () => parts.outboxAdmin.drop(ids, allDead), (n) => `outbox drop of ${which(ids, allDead)}: ${n} dropped`),
+    flushOutbox: () => audited('outbox', async () => parts.outboxAdmin.flush(), (n) => `outbox flush: ${n} deferred made due`),
     async testEmail(to, onStep) {
       await testEffectiveSettings(parts, to, onStep);
     },
@@ -110,9 +132,19 @@ export function createControlApi(parts: ControlParts): ControlApi {
       const recipients = to.length > 0 ? to : parts.effective.current().recipients;
       await sendTestEmail({ settings: resolved, to: recipients, nodeName: parts.config.current().node.name, heloName: parts.config.current().heloName, source: 'the values given (not saved)', tokens: parts.tokens }, onStep);
     },
-    setConsolePassword: (name, password) => parts.consoleUsers.setPassword(name, password),
-    removeConsoleUser: (name) => parts.consoleUsers.remove(name),
+    setConsolePassword: (name, password) =>
+      audited('console-account', () => parts.consoleUsers.setPassword(name, password), (created) => (created ? `console account ${name} created` : `console account ${name}: password changed`)),
+    removeConsoleUser: (name) => audited('console-account', () => parts.consoleUsers.remove(name), () => `console account ${name} removed`),
+    history: (filter) => parts.audit.history(filter),
+    historyEntry: (id) => parts.reverter.plan(id),
+    revert: (id, expectedDigest) => parts.reverter.revert(id, expectedDigest),
   };
+}
+
+/** The messages an outbox action names, in a line: "all dead letters", "3 message(s): a, b, c". */
+function which(ids: readonly string[], allDead: boolean): string {
+  const named = ids.length > 0 ? `${ids.length} message(s): ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}` : '';
+  return [allDead ? 'all dead letters' : '', named].filter(Boolean).join(' and ') || 'no message';
 }
 
 /** Checks given values with the one mail-settings schema; the config file's private CA still applies. */

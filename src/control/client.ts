@@ -1,4 +1,5 @@
 /** A client of the control socket, for the CLI and for tests. */
+import { userInfo } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import type { ControlClient } from '../generated/appliance_mail/control/v1/Control.js';
 import type { CreateTokenRequest } from '../generated/appliance_mail/control/v1/CreateTokenRequest.js';
@@ -39,6 +40,12 @@ import type { TestEmailRequest } from '../generated/appliance_mail/control/v1/Te
 import type { TestEmailStep__Output } from '../generated/appliance_mail/control/v1/TestEmailStep.js';
 import type { StatusRequest } from '../generated/appliance_mail/control/v1/StatusRequest.js';
 import type { StatusReply__Output } from '../generated/appliance_mail/control/v1/StatusReply.js';
+import type { HistoryRequest } from '../generated/appliance_mail/control/v1/HistoryRequest.js';
+import type { HistoryReply__Output } from '../generated/appliance_mail/control/v1/HistoryReply.js';
+import type { HistoryEntryRequest } from '../generated/appliance_mail/control/v1/HistoryEntryRequest.js';
+import type { HistoryEntryReply__Output } from '../generated/appliance_mail/control/v1/HistoryEntryReply.js';
+import type { RevertRequest } from '../generated/appliance_mail/control/v1/RevertRequest.js';
+import type { RevertReply__Output } from '../generated/appliance_mail/control/v1/RevertReply.js';
 import { AppError } from '../errors/registry.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { controlProto } from './service.js';
@@ -65,7 +72,7 @@ export function connectControl(socketPath: string) {
     return async (request: Req): Promise<Res> => {
       const method = (client[name] as unknown as Unary<Req, Res>).bind(client);
       try {
-        return await call(method, request, deadlineMs);
+        return await call(method, request, deadlineMs, callerMetadata());
       } catch (err) {
         const serviceError = err as grpc.ServiceError;
         // gRPC itself refuses a request over the socket's limit, before the daemon's code runs.
@@ -96,6 +103,10 @@ export function connectControl(socketPath: string) {
     flushOutbox: () => invoke<FlushOutboxRequest, FlushOutboxReply__Output>('FlushOutbox')({}),
     setConsolePassword: invoke<SetConsolePasswordRequest, SetConsolePasswordReply__Output>('SetConsolePassword'),
     removeConsoleUser: invoke<RemoveConsoleUserRequest, RemoveConsoleUserReply__Output>('RemoveConsoleUser'),
+    history: invoke<HistoryRequest, HistoryReply__Output>('History'),
+    historyEntry: invoke<HistoryEntryRequest, HistoryEntryReply__Output>('HistoryEntry'),
+    /** Waits for the live reload, which takes up to 5 s before the daemon says "not applied yet". */
+    revert: invoke<RevertRequest, RevertReply__Output>('Revert', JOIN_DEADLINE_MS),
     /** Calls `onStep` for each step as the daemon reports it. */
     testEmail(request: TestEmailRequest, onStep: (step: TestEmailStep__Output) => void): Promise<void> {
       return new Promise((resolve, reject) => {
@@ -110,3 +121,14 @@ export function connectControl(socketPath: string) {
 }
 
 export type Control = ReturnType<typeof connectControl>;
+
+/** The user this CLI runs as, for the audit trail's actor (the daemon marks it as the CLI's word). */
+function callerMetadata(): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  try {
+    metadata.set('am-user', userInfo().username);
+  } catch {
+    // A uid without a passwd entry: the trail says "admin socket".
+  }
+  return metadata;
+}

@@ -23,6 +23,11 @@ import { loadProto } from '../util/proto.js';
 import type { ControlApi } from './api.js';
 import type { DaemonStatus } from './status.js';
 import type { TokenStatus } from '../oauth2/token-source.js';
+import { actingAs } from '../audit/actor.js';
+import { AUDIT_KINDS, type Actor, type AuditEntry as DomainEntry, type AuditKind } from '../audit/entry.js';
+import type { FieldChange as DomainChange } from '../audit/diff.js';
+import type { AuditEntry } from '../generated/appliance_mail/control/v1/AuditEntry.js';
+import type { FieldChange } from '../generated/appliance_mail/control/v1/FieldChange.js';
 
 export const controlProto = loadProto<ProtoGrpcType>('control.proto').appliance_mail.control.v1;
 
@@ -90,6 +95,24 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
       await api.removeConsoleUser(request.name);
       return {};
     }),
+    History: unary(async (request) => ({
+      entries: (
+        await api.history({
+          ...(request.since_seconds > 0 ? { sinceMs: request.since_seconds * 1000 } : {}),
+          ...(request.limit > 0 ? { limit: request.limit } : {}),
+          ...(request.kind === '' ? {} : { kind: auditKind(request.kind) }),
+          ...(request.actor === '' ? {} : { actor: request.actor }),
+        })
+      ).map(auditEntry),
+    })),
+    HistoryEntry: unary(async (request) => {
+      const plan = await api.historyEntry(request.id);
+      return { entry: auditEntry(plan.entry), revert_changes: plan.changes.map(fieldChange), revert_refused: plan.refused ?? '', file_digest: plan.fileDigest };
+    }),
+    Revert: unary(async (request) => {
+      const result = await api.revert(request.id, request.expected_digest);
+      return { version: result.version, applied: result.applied, entry_id: result.entry?.id ?? 0 };
+    }),
     TestEmail: (call) => {
       const given = call.request.mail_server;
       const onStep = (step: { step: string; ok: boolean; detail: string }) => call.write(step);
@@ -99,7 +122,55 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
       );
     },
   };
-  server.addService(controlProto.Control.service, door === 'admin' ? handlers : submitterHandlers(handlers));
+  server.addService(controlProto.Control.service, door === 'admin' ? administratorHandlers(handlers) : submitterHandlers(handlers));
+}
+
+/** The user name a CLI says it runs as (metadata `am-user`); a name that is no user name is ignored. */
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+
+/**
+ * The administrators' door: every call runs as the actor the audit trail names. Only root and
+ * the daemon's user can open this socket (control.adminSocketMode); which of them, Node cannot
+ * tell (no SO_PEERCRED), so the trail carries the user the CLI says it runs as, marked as such.
+ */
+function administratorHandlers(handlers: ControlHandlers): ControlHandlers {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, handler] of Object.entries(handlers) as Array<[string, (call: grpc.ServerUnaryCall<unknown, unknown>, callback: unknown) => void]>) {
+    wrapped[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: unknown) => actingAs(adminActor(call.metadata), () => handler(call, callback));
+  }
+  return wrapped as unknown as ControlHandlers;
+}
+
+function adminActor(metadata: grpc.Metadata): Actor {
+  const said = metadata.get('am-user')[0];
+  const user = typeof said === 'string' && USER_NAME.test(said) ? said : null;
+  return { name: user === null ? 'admin socket' : `admin socket, user ${user} (as its CLI says)`, door: 'admin-socket' };
+}
+
+function auditKind(kind: string): AuditKind {
+  if ((AUDIT_KINDS as readonly string[]).includes(kind)) return kind as AuditKind;
+  throw new AppError('AM_INVALID_ARGUMENT', `kind: '${kind.slice(0, 40)}' is not one of ${AUDIT_KINDS.join(', ')}`);
+}
+
+function fieldChange(c: DomainChange): FieldChange {
+  return { path: c.path, before: c.before, after: c.after, secret: c.secret === 'changed' };
+}
+
+function auditEntry(e: DomainEntry): AuditEntry {
+  return {
+    id: e.id,
+    at: e.at,
+    kind: e.kind,
+    actor: e.actor,
+    door: e.door,
+    address: e.address ?? '',
+    summary: e.summary,
+    version: e.version ?? '',
+    kept: e.kept ?? false,
+    changes: (e.changes ?? []).map(fieldChange),
+    reason: e.reason ?? '',
+    revert_of: e.revertOf ?? 0,
+  };
 }
 
 /** The submitters' door: their calls as they are, every other call refused before it runs. */

@@ -202,6 +202,14 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     what: 'mailServer.auth "oauth2": the token endpoint could not be asked (refused, timed out, TLS failed, HTTP 5xx). Mail stays queued and is retried.',
     fix: 'Check that tokenUrl is reachable from the Appliance (proxy, firewall, DNS) and that its certificate verifies (a private CA goes in mailServer.caFile).',
   },
+  AM_AUDIT_UNKNOWN: {
+    what: '`history show` or `revert` named an audit entry that is not in the trail (never written, or gone past `audit.maxAge` / `audit.maxBytes`).',
+    fix: 'See `appliance-mail history` for the ids there are.',
+  },
+  AM_REVERT_REFUSED: {
+    what: 'A revert was refused before anything was written; the message says why: the entry is not a saved configuration, its configuration is no longer kept, it would change `node.role` or a setting that needs a restart, it would change mail settings a centralized secondary takes from its primary, or it no longer validates.',
+    fix: 'Edit the file by hand for a change a revert cannot make, or choose another entry.',
+  },
   AM_INTERNAL: {
     what: 'An unexpected error.',
     fix: 'Report it with the log lines around it.',

@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   AM_CSRF: { grpc: GrpcStatus.PERMISSION_DENIED, exit: 1 },
   AM_OAUTH2_REFUSED: { grpc: GrpcStatus.FAILED_PRECONDITION, exit: 1 },
   AM_OAUTH2_UNREACHABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: 1 },
+  AM_AUDIT_UNKNOWN: { grpc: GrpcStatus.NOT_FOUND, exit: 1 },
+  AM_REVERT_REFUSED: { grpc: GrpcStatus.FAILED_PRECONDITION, exit: 1 },
   AM_INTERNAL: { grpc: GrpcStatus.INTERNAL, exit: 1 },
 } as const satisfies Record<string, ErrorSpec>;
 

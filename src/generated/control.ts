@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AuditEntry as _appliance_mail_control_v1_AuditEntry, AuditEntry__Output as _appliance_mail_control_v1_AuditEntry__Output } from './appliance_mail/control/v1/AuditEntry.js';
 import type { ConfigFileRead as _appliance_mail_control_v1_ConfigFileRead, ConfigFileRead__Output as _appliance_mail_control_v1_ConfigFileRead__Output } from './appliance_mail/control/v1/ConfigFileRead.js';
 import type { ConfigStatus as _appliance_mail_control_v1_ConfigStatus, ConfigStatus__Output as _appliance_mail_control_v1_ConfigStatus__Output } from './appliance_mail/control/v1/ConfigStatus.js';
 import type { ControlClient as _appliance_mail_control_v1_ControlClient, ControlDefinition as _appliance_mail_control_v1_ControlDefinition } from './appliance_mail/control/v1/Control.js';
@@ -12,8 +13,13 @@ import type { DigestItem as _appliance_mail_control_v1_DigestItem, DigestItem__O
 import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, DropOutboxReply__Output as _appliance_mail_control_v1_DropOutboxReply__Output } from './appliance_mail/control/v1/DropOutboxReply.js';
 import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from './appliance_mail/control/v1/DropOutboxRequest.js';
 import type { FederationStatus as _appliance_mail_control_v1_FederationStatus, FederationStatus__Output as _appliance_mail_control_v1_FederationStatus__Output } from './appliance_mail/control/v1/FederationStatus.js';
+import type { FieldChange as _appliance_mail_control_v1_FieldChange, FieldChange__Output as _appliance_mail_control_v1_FieldChange__Output } from './appliance_mail/control/v1/FieldChange.js';
 import type { FlushOutboxReply as _appliance_mail_control_v1_FlushOutboxReply, FlushOutboxReply__Output as _appliance_mail_control_v1_FlushOutboxReply__Output } from './appliance_mail/control/v1/FlushOutboxReply.js';
 import type { FlushOutboxRequest as _appliance_mail_control_v1_FlushOutboxRequest, FlushOutboxRequest__Output as _appliance_mail_control_v1_FlushOutboxRequest__Output } from './appliance_mail/control/v1/FlushOutboxRequest.js';
+import type { HistoryEntryReply as _appliance_mail_control_v1_HistoryEntryReply, HistoryEntryReply__Output as _appliance_mail_control_v1_HistoryEntryReply__Output } from './appliance_mail/control/v1/HistoryEntryReply.js';
+import type { HistoryEntryRequest as _appliance_mail_control_v1_HistoryEntryRequest, HistoryEntryRequest__Output as _appliance_mail_control_v1_HistoryEntryRequest__Output } from './appliance_mail/control/v1/HistoryEntryRequest.js';
+import type { HistoryReply as _appliance_mail_control_v1_HistoryReply, HistoryReply__Output as _appliance_mail_control_v1_HistoryReply__Output } from './appliance_mail/control/v1/HistoryReply.js';
+import type { HistoryRequest as _appliance_mail_control_v1_HistoryRequest, HistoryRequest__Output as _appliance_mail_control_v1_HistoryRequest__Output } from './appliance_mail/control/v1/HistoryRequest.js';
 import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from './appliance_mail/control/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from './appliance_mail/control/v1/JoinRequest.js';
 import type { LeaveReply as _appliance_mail_control_v1_LeaveReply, LeaveReply__Output as _appliance_mail_control_v1_LeaveReply__Output } from './appliance_mail/control/v1/LeaveReply.js';
@@ -36,6 +42,8 @@ import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, Rem
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from './appliance_mail/control/v1/RemoveNodeRequest.js';
 import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from './appliance_mail/control/v1/RetryOutboxReply.js';
 import type { RetryOutboxRequest as _appliance_mail_control_v1_RetryOutboxRequest, RetryOutboxRequest__Output as _appliance_mail_control_v1_RetryOutboxRequest__Output } from './appliance_mail/control/v1/RetryOutboxRequest.js';
+import type { RevertReply as _appliance_mail_control_v1_RevertReply, RevertReply__Output as _appliance_mail_control_v1_RevertReply__Output } from './appliance_mail/control/v1/RevertReply.js';
+import type { RevertRequest as _appliance_mail_control_v1_RevertRequest, RevertRequest__Output as _appliance_mail_control_v1_RevertRequest__Output } from './appliance_mail/control/v1/RevertRequest.js';
 import type { SetConsolePasswordReply as _appliance_mail_control_v1_SetConsolePasswordReply, SetConsolePasswordReply__Output as _appliance_mail_control_v1_SetConsolePasswordReply__Output } from './appliance_mail/control/v1/SetConsolePasswordReply.js';
 import type { SetConsolePasswordRequest as _appliance_mail_control_v1_SetConsolePasswordRequest, SetConsolePasswordRequest__Output as _appliance_mail_control_v1_SetConsolePasswordRequest__Output } from './appliance_mail/control/v1/SetConsolePasswordRequest.js';
 import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeReply__Output as _appliance_mail_control_v1_SetModeReply__Output } from './appliance_mail/control/v1/SetModeReply.js';
@@ -62,6 +70,7 @@ export interface ProtoGrpcType {
   appliance_mail: {
     control: {
       v1: {
+        AuditEntry: MessageTypeDefinition<_appliance_mail_control_v1_AuditEntry, _appliance_mail_control_v1_AuditEntry__Output>
         ConfigFileRead: MessageTypeDefinition<_appliance_mail_control_v1_ConfigFileRead, _appliance_mail_control_v1_ConfigFileRead__Output>
         ConfigStatus: MessageTypeDefinition<_appliance_mail_control_v1_ConfigStatus, _appliance_mail_control_v1_ConfigStatus__Output>
         Control: SubtypeConstructor<typeof grpc.Client, _appliance_mail_control_v1_ControlClient> & { service: _appliance_mail_control_v1_ControlDefinition }
@@ -73,8 +82,13 @@ export interface ProtoGrpcType {
         DropOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxReply__Output>
         DropOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxRequest__Output>
         FederationStatus: MessageTypeDefinition<_appliance_mail_control_v1_FederationStatus, _appliance_mail_control_v1_FederationStatus__Output>
+        FieldChange: MessageTypeDefinition<_appliance_mail_control_v1_FieldChange, _appliance_mail_control_v1_FieldChange__Output>
         FlushOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_FlushOutboxReply, _appliance_mail_control_v1_FlushOutboxReply__Output>
         FlushOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_FlushOutboxRequest, _appliance_mail_control_v1_FlushOutboxRequest__Output>
+        HistoryEntryReply: MessageTypeDefinition<_appliance_mail_control_v1_HistoryEntryReply, _appliance_mail_control_v1_HistoryEntryReply__Output>
+        HistoryEntryRequest: MessageTypeDefinition<_appliance_mail_control_v1_HistoryEntryRequest, _appliance_mail_control_v1_HistoryEntryRequest__Output>
+        HistoryReply: MessageTypeDefinition<_appliance_mail_control_v1_HistoryReply, _appliance_mail_control_v1_HistoryReply__Output>
+        HistoryRequest: MessageTypeDefinition<_appliance_mail_control_v1_HistoryRequest, _appliance_mail_control_v1_HistoryRequest__Output>
         JoinReply: MessageTypeDefinition<_appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinReply__Output>
         JoinRequest: MessageTypeDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinRequest__Output>
         LeaveReply: MessageTypeDefinition<_appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveReply__Output>
@@ -97,6 +111,8 @@ export interface ProtoGrpcType {
         RemoveNodeRequest: MessageTypeDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeRequest__Output>
         RetryOutboxReply: MessageTypeDefinition<_appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxReply__Output>
         RetryOutboxRequest: MessageTypeDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxRequest__Output>
+        RevertReply: MessageTypeDefinition<_appliance_mail_control_v1_RevertReply, _appliance_mail_control_v1_RevertReply__Output>
+        RevertRequest: MessageTypeDefinition<_appliance_mail_control_v1_RevertRequest, _appliance_mail_control_v1_RevertRequest__Output>
         SetConsolePasswordReply: MessageTypeDefinition<_appliance_mail_control_v1_SetConsolePasswordReply, _appliance_mail_control_v1_SetConsolePasswordReply__Output>
         SetConsolePasswordRequest: MessageTypeDefinition<_appliance_mail_control_v1_SetConsolePasswordRequest, _appliance_mail_control_v1_SetConsolePasswordRequest__Output>
         SetModeReply: MessageTypeDefinition<_appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeReply__Output>

@@ -6,6 +6,8 @@
  * states, failure classes, and on a primary the names of its secondaries (bounded by the fleet).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Audit } from '../audit/audit.js';
+import { AUDIT_KINDS } from '../audit/entry.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { FederationPrimary } from '../federation/primary.js';
 import type { FederationSecondary } from '../federation/secondary.js';
@@ -28,6 +30,7 @@ export interface MetricsSources {
   delivery: Delivery;
   primary: FederationPrimary | null;
   secondary: FederationSecondary | null;
+  audit: Pick<Audit, 'onRecord'>;
   daemonVersion: string;
 }
 
@@ -72,6 +75,10 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     events[event.type].inc({ kind: event.kind });
     if (event.type === 'sent') latency.observe({ kind: event.kind }, Math.max(0, event.at - event.acceptedAt) / 1000);
   });
+
+  const auditEntries = new Counter({ name: `${PREFIX}audit_entries_total`, help: 'Entries written to the audit trail, by kind (settings, revert, console-login, ...)', labelNames: ['kind'], registers });
+  for (const kind of AUDIT_KINDS) auditEntries.inc({ kind }, 0);
+  sources.audit.onRecord((entry) => auditEntries.inc({ kind: entry.kind }));
 
   const failures = new Counter({
     name: `${PREFIX}smtp_failures_total`,

@@ -53,6 +53,8 @@ interface SourceDeps {
   log: Logger;
   /** The clock tokens expire by (epoch ms); Date.now unless a test turns time itself. */
   now?: () => number;
+  /** Told after a rotated refresh token is stored (the audit trail records it; never the token). */
+  onRefreshRotated?: (endpoint: string) => void;
 }
 
 /** `state` null: the refresh_token grant keeps its rotated token in memory only (tests, one-off tools). */
@@ -111,6 +113,7 @@ function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps:
           });
       }
       log.info({ endpoint }, 'OAuth2 refresh token rotated and stored');
+      deps.onRefreshRotated?.(endpoint);
     }
     const token = { token: answer.accessToken, obtainedAt, expiresAt: answer.expiresInSeconds > 0 ? obtainedAt + answer.expiresInSeconds * 1000 : 0 };
     log.info({ endpoint, grant: settings.grant, expiresInSeconds: answer.expiresInSeconds }, 'OAuth2 access token obtained');

@@ -258,6 +258,14 @@ describe('SMTP OAuth2', () => {
     await received(sink, 'rotated');
     expect(tokens.requests.slice(1)).toEqual([{ grant: 'refresh_token', refreshToken: 'rt-Pa55-1', scope: 'https://mail.google.com/', ok: true }]);
     expect(JSON.parse(await readFile(statePath, 'utf8')).oauth2Refresh.refreshToken).toBe('rt-Pa55-2');
-    expect(tokens.requests.every((r) => r.ok)).toBe(true);
+    expect(tokens.requests.every((r) => r.ok)).toBe(true);    // The audit trail says the daemon itself rotated it, and never holds the token.
+    const trailPath = join(n.dir, 'state', 'audit', 'trail.jsonl');
+    const rotations = await eventually(async () => {
+      const lines = (await readFile(trailPath, 'utf8')).split('\n').filter(Boolean);
+      const found = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e['kind'] === 'oauth2');
+      return found.length > 0 ? found : undefined;
+    });
+    expect(rotations.at(-1)).toMatchObject({ actor: 'the daemon itself', door: 'daemon', summary: expect.stringMatching(/^OAuth2 refresh token rotated by .+ and stored$/) });
+    expect(await readFile(trailPath, 'utf8')).not.toContain('rt-Pa55');
   });
 });

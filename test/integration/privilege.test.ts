@@ -144,6 +144,9 @@ describe.skipIf(missingCapability('privilege tests', needsRoot('create users and
     [['test-email', '--to', 'attacker@example.com']],
     [['console', 'passwd', 'intruder']],
     [['console', 'remove', 'admin']],
+    [['history']],
+    [['history', 'show', '1']],
+    [['revert', '1', '--yes']],
   ])('is refused %j with AM_ADMIN_ONLY', async (args) => {
     const result = await engineCli(args);
     expect(result.code).toBe(1);
@@ -171,6 +174,9 @@ describe.skipIf(missingCapability('privilege tests', needsRoot('create users and
         testEmail: () => c.testEmail({ to: ['attacker@example.com'] }, () => undefined),
         setConsolePassword: () => c.setConsolePassword({ name: 'intruder', password: 'intruder-password' }),
         removeConsoleUser: () => c.removeConsoleUser({ name: 'admin' }),
+        history: () => c.history({ since_seconds: 0, limit: 0, kind: '', actor: '' }),
+        historyEntry: () => c.historyEntry({ id: 1 }),
+        revert: () => c.revert({ id: 1, expected_digest: '' }),
       };
       const out = {};
       for (const [name, run] of Object.entries(calls)) out[name] = await run().then(() => 'ALLOWED', (e) => e.code);
@@ -179,7 +185,7 @@ describe.skipIf(missingCapability('privilege tests', needsRoot('create users and
     const result = await runAs(ENGINE_USER, [process.execPath, '--input-type=module', '-e', script]);
     expect(result.stderr).toBe('');
     const codes = JSON.parse(result.stdout) as Record<string, string>;
-    expect(Object.keys(codes)).toHaveLength(15);
+    expect(Object.keys(codes)).toHaveLength(18);
     for (const [name, code] of Object.entries(codes)) expect([name, code]).toEqual([name, 'AM_ADMIN_ONLY']);
   });
 

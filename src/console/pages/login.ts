@@ -8,11 +8,13 @@ import { field, sendPage } from '../routes.js';
 import type { COOKIE_OPTIONS } from '../security.js';
 import { SESSION_COOKIE, type Sessions } from '../sessions.js';
 import type { ConsoleUsers } from '../../state/console-users.js';
+import type { Audit } from '../../audit/audit.js';
 
 export interface LoginDeps {
   sessions: Sessions;
   loginGuard: LoginGuard;
   users: ConsoleUsers;
+  audit: Pick<Audit, 'consoleLogin'>;
   log: Logger;
   cookieOptions: typeof COOKIE_OPTIONS;
 }
@@ -37,6 +39,7 @@ export function registerLogin(server: FastifyInstance, deps: LoginDeps): void {
     }
     if (checked.outcome === 'rate-limited') {
       deps.log.warn({ code: 'AM_LOGIN_RATE_LIMITED', ip: request.ip, user: username }, 'console login refused: too many failed attempts');
+      deps.audit.consoleLogin(request.ip, null, 'failure');
       const wait = checked.retryAfterSeconds;
       return sendPage(
         reply.header('retry-after', String(wait)),
@@ -47,10 +50,12 @@ export function registerLogin(server: FastifyInstance, deps: LoginDeps): void {
     // checksInFlight: how many password checks ran at once, this one included (at most the cap).
     if (checked.value === null) {
       deps.log.warn({ code: 'AM_LOGIN_FAILED', ip: request.ip, user: username, checksInFlight: checked.checksInFlight }, 'console login failed');
+      deps.audit.consoleLogin(request.ip, (await deps.users.passwordVersion(username)) === null ? null : username, 'failure');
       return sendPage(reply, 401, loginPage(username, reply.generateCsrf({ userInfo: 'anonymous' }), 'Wrong username or password. [AM_LOGIN_FAILED]'));
     }
     const session = sessions.create(username, checked.value);
     deps.log.info({ ip: request.ip, user: username, checksInFlight: checked.checksInFlight }, 'console login');
+    deps.audit.consoleLogin(request.ip, username, 'success');
     // A browser-session cookie: the server's idle timeout and lifetime decide when it ends, so
     // an active administrator is not logged out by a Max-Age set at login.
     reply.setCookie(SESSION_COOKIE, session.id, cookieOptions);

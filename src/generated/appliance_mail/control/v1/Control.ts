@@ -10,6 +10,10 @@ import type { DropOutboxReply as _appliance_mail_control_v1_DropOutboxReply, Dro
 import type { DropOutboxRequest as _appliance_mail_control_v1_DropOutboxRequest, DropOutboxRequest__Output as _appliance_mail_control_v1_DropOutboxRequest__Output } from '../../../appliance_mail/control/v1/DropOutboxRequest.js';
 import type { FlushOutboxReply as _appliance_mail_control_v1_FlushOutboxReply, FlushOutboxReply__Output as _appliance_mail_control_v1_FlushOutboxReply__Output } from '../../../appliance_mail/control/v1/FlushOutboxReply.js';
 import type { FlushOutboxRequest as _appliance_mail_control_v1_FlushOutboxRequest, FlushOutboxRequest__Output as _appliance_mail_control_v1_FlushOutboxRequest__Output } from '../../../appliance_mail/control/v1/FlushOutboxRequest.js';
+import type { HistoryEntryReply as _appliance_mail_control_v1_HistoryEntryReply, HistoryEntryReply__Output as _appliance_mail_control_v1_HistoryEntryReply__Output } from '../../../appliance_mail/control/v1/HistoryEntryReply.js';
+import type { HistoryEntryRequest as _appliance_mail_control_v1_HistoryEntryRequest, HistoryEntryRequest__Output as _appliance_mail_control_v1_HistoryEntryRequest__Output } from '../../../appliance_mail/control/v1/HistoryEntryRequest.js';
+import type { HistoryReply as _appliance_mail_control_v1_HistoryReply, HistoryReply__Output as _appliance_mail_control_v1_HistoryReply__Output } from '../../../appliance_mail/control/v1/HistoryReply.js';
+import type { HistoryRequest as _appliance_mail_control_v1_HistoryRequest, HistoryRequest__Output as _appliance_mail_control_v1_HistoryRequest__Output } from '../../../appliance_mail/control/v1/HistoryRequest.js';
 import type { JoinReply as _appliance_mail_control_v1_JoinReply, JoinReply__Output as _appliance_mail_control_v1_JoinReply__Output } from '../../../appliance_mail/control/v1/JoinReply.js';
 import type { JoinRequest as _appliance_mail_control_v1_JoinRequest, JoinRequest__Output as _appliance_mail_control_v1_JoinRequest__Output } from '../../../appliance_mail/control/v1/JoinRequest.js';
 import type { LeaveReply as _appliance_mail_control_v1_LeaveReply, LeaveReply__Output as _appliance_mail_control_v1_LeaveReply__Output } from '../../../appliance_mail/control/v1/LeaveReply.js';
@@ -27,6 +31,8 @@ import type { RemoveNodeReply as _appliance_mail_control_v1_RemoveNodeReply, Rem
 import type { RemoveNodeRequest as _appliance_mail_control_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _appliance_mail_control_v1_RemoveNodeRequest__Output } from '../../../appliance_mail/control/v1/RemoveNodeRequest.js';
 import type { RetryOutboxReply as _appliance_mail_control_v1_RetryOutboxReply, RetryOutboxReply__Output as _appliance_mail_control_v1_RetryOutboxReply__Output } from '../../../appliance_mail/control/v1/RetryOutboxReply.js';
 import type { RetryOutboxRequest as _appliance_mail_control_v1_RetryOutboxRequest, RetryOutboxRequest__Output as _appliance_mail_control_v1_RetryOutboxRequest__Output } from '../../../appliance_mail/control/v1/RetryOutboxRequest.js';
+import type { RevertReply as _appliance_mail_control_v1_RevertReply, RevertReply__Output as _appliance_mail_control_v1_RevertReply__Output } from '../../../appliance_mail/control/v1/RevertReply.js';
+import type { RevertRequest as _appliance_mail_control_v1_RevertRequest, RevertRequest__Output as _appliance_mail_control_v1_RevertRequest__Output } from '../../../appliance_mail/control/v1/RevertRequest.js';
 import type { SetConsolePasswordReply as _appliance_mail_control_v1_SetConsolePasswordReply, SetConsolePasswordReply__Output as _appliance_mail_control_v1_SetConsolePasswordReply__Output } from '../../../appliance_mail/control/v1/SetConsolePasswordReply.js';
 import type { SetConsolePasswordRequest as _appliance_mail_control_v1_SetConsolePasswordRequest, SetConsolePasswordRequest__Output as _appliance_mail_control_v1_SetConsolePasswordRequest__Output } from '../../../appliance_mail/control/v1/SetConsolePasswordRequest.js';
 import type { SetModeReply as _appliance_mail_control_v1_SetModeReply, SetModeReply__Output as _appliance_mail_control_v1_SetModeReply__Output } from '../../../appliance_mail/control/v1/SetModeReply.js';
@@ -77,6 +83,24 @@ export interface ControlClient extends grpc.Client {
   flushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
   flushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
   flushOutbox(argument: _appliance_mail_control_v1_FlushOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_FlushOutboxReply__Output>): grpc.ClientUnaryCall;
+  
+  History(argument: _appliance_mail_control_v1_HistoryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  History(argument: _appliance_mail_control_v1_HistoryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  History(argument: _appliance_mail_control_v1_HistoryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  History(argument: _appliance_mail_control_v1_HistoryRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  history(argument: _appliance_mail_control_v1_HistoryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  history(argument: _appliance_mail_control_v1_HistoryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  history(argument: _appliance_mail_control_v1_HistoryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  history(argument: _appliance_mail_control_v1_HistoryRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  
+  HistoryEntry(argument: _appliance_mail_control_v1_HistoryEntryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryEntryReply__Output>): grpc.ClientUnaryCall;
+  HistoryEntry(argument: _appliance_mail_control_v1_HistoryEntryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryEntryReply__Output>): grpc.ClientUnaryCall;
+  HistoryEntry(argument: _appliance_mail_control_v1_HistoryEntryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryEntryReply__Output>): grpc.ClientUnaryCall;
+  HistoryEntry(argument: _appliance_mail_control_v1_HistoryEntryRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryEntryReply__Output>): grpc.ClientUnaryCall;
+  historyEntry(argument: _appliance_mail_control_v1_HistoryEntryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryEntryReply__Output>): grpc.ClientUnaryCall;
+  historyEntry(argument: _appliance_mail_control_v1_HistoryEntryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryEntryReply__Output>): grpc.ClientUnaryCall;
+  historyEntry(argument: _appliance_mail_control_v1_HistoryEntryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryEntryReply__Output>): grpc.ClientUnaryCall;
+  historyEntry(argument: _appliance_mail_control_v1_HistoryEntryRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_HistoryEntryReply__Output>): grpc.ClientUnaryCall;
   
   Join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
   Join(argument: _appliance_mail_control_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_JoinReply__Output>): grpc.ClientUnaryCall;
@@ -159,6 +183,15 @@ export interface ControlClient extends grpc.Client {
   retryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
   retryOutbox(argument: _appliance_mail_control_v1_RetryOutboxRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RetryOutboxReply__Output>): grpc.ClientUnaryCall;
   
+  Revert(argument: _appliance_mail_control_v1_RevertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RevertReply__Output>): grpc.ClientUnaryCall;
+  Revert(argument: _appliance_mail_control_v1_RevertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RevertReply__Output>): grpc.ClientUnaryCall;
+  Revert(argument: _appliance_mail_control_v1_RevertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RevertReply__Output>): grpc.ClientUnaryCall;
+  Revert(argument: _appliance_mail_control_v1_RevertRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RevertReply__Output>): grpc.ClientUnaryCall;
+  revert(argument: _appliance_mail_control_v1_RevertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RevertReply__Output>): grpc.ClientUnaryCall;
+  revert(argument: _appliance_mail_control_v1_RevertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_RevertReply__Output>): grpc.ClientUnaryCall;
+  revert(argument: _appliance_mail_control_v1_RevertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_RevertReply__Output>): grpc.ClientUnaryCall;
+  revert(argument: _appliance_mail_control_v1_RevertRequest, callback: grpc.requestCallback<_appliance_mail_control_v1_RevertReply__Output>): grpc.ClientUnaryCall;
+  
   SetConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
   SetConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
   SetConsolePassword(argument: _appliance_mail_control_v1_SetConsolePasswordRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_control_v1_SetConsolePasswordReply__Output>): grpc.ClientUnaryCall;
@@ -229,6 +262,10 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   FlushOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_FlushOutboxRequest__Output, _appliance_mail_control_v1_FlushOutboxReply>;
   
+  History: grpc.handleUnaryCall<_appliance_mail_control_v1_HistoryRequest__Output, _appliance_mail_control_v1_HistoryReply>;
+  
+  HistoryEntry: grpc.handleUnaryCall<_appliance_mail_control_v1_HistoryEntryRequest__Output, _appliance_mail_control_v1_HistoryEntryReply>;
+  
   Join: grpc.handleUnaryCall<_appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply>;
   
   Leave: grpc.handleUnaryCall<_appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply>;
@@ -246,6 +283,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   RemoveNode: grpc.handleUnaryCall<_appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply>;
   
   RetryOutbox: grpc.handleUnaryCall<_appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply>;
+  
+  Revert: grpc.handleUnaryCall<_appliance_mail_control_v1_RevertRequest__Output, _appliance_mail_control_v1_RevertReply>;
   
   SetConsolePassword: grpc.handleUnaryCall<_appliance_mail_control_v1_SetConsolePasswordRequest__Output, _appliance_mail_control_v1_SetConsolePasswordReply>;
   
@@ -268,6 +307,8 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   DeleteToken: MethodDefinition<_appliance_mail_control_v1_DeleteTokenRequest, _appliance_mail_control_v1_DeleteTokenReply, _appliance_mail_control_v1_DeleteTokenRequest__Output, _appliance_mail_control_v1_DeleteTokenReply__Output>
   DropOutbox: MethodDefinition<_appliance_mail_control_v1_DropOutboxRequest, _appliance_mail_control_v1_DropOutboxReply, _appliance_mail_control_v1_DropOutboxRequest__Output, _appliance_mail_control_v1_DropOutboxReply__Output>
   FlushOutbox: MethodDefinition<_appliance_mail_control_v1_FlushOutboxRequest, _appliance_mail_control_v1_FlushOutboxReply, _appliance_mail_control_v1_FlushOutboxRequest__Output, _appliance_mail_control_v1_FlushOutboxReply__Output>
+  History: MethodDefinition<_appliance_mail_control_v1_HistoryRequest, _appliance_mail_control_v1_HistoryReply, _appliance_mail_control_v1_HistoryRequest__Output, _appliance_mail_control_v1_HistoryReply__Output>
+  HistoryEntry: MethodDefinition<_appliance_mail_control_v1_HistoryEntryRequest, _appliance_mail_control_v1_HistoryEntryReply, _appliance_mail_control_v1_HistoryEntryRequest__Output, _appliance_mail_control_v1_HistoryEntryReply__Output>
   Join: MethodDefinition<_appliance_mail_control_v1_JoinRequest, _appliance_mail_control_v1_JoinReply, _appliance_mail_control_v1_JoinRequest__Output, _appliance_mail_control_v1_JoinReply__Output>
   Leave: MethodDefinition<_appliance_mail_control_v1_LeaveRequest, _appliance_mail_control_v1_LeaveReply, _appliance_mail_control_v1_LeaveRequest__Output, _appliance_mail_control_v1_LeaveReply__Output>
   ListNodes: MethodDefinition<_appliance_mail_control_v1_ListNodesRequest, _appliance_mail_control_v1_ListNodesReply, _appliance_mail_control_v1_ListNodesRequest__Output, _appliance_mail_control_v1_ListNodesReply__Output>
@@ -277,6 +318,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   RemoveConsoleUser: MethodDefinition<_appliance_mail_control_v1_RemoveConsoleUserRequest, _appliance_mail_control_v1_RemoveConsoleUserReply, _appliance_mail_control_v1_RemoveConsoleUserRequest__Output, _appliance_mail_control_v1_RemoveConsoleUserReply__Output>
   RemoveNode: MethodDefinition<_appliance_mail_control_v1_RemoveNodeRequest, _appliance_mail_control_v1_RemoveNodeReply, _appliance_mail_control_v1_RemoveNodeRequest__Output, _appliance_mail_control_v1_RemoveNodeReply__Output>
   RetryOutbox: MethodDefinition<_appliance_mail_control_v1_RetryOutboxRequest, _appliance_mail_control_v1_RetryOutboxReply, _appliance_mail_control_v1_RetryOutboxRequest__Output, _appliance_mail_control_v1_RetryOutboxReply__Output>
+  Revert: MethodDefinition<_appliance_mail_control_v1_RevertRequest, _appliance_mail_control_v1_RevertReply, _appliance_mail_control_v1_RevertRequest__Output, _appliance_mail_control_v1_RevertReply__Output>
   SetConsolePassword: MethodDefinition<_appliance_mail_control_v1_SetConsolePasswordRequest, _appliance_mail_control_v1_SetConsolePasswordReply, _appliance_mail_control_v1_SetConsolePasswordRequest__Output, _appliance_mail_control_v1_SetConsolePasswordReply__Output>
   SetMode: MethodDefinition<_appliance_mail_control_v1_SetModeRequest, _appliance_mail_control_v1_SetModeReply, _appliance_mail_control_v1_SetModeRequest__Output, _appliance_mail_control_v1_SetModeReply__Output>
   Status: MethodDefinition<_appliance_mail_control_v1_StatusRequest, _appliance_mail_control_v1_StatusReply, _appliance_mail_control_v1_StatusRequest__Output, _appliance_mail_control_v1_StatusReply__Output>

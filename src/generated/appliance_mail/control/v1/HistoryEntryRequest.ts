@@ -1,0 +1,10 @@
+// Original file: proto/control.proto
+
+
+export interface HistoryEntryRequest {
+  'id'?: (number);
+}
+
+export interface HistoryEntryRequest__Output {
+  'id': (number);
+}

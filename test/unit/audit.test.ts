@@ -1,0 +1,145 @@
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { diffSettings, flattenSettings } from '../../src/audit/diff.js';
+import { openKeptConfigs, versionOf } from '../../src/audit/kept-configs.js';
+import { createLoginFailures } from '../../src/audit/login-summary.js';
+import { openAuditTrail, PREVIOUS_TRAIL_FILE, TRAIL_FILE } from '../../src/audit/trail.js';
+import { createLogger } from '../../src/log/logger.js';
+
+const dirs: string[] = [];
+async function dir(): Promise<string> {
+  const made = await mkdtemp(join(tmpdir(), 'am-audit-unit-'));
+  dirs.push(made);
+  return made;
+}
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A logger whose lines the test reads. */
+function capturedLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  return { log, lines };
+}
+
+const KEY = Buffer.alloc(32, 7);
+const OTHER_KEY = Buffer.alloc(32, 9);
+
+describe('settings diff', () => {
+  const before = { mailServer: { host: 'a.example', port: 25, password: 'Old-Pa55', oauth2: null }, notifications: { recipients: ['x@example.com'] }, file: '/etc/c.json', version: 'abc' };
+
+  it('lists changed fields with before and after, and a secret only as "changed"', () => {
+    const after = { ...before, mailServer: { ...before.mailServer, port: 587, password: 'New-Pa55' }, version: 'def' };
+    const changes = diffSettings(flattenSettings(before, KEY), flattenSettings(after, KEY));
+    expect(changes).toEqual([
+      { path: 'mailServer.password', before: 'set', after: 'set', secret: 'changed' },
+      { path: 'mailServer.port', before: '25', after: '587' },
+    ]);
+    expect(JSON.stringify(changes)).not.toMatch(/Pa55/);
+  });
+
+  it('says nothing of an unchanged secret, and "unset" when one is removed', () => {
+    expect(diffSettings(flattenSettings(before, KEY), flattenSettings({ ...before }, KEY))).toEqual([]);
+    const removed = { ...before, mailServer: { ...before.mailServer, password: null } };
+    expect(diffSettings(flattenSettings(before, KEY), flattenSettings(removed, KEY))).toEqual([{ path: 'mailServer.password', before: 'set', after: 'unset', secret: 'changed' }]);
+  });
+
+  it('keeps a keyed hash, not a plain one: the same password under another key is another value', () => {
+    const flatA = flattenSettings(before, KEY).get('mailServer.password');
+    const flatB = flattenSettings(before, OTHER_KEY).get('mailServer.password');
+    expect(flatA).toMatch(/^hmac:[0-9a-f]{64}$/);
+    expect(flatA).not.toBe(flatB);
+  });
+});
+
+describe('audit trail file', () => {
+  const limits = { maxBytes: 4096, maxAgeMs: 86_400_000 };
+  const entry = (n: number) => ({ kind: 'outbox' as const, actor: 'admin socket', door: 'admin-socket' as const, summary: `flush ${n}` });
+
+  it('numbers entries, survives a reopen, and cuts a torn last line with a warning, keeping every entry before it', async () => {
+    const at = await dir();
+    const { log, lines } = capturedLogger();
+    const trail = await openAuditTrail(at, () => limits, log);
+    for (let n = 1; n <= 3; n++) await trail.append(entry(n));
+    await trail.close();
+    expect((await stat(join(at, TRAIL_FILE))).mode & 0o777).toBe(0o600);
+    await appendFile(join(at, TRAIL_FILE), '{"id":4,"at":"2026-');
+    const reopened = await openAuditTrail(at, () => limits, log);
+    expect(lines.some((l) => /torn last line/.test(String(l['msg'])))).toBe(true);
+    expect((await reopened.read()).map((e) => e.summary)).toEqual(['flush 1', 'flush 2', 'flush 3']);
+    const next = await reopened.append(entry(4));
+    expect(next.id).toBe(4);
+    expect((await reopened.read()).map((e) => e.id)).toEqual([1, 2, 3, 4]);
+    await reopened.close();
+  });
+
+  it('stays within maxBytes over many entries: the current file and the previous one', async () => {
+    const at = await dir();
+    const trail = await openAuditTrail(at, () => limits, capturedLogger().log);
+    for (let n = 1; n <= 200; n++) await trail.append(entry(n));
+    const sizes = await Promise.all([TRAIL_FILE, PREVIOUS_TRAIL_FILE].map(async (name) => (await stat(join(at, name))).size));
+    expect(sizes[0]! + sizes[1]!).toBeLessThanOrEqual(limits.maxBytes);
+    const kept = await trail.read();
+    expect(kept.at(-1)?.id).toBe(200);
+    expect(kept.map((e) => e.id)).toEqual(kept.map((_, i) => kept[0]!.id + i));
+    await trail.close();
+  });
+
+  it('drops entries older than maxAgeMs a file at a time, and never shows them', async () => {
+    const at = await dir();
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const trail = await openAuditTrail(at, () => limits, capturedLogger().log, () => now);
+    await trail.append(entry(1));
+    now += limits.maxAgeMs + 1;
+    expect(await trail.read()).toEqual([]);
+    await trail.append(entry(2));
+    now += limits.maxAgeMs + 1;
+    await trail.append(entry(3));
+    expect((await trail.read()).map((e) => e.id)).toEqual([3]);
+    const onDisk = (await Promise.all((await readdir(at)).map((name) => readFile(join(at, name), 'utf8')))).join('');
+    expect(onDisk).not.toContain('"flush 1"');
+    await trail.close();
+  });
+});
+
+describe('console login failures', () => {
+  it('writes the first failure per address and counts the others for one summary', () => {
+    const failures = createLoginFailures(2);
+    expect(failures.fail('10.0.0.1', 'admin')).toBe(true);
+    for (let n = 0; n < 500; n++) expect(failures.fail('10.0.0.1', `guess${n}`)).toBe(false);
+    expect(failures.fail('10.0.0.2', 'admin')).toBe(true);
+    // Past the bound on addresses, new ones share one count.
+    for (let n = 0; n < 100; n++) expect(failures.fail(`192.0.2.${n}`, 'admin')).toBe(false);
+    const summaries = failures.drain();
+    expect(summaries).toEqual([
+      { address: '10.0.0.1', failures: 500, users: ['guess0', 'guess1', 'guess2', 'guess3', 'guess4'] },
+      { address: 'other addresses', failures: 100, users: ['admin'] },
+    ]);
+    expect(failures.drain()).toEqual([]);
+    expect(failures.fail('10.0.0.1', 'admin')).toBe(true);
+  });
+});
+
+describe('kept configurations', () => {
+  it('keeps the bytes of a version exactly (0600), refuses bytes of another version, and keeps the last N', async () => {
+    const at = join(await dir(), 'configs');
+    const kept = openKeptConfigs(at, () => 2);
+    const texts = ['{"a":1}\n', '{"a": 2}', '{"a":3}\r\n'];
+    expect(await kept.keep(versionOf(texts[1]!), texts[0]!)).toBe(false);
+    for (const text of texts) {
+      expect(await kept.keep(versionOf(text), text)).toBe(true);
+      // mtime order decides which go; file times are coarse (a clock tick of a few ms): step past one.
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    expect(await kept.read(versionOf(texts[0]!))).toBeNull();
+    expect(await kept.read(versionOf(texts[2]!))).toBe(texts[2]);
+    expect((await stat(join(at, `${versionOf(texts[2]!)}.json`))).mode & 0o777).toBe(0o600);
+    expect(await kept.read('../../etc/passwd')).toBeNull();
+    await writeFile(join(at, 'unrelated.txt'), 'x');
+    expect(await kept.keep(versionOf(texts[0]!), texts[0]!)).toBe(true);
+    expect((await readdir(at)).sort()).toContain('unrelated.txt');
+  });
+});
