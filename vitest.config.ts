@@ -8,6 +8,8 @@ export default defineConfig({
     // Two files at a time on this 2-core machine: the suite's daemons mostly wait on sockets and
     // timers, so a second file roughly halves the wall time; tests wait for events, not sleeps.
     maxWorkers: 2,
+    // globalThis.gc for the tests that measure what stays on the heap (a threshold over garbage proves nothing).
+    execArgv: ['--expose-gc'],
     testTimeout: 30_000,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     hookTimeout: 30_000,

@@ -144,6 +144,45 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     return (cpuMs(primary.pid) - c0) / (Date.now() - t0);
   }
 
+  /** The storm: kill -9 with every secondary connected, a new version while the primary is down. */
+  async function storm() {
+    const n = joined;
+    const killedAt = Date.now();
+    const cpuBefore = cpuMs(primary.pid);
+    control.close();
+    primary.kill();
+    await sleep(200);
+    writeNewSender();
+    // The restarted primary must be found on the port its secondaries joined (a live daemon
+    // refuses a listen change, so it is pinned only now).
+    const onDisk = JSON.parse(readFileSync(primary.configPath, 'utf8'));
+    onDisk.federation.listen = `127.0.0.1:${fedPort}`;
+    writeFileSync(primary.configPath, JSON.stringify(onDisk));
+    const restartAt = Date.now();
+    await primary.restart();
+    control = connectControl(primary.adminSocket);
+    const version = Number((await control.status()).federation.settings_version);
+    const cpu0 = cpuMs(primary.pid);
+    let peak = rssMb(primary.pid);
+    const onVersion = () => [...latest.values()].filter((v) => v >= version).length;
+    await waitFor(`${n} secondaries back on version ${version}`, () => {
+      peak = Math.max(peak, rssMb(primary.pid));
+      return onVersion() >= n;
+    }, STORM_TIMEOUT_MS);
+    const allAt = Date.now();
+    const r = {
+      secondaries: n,
+      from_kill_ms: allAt - killedAt,
+      from_restart_ms: allAt - restartAt,
+      primary_start_ms: primary.startMs,
+      peak_rss_mb: Math.max(peak, peakRssMb(primary.pid)),
+      cpu_ms: cpuMs(primary.pid) - cpu0,
+      cpu_before_kill_ms: cpuBefore,
+    };
+    log(`  reconnect storm, ${n} secondaries: all on v${version} ${r.from_restart_ms} ms after the restart began (${r.from_kill_ms} ms after kill -9); primary peak RSS ${r.peak_rss_mb.toFixed(0)} MB, CPU ${r.cpu_ms} ms`);
+    return r;
+  }
+
   const out = { processes, secondaries_per_process: SECONDARIES_PER_PROCESS, idle_rss_mb: idleRssMb };
   // One secondary: file write to applied, many times.
   await growTo(1);
@@ -189,47 +228,15 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     };
     const o = out[n];
     log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %); RSS ${rss.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
+    // The storm at 1,000 (the goal's size) and at the largest size; the primary is back with
+    // every secondary connected before the next size grows the fleet.
+    if (reconnect && (n === 1000 || n === maxSize)) {
+      const r = await storm();
+      if (n === 1000 || out.reconnect === undefined) out.reconnect = r;
+      out[`reconnect_${n}`] = r;
+    }
   }
   out.join_ms = { p50: percentile(joinMs, 50), p99: percentile(joinMs, 99), max: Math.max(...joinMs), joins: joinMs.length };
-
-  if (reconnect) {
-    // The storm: kill -9 with every secondary connected, a new version while the primary is down.
-    const n = joined;
-    const killedAt = Date.now();
-    const cpuBefore = cpuMs(primary.pid);
-    control.close();
-    primary.kill();
-    await sleep(200);
-    writeNewSender();
-    // The restarted primary must be found on the port its secondaries joined (a live daemon
-    // refuses a listen change, so it is pinned only now).
-    const onDisk = JSON.parse(readFileSync(primary.configPath, 'utf8'));
-    onDisk.federation.listen = `127.0.0.1:${fedPort}`;
-    writeFileSync(primary.configPath, JSON.stringify(onDisk));
-    const restartAt = Date.now();
-    await primary.restart();
-    control = connectControl(primary.adminSocket);
-    const version = Number((await control.status()).federation.settings_version);
-    const cpu0 = cpuMs(primary.pid);
-    let peak = rssMb(primary.pid);
-    const onVersion = () => [...latest.values()].filter((v) => v >= version).length;
-    await waitFor(`${n} secondaries back on version ${version}`, () => {
-      peak = Math.max(peak, rssMb(primary.pid));
-      return onVersion() >= n;
-    }, STORM_TIMEOUT_MS);
-    const allAt = Date.now();
-    out.reconnect = {
-      secondaries: n,
-      from_kill_ms: allAt - killedAt,
-      from_restart_ms: allAt - restartAt,
-      primary_start_ms: primary.startMs,
-      peak_rss_mb: Math.max(peak, peakRssMb(primary.pid)),
-      cpu_ms: cpuMs(primary.pid) - cpu0,
-      cpu_before_kill_ms: cpuBefore,
-    };
-    const r = out.reconnect;
-    log(`  reconnect storm, ${n} secondaries: all on v${version} ${r.from_restart_ms} ms after the restart began (${r.from_kill_ms} ms after kill -9); primary peak RSS ${r.peak_rss_mb.toFixed(0)} MB, CPU ${r.cpu_ms} ms`);
-  }
 
   for (const worker of workers) worker.proc.kill('SIGKILL');
   control.close();

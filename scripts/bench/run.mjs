@@ -4,8 +4,11 @@
 // BENCH_QUICK=1 runs a smaller version to check the harness. `--fleet-only` runs only the
 // fan-out section (federation at 100, 500 and 1,000 secondaries, and the reconnect storm) and
 // merges its figures into the existing bench-results.json and BENCHMARKS.md; FLEET_SIZES=a,b,c
-// overrides the sizes (a reduced run while developing on a busy machine).
+// overrides the sizes (a reduced run while developing on a busy machine); FLEET_2000=0 leaves out
+// the 2,000 step. FLEET_CPU_PROF=DIR (with FLEET_RECONNECT=0: a storm replaces the primary)
+// profiles the primary; `node scripts/bench/profile-fanout.mjs DIR` names its top frames.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchBacklog } from './backlog.mjs';
 import { benchFanout } from './fanout.mjs';
@@ -18,7 +21,12 @@ import { render } from './report.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const fleetOnly = process.argv.includes('--fleet-only');
-const fleetSizes = process.env.FLEET_SIZES ? process.env.FLEET_SIZES.split(',').map(Number) : quick ? [100] : [100, 500, 1000];
+/**
+ * 2,000 secondaries too when the machine has the memory for 80 secondary processes (~45 MB each)
+ * beside the rest; FLEET_2000=0 leaves the step out.
+ */
+const fleet2000 = process.env.FLEET_2000 !== '0' && totalmem() >= 16 * 2 ** 30;
+const fleetSizes = process.env.FLEET_SIZES ? process.env.FLEET_SIZES.split(',').map(Number) : quick ? [100] : [100, 500, 1000, ...(fleet2000 ? [2000] : [])];
 const runs = 3;
 const log = (line) => console.log(line);
 const started = Date.now();
@@ -39,6 +47,12 @@ function fleetResults(fanout) {
     primary_written_ms_1000: at(1000).primary_written_ms ?? null,
     reconnect_all_ms_1000: fanout.reconnect?.secondaries === 1000 ? fanout.reconnect.from_restart_ms : null,
     reconnect_peak_rss_mb_1000: fanout.reconnect?.secondaries === 1000 ? fanout.reconnect.peak_rss_mb : null,
+    fanout_p99_ms_2000: at(2000).p99_ms ?? null,
+    fanout_baseline_p99_ms_2000: at(2000).baseline_p99_ms ?? null,
+    primary_rss_mb_2000: at(2000).primary_rss_mb ?? null,
+    primary_cpu_ms_per_change_2000: at(2000).primary_cpu_ms_per_change ?? null,
+    reconnect_all_ms_2000: fanout.reconnect_2000?.from_restart_ms ?? null,
+    reconnect_peak_rss_mb_2000: fanout.reconnect_2000?.peak_rss_mb ?? null,
     single_propagation_p99_ms: fanout.single.p99_ms,
     fleet_sizes: fleetSizes,
     fleet_top_size: top,

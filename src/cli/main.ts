@@ -10,59 +10,16 @@ import { AppError, toAppError } from '../errors/registry.js';
 import { routeGrpcLogs } from '../log/grpc-log.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import type { Command, CommandContext } from './command.js';
-import { consolePasswdCommand, consoleRemoveCommand } from './commands/console.js';
-import { daemonCommand } from './commands/daemon.js';
-import {
-  centralizeCommand,
-  joinCommand,
-  leaveCommand,
-  localCommand,
-  nodesCommand,
-  nodesRemoveCommand,
-  tokenCreateCommand,
-  tokenDeleteCommand,
-  tokenListCommand,
-} from './commands/federation.js';
-import { alertCommand, outboxCommand, outboxDropCommand, outboxFlushCommand, outboxRetryCommand, testEmailCommand } from './commands/relay.js';
-import { digestCommand, notifyCommand } from './commands/notify.js';
-import { sendmailCommand } from './commands/sendmail.js';
-import { statusCommand } from './commands/status.js';
-import { validateCommand } from './commands/validate.js';
+import { CLI_SUMMARY, COMMANDS } from './command-table.js';
 import { stripControl } from '../util/text.js';
 import { createCliOutput } from './output.js';
-
-const COMMANDS: Command[] = [
-  daemonCommand,
-  validateCommand,
-  statusCommand,
-  alertCommand,
-  testEmailCommand,
-  notifyCommand,
-  digestCommand,
-  outboxCommand,
-  outboxFlushCommand,
-  outboxRetryCommand,
-  outboxDropCommand,
-  sendmailCommand,
-  tokenCreateCommand,
-  tokenListCommand,
-  tokenDeleteCommand,
-  joinCommand,
-  centralizeCommand,
-  localCommand,
-  leaveCommand,
-  nodesCommand,
-  nodesRemoveCommand,
-  consolePasswdCommand,
-  consoleRemoveCommand,
-];
 
 function usage(): string[] {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'usage: appliance-mail COMMAND [options]',
     '',
-    'Outgoing mail for this Appliance: alerts, digests and notifications through the effective mail server settings.',
+    CLI_SUMMARY,
     '',
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),

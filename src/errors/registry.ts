@@ -1,7 +1,8 @@
 /**
  * Every error the daemon or the CLI can report is declared here once, with a stable code.
  * Codes are part of the operator interface (logs, `status`, CLI output, gRPC details) and are
- * documented in docs/errors.md; a unit test fails when the two drift apart.
+ * documented in docs/reference/errors.md, generated from here and src/errors/descriptions.ts
+ * (`npm run docs`); a test fails when the page is stale.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 

@@ -3,15 +3,10 @@
  * token for a credential), then hold one Watch stream, apply what arrives when centralized,
  * report ACK/NACK and the result of checking the settings against the mail server.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { parseHostPort, formatHostPort } from '../util/address.js';
-import type { FederationFacts, FederationFactsSource } from '../config/effective.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { FederationClient } from '../generated/appliance_mail/federation/v1/Federation.js';
-import type { JoinRequest } from '../generated/appliance_mail/federation/v1/JoinRequest.js';
-import type { JoinReply__Output } from '../generated/appliance_mail/federation/v1/JoinReply.js';
 import type { ReportRequest } from '../generated/appliance_mail/federation/v1/ReportRequest.js';
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
@@ -20,34 +15,14 @@ import type { CentralizedSettings, Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { call, fromServiceError } from '../util/grpc-errors.js';
 import { backoffDelayMs, RECONNECT_BACKOFF } from '../util/backoff.js';
-import { certificateSha256, fetchPeerCertificate, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from './certificate.js';
 import { createConnectionState } from './connection.js';
-import { federationProto } from './proto.js';
-import { parseToken } from './secrets.js';
 import { createSettingsChecks, type SettingsCheck, type VerifySettings } from './settings-check.js';
 import { decodeSettings } from './settings-wire.js';
+import { createReportQueue } from './secondary-reports.js';
+import { CALL_DEADLINE_MS, clientFor, credentials, joinPrimary } from './secondary-channel.js';
 
-const CALL_DEADLINE_MS = 10_000;
-/**
- * The check against the mail server that follows an apply travels with the ACK when it ends
- * within this time (one Report per version; with mail off it ends at once); a slower one is
- * reported on its own when it ends, so a slow mail server never holds the ACK longer than this.
- */
-const VERIFY_WITH_ACK_MS = 2_000;
 /** A stream that stayed up this long counts as a success: the next failure starts backoff anew. */
 const STABLE_STREAM_MS = 5_000;
-
-const CLIENT_OPTIONS: grpc.ClientOptions = {
-  ...PINNED_CHANNEL_OPTIONS,
-  // Notice a dead link (partition, primary host gone) in ~15 s rather than at the TCP timeout.
-  'grpc.keepalive_time_ms': 10_000,
-  'grpc.keepalive_timeout_ms': 5_000,
-  'grpc.keepalive_permit_without_calls': 1,
-  // Our own loop paces reconnects; keep the channel's backoff from adding minutes to it.
-  'grpc.initial_reconnect_backoff_ms': 250,
-  'grpc.max_reconnect_backoff_ms': 2_000,
-  'grpc.max_receive_message_length': 1024 * 1024,
-};
 
 export interface SecondaryStatus {
   primary: string;
@@ -57,6 +32,19 @@ export interface SecondaryStatus {
   lastHeard: string;
   /** The last check of the applied settings against the mail server, from this node; null before one. */
   verify: SettingsCheck | null;
+}
+
+/** The facts a secondary owns in the state: whom it joined, how, and what it last applied. */
+export interface FederationFacts {
+  readonly membership: Membership | null;
+  readonly centralized: CentralizedSettings | null;
+}
+
+/** Read side of those facts, for the parts that follow them (effective settings). */
+export interface FederationFactsSource {
+  facts(): FederationFacts;
+  /** Called after every change of the facts, once it is on disk. */
+  onChange(listener: (facts: FederationFacts) => void): void;
 }
 
 export interface FederationSecondary extends FederationFactsSource {
@@ -83,33 +71,16 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   let closed = false;
   let generation = 0;
   let applying: Promise<void> = Promise.resolve();
-  /** Reports go out one at a time, in order; the newest version decided so far (applied or refused). */
-  let reporting: Promise<void> = Promise.resolve();
-  let decided = 0;
   const checks = createSettingsChecks(deps.verifySettings);
   const listeners: Array<(facts: FederationFacts) => void> = [];
 
-  const facts = () => ({ membership: state.get().membership, centralized: state.get().centralized });
+  const facts = (): FederationFacts => ({ membership: state.get().membership, centralized: state.get().centralized });
 
   /** Writes the facts durably, then tells the listeners. */
   async function change(fn: (next: { membership: Membership | null; centralized: CentralizedSettings | null }) => void): Promise<void> {
     await state.update((s) => fn(s));
     const next = facts();
     for (const listener of listeners) listener(next);
-  }
-
-  function clientFor(membership: Membership): FederationClient {
-    return new federationProto.Federation(
-      membership.primary,
-      pinnedCredentials(membership.primaryCertPem, certificateSha256(membership.primaryCertPem)),
-      CLIENT_OPTIONS,
-    ) as unknown as FederationClient;
-  }
-
-  function credentials(membership: Membership): grpc.Metadata {
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${membership.credential}`);
-    return metadata;
   }
 
   function stop(): void {
@@ -169,8 +140,8 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   }
 
   /** Sends one Report now; a failure is logged (the primary learns the applied version at the next Watch). */
-  async function report(membership: Membership, request: ReportRequest): Promise<void> {
-    if (!client) return;
+  async function report(membership: Membership | null, request: ReportRequest): Promise<void> {
+    if (!client || membership === null) return;
     try {
       await call(client.Report.bind(client), request, CALL_DEADLINE_MS, credentials(membership));
     } catch (err) {
@@ -178,15 +149,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     }
   }
 
-  /** Queues a Report after those before it; one about a version older than the newest decided is dropped. */
-  function queueReport(membership: Membership, version: number, request: () => Promise<ReportRequest | null>): void {
-    reporting = reporting
-      .then(async () => {
-        const next = await request();
-        if (next !== null && version >= decided) await report(membership, next);
-      })
-      .catch((err: unknown) => log.error({ err }, 'cannot report to the primary'));
-  }
+  const reports = createReportQueue({ send: (request) => report(state.get().membership, request), log });
 
   async function handleUpdate(update: SettingsUpdate__Output, membership: Membership): Promise<void> {
     const version = Number(update.version);
@@ -199,28 +162,16 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
       }
       return;
     }
-    decided = version;
     const decoded = decodeSettings(update);
     if ('error' in decoded) {
       log.warn({ version, error: decoded.error }, 'refused settings from the primary');
-      queueReport(membership, version, async () => ({ version: String(version), stage: 'rejected', error: decoded.error }));
+      reports.refused(version, decoded.error);
       return;
     }
     await applyCentralized(version, decoded.settings);
     log.info({ version, primary: membership.primary }, 'applied settings from the primary');
     // Not awaited: the next version is applied while this one is checked and reported.
-    const check = checkSettings(version, decoded.settings.mailServer);
-    queueReport(membership, version, async () => {
-      const early = await Promise.race([check, delay(VERIFY_WITH_ACK_MS, null, { ref: false })]);
-      if (early === null) {
-        // The check goes on; its own Report follows this ACK once it ends (queued only then, so
-        // that a slow check holds no other Report).
-        void check.then((result) => queueReport(membership, version, async () => verifyReport(version, result)));
-        return { version: String(version), stage: 'applied', error: '' };
-      }
-      const verify = verifyReport(version, early);
-      return { version: String(version), stage: 'applied', error: '', verify_stage: verify.stage, verify_error: verify.error };
-    });
+    reports.applied(version, checkSettings(version, decoded.settings.mailServer));
   }
 
   /** Checks settings against the mail server from here; the result goes to status (and to the primary). */
@@ -229,10 +180,6 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     if (result.outcome === 'failed') log.warn({ version, problem: result.error }, 'settings from the primary do not work from this node');
     else log.info({ version, outcome: result.outcome }, 'settings from the primary checked against the mail server');
     return result;
-  }
-
-  function verifyReport(version: number, result: SettingsCheck): ReportRequest & { stage: string; error: string } {
-    return { version: String(version), stage: result.outcome === 'failed' ? 'verify_failed' : 'verified', error: result.error ?? '' };
   }
 
   function applyCentralized(version: number, settings: FederatedSettings): Promise<void> {
@@ -260,7 +207,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
       if (membership.mode === 'centralized' && centralized !== null) {
         const version = centralized.version;
         void checkSettings(version, centralized.settings.mailServer)
-          .then((result) => queueReport(membership, version, async () => verifyReport(version, result)))
+          .then((result) => reports.checked(version, result))
           .catch((err: unknown) => log.error({ err }, 'cannot check the settings held'));
       }
     },
@@ -274,39 +221,17 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     async join(primary, tokenText, centralize) {
       const existing = state.get().membership;
       if (existing) throw new AppError('AM_ALREADY_JOINED', `this node is already joined to ${existing.primary}`);
-      const address = parseHostPort(primary, null);
-      if ('error' in address) throw new AppError('AM_INVALID_ARGUMENT', `--primary ${primary}: ${address.error}`);
-      const token = parseToken(tokenText);
-      const target = formatHostPort(address);
-      const certPem = await fetchPeerCertificate(address.host, address.port);
-      const seen = certificateSha256(certPem);
-      if (seen !== token.certSha256) {
-        throw new AppError(
-          'AM_PRIMARY_CERT_MISMATCH',
-          `the server at ${target} presented certificate sha256 ${seen}, not the one in the token (${token.certSha256}); nothing was sent to it. Check --primary, or create a new token on the primary`,
-        );
-      }
       const mode = centralize ? 'centralized' : 'local';
-      const name = config.current().node.name;
-      const joinClient = new federationProto.Federation(target, pinnedCredentials(certPem, seen), CLIENT_OPTIONS) as unknown as FederationClient;
-      let reply: JoinReply__Output;
-      try {
-        reply = await call<JoinRequest, JoinReply__Output>(joinClient.Join.bind(joinClient), { token_id: token.id, token_secret: token.secret, node_name: name, mode }, CALL_DEADLINE_MS);
-      } catch (err) {
-        throw fromServiceError(err as grpc.ServiceError, { code: 'AM_PRIMARY_UNREACHABLE', message: `cannot reach the primary at ${target}` });
-      } finally {
-        joinClient.close();
-      }
-      const credential = reply.credential;
+      const membership = await joinPrimary(primary, tokenText, config.current().node.name, mode);
       await change((s) => {
-        s.membership = { primary: target, name, credential, primaryCertPem: certPem, mode, joinedAt: new Date().toISOString() };
+        s.membership = membership;
         s.centralized = null;
       });
-      log.info({ primary: target, mode }, 'joined the primary');
+      log.info({ primary: membership.primary, mode }, 'joined the primary');
       stop();
       attempt = 0;
       connect();
-      return { primary: target, mode };
+      return { primary: membership.primary, mode };
     },
 
     async setMode(mode) {

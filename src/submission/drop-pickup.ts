@@ -110,6 +110,7 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
     }
     try {
       const { envelope, message } = decodeDropFile(data);
+      // Files are named once each: the name keys a pickup that a crash interrupts and a rescan repeats.
       const ids = await rawIntake.submit({ raw: message, ...envelope, idempotencyKey: `drop:${name}` }, caller);
       await unlink(path);
       log.info({ file: name, ids, bytes: message.byteLength }, 'message taken from the drop folder');

@@ -13,15 +13,11 @@ import { baseConfig, DaemonProcess, eventually, tempDir } from '../helpers/daemo
 import { deliveries, reportFigures } from '../helpers/chaos.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { REFUSED_PORT, startSmtpSink } from '../helpers/smtp.js';
+import { missingCapability, needsRoot } from '../helpers/tools.js';
 
 const PASSWORD = 'Disk-Pa55!';
 
-function canMount(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root to mount a small tmpfs';
-  return null;
-}
-const noMount = canMount();
-if (noMount) console.warn(`disk-full test skipped: ${noMount}`);
+const noMount = missingCapability('disk-full test', needsRoot('mount a small tmpfs'));
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -32,7 +28,7 @@ async function submit(control: Control, i: number) {
   return control.submit({ to: ['ops@example.com'], subject: `disk ${i}`, text: 'x'.repeat(20_000), html: '', kind: 'alert', idempotency_key: '' });
 }
 
-describe.skipIf(noMount !== null)('disk full and read-only', () => {
+describe.skipIf(noMount)('disk full and read-only', () => {
   it('refuses submissions while the disk is full or read-only, loses nothing, recovers', async () => {
     const dir = await tempDir('am-disk-');
     const mountPoint = join(dir, 'state');

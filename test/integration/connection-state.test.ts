@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, eventually } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { createNetnsPair, netnsAvailable, type NetnsPair } from '../helpers/netns.js';
+import { missingCapability } from '../helpers/tools.js';
 
-const unavailable = netnsAvailable();
-if (unavailable) console.warn(`connection-state test skipped: ${unavailable}`);
+const unavailable = missingCapability('connection-state test', netnsAvailable());
 const FED_PORT = 7443;
 
-describe.skipIf(unavailable !== null)('secondary connection state against the primary node list', () => {
+describe.skipIf(unavailable)('secondary connection state against the primary node list', () => {
   let net: NetnsPair;
   let primary: Node;
   let local: Node;

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, DaemonProcess, eventually, tempDir, writeJson, type Json } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { missingCapability, needsRoot } from '../helpers/tools.js';
 
 const PASSWORD = 'Lock-Secret-Pa55!';
 
@@ -160,7 +161,7 @@ describe('the instance lock', () => {
     await restarted.stop();
   });
 
-  it.skipIf(process.getuid?.() !== 0)('no other local user can hold the lock first: the lock file is in the 0700 state folder', async () => {
+  it.skipIf(missingCapability('the lock-file permission test', needsRoot('run a command as another user')))('no other local user can hold the lock first: the lock file is in the 0700 state folder', async () => {
     const dir = await tempDir('am-lock-');
     const configPath = join(dir, 'config.json');
     await writeJson(configPath, baseConfig('lock3'));

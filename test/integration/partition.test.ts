@@ -8,12 +8,12 @@ import { baseConfig, eventually } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { reportFigures } from '../helpers/chaos.js';
 import { createNetnsPair, netnsAvailable, type NetnsPair } from '../helpers/netns.js';
+import { missingCapability } from '../helpers/tools.js';
 
-const unavailable = netnsAvailable();
-if (unavailable) console.warn(`partition test skipped: ${unavailable}`);
+const unavailable = missingCapability('partition test', netnsAvailable());
 const FED_PORT = 7443;
 
-describe.skipIf(unavailable !== null)('network partition between primary and secondary', () => {
+describe.skipIf(unavailable)('network partition between primary and secondary', () => {
   let net: NetnsPair;
   let primary: Node;
   let secondary: Node;

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, DaemonProcess, eventually, runCommand, tempDir, type CliResult } from '../helpers/daemon.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { missingCapability, needsRoot } from '../helpers/tools.js';
 
 const DAEMON_USER = 'amtest-mail';
 const ENGINE_USER = 'amtest-engine';
@@ -45,7 +46,7 @@ function runAs(user: string, args: string[], env: NodeJS.ProcessEnv = {}): Promi
   return runCommand([...as(user), ...args], { env });
 }
 
-describe.skipIf(process.getuid?.() !== 0)('privilege: the Engine user as the README sets it up', () => {
+describe.skipIf(missingCapability('privilege tests', needsRoot('create users and run commands as them')))('privilege: the Engine user as the README sets it up', () => {
   let app: string;
   let base: string;
   let configPath: string;

@@ -194,10 +194,12 @@ describe('delivery', () => {
   it('a server refusing EHLO and HELO pauses deliveries (no dead letters), status names mailServer.heloName', async () => {
     const strict = await startScriptedSmtp((line) => (/^(EHLO|HELO)/i.test(line) ? '504 5.5.2 <vm>: Helo command rejected: need fully-qualified hostname' : null));
     cleanups.push(() => strict.close());
-    const h = await harness(server(strict.port), { retryMin: '200ms', retryMax: '400ms' });
+    // A pause of 5-10 s: long enough to still run when status is read.
+    const h = await harness(server(strict.port), { retryMin: '10s', retryMax: '1m' });
     const ids = [await h.enqueue(['ops@example.com'], 'a'), await h.enqueue(['ops@example.com'], 'b')];
     h.delivery.start();
     await logged(h, 'mail server unreachable; deliveries paused');
+    await logged(h, 'delivery deferred', 2);
     expect(h.delivery.status().lastError?.message).toMatch(/^the mail server refused the HELO greeting: 504 5\.5\.2 <vm>.*\(fix: .*set mailServer\.heloName to this Appliance's fully qualified domain name.*\); deliveries paused until/);
     expect(ids.map((id) => h.outbox.get(id)?.state)).toEqual(['deferred', 'deferred']);
   });

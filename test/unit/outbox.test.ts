@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { frame } from '../../src/relay/journal.js';
 import { openOutbox } from '../../src/relay/outbox.js';
+import { eventually } from '../helpers/daemon.js';
 
 const log = createLogger({ level: 'silent' });
 const dirs: string[] = [];
@@ -124,7 +125,7 @@ describe('outbox', () => {
     const filler = [];
     for (let i = 0; i < 20; i++) filler.push((await outbox.enqueue(message(10 + i))).id);
     for (const id of filler) await outbox.markSent(id);
-    while (readdirSync(join(dir, 'outbox')).includes('journal-00000001.log')) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => (readdirSync(join(dir, 'outbox')).includes('journal-00000001.log') ? undefined : true), 10_000, 'compaction to drop the first segment');
     await outbox.close();
     const again = await openOutbox(dir, log);
     expect(again.get(keep)).toMatchObject({ state: 'deferred', attempts: 1, lastError: '451 later' });
@@ -163,10 +164,12 @@ describe('outbox storage', () => {
     const big = 'x'.repeat(2 * 1024 * 1024);
     for (let i = 0; i < 60; i++) await outbox.enqueue({ ...message(i), text: big });
     await outbox.close();
-    globalThis.gc?.();
+    const gc = globalThis.gc;
+    expect(gc, 'vitest.config.ts starts test workers with --expose-gc').toBeTypeOf('function');
+    gc!();
     const before = process.memoryUsage().heapUsed;
     const again = await openOutbox(dir, log);
-    globalThis.gc?.();
+    gc!();
     const grown = process.memoryUsage().heapUsed - before;
     console.log(`reopened 60 x 2 MB (${(again.counts().bytes / 2 ** 20).toFixed(0)} MB on disk): heap grew ${(grown / 2 ** 20).toFixed(1)} MB`);
     expect(again.counts()).toMatchObject({ queued: 60 });

@@ -3,7 +3,6 @@ import { startDaemon } from '../../daemon.js';
 import { routeGrpcLogs } from '../../log/grpc-log.js';
 import { createLogger, stdoutIsJournal } from '../../log/logger.js';
 import { createSystemdReadiness } from '../../systemd/readiness.js';
-import { tuneHeapForDaemon } from '../../util/heap-tuning.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
 export const daemonCommand: Command = {
@@ -26,9 +25,6 @@ export const daemonCommand: Command = {
       process.once('SIGINT', () => resolve('SIGINT'));
     });
     const daemon = await startDaemon(config, log);
-    // After start-up: replaying a large outbox index grows the heap fast, and collecting at every
-    // 30% of growth then slowed a restart with 100,000 messages queued from 1.0 to 2.5 s.
-    tuneHeapForDaemon();
     // startDaemon resolves once the control sockets, the federation port, the submission port and the outbox serve.
     await systemd.ready(`serving as ${config.node.role} ${config.node.name}`);
     const signal = await stopSignal;

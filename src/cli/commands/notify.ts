@@ -31,7 +31,7 @@ export const digestCommand: Command = {
   name: 'digest',
   summary: 'send a dashboard digest from a JSON file (as the Portal does)',
   usage: 'appliance-mail digest --file DIGEST.json [--config PATH]',
-  help: [CONFIG_HELP, '      --file PATH     the digest, shaped as in config/digest-example.json (see README)'],
+  help: [CONFIG_HELP, '      --file PATH     the digest, shaped as in config/digest-example.json (see docs/reference/notifications.md)'],
   options: { ...CONFIG_OPTION, file: { type: 'string' } },
   async run(args, ctx) {
     const file = args.values['file'];

@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createNodeRecordWriter, NODE_RECORD_WRITE_INTERVAL_MS } from '../../src/federation/node-record-writer.js';
+import type { RecordChange } from '../../src/state/record-log.js';
+import type { NodeRecord } from '../../src/state/schema.js';
+
+const AT = '2026-01-01T00:00:00.000Z';
+const node = (name: string): NodeRecord => ({ name, credentialHash: 'h', mode: 'centralized', joinedAt: AT, lastSeen: null, received: null, applied: null, verified: null });
+
+/** An in-memory record log: what each append carried (as written), and a switch to make it fail. */
+function memoryLog() {
+  const appends: Array<Array<[string, NodeRecord | null]>> = [];
+  let lines = 0;
+  const log = {
+    appends,
+    compactions: 0,
+    failNext: false,
+    async append(changes: readonly RecordChange<NodeRecord>[]) {
+      await Promise.resolve();
+      if (log.failNext) {
+        log.failNext = false;
+        throw Object.assign(new Error('disk full'), { code: 'AM_STATE_IO' });
+      }
+      appends.push(changes.map(([k, r]) => [k, r === null ? null : structuredClone(r)]));
+      lines += changes.length;
+    },
+    async compact(records: Iterable<readonly [string, NodeRecord]>) {
+      log.compactions += 1;
+      lines = [...records].length;
+    },
+    lines: () => lines,
+  };
+  return log;
+}
+
+/** Waits for a write that fake time must let happen. */
+async function written<T>(p: Promise<T>, ms = NODE_RECORD_WRITE_INTERVAL_MS): Promise<T> {
+  await vi.advanceTimersByTimeAsync(ms);
+  return p;
+}
+
+describe('the node-record writer (coalesced, durable node records)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('writes a burst of changes in at most one batch per interval, and each change resolves once its batch is written', async () => {
+    const log = memoryLog();
+    const errors: unknown[] = [];
+    const writer = createNodeRecordWriter({ records: new Map(Array.from({ length: 500 }, (_, i) => [`n${i}`, node(`n${i}`)])), log, onError: (e) => errors.push(e) });
+    const done: string[] = [];
+    // 2,000 changes (4 per node) arrive within two intervals.
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 500; i++) {
+        void writer.change(`n${i}`, (n) => (n.lastSeen = `r${round}`)).then(() => done.push(`n${i}/r${round}`));
+      }
+      await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS / 2);
+    }
+    await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS * 2);
+    // The first change is written at once, the rest gathered: 2 intervals of changes, 3 writes.
+    expect(log.appends.length).toBeLessThanOrEqual(3);
+    expect(log.appends.at(-1)!.find(([k]) => k === 'n7')![1]!.lastSeen).toBe('r3');
+    expect(done).toHaveLength(2000);
+    expect(errors).toEqual([]);
+  });
+
+  it('does not resolve a change before its batch is written', async () => {
+    const log = memoryLog();
+    const writer = createNodeRecordWriter({ records: new Map([['a', node('a')]]), log, onError: () => undefined });
+    await written(writer.change('a', (n) => (n.lastSeen = '1')), 1);
+    let second = false;
+    void writer.change('a', (n) => (n.lastSeen = '2')).then(() => (second = true));
+    await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS - 5);
+    expect([second, log.appends.length]).toEqual([false, 1]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([second, log.appends.length]).toEqual([true, 2]);
+  });
+
+  it('a failed write rejects its changes, reports the error, and writes the records again later', async () => {
+    const log = memoryLog();
+    const errors: unknown[] = [];
+    const writer = createNodeRecordWriter({ records: new Map([['a', node('a')]]), log, onError: (e) => errors.push(e) });
+    log.failNext = true;
+    const failed = writer.change('a', (n) => (n.lastSeen = 'lost?')).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await failed).toMatchObject({ message: 'disk full' });
+    expect(errors).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(log.appends.map((a) => a.map(([k, r]) => [k, r?.lastSeen]))).toEqual([[['a', 'lost?']]]);
+  });
+
+  it('writes additions and removals, and compacts once the log holds several lines per record', async () => {
+    const log = memoryLog();
+    const writer = createNodeRecordWriter({ records: new Map(), log, onError: () => undefined });
+    await written(writer.add(node('x')));
+    await written(writer.remove('x'));
+    expect(log.appends).toEqual([[['x', node('x')]], [['x', null]]]);
+    expect(writer.get('x')).toBeUndefined();
+    // 300 records: compacted once the log holds more than max(1,000, 4 x 300) lines: 2 + 300
+    // added + 3 x 300 changed.
+    for (let i = 0; i < 300; i++) void writer.add(node(`m${i}`));
+    for (let round = 0; round < 3; round++) {
+      await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS);
+      expect(log.compactions).toBe(0);
+      for (let i = 0; i < 300; i++) void writer.change(`m${i}`, (n) => (n.lastSeen = `r${round}`));
+    }
+    await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS);
+    expect(log.compactions).toBe(1);
+    expect(log.lines()).toBe(300);
+  });
+
+  it('close writes what is pending at once', async () => {
+    const log = memoryLog();
+    const writer = createNodeRecordWriter({ records: new Map([['a', node('a')]]), log, onError: () => undefined });
+    await written(writer.change('a', (n) => (n.lastSeen = '1')));
+    void writer.change('a', (n) => (n.lastSeen = '2'));
+    await writer.close();
+    expect(log.appends.at(-1)).toEqual([['a', { ...node('a'), lastSeen: '2' }]]);
+  });
+});
