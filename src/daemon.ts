@@ -14,7 +14,7 @@ import { openConsoleUsers } from './state/console-users.js';
 import { createControlApi } from './control/api.js';
 import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
-import { createSocketServer } from './control/socket-server.js';
+import { createSocketServer, createStartGate } from './control/socket-server.js';
 import { createFederationPrimary } from './federation/primary.js';
 import { createFederationSecondary } from './federation/secondary.js';
 import type { Logger } from './log/logger.js';
@@ -80,7 +80,9 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     // Requests bounded by the message limit in force at start (a later raise takes a restart);
     // one gate bounds the submissions read at once through both sockets together.
     const maxRequestBytes = controlRequestLimitBytes(initial.relay.maxMessageBytes);
-    const limits = { maxRequestBytes, interceptors: [submissionGate(submissionSlots(maxRequestBytes))] };
+    // Calls wait until every listener is bound (the gate opens after the last one started).
+    const startGate = createStartGate();
+    const limits = { maxRequestBytes, interceptors: [startGate.interceptor, submissionGate(submissionSlots(maxRequestBytes))] };
     const submitSocket = createSocketServer(initial.control.socket, initial.control.socketMode, limits);
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
     const consoleUsers = openConsoleUsers(initial.node.stateDir);
@@ -106,6 +108,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       await component.start();
       closers.push(() => component.close());
     }
+    startGate.open();
 
     effective.onChange((next) => {
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');

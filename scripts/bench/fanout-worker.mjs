@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createFederationSecondary } from '../../dist/federation/secondary.js';
 import { createOAuth2Tokens } from '../../dist/oauth2/token-source.js';
+import { verifySettings } from '../../dist/relay/transport-options.js';
 import { openStateStore } from '../../dist/state/store.js';
 import { createLogger } from '../../dist/log/logger.js';
 import { spreadLoopbackSources } from './local-address.mjs';
@@ -42,7 +43,8 @@ process.on('message', async (msg) => {
       mkdirSync(dir, { recursive: true });
       const state = await openStateStore(dir);
       const config = staticConfig(name, dir);
-      const secondary = createFederationSecondary({ config, state, oauth2: createOAuth2Tokens({ state, log }), log });
+      const tokens = createOAuth2Tokens({ state, log });
+      const secondary = createFederationSecondary({ config, state, verifySettings: (settings) => verifySettings(settings, tokens.forSettings(settings)), log });
       // The secondary tells its listeners once the applied version is on disk: that is "applied".
       secondary.onChange((facts) => {
         if (facts.centralized) process.send({ applied: { name, version: facts.centralized.version, at: Date.now() } });

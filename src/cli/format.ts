@@ -4,6 +4,7 @@
  * are stripped from every cell, so nothing printed can act on the terminal.
  */
 import { stripControl } from '../util/text.js';
+import { parseTime, relativeTime } from '../util/time-format.js';
 
 export function keyValues(rows: ReadonlyArray<readonly [string, string]>): string[] {
   const width = Math.max(...rows.map(([key]) => key.length));
@@ -17,22 +18,15 @@ export function table(header: readonly string[], dirtyRows: ReadonlyArray<readon
   return [line(header), ...rows.map(line)];
 }
 
-export function duration(seconds: number): string {
-  const s = Math.floor(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
-}
+export { duration } from '../util/time-format.js';
 
 /**
  * The one way the CLI shows a time (status and outbox alike): "3m12s ago" for the past, "in 45s"
  * for the future, "never" for an empty RFC 3339 string.
  */
 export function ago(iso: string, now = Date.now()): string {
-  if (iso === '') return 'never';
-  const seconds = (now - Date.parse(iso)) / 1000;
-  return seconds < 0 ? `in ${duration(-seconds)}` : `${duration(seconds)} ago`;
+  const at = parseTime(iso);
+  return at === null ? 'never' : relativeTime(at, now);
 }
 
 /** At most `max` characters, cut between words (never inside an address), with "…" when cut. */

@@ -5,12 +5,12 @@
  * output has been written: src/cli/output.ts).
  */
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
-import { AppError, toAppError } from '../errors/registry.js';
+import { toAppError } from '../errors/registry.js';
 import { routeGrpcLogs } from '../log/grpc-log.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import type { Command, CommandContext } from './command.js';
 import { CLI_SUMMARY, COMMANDS } from './command-table.js';
+import { findCommand, parseUsage } from './parse.js';
 import { stripControl } from '../util/text.js';
 import { createCliOutput } from './output.js';
 
@@ -32,15 +32,6 @@ function commandHelp(command: Command): string[] {
   return [`usage: ${command.usage}`, '', command.summary, '', ...command.help];
 }
 
-/** Finds the command for argv: the longest name that prefixes it ("nodes remove" before "nodes"). */
-function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
-  const candidates = COMMANDS.map((command) => ({ command, words: command.name.split(' ') }))
-    .filter(({ words }) => words.every((word, i) => argv[i] === word))
-    .sort((a, b) => b.words.length - a.words.length);
-  const best = candidates[0];
-  return best ? { command: best.command, rest: argv.slice(best.words.length) } : null;
-}
-
 async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-V') {
     ctx.out(`appliance-mail ${PACKAGE_VERSION}`);
@@ -50,7 +41,7 @@ async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
     for (const line of usage()) ctx.out(line);
     return argv.length === 0 ? 2 : 0;
   }
-  const found = findCommand(argv);
+  const found = findCommand(COMMANDS, argv);
   if (!found) {
     ctx.err(`appliance-mail: unknown command '${argv[0]}'. Run 'appliance-mail --help' for the list.`);
     return 2;
@@ -69,20 +60,6 @@ async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
     // The message may quote a peer (the primary, a mail server): print it as data.
     ctx.err(`appliance-mail ${command.name}: ${stripControl(appError.message)} [${appError.code}]`);
     return appError.exitCode;
-  }
-}
-
-function parseUsage(command: Command, rest: string[]) {
-  try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: command.options,
-      allowPositionals: command.positionals ?? false,
-      strict: true,
-    });
-    return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
-  } catch (err) {
-    throw new AppError('AM_USAGE', `${(err as Error).message}. Usage: ${command.usage}`);
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { AppError } from '../errors/registry.js';
 import { checkFederatedSettings, formatIssues, type MailServerSettings, type SettingsIssue } from '../settings/schema.js';
@@ -31,6 +32,21 @@ export interface SubmissionLimits {
   readonly messagesPerMinute: number;
   readonly bytesPerMinute: number;
   readonly concurrentConnections: number;
+}
+
+/** A file named by a setting, as read at load: `sha256` tells a rotated file from the one in force. */
+export interface ReferencedFile {
+  readonly field: string;
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/** Reads the files a config names, keeping what it read so that the version covers their bytes. */
+interface FileReads {
+  readonly files: ReferencedFile[];
+  read(path: string, field: string): string;
+  /** AM_CONFIG_INVALID for one field; its details name every file tried, so that a missing one is watched for. */
+  invalid(field: string, message: string): AppError;
 }
 
 /** A problem of a config file, with its dotted field path (empty for the whole file). */
@@ -70,10 +86,13 @@ export function parseConfig(text: string, path: string): Config {
   }
   const raw = result.data;
   const base = dirname(path);
-  const password = readPassword(raw, base, path);
-  const clientSecret = readClientSecret(raw, base, path);
-  const version = createHash('sha256').update(text).digest('hex').slice(0, 12);
-  const config = resolveConfig(raw, base, path, version, password, clientSecret);
+  const reads = fileReads(path);
+  const password = readPassword(raw, base, reads);
+  const clientSecret = readClientSecret(raw, base, reads);
+  const caPem = raw.mailServer.caFile === undefined ? null : reads.read(resolve(base, raw.mailServer.caFile), 'mailServer.caFile');
+  readKeyPair(raw.federation, 'federation', base, reads);
+  readKeyPair(raw.console, 'console', base, reads);
+  const config = resolveConfig(raw, base, path, configVersion(text, reads.files), password, clientSecret, caPem, reads.files);
   // The resolved settings pass the same schema as the primary's settings do on a secondary.
   const checked = checkFederatedSettings({ mailServer: config.mailServer, recipients: config.notifications.recipients });
   if ('issues' in checked) throw invalid(path, checked.issues.map((issue) => ({ path: fileField(issue.path, raw), message: issue.message })));
@@ -89,7 +108,28 @@ function fileField(path: string, raw: RawConfig): string {
   return path;
 }
 
-function resolveConfig(raw: RawConfig, base: string, file: string, version: string, password: string | null, clientSecret: string | null) {
+/**
+ * The sha256 prefix of the file's bytes and of every file it names: a password rotated in its
+ * file is a new version, which the transport, the settings check and status follow. Only
+ * administrators see it (submitters' status hides the version).
+ */
+function configVersion(text: string, files: readonly ReferencedFile[]): string {
+  const hash = createHash('sha256').update(text);
+  for (const file of files) hash.update(`\0${file.path}\0${file.sha256}`);
+  return hash.digest('hex').slice(0, 12);
+}
+
+// A declarative table of the resolved config, one line per key; long for that reason only.
+function resolveConfig(
+  raw: RawConfig,
+  base: string,
+  file: string,
+  version: string,
+  password: string | null,
+  clientSecret: string | null,
+  caPem: string | null,
+  files: readonly ReferencedFile[],
+) {
   const at = (p: string | undefined) => (p === undefined ? null : resolve(base, p));
   const server = raw.mailServer.server === undefined ? null : parseMailServer(raw.mailServer.server);
   return {
@@ -107,7 +147,7 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       password,
       tls: raw.mailServer.tls,
       allowPlaintextAuth: raw.mailServer.allowPlaintextAuth,
-      caPem: raw.mailServer.caFile === undefined ? null : readReferencedFile(resolve(base, raw.mailServer.caFile), 'mailServer.caFile', file),
+      caPem,
       auth: raw.mailServer.auth,
       oauth2: oauth2Settings(raw.mailServer.oauth2, clientSecret),
     } satisfies MailServerSettings,
@@ -152,31 +192,48 @@ function resolveConfig(raw: RawConfig, base: string, file: string, version: stri
       ...(raw.mailServer.passwordFile !== undefined ? [resolve(base, raw.mailServer.passwordFile)] : []),
       ...(raw.mailServer.oauth2?.clientSecretFile !== undefined ? [resolve(base, raw.mailServer.oauth2.clientSecretFile)] : []),
     ],
+    files,
   };
 }
 
-function readPassword(raw: RawConfig, base: string, file: string): string | null {
+function readPassword(raw: RawConfig, base: string, reads: FileReads): string | null {
   if (raw.mailServer.password !== undefined) return raw.mailServer.password;
   if (raw.mailServer.passwordFile === undefined) return null;
-  return readSecretLine(resolve(base, raw.mailServer.passwordFile), 'mailServer.passwordFile', file);
+  return readSecretLine(resolve(base, raw.mailServer.passwordFile), 'mailServer.passwordFile', reads);
 }
 
-function readClientSecret(raw: RawConfig, base: string, file: string): string | null {
+function readClientSecret(raw: RawConfig, base: string, reads: FileReads): string | null {
   const section = raw.mailServer.oauth2;
   if (section === undefined) return null;
   if (section.clientSecret !== undefined) return section.clientSecret;
   if (section.clientSecretFile === undefined) return null;
-  return readSecretLine(resolve(base, section.clientSecretFile), 'mailServer.oauth2.clientSecretFile', file);
+  return readSecretLine(resolve(base, section.clientSecretFile), 'mailServer.oauth2.clientSecretFile', reads);
 }
 
-function readSecretLine(path: string, field: string, file: string): string {
-  const text = readReferencedFile(path, field, file);
+function readSecretLine(path: string, field: string, reads: FileReads): string {
+  const text = reads.read(path, field);
   // A trailing newline is how editors and `echo` save a one-line file; it is not part of the secret.
   const secret = text.replace(/\r?\n$/, '');
   if (secret === '' || hasLineBreakOrNul(secret)) {
-    throw invalid(file, [{ path: field, message: 'must hold one non-empty line' }]);
+    throw reads.invalid(field, 'must hold one non-empty line');
   }
   return secret;
+}
+
+/**
+ * A certificate and its key are read and paired at load, so that a rotated pair that does not
+ * match (or a half-copied key) is refused like any bad edit, and the one in use stays.
+ */
+function readKeyPair(section: { certFile?: string | undefined; keyFile?: string | undefined }, name: string, base: string, reads: FileReads): void {
+  if (section.certFile === undefined || section.keyFile === undefined) return;
+  const cert = reads.read(resolve(base, section.certFile), `${name}.certFile`);
+  const key = reads.read(resolve(base, section.keyFile), `${name}.keyFile`);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    // OpenSSL's words name the problem ("key values mismatch"), never the key's bytes.
+    throw reads.invalid(`${name}.keyFile`, `is not the key of ${name}.certFile, or either is not PEM (${(err as Error).message})`);
+  }
 }
 
 function oauth2Settings(section: RawConfig['mailServer']['oauth2'], clientSecret: string | null): MailServerSettings['oauth2'] {
@@ -191,18 +248,31 @@ function oauth2Settings(section: RawConfig['mailServer']['oauth2'], clientSecret
   };
 }
 
-function readReferencedFile(path: string, field: string, file: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw invalid(file, [{ path: field, message: `cannot read ${path} (${reason})` }]);
-  }
+function fileReads(file: string): FileReads {
+  const files: ReferencedFile[] = [];
+  const tried: string[] = [];
+  const reads: FileReads = {
+    files,
+    read(path, field) {
+      tried.push(path);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        throw reads.invalid(field, `cannot read ${path} (${reason})`);
+      }
+      files.push({ field, path, sha256: createHash('sha256').update(text).digest('hex') });
+      return text;
+    },
+    invalid: (field, message) => invalid(file, [{ path: field, message }], { files: [...tried] }),
+  };
+  return reads;
 }
 
-function invalid(file: string, issues: ConfigIssue[]): AppError {
+function invalid(file: string, issues: ConfigIssue[], more: Record<string, unknown> = {}): AppError {
   return new AppError('AM_CONFIG_INVALID', `invalid config ${file}: ${formatIssues(issues)}`, {
-    details: { file, issues },
+    details: { file, issues, ...more },
   });
 }
 
@@ -217,9 +287,21 @@ export function controlSockets(raw: { socket: string; socketMode: string; adminS
     socket,
     socketMode: Number.parseInt(raw.socketMode, 8),
     /** The administrators' socket: every call. */
-    adminSocket: raw.adminSocket === undefined ? join(dirname(socket), ADMIN_SOCKET_NAME) : resolve(base, raw.adminSocket),
+    adminSocket: raw.adminSocket === undefined ? defaultAdminSocket(socket) : resolve(base, raw.adminSocket),
     adminSocketMode: Number.parseInt(raw.adminSocketMode, 8),
   };
+}
+
+/**
+ * The administrators' socket beside `socket`, named after it so that two daemons whose sockets
+ * share a folder (`a.sock`, `b.sock`) never want the same one (`a.admin.sock`, `b.admin.sock`).
+ * The default `control.sock` keeps its `admin.sock`.
+ */
+export function defaultAdminSocket(socket: string): string {
+  const name = basename(socket);
+  if (name === 'control.sock') return join(dirname(socket), ADMIN_SOCKET_NAME);
+  const stem = name.endsWith('.sock') ? name.slice(0, -'.sock'.length) : name;
+  return join(dirname(socket), `${stem}.${ADMIN_SOCKET_NAME}`);
 }
 
 /** Setting names are camelCase words; an unknown key that is not one may be a pasted secret. */

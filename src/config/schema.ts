@@ -207,11 +207,6 @@ export const configSchema = z
     submission: z
       .strictObject({
         ...plainListenerShape('submission port', 'appliance-mail ready'),
-        dropFolder: setting(nonEmpty.default(CONFIG_DEFAULTS.dropFolder), {
-          label: 'sendmail drop folder',
-          help: `Where sendmail leaves mail while the daemon cannot take it (stopped, starting); the daemon takes it from there. Mode 1730, owner and group appliance-mail (systemd/appliance-mail.tmpfiles makes it). ${relativeToFile}`,
-          restart: true,
-        }),
         limits: z
           .strictObject({
             connectionsPerMinute: setting(z.number().int().min(1).default(CONFIG_DEFAULTS.submissionLimits.connectionsPerMinute), {
@@ -232,6 +227,11 @@ export const configSchema = z
             }),
           })
           .default(CONFIG_DEFAULTS.submissionLimits),
+        dropFolder: setting(nonEmpty.default(CONFIG_DEFAULTS.dropFolder), {
+          label: 'sendmail drop folder',
+          help: `Where sendmail leaves mail while the daemon cannot take it (stopped, starting); the daemon takes it from there. Mode 1730, owner and group appliance-mail (systemd/appliance-mail.tmpfiles makes it). ${relativeToFile}`,
+          restart: true,
+        }),
       })
       .superRefine(loopbackUnlessAllowed('the submission port has no AUTH', 'submission.allowNonLoopback'))
       .default({ allowNonLoopback: false, limits: CONFIG_DEFAULTS.submissionLimits, dropFolder: CONFIG_DEFAULTS.dropFolder }),

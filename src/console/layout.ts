@@ -5,6 +5,7 @@
  */
 import type { DaemonStatus } from '../control/status.js';
 import { html, type SafeHtml } from '../html/template.js';
+import { parseTime, timeAndAge } from '../util/time-format.js';
 
 export interface PageContext {
   user: string;
@@ -12,6 +13,8 @@ export interface PageContext {
   csrf: string;
   status: DaemonStatus;
   path: string;
+  /** Results of the actions that led here (POST-redirect-GET), shown once at the top. */
+  notices: SafeHtml[];
 }
 
 const NAV: ReadonlyArray<{ group: string; items: ReadonlyArray<[string, string]> }> = [
@@ -29,11 +32,11 @@ export function page(ctx: PageContext, title: string, body: SafeHtml): string {
   );
   return document(
     `${title} · ${status.nodeName}`,
-    html`<header class="top">
+    html`<a class="skip" href="#main">Skip to content</a><header class="top">
 <div class="brand"><strong>appliance-mail</strong> <span class="node">${status.nodeName}</span> <span class="badge">${status.mode}</span></div>
 <form method="post" action="/logout" class="logout">${csrfField(ctx.csrf)}<span>${ctx.user}</span> <button type="submit">Log out</button></form>
 </header>
-<div class="frame"><nav>${nav}</nav><main><h1>${title}</h1>${body}</main></div>`,
+<div class="frame"><nav aria-label="Console pages">${nav}</nav><main id="main" tabindex="-1"><h1>${title}</h1>${ctx.notices}${body}</main></div>`,
   );
 }
 
@@ -58,8 +61,8 @@ export function facts(rows: ReadonlyArray<[string, string | SafeHtml]>): SafeHtm
   return html`<table class="facts">${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>`;
 }
 
+/** A time on a page: local with its offset, and how long ago (src/util/time-format.ts). */
 export function when(iso: string | Date | null | undefined): string {
-  if (!iso) return 'never';
-  const date = typeof iso === 'string' ? new Date(iso) : iso;
-  return Number.isNaN(date.getTime()) ? String(iso) : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const at = parseTime(iso);
+  return at === null ? (iso ? String(iso) : 'never') : timeAndAge(at);
 }

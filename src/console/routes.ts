@@ -5,6 +5,7 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { ControlApi } from '../control/api.js';
 import type { EffectiveSettings } from '../config/effective.js';
 import type { ConfigFile } from './config-file.js';
+import type { SafeHtml } from '../html/template.js';
 import type { PageContext } from './layout.js';
 
 export interface RouteDeps {
@@ -14,6 +15,11 @@ export interface RouteDeps {
   configFile: ConfigFile;
   /** The signed-in user, a fresh CSRF token and the status: what every page shows. */
   context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext>;
+  /**
+   * Ends an action (POST) the POST-redirect-GET way: `notice` is shown once by `path`, where the
+   * browser is sent (303), so a refresh repeats nothing.
+   */
+  done(request: FastifyRequest, reply: FastifyReply, path: string, notice: SafeHtml): FastifyReply;
 }
 
 export type FormBody = Record<string, string | string[] | undefined>;

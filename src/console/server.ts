@@ -10,13 +10,9 @@
  * inline script and frame-ancestors 'none' (@fastify/helmet). Pages are rendered by an
  * escape-by-default template.
  */
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { hostname } from 'node:os';
-import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
-import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/load.js';
 import type { LiveConfig } from '../config/live-config.js';
@@ -26,16 +22,18 @@ import type { ControlApi } from '../control/api.js';
 import { AppError } from '../errors/registry.js';
 import { loadOrCreateIdentity } from '../federation/certificate.js';
 import type { Logger } from '../log/logger.js';
-import { html } from '../html/template.js';
 import type { EffectiveSettings } from '../config/effective.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { createConfigFile } from './config-file.js';
-import { banner, csrfField, document, type PageContext } from './layout.js';
+import { createFlash } from './flash.js';
+import { errorPage, loginPage, registerLogin } from './pages/login.js';
+import { registerSecurity } from './security.js';
+import type { PageContext } from './layout.js';
 import { registerFederation } from './pages/federation.js';
 import { registerMailServer } from './pages/mail-server.js';
 import { registerOutboxAndOverview } from './pages/outbox-overview.js';
 import { registerSettingsPages } from './pages/settings-pages.js';
-import { field, sendPage, type RouteDeps } from './routes.js';
+import { sendPage, type RouteDeps } from './routes.js';
 import { createLoginGuard } from './login-guard.js';
 import { createSessions, SESSION_COOKIE, type Session } from './sessions.js';
 import type { ConsoleUsers } from '../state/console-users.js';
@@ -76,8 +74,8 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
   let url: string | null = null;
   let closing: Promise<void> | null = null;
 
-  async function build(): Promise<FastifyInstance> {
-    const identity = await loadOrCreateIdentity({
+  const identity = () =>
+    loadOrCreateIdentity({
       certFile: deps.settings.certFile,
       keyFile: deps.settings.keyFile,
       stateDir: deps.stateDir,
@@ -85,45 +83,38 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       commonName: hostname(),
       altNames: [{ type: 2, value: hostname() }, { type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }],
     });
+
+  /**
+   * A certificate renewed in console.certFile/keyFile is served to the next connection: the live
+   * config has read the pair and found that it matches (a bad pair is refused there, whole).
+   */
+  function followCertificate(): void {
+    deps.config.onChange((next, previous) => {
+      const pair = (c: Config) => c.files.filter((f) => f.field === 'console.certFile' || f.field === 'console.keyFile').map((f) => f.sha256).join();
+      if (pair(next) === pair(previous)) return;
+      identity()
+        .then(({ certPem, keyPem }) => {
+          // The server is HTTPS (fastify's https option); its type is the plain HTTP one.
+          (app?.server as unknown as TlsServer | undefined)?.setSecureContext({ cert: certPem, key: keyPem });
+          deps.log.info({ certFile: deps.settings.certFile }, 'console certificate renewed: new connections get it');
+        })
+        .catch((err: unknown) => deps.log.error({ err, certFile: deps.settings.certFile }, 'cannot read the renewed console certificate; the one in use stays'));
+    });
+  }
+
+  async function build(): Promise<FastifyInstance> {
+    const { certPem, keyPem } = await identity();
     const server = Fastify({
-      https: { key: identity.keyPem, cert: identity.certPem },
+      https: { key: keyPem, cert: certPem },
       bodyLimit: BODY_LIMIT_BYTES,
       // Errors are logged by our handler, with the code; fastify's request log would be noise.
       logger: false,
       forceCloseConnections: true,
     });
     const sessions = createSessions();
+    const flash = createFlash();
     const loginGuard = createLoginGuard();
-    const cookieSecret = randomBytes(32).toString('base64url');
-    const cookieOptions = { httpOnly: true, secure: true, sameSite: 'strict', path: '/', signed: true } as const;
-
-    await server.register(fastifyCookie, { secret: cookieSecret });
-    await server.register(fastifyFormbody);
-    await server.register(fastifyHelmet, {
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'none'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-        },
-      },
-      referrerPolicy: { policy: 'no-referrer' },
-      frameguard: { action: 'deny' },
-    });
-    await server.register(fastifyCsrf, {
-      cookieKey: 'am_csrf',
-      cookieOpts: cookieOptions,
-      getUserInfo: (request) => request.consoleSession?.id ?? 'anonymous',
-      // The token comes from the form only: no header a script on another site could set.
-      getToken: (request) => field(request.body, '_csrf'),
-      csrfOpts: { hmacKey: randomBytes(32).toString('base64url'), userInfo: true },
-    });
+    const cookieOptions = await registerSecurity(server);
 
     /** The request's session, if it is live and its account still has the password it logged in with. */
     async function liveSession(request: FastifyRequest): Promise<Session | null> {
@@ -170,49 +161,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
     server.get('/static/console.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(CONSOLE_JS));
     server.get('/static/console.css', (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(CONSOLE_CSS));
 
-    server.get('/login', (request, reply) => {
-      if (request.consoleSession) return reply.redirect('/', 303);
-      return sendPage(reply, 200, loginPage('', reply.generateCsrf({ userInfo: 'anonymous' })));
-    });
-
-    server.post('/login', async (request, reply) => {
-      const username = field(request.body, 'username');
-      const checked = await loginGuard.check(request.ip, username, () => deps.users.verify(username, field(request.body, 'password')));
-      if (checked.outcome === 'busy') {
-        deps.log.warn({ code: 'AM_LOGIN_BUSY', ip: request.ip, user: username }, 'console login refused: too many password checks at once');
-        return sendPage(
-          reply.header('retry-after', '1'),
-          503,
-          loginPage(username, reply.generateCsrf({ userInfo: 'anonymous' }), 'Too many logins at this moment; yours was not checked. Try again in a moment. [AM_LOGIN_BUSY]'),
-        );
-      }
-      if (checked.outcome === 'rate-limited') {
-        deps.log.warn({ code: 'AM_LOGIN_RATE_LIMITED', ip: request.ip, user: username }, 'console login refused: too many failed attempts');
-        const wait = checked.retryAfterSeconds;
-        return sendPage(
-          reply.header('retry-after', String(wait)),
-          429,
-          loginPage(username, reply.generateCsrf({ userInfo: 'anonymous' }), `Too many failed logins from this address or for this user. Try again in ${Math.ceil(wait / 60)} minute(s). [AM_LOGIN_RATE_LIMITED]`),
-        );
-      }
-      // checksInFlight: how many password checks ran at once, this one included (at most the cap).
-      if (checked.value === null) {
-        deps.log.warn({ code: 'AM_LOGIN_FAILED', ip: request.ip, user: username, checksInFlight: checked.checksInFlight }, 'console login failed');
-        return sendPage(reply, 401, loginPage(username, reply.generateCsrf({ userInfo: 'anonymous' }), 'Wrong username or password. [AM_LOGIN_FAILED]'));
-      }
-      const session = sessions.create(username, checked.value);
-      deps.log.info({ ip: request.ip, user: username, checksInFlight: checked.checksInFlight }, 'console login');
-      // A browser-session cookie: the server's idle timeout and lifetime decide when it ends, so
-      // an active administrator is not logged out by a Max-Age set at login.
-      reply.setCookie(SESSION_COOKIE, session.id, cookieOptions);
-      return reply.redirect('/', 303);
-    });
-
-    server.post('/logout', (request, reply) => {
-      sessions.end(request.consoleSession?.id);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.redirect('/login', 303);
-    });
+    registerLogin(server, { sessions, loginGuard, users: deps.users, log: deps.log, cookieOptions });
 
     const routeDeps: RouteDeps = {
       api: deps.api,
@@ -221,7 +170,12 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       configFile: createConfigFile(deps.config),
       async context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
         const session = request.consoleSession!;
-        return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await deps.api.status(), path: request.url.split('?')[0] ?? '/' };
+        const notices = request.method === 'GET' ? flash.take(session.id) : [];
+        return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await deps.api.status(), path: request.url.split('?')[0] ?? '/', notices };
+      },
+      done(request, reply, path, notice) {
+        flash.add(request.consoleSession!.id, notice);
+        return reply.redirect(path, 303);
       },
     };
     registerOutboxAndOverview(server, routeDeps);
@@ -243,6 +197,7 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
       }
       const address = app.server.address() as AddressInfo;
       url = `https://${formatHostPort({ host: address.address, port: address.port })}`;
+      followCertificate();
       deps.log.info({ url, users: await deps.users.count().catch(() => 0) }, 'web console listening');
     },
     close() {
@@ -258,21 +213,4 @@ export function createConsoleServer(deps: ConsoleDeps): ConsoleServer {
     },
     url: () => url,
   };
-}
-
-function loginPage(username: string, csrf: string, error?: string): string {
-  return document(
-    'Log in · appliance-mail',
-    html`<main class="login"><h1>appliance-mail Web Console</h1>${error ? banner('error', error) : html``}
-<form method="post" action="/login">${csrfField(csrf)}
-<div class="field"><label for="f-username">Username</label><input id="f-username" name="username" type="text" value="${username}" autocomplete="username" required></div>
-<div class="field"><label for="f-password">Password</label><input id="f-password" name="password" type="password" autocomplete="current-password" required></div>
-<button type="submit" class="primary">Log in</button>
-</form>
-<p class="muted">Accounts are set on the Appliance: <code>appliance-mail console passwd NAME</code>.</p></main>`,
-  );
-}
-
-function errorPage(message: string): string {
-  return document('appliance-mail', html`<main class="login">${banner('error', message)}<p><a href="/">Back to the console</a></p></main>`);
 }

@@ -176,7 +176,7 @@ function oauth2Token(token: TokenStatus | null): string {
 
 /**
  * Status as a submitter sees it: the config file's version (a hash of bytes that include the
- * password, so a guess could be checked against it) and a refused edit's message (which may
+ * password, so a guess could be checked against it), the files it names and a refused edit's message (which may
  * quote what was typed) stay with administrators; the code says that there is an error.
  */
 function forSubmitters(reply: StatusReply): StatusReply {
@@ -187,6 +187,7 @@ function forSubmitters(reply: StatusReply): StatusReply {
     config: {
       ...config,
       version: '',
+      files: [],
       error: config.error === '' ? '' : 'the config file has an error; an administrator sees it in status (root, or the daemon\'s user)',
     },
   };
@@ -220,6 +221,7 @@ function statusReply(s: DaemonStatus): StatusReply {
       error: s.config.error?.message ?? '',
       error_code: s.config.error?.code ?? '',
       error_at: s.config.error?.at.toISOString() ?? '',
+      files: s.config.files.map((f) => ({ field: f.field, path: f.path, read_at: f.readAt.toISOString() })),
     },
     uptime_seconds: s.uptimeSeconds,
     daemon_version: s.daemonVersion,

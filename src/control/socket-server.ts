@@ -51,6 +51,44 @@ export function createSocketServer(path: string, mode: number, limits: SocketSer
   };
 }
 
+/**
+ * Holds every call on the control sockets until the daemon has bound all its listeners and
+ * opens the gate: a daemon that is going to fail at start (its admin socket taken, a port in
+ * use) answers nothing, and a script never reads the status of a daemon about to exit. Calls
+ * held when it fails end with the connection, as UNAVAILABLE.
+ */
+export interface StartGate {
+  readonly interceptor: grpc.ServerInterceptor;
+  open(): void;
+}
+
+export function createStartGate(): StartGate {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let isOpen = false;
+  void opened.then(() => {
+    isOpen = true;
+  });
+  return {
+    interceptor: (_method, call) =>
+      isOpen
+        ? new grpc.ServerInterceptingCall(call)
+        : new grpc.ServerInterceptingCall(call, {
+            start(next) {
+              next({
+                // The handler starts once it has the metadata: held back until the gate opens.
+                onReceiveMetadata(metadata, passOn) {
+                  void opened.then(() => passOn(metadata));
+                },
+              });
+            },
+          }),
+    open: () => open(),
+  };
+}
+
 async function removeStaleSocket(path: string): Promise<void> {
   const existing = await stat(path).catch(() => null);
   if (existing === null) return;

@@ -3,7 +3,7 @@
  * secrets: the mail settings appear only as their view (password set/unset).
  */
 import { stat } from 'node:fs/promises';
-import type { ConfigError, LiveConfig } from '../config/live-config.js';
+import type { ConfigError, FileReadStatus, LiveConfig } from '../config/live-config.js';
 import { heloNameWarning } from '../config/helo-name.js';
 import { secretFileWarnings } from '../config/secret-files.js';
 import { describeMailServer, type MailServerView } from '../settings/view.js';
@@ -29,6 +29,8 @@ export interface DaemonStatus {
     appliedAt: Date;
     /** The last refused edit; null while the file is in force. */
     error: ConfigError | null;
+    /** The files the config names, and when each was last read. */
+    files: FileReadStatus[];
   };
   uptimeSeconds: number;
   daemonVersion: string;
@@ -82,6 +84,7 @@ export async function buildStatus(sources: StatusSources): Promise<DaemonStatus>
       version: current.version,
       appliedAt: config.appliedAt(),
       error: config.lastError(),
+      files: config.files(),
     },
     uptimeSeconds: (Date.now() - sources.startedAt) / 1000,
     daemonVersion: sources.daemonVersion,

@@ -140,10 +140,10 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
   },
   AM_DROP_FOLDER_UNAVAILABLE: {
     what: '`sendmail` could not reach the daemon and could not write the message into the drop folder (`submission.dropFolder`) either: it exits 75 and the caller keeps the message. Also logged when the daemon cannot create or read that folder.',
-    fix: 'Make the user a member of the submitters\' group (`usermod -aG appliance-mail USER`), create the folder as the install steps say (mode 1730, owner and group appliance-mail), start the daemon.',
+    fix: "Make the user a member of the submitters' group (`usermod -aG appliance-mail USER`), create the folder as the install steps say (mode 1730, owner and group appliance-mail), start the daemon.",
   },
   AM_DROP_FILE_BAD: {
-    what: 'A file in the drop folder could not be queued for good (not a drop file, or a message the intake refuses: no valid recipient, too large, a broken header). It was moved to the folder\'s `bad/` subfolder, never deleted; `status` warns.',
+    what: "A file in the drop folder could not be queued for good (not a drop file, or a message the intake refuses: no valid recipient, too large, a broken header). It was moved to the folder's `bad/` subfolder, never deleted; `status` warns.",
     fix: 'Read the file and the log line (it names the file and the reason); send the message again fixed, then delete the file.',
   },
   AM_OUTBOX_FULL: {

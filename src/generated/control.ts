@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { ConfigFileRead as _appliance_mail_control_v1_ConfigFileRead, ConfigFileRead__Output as _appliance_mail_control_v1_ConfigFileRead__Output } from './appliance_mail/control/v1/ConfigFileRead.js';
 import type { ConfigStatus as _appliance_mail_control_v1_ConfigStatus, ConfigStatus__Output as _appliance_mail_control_v1_ConfigStatus__Output } from './appliance_mail/control/v1/ConfigStatus.js';
 import type { ControlClient as _appliance_mail_control_v1_ControlClient, ControlDefinition as _appliance_mail_control_v1_ControlDefinition } from './appliance_mail/control/v1/Control.js';
 import type { CreateTokenReply as _appliance_mail_control_v1_CreateTokenReply, CreateTokenReply__Output as _appliance_mail_control_v1_CreateTokenReply__Output } from './appliance_mail/control/v1/CreateTokenReply.js';
@@ -61,6 +62,7 @@ export interface ProtoGrpcType {
   appliance_mail: {
     control: {
       v1: {
+        ConfigFileRead: MessageTypeDefinition<_appliance_mail_control_v1_ConfigFileRead, _appliance_mail_control_v1_ConfigFileRead__Output>
         ConfigStatus: MessageTypeDefinition<_appliance_mail_control_v1_ConfigStatus, _appliance_mail_control_v1_ConfigStatus__Output>
         Control: SubtypeConstructor<typeof grpc.Client, _appliance_mail_control_v1_ControlClient> & { service: _appliance_mail_control_v1_ControlDefinition }
         CreateTokenReply: MessageTypeDefinition<_appliance_mail_control_v1_CreateTokenReply, _appliance_mail_control_v1_CreateTokenReply__Output>

@@ -179,6 +179,19 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     },
   });
 
+  // With auth oauth2 only: a series that exists only then, so an alert on it is about OAuth2.
+  new Gauge({
+    name: `${PREFIX}oauth2_token_last_request_successful`,
+    help: 'With mailServer.auth oauth2: 1 while a token is at hand or the last token request succeeded; 0 while the token endpoint refuses or cannot be reached',
+    labelNames: ['endpoint'],
+    registers,
+    collect() {
+      this.reset();
+      const token = delivery.status().oauth2;
+      if (token !== null) this.set({ endpoint: token.endpoint }, token.lastError === null ? 1 : 0);
+    },
+  });
+
   if (primary) addPrimaryMetrics(registers, primary);
   if (secondary) addSecondaryMetrics(registers, secondary);
   return registry;

@@ -3,6 +3,7 @@
  * Each becomes one mail to notifications.recipients saying what happened, when, and what to do.
  */
 import { AppError } from '../errors/registry.js';
+import { localTime } from '../util/time-format.js';
 import { html } from '../html/template.js';
 import { layout, oneLine, type Tone } from './mail-layout.js';
 
@@ -14,8 +15,10 @@ interface EventText {
   tone: Tone;
   /** One sentence: what happened. */
   what: (facts: { node: string; version: string | null }) => string;
-  /** What the reader should do next. */
-  next: string;
+  /** What the reader should do next; `details` says whether the mail carries the reporter's details. */
+  next: (details: boolean) => string;
+  /** A software version belongs to update events; a backup has none, and refuses one. */
+  takesVersion: boolean;
 }
 
 const EVENTS: Record<ApplianceEvent, EventText> = {
@@ -23,31 +26,38 @@ const EVENTS: Record<ApplianceEvent, EventText> = {
     title: 'Update available',
     tone: 'info',
     what: ({ node, version }) => `A software update${version ? ` (version ${version})` : ''} is available for ${node}.`,
-    next: 'Plan the update in a maintenance window: monitoring on this Appliance pauses while it installs. Back up first if the last backup is old.',
+    next: () => 'Plan the update in a maintenance window: monitoring on this Appliance pauses while it installs. Back up first if the last backup is old.',
+    takesVersion: true,
   },
   'update-completed': {
     title: 'Update completed',
     tone: 'success',
     what: ({ node, version }) => `${node} was updated${version ? ` to version ${version}` : ''} and is running again.`,
-    next: 'Nothing to do. Check the dashboards of this Appliance once to confirm that data is flowing.',
+    next: () => 'Nothing to do. Check the dashboards of this Appliance once to confirm that data is flowing.',
+    takesVersion: true,
   },
   'update-error': {
     title: 'Update failed',
     tone: 'error',
     what: ({ node, version }) => `The update of ${node}${version ? ` to version ${version}` : ''} failed.`,
-    next: 'The Appliance keeps running its previous version. Read the details below, fix the cause (disk space, network access to the update server), then start the update again. Contact support with these details if it fails again.',
+    next: (details) =>
+      `The Appliance keeps running its previous version. ${details ? 'Read the details above' : "Read the Appliance's update log"}, fix the cause (disk space, network access to the update server), then start the update again. Contact support with ${details ? 'these details' : 'that log'} if it fails again.`,
+    takesVersion: true,
   },
   'backup-external': {
     title: 'External backup completed',
     tone: 'success',
     what: ({ node }) => `A backup of ${node} was written to external storage.`,
-    next: 'Nothing to do. Keep at least one recent backup outside the Appliance.',
+    next: () => 'Nothing to do. Keep at least one recent backup outside the Appliance.',
+    takesVersion: false,
   },
   'backup-error': {
     title: 'Backup failed',
     tone: 'error',
     what: ({ node }) => `The backup of ${node} failed; no new backup was written.`,
-    next: 'Read the details below, fix the cause (storage reachable? credentials? free space?), then run the backup again. Until then, the last good backup is the one you would restore.',
+    next: (details) =>
+      `${details ? 'Read the details above' : "Read the Appliance's backup log"}, fix the cause (storage reachable? credentials? free space?), then run the backup again. Until then, the last good backup is the one you would restore.`,
+    takesVersion: false,
   },
 };
 
@@ -80,9 +90,13 @@ export function renderNotification(input: NotificationInput): RenderedMail {
   if (input.detail.length > MAX_DETAIL_CHARS) throw new AppError('AM_INVALID_ARGUMENT', `detail: longer than ${MAX_DETAIL_CHARS} characters`);
   const spec = EVENTS[input.event];
   const version = input.version.trim() === '' ? null : oneLine(input.version, MAX_VERSION_CHARS);
+  if (version !== null && !spec.takesVersion) {
+    throw new AppError('AM_INVALID_ARGUMENT', `version: ${input.event} takes no version (a backup has no software version); leave out --version`);
+  }
   const what = spec.what({ node: input.node, version });
-  const when = input.at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const when = localTime(input.at);
   const detail = input.detail.trim();
+  const next = spec.next(detail !== '');
   const subject = oneLine(`[${input.node}] ${spec.title}${version ? `: ${version}` : ''}`);
 
   const text = [
@@ -94,7 +108,7 @@ export function renderNotification(input: NotificationInput): RenderedMail {
     ...(detail ? ['', 'Details:', ...detail.split(/\r\n|\r|\n/).map((line) => `  ${line}`)] : []),
     '',
     'What to do next:',
-    `  ${spec.next}`,
+    `  ${next}`,
     '',
     '-- ',
     `Sent by appliance-mail on ${input.node}.`,
@@ -111,7 +125,7 @@ export function renderNotification(input: NotificationInput): RenderedMail {
   )}</table>
 ${detail ? html`<p style="margin:0 0 6px;font-weight:600">Details</p><pre style="margin:0 0 16px;padding:12px;background:#f9fafb;border:1px solid #e5e7eb;border-radius:6px;white-space:pre-wrap;font-size:13px">${detail}</pre>` : null}
 <p style="margin:0 0 6px;font-weight:600">What to do next</p>
-<p style="margin:0">${spec.next}</p>`;
+<p style="margin:0">${next}</p>`;
   return {
     subject,
     text,

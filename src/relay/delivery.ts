@@ -48,6 +48,8 @@ export interface DeliveryStatus {
   /** The failure before, or the one a success cleared: history for the operator. */
   previousError: DeliveryError | null;
   lastDelivery: { at: string; server: string } | null;
+  /** While the mail server is unreachable: when the next delivery is tried (RFC 3339), else null. */
+  pausedUntil: string | null;
   /** With auth "oauth2": the token endpoint, the token's validity and the last token error. */
   oauth2: TokenStatus | null;
 }
@@ -328,6 +330,7 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
       lastError: lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError,
       previousError,
       lastDelivery,
+      pausedUntil: Date.now() < pausedUntil ? new Date(pausedUntil).toISOString() : null,
       oauth2: settings === null ? null : (tokens.forSettings(settings)?.status() ?? null),
     }),
     async close() {

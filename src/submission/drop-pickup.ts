@@ -15,6 +15,7 @@ import { toAppError, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
 import { decodeDropFile, DROP_FILE_SUFFIX } from './drop-folder.js';
+import type { Caller } from '../relay/outbox.js';
 import type { RawIntake } from './raw-intake.js';
 
 /** A watch may miss events; this scan finds what it missed (and retries temporary refusals). */
@@ -97,7 +98,10 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
   async function take(name: string): Promise<void> {
     const path = join(folder, name);
     let data: Buffer;
+    let caller: Caller;
     try {
+      // The pickup door (sendmail's share of the outbox); its client is the file owner, who wrote it.
+      caller = { door: 'pickup', client: String((await stat(path)).uid) };
       data = await readFile(path);
     } catch (err) {
       // Taken by a scan before (ENOENT), or unreadable: the log says which.
@@ -106,8 +110,7 @@ export function createDropPickup(deps: { config: LiveConfig; rawIntake: RawIntak
     }
     try {
       const { envelope, message } = decodeDropFile(data);
-      // Files are named once each: the name keys a pickup that a crash interrupts and a rescan repeats.
-      const ids = await rawIntake.submit({ raw: message, ...envelope, idempotencyKey: `drop:${name}` }, { door: 'sendmail', client: 'drop folder' });
+      const ids = await rawIntake.submit({ raw: message, ...envelope, idempotencyKey: `drop:${name}` }, caller);
       await unlink(path);
       log.info({ file: name, ids, bytes: message.byteLength }, 'message taken from the drop folder');
     } catch (err) {

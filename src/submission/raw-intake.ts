@@ -46,7 +46,7 @@ export interface RawSubmission {
 export interface RawIntake {
   /** Throws AM_RECIPIENT_INVALID for an address that could never be delivered (SMTP RCPT TO answers at once). */
   checkRecipient(address: string): void;
-  /** Queues the message; resolves with its outbox id (in a list, one per stored copy) once it is on disk. */
+  /** Queues the message for `caller` (its door and client); resolves with its outbox id (in a list, as the port's reply names it) once it is on disk. */
   submit(input: RawSubmission, caller: Caller): Promise<string[]>;
 }
 

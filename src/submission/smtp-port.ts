@@ -12,8 +12,8 @@ import type { LiveConfig } from '../config/live-config.js';
 import { AppError, toAppError, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { listenError } from '../util/server-lifecycle.js';
-import { createClientLimits, createWarnOnce, type Refusal } from './client-limits.js';
 import { acceptBareLocalRecipients } from './bare-recipient.js';
+import { createClientLimits, createWarnOnce, type Refusal } from './client-limits.js';
 import { quote, type RawIntake } from './raw-intake.js';
 
 /** Enough for every job on one Appliance at once; more is a runaway script. */
@@ -101,8 +101,7 @@ export function createSubmissionPort(deps: { config: LiveConfig; rawIntake: RawI
       const client = clientOf(session.remoteAddress);
       // The client's HELO name is its own word: printable ASCII only, in the Received line.
       const helo = (session.hostNameAppearsAs || 'unknown').slice(0, 64).replace(/[^\x21-\x7e]|[()]/g, '?');
-      const from = `${helo} ([${session.remoteAddress}])`;
-      accept(stream, session.envelope.rcptTo.map((r) => r.address), client, from).then(
+      accept(stream, session.envelope.rcptTo.map((r) => r.address), client, `${helo} ([${session.remoteAddress}])`).then(
         (ids) => callback(null, `queued as ${ids.join(' ')}`),
         (err: unknown) => {
           const appError = toAppError(err);

@@ -66,7 +66,11 @@ export function describeConnectionFailure(details: string): string {
   const inner =
     /Last error: (?:Error: )?([\s\S]*?)(?:\. Resolution note:[\s\S]*)?$/.exec(details) ?? // a channel's failure
     /^No address added out of total \d+ resolved errors: \[([\s\S]*)\]$/.exec(details); // a server's bind
-  const text = printable(inner ? inner[1]! : details.replace(/^Error: /, '')).replace(/[. ]+$/, '');
+  const text = printable(inner ? inner[1]! : details.replace(/^Error: /, ''))
+    // Node 24 adds advice about the system's CAs to a failed verification; these peers are
+    // checked against a pinned or configured CA, never the system's.
+    .replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca/, '')
+    .replace(/[. ]+$/, '');
   for (const [pattern, say] of REASONS) {
     const m = text.match(pattern);
     if (m) return typeof say === 'string' ? say : say(m);

@@ -2,6 +2,8 @@
  * Debian's chromium driven by playwright-core, one browser per test file. Every response the
  * browser receives is kept, so a test can check that no secret was ever sent to it.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -59,4 +61,15 @@ export async function logIn(page: Page, url: string, user: string, password: str
 /** The CSRF token of the first form on the page, for requests a test forges on purpose. */
 export async function csrfOf(page: Page): Promise<string> {
   return (await page.locator('input[name="_csrf"]').first().getAttribute('value')) ?? '';
+}
+
+/** axe-core's engine, evaluated in the page through the DevTools protocol (the console's CSP forbids inline script). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violations on the page as it is now, one line each (rule, impact, where): [] when none. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  // Runs in the page (no DOM types here): axe.run() on the whole document.
+  const violations = (await page.evaluate('axe.run(document).then((r) => r.violations)')) as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+  return violations.map((v) => `${v.id} (${v.impact}) on ${v.nodes.length} node(s): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
 }

@@ -26,6 +26,8 @@ export interface TokenEndpoint {
   issued: IssuedToken[];
   /** Lifetime of the tokens it issues from now on. */
   expiresInSeconds: number;
+  /** The client secret it accepts (CLIENT_SECRET until a test rotates it). */
+  clientSecret: string;
   /** While true, every connection is reset before an answer (the endpoint "cannot be reached"). */
   down: boolean;
   /** Refresh tokens that still work (one at a time: rotation). */
@@ -46,6 +48,7 @@ export async function startTokenEndpoint(): Promise<TokenEndpoint> {
     requests: [],
     issued: [],
     expiresInSeconds: 3600,
+    clientSecret: CLIENT_SECRET,
     down: false,
     liveRefreshTokens: new Set([INITIAL_REFRESH_TOKEN]),
     revokeAll() {
@@ -76,7 +79,7 @@ export async function startTokenEndpoint(): Promise<TokenEndpoint> {
       if (req.method !== 'POST' || req.headers['content-type'] !== 'application/x-www-form-urlencoded') return fail(400, 'invalid_request', 'AADSTS900144: The request body must be a form.');
       if (form.get('client_id') !== CLIENT_ID) return fail(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`);
       if (grant === 'client_credentials') {
-        if (form.get('client_secret') !== CLIENT_SECRET) return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+        if (form.get('client_secret') !== endpoint.clientSecret) return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
       } else if (grant === 'refresh_token') {
         if (refreshToken === null || !endpoint.liveRefreshTokens.has(refreshToken)) return fail(400, 'invalid_grant', 'AADSTS70000: The provided value for the refresh_token is not valid; it may have been used already.');
       } else {

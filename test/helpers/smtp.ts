@@ -38,23 +38,26 @@ let ca: Promise<{ certPem: string; keyPem: string; caPem: string }> | null = nul
 
 /** One CA and server certificate for 127.0.0.1 and localhost, made once per test file. */
 export function testCertificates(): Promise<{ certPem: string; keyPem: string; caPem: string }> {
-  ca ??= (async () => {
-    const authority = await generate([{ name: 'commonName', value: 'appliance-mail test CA' }], {
-      keyType: 'ec',
-      algorithm: 'sha256',
-      extensions: [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }],
-    });
-    const leaf = await generate([{ name: 'commonName', value: 'localhost' }], {
-      keyType: 'ec',
-      algorithm: 'sha256',
-      ca: { key: authority.private, cert: authority.cert },
-      extensions: [
-        { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
-      ],
-    });
-    return { certPem: leaf.cert, keyPem: leaf.private, caPem: authority.cert };
-  })();
+  ca ??= newCertificates('appliance-mail test CA');
   return ca;
+}
+
+/** A new CA named `caName` and a server certificate for 127.0.0.1 and localhost signed by it. */
+export async function newCertificates(caName: string): Promise<{ certPem: string; keyPem: string; caPem: string }> {
+  const authority = await generate([{ name: 'commonName', value: caName }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }],
+  });
+  const leaf = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    ca: { key: authority.private, cert: authority.cert },
+    extensions: [
+      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+    ],
+  });
+  return { certPem: leaf.cert, keyPem: leaf.private, caPem: authority.cert };
 }
 
 /**
@@ -68,9 +71,11 @@ export async function startSmtpSink(options: {
   port?: number;
   starttls?: boolean;
   users?: Record<string, string>;
+  /** The server's certificate (default: testCertificates()). */
+  certificates?: { certPem: string; keyPem: string; caPem: string };
   extra?: Partial<SMTPServerOptions>;
 } = {}): Promise<SmtpSink> {
-  const certs = await testCertificates();
+  const certs = options.certificates ?? (await testCertificates());
   const users = options.users;
   const sink: SmtpSink = {
     port: 0,

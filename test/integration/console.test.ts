@@ -8,7 +8,7 @@ import type { APIResponse, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingTool } from '../helpers/tools.js';
 import { baseConfig, eventually, runCli, tempDir, type Json } from '../helpers/daemon.js';
-import { csrfOf, launchBrowser, logIn, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.js';
+import { axeViolations, csrfOf, launchBrowser, logIn, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { CLIENT_ID, CLIENT_SECRET, startTokenEndpoint } from '../helpers/oauth2.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
@@ -231,6 +231,64 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('web c
     await second.goto(`${secondaryUrl}/portal/general`);
     await expect(second.getByLabel('Portal address').inputValue()).resolves.toBe('portal.example.com');
     await expect(second.getByLabel('Portal address').isDisabled()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('axe-core finds no violation on the overview, outbox, drop confirmation, federation and login pages, primary and centralized secondary', async () => {
+    // A dead letter, so that the outbox has rows (and a drop confirmation to show).
+    smtp.onRcpt = (address) => (address === 'axe-refused@example.com' ? Object.assign(new Error('5.1.1 no such user'), { responseCode: 550 }) : null);
+    await primary.control.submit({ to: ['axe-refused@example.com'], subject: 'axe', text: 'axe', html: '', kind: 'alert', idempotency_key: '' });
+    const dead = await eventually(async () => (await primary.control.listOutbox()).entries.find((e) => e.state === 'dead'), 15_000, 'a dead letter');
+    smtp.onRcpt = () => null;
+    const context = await browser.newContext();
+    const second = await context.newPage();
+    await logIn(second, secondaryUrl, 'admin', ADMIN_PASSWORD);
+    const found: string[] = [];
+    for (const [p, url, paths] of [
+      [page, primaryUrl, ['/', '/outbox', `/outbox/drop?id=${dead.id}`, '/federation']],
+      [second, secondaryUrl, ['/', '/outbox', '/federation']],
+    ] as const) {
+      for (const path of paths) {
+        await p.goto(`${url}${path}`);
+        found.push(...(await axeViolations(p)).map((v) => `${url}${path}: ${v}`));
+      }
+    }
+    const anonymous = await (await browser.newContext()).newPage();
+    await anonymous.goto(`${primaryUrl}/login`);
+    found.push(...(await axeViolations(anonymous)).map((v) => `/login: ${v}`));
+    await context.close();
+    expect(found).toEqual([]);
+  });
+
+  it('Drop asks first on a page of its own (no JavaScript needed); every action ends with a redirect, so a refresh repeats nothing', async () => {
+    smtp.onRcpt = (address) => (address === 'drop-me@example.com' ? Object.assign(new Error('5.1.1 no such user'), { responseCode: 550 }) : null);
+    await primary.control.submit({ to: ['drop-me@example.com'], subject: 'drop me', text: 'x', html: '', kind: 'alert', idempotency_key: '' });
+    const dead = await eventually(async () => (await primary.control.listOutbox()).entries.find((e) => e.subject === 'drop me' && e.state === 'dead'), 15_000, 'the dead letter');
+    smtp.onRcpt = () => null;
+    const context = await browser.browser.newContext({ ignoreHTTPSErrors: true, javaScriptEnabled: false });
+    const noJs = await context.newPage();
+    await logIn(noJs, primaryUrl, 'admin', ADMIN_PASSWORD);
+    await noJs.goto(`${primaryUrl}/outbox`);
+    await expect(noJs.locator('tr', { hasText: 'drop me' }).textContent()).resolves.toMatch(/dead letter/);
+    await noJs.locator('tr', { hasText: 'drop me' }).getByRole('button', { name: 'Drop…' }).click();
+    await noJs.getByRole('heading', { name: 'Drop a message' }).waitFor();
+    // Asking is not dropping.
+    expect((await primary.control.listOutbox()).entries.some((e) => e.id === dead.id)).toBe(true);
+    await noJs.getByRole('button', { name: `Drop ${dead.id} for good` }).click();
+    await noJs.getByRole('heading', { name: 'Outbox' }).waitFor();
+    expect(new URL(noJs.url()).pathname).toBe('/outbox');
+    await expect(noJs.locator('.banner.success').textContent()).resolves.toContain(`Dropped ${dead.id}`);
+    expect((await primary.control.listOutbox()).entries.some((e) => e.id === dead.id)).toBe(false);
+    // A refresh is a GET of /outbox: no form is sent again and the result is not shown twice.
+    await noJs.reload();
+    await expect(noJs.locator('.banner.success').count()).resolves.toBe(0);
+    // The same for the federation page's actions: the new token is shown once, at /federation.
+    await noJs.goto(`${primaryUrl}/federation`);
+    await noJs.getByRole('button', { name: 'Create join token' }).click();
+    await noJs.locator('#join-command').waitFor();
+    expect(new URL(noJs.url()).pathname).toBe('/federation');
+    await noJs.reload();
+    await expect(noJs.locator('#join-command').count()).resolves.toBe(0);
     await context.close();
   });
 

@@ -175,7 +175,8 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
     expect(headerValue(mail.raw, 'Reply-To')).toBe('backup@db-1.example.com');
   });
 
-  it('refuses a broken header whole, with words, on both doors', async () => {
+  // Several CLI runs each: a CLI start takes seconds on a loaded 2-core machine.
+  it('refuses a broken header whole, with words, on both doors', { timeout: 90_000 }, async () => {
     const cases: Array<[string, RegExp]> = [
       ['Subject: =?utf-8?q?hi=0D=0ABcc:_x@evil.example?=\n\nbody\n', /Subject header decodes to a CR or LF/],
       ['Subject: a\rb\n\nbody\n', /header line 1 holds a bare CR/],
@@ -195,7 +196,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
     expect(smtp.received).toEqual([]);
   });
 
-  it('local names reach the administrators: sendmail root, root@localhost, root@<host name>, a bare RCPT TO:<root>; notifications.localRecipients sends backup elsewhere', async () => {
+  it('local names reach the administrators: sendmail root, root@localhost, root@<host name>, a bare RCPT TO:<root>; notifications.localRecipients sends backup elsewhere', { timeout: 90_000 }, async () => {
     const names = ['root', 'root@localhost', `root@${hostname()}`, 'postmaster@hostmail'];
     const results = await Promise.all(names.map((rcpt, i) => sendmail(['-i', rcpt], `Subject: local ${i}\n\ncron output\n`)));
     for (const [i, rcpt] of names.entries()) {

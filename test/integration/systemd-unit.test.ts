@@ -32,6 +32,7 @@ describe.skipIf(missingTool('systemd-analyze', 'systemd'))('systemd unit', () =>
       'UMask=0077',
       'Type=notify',
       'NotifyAccess=all',
+      'ExecReload=kill -HUP $MAINPID',
     ]) {
       expect(unit).toContain(`\n${line}\n`);
     }

@@ -15,15 +15,15 @@ const MAX_FUNCTION_LINES = 120;
  * they land; a name here that no longer offends fails the test, so the list cannot go stale.
  */
 const ALLOWED_OVER_SIZE: readonly string[] = [
-  'src/federation/secondary.ts: createFederationSecondary', // 280 lines
-  'src/relay/delivery.ts: createDelivery', // 278
-  'src/federation/primary.ts: createFederationPrimary', // 203
+  'src/relay/delivery.ts: createDelivery', // 278 lines
+  'src/federation/secondary.ts: createFederationSecondary', // 217
   'src/console/server.ts: createConsoleServer', // 190
   'src/console/server.ts: build', // 154
   'src/metrics/registry.ts: createMetricsRegistry', // 151
   'src/util/json-position.ts: locateJsonError', // 133
-  'src/relay/outbox-index.ts: createOutboxIndex', // 129
+  'src/federation/primary.ts: createFederationPrimary', // 127
   'src/relay/outbox.ts: openOutbox', // 125
+  'src/submission/smtp-port.ts: createSubmissionPort', // 124
   'src/config/live-config.ts: createLiveConfig', // 122
 ];
 

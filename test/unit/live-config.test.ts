@@ -11,6 +11,7 @@ import { createLiveConfig, type LiveConfig } from '../../src/config/live-config.
 import { loadConfigFile, type Config } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
 import { eventually } from '../helpers/daemon.js';
+import { newCertificates } from '../helpers/smtp.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -37,11 +38,13 @@ interface Harness {
   logged(msg: RegExp, from?: number): Promise<Record<string, unknown>>;
 }
 
-async function harness(): Promise<Harness> {
+/** `prepare` writes the files the first config names (`extra`) before it is loaded. */
+async function harness(extra: Record<string, unknown> = {}, prepare: (dir: string) => Promise<void> = async () => undefined): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'am-live-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'config.json');
-  await writeFile(file, config('first@example.com'));
+  await prepare(dir);
+  await writeFile(file, config('first@example.com', extra));
   const logs: Array<Record<string, unknown>> = [];
   const log = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) } });
   const live = createLiveConfig(loadConfigFile(file), log);
@@ -132,4 +135,34 @@ describe('live config', () => {
     expect(error['code']).toBe('AM_CONFIG_UNREADABLE');
     expect(sender(h.live.current())).toBe('first@example.com');
   });
+
+  it('SIGHUP\'s reload() reports an invalid file at once, without waiting for a save to settle', async () => {
+    const h = await harness();
+    await h.live.close();
+    // Unwatched now: only reload() reads the file.
+    await writeFile(h.file, config('not-an-address'));
+    await h.live.reload();
+    expect(h.live.lastError()).toMatchObject({ code: 'AM_CONFIG_INVALID' });
+    await writeFile(h.file, config('later@example.com'));
+    await h.live.reload();
+    expect(sender(h.live.current())).toBe('later@example.com');
+    expect(h.live.lastError()).toBeNull();
+  });
+
+  it('a certificate and key that do not match are refused whole, naming the key file', async () => {
+    const [one, two] = await Promise.all([newCertificates('one'), newCertificates('two')]);
+    const h = await harness({ console: { listen: '127.0.0.1:0', certFile: './cert.pem', keyFile: './key.pem' } }, async (dir) => {
+      await writeFile(join(dir, 'cert.pem'), one.certPem);
+      await writeFile(join(dir, 'key.pem'), one.keyPem, { mode: 0o600 });
+    });
+    const applied = h.live.current();
+    expect(applied.files.map((f) => f.field)).toEqual(['console.certFile', 'console.keyFile']);
+    const from = h.logs.length;
+    await writeFile(join(h.file, '..', 'key.pem'), two.keyPem);
+    const error = await h.logged(/console\.keyFile: is not the key of console\.certFile/, from);
+    expect(error['code']).toBe('AM_CONFIG_INVALID');
+    expect(JSON.stringify(error)).not.toContain('PRIVATE KEY');
+    expect(h.live.current()).toBe(applied);
+  });
 });
+

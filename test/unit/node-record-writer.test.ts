@@ -6,6 +6,9 @@ import type { NodeRecord } from '../../src/state/schema.js';
 const AT = '2026-01-01T00:00:00.000Z';
 const node = (name: string): NodeRecord => ({ name, credentialHash: 'h', mode: 'centralized', joinedAt: AT, lastSeen: null, received: null, applied: null, verified: null });
 
+/** Fake time an append takes: a batch is under way for this long before it is on "disk". */
+const APPEND_MS = 10;
+
 /** An in-memory record log: what each append carried (as written), and a switch to make it fail. */
 function memoryLog() {
   const appends: Array<Array<[string, NodeRecord | null]>> = [];
@@ -15,7 +18,7 @@ function memoryLog() {
     compactions: 0,
     failNext: false,
     async append(changes: readonly RecordChange<NodeRecord>[]) {
-      await Promise.resolve();
+      await new Promise((resolve) => setTimeout(resolve, APPEND_MS));
       if (log.failNext) {
         log.failNext = false;
         throw Object.assign(new Error('disk full'), { code: 'AM_STATE_IO' });
@@ -65,12 +68,19 @@ describe('the node-record writer (coalesced, durable node records)', () => {
   it('does not resolve a change before its batch is written', async () => {
     const log = memoryLog();
     const writer = createNodeRecordWriter({ records: new Map([['a', node('a')]]), log, onError: () => undefined });
-    await written(writer.change('a', (n) => (n.lastSeen = '1')), 1);
+    let first = false;
+    void writer.change('a', (n) => (n.lastSeen = '1')).then(() => (first = true));
+    // The batch began at once (the first change after a quiet spell) but is not on disk yet.
+    await vi.advanceTimersByTimeAsync(APPEND_MS / 2);
+    expect([first, log.appends.length]).toEqual([false, 0]);
+    await vi.advanceTimersByTimeAsync(APPEND_MS);
+    expect([first, log.appends.length]).toEqual([true, 1]);
+    // The next change waits for the next slot.
     let second = false;
     void writer.change('a', (n) => (n.lastSeen = '2')).then(() => (second = true));
-    await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS - 5);
+    await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS - 2 * APPEND_MS);
     expect([second, log.appends.length]).toEqual([false, 1]);
-    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(2 * APPEND_MS + APPEND_MS);
     expect([second, log.appends.length]).toEqual([true, 2]);
   });
 
@@ -80,7 +90,7 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     const writer = createNodeRecordWriter({ records: new Map([['a', node('a')]]), log, onError: (e) => errors.push(e) });
     log.failNext = true;
     const failed = writer.change('a', (n) => (n.lastSeen = 'lost?')).catch((e: unknown) => e);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(2 * APPEND_MS);
     expect(await failed).toMatchObject({ message: 'disk full' });
     expect(errors).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2_000);
@@ -112,7 +122,9 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     const writer = createNodeRecordWriter({ records: new Map([['a', node('a')]]), log, onError: () => undefined });
     await written(writer.change('a', (n) => (n.lastSeen = '1')));
     void writer.change('a', (n) => (n.lastSeen = '2'));
-    await writer.close();
+    const closing = writer.close();
+    await vi.advanceTimersByTimeAsync(2 * APPEND_MS);
+    await closing;
     expect(log.appends.at(-1)).toEqual([['a', { ...node('a'), lastSeen: '2' }]]);
   });
 });

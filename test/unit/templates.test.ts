@@ -6,6 +6,8 @@ import { oneLine } from '../../src/notify/mail-layout.js';
 import example from '../../config/digest-example.json' with { type: 'json' };
 
 const AT = new Date('2026-11-26T09:30:00Z');
+// Mails show local time with its offset: a fixed zone keeps the snapshots the same everywhere.
+process.env['TZ'] = 'Europe/Berlin';
 
 describe('notification templates', () => {
   it.each(APPLIANCE_EVENTS)('%s: text and HTML', (event) => {
@@ -19,6 +21,20 @@ describe('notification templates', () => {
     expect(mail.subject).toMatchSnapshot('subject');
     expect(mail.text).toMatchSnapshot('text');
     expect(mail.html).toMatchSnapshot('html');
+  });
+
+  it('says where the details are: above "What to do next" when given, the Appliance\'s log when not', () => {
+    const withDetails = renderNotification({ event: 'update-error', node: 'n', version: '8.4.2', detail: 'E_NOSPACE', at: AT });
+    expect(withDetails.text.indexOf('Details:')).toBeLessThan(withDetails.text.indexOf('Read the details above'));
+    expect(withDetails.text).not.toMatch(/below/);
+    expect(withDetails.text).toContain('When:      2026-11-26 10:30:00 +01:00');
+    const without = renderNotification({ event: 'backup-error', node: 'n', version: '', detail: '', at: AT });
+    expect(without.text).not.toMatch(/details (above|below)/);
+    expect(without.text).toContain("Read the Appliance's backup log");
+  });
+
+  it.each(['backup-external', 'backup-error'])('%s refuses a version, naming the option', (event) => {
+    expect(() => renderNotification({ event, node: 'n', version: '8.4.2', detail: '', at: AT })).toThrow(/version: backup-.* takes no version .*leave out --version/);
   });
 
   it('refuses an unknown event, naming it', () => {

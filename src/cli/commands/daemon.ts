@@ -11,7 +11,7 @@ export const daemonCommand: Command = {
   usage: 'appliance-mail daemon [--config PATH]',
   help: [
     CONFIG_HELP,
-    '  Logs are JSON lines on stdout (under systemd, each with its journald priority). SIGTERM or SIGINT stop it cleanly (exit 0).',
+    '  Logs are JSON lines on stdout (under systemd, each with its journald priority). SIGTERM or SIGINT stop it cleanly (exit 0); SIGHUP reads the config file and every file it names again.',
   ],
   options: { ...CONFIG_OPTION },
   async run(args, ctx) {
@@ -24,7 +24,18 @@ export const daemonCommand: Command = {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
     });
+    // SIGHUP (systemctl reload): read the config file and every file it names again. Caught from
+    // here on, since its default action ends the process; one that arrives while starting is
+    // served once the daemon is up.
+    let reload: () => void = () => {
+      reload = () => undefined;
+      hangupWhileStarting = true;
+    };
+    let hangupWhileStarting = false;
+    process.on('SIGHUP', () => reload());
     const daemon = await startDaemon(config, log);
+    reload = () => void daemon.config.reload();
+    if (hangupWhileStarting) reload();
     // startDaemon resolves once the control sockets, the federation port, the submission port and the outbox serve.
     await systemd.ready(`serving as ${config.node.role} ${config.node.name}`);
     const signal = await stopSignal;

@@ -4,6 +4,7 @@ import { CONFIG_HELP, CONFIG_OPTION, type Command } from '../command.js';
 import { formatBytes } from '../../util/bytes.js';
 import { ago, duration, keyValues } from '../format.js';
 import { stripControl } from '../../util/text.js';
+import { localTime } from '../../util/time-format.js';
 import { withStatusControl } from '../with-control.js';
 
 export const statusCommand: Command = {
@@ -49,6 +50,7 @@ function renderStatus(s: StatusReply__Output): string[] {
     ['Auth', auth],
     ['Config', `${config?.file}${config?.version ? ` version ${config.version}` : ''}, applied ${ago(config?.applied_at ?? '')}`],
     ['Config error', config?.error ? `${config.error} [${config.error_code}] (${ago(config.error_at)})` : 'none'],
+    ...(config?.files ?? []).map((f): [string, string] => [f.field, `${f.path}, read ${ago(f.read_at)}`]),
     ['Control socket', `${s.control_socket}: ${s.control_access} (submit, notify, digest, status)`],
     ['Admin socket', `${s.admin_socket}: ${s.admin_access} (everything)`],
     ['Web Console', s.console_url === '' ? 'off (console.listen not set)' : s.console_url],
@@ -61,7 +63,8 @@ function renderStatus(s: StatusReply__Output): string[] {
     rows.push(['Verified', describeCheck(f.verify)]);
   }
   if (f && f.primary) {
-    rows.push(['Primary', `${f.primary}: ${f.connection}, last heard ${ago(f.last_heard)}`]);
+    const heard = f.last_heard ? `last heard ${ago(f.last_heard)}` : `not heard from since this daemon started at ${localTime(new Date(Date.now() - s.uptime_seconds * 1000))}`;
+    rows.push(['Primary', `${f.primary}: ${f.connection}, ${heard}`]);
     if (s.mode === 'centralized') {
       rows.push(['Applied', f.applied_version === '0' ? 'nothing yet' : `version ${f.applied_version}, ${ago(f.applied_at)}`]);
       rows.push(['Verified', describeCheck(f.verify)]);

@@ -47,12 +47,11 @@ function nodeRow(ctx: PageContext, node: NodeView): SafeHtml {
 </tr>`;
 }
 
-async function primaryBody(ctx: PageContext, deps: RouteDeps, extra: SafeHtml[]): Promise<SafeHtml> {
+async function primaryBody(ctx: PageContext, deps: RouteDeps): Promise<SafeHtml> {
   const primary = ctx.status.primary!;
   const { settingsVersion, nodes } = await deps.api.listNodes();
   const tokens = await deps.api.listTokens();
-  return html`${extra}
-${facts([
+  return html`${facts([
   ['Serves secondaries on', html`<code>${primary.listen}</code>`],
   ['Secondaries join at', html`<code>${primary.joinAddress}</code>`],
   ['Settings version', String(settingsVersion)],
@@ -63,7 +62,7 @@ ${facts([
 ${
   nodes.length === 0
     ? html`<p class="muted">No secondary has joined yet.</p>`
-    : html`<table class="list"><thead><tr><th>Name</th><th>Mode</th><th>Connection</th><th>Applied</th><th>Verified</th><th></th></tr></thead><tbody>${nodes.map((n) => nodeRow(ctx, n))}</tbody></table>`
+    : html`<table class="list"><thead><tr><th>Name</th><th>Mode</th><th>Connection</th><th>Applied</th><th>Verified</th><th>Actions</th></tr></thead><tbody>${nodes.map((n) => nodeRow(ctx, n))}</tbody></table>`
 }
 <h2>Join a secondary</h2>
 <p>A token admits one secondary and is valid for one hour. It is shown once.</p>
@@ -71,26 +70,25 @@ ${
 ${
   tokens.length === 0
     ? html``
-    : html`<table class="list"><thead><tr><th>Token id</th><th>Created</th><th>Expires</th><th>State</th><th></th></tr></thead><tbody>${tokens.map((t) => tokenRow(ctx, t))}</tbody></table>`
+    : html`<table class="list"><thead><tr><th>Token id</th><th>Created</th><th>Expires</th><th>State</th><th>Actions</th></tr></thead><tbody>${tokens.map((t) => tokenRow(ctx, t))}</tbody></table>`
 }`;
 }
 
-function secondaryBody(ctx: PageContext, extra: SafeHtml[]): SafeHtml {
+function secondaryBody(ctx: PageContext): SafeHtml {
   const secondary = ctx.status.secondary;
   if (secondary === null || ctx.status.mode === 'standalone') {
-    return html`${extra}<p>This Appliance has not joined a primary. On the primary, create a join token (Federation page or <code>appliance-mail token create</code>), then run here: <code>appliance-mail join --primary HOST:PORT --token TOKEN --centralize</code>.</p>`;
+    return html`<p>This Appliance has not joined a primary. On the primary, create a join token (Federation page or <code>appliance-mail token create</code>), then run here: <code>appliance-mail join --primary HOST:PORT --token TOKEN --centralize</code>.</p>`;
   }
   const other = ctx.status.mode === 'centralized' ? 'local' : 'centralized';
   const explain =
     other === 'local'
       ? 'Local: this Appliance uses the Mail server and recipients of its own config file, and ignores the primary\'s.'
       : 'Centralized: this Appliance takes the primary\'s Mail server and recipients; its own become read-only.';
-  return html`${extra}
-${facts([
+  return html`${facts([
   ['Primary', html`<code>${secondary.primary}</code>`],
   ['Mode', ctx.status.mode],
   ['Connection', secondary.connection],
-  ['Last heard', when(secondary.lastHeard)],
+  ['Last heard', secondary.lastHeard ? when(secondary.lastHeard) : `not heard from since this daemon started at ${when(new Date(Date.now() - ctx.status.uptimeSeconds * 1000))}`],
   ['Applied version', secondary.appliedVersion > 0 ? `${secondary.appliedVersion} (applied ${when(secondary.appliedAt)})` : 'none yet'],
   ['Mail settings from', ctx.status.settingsSource],
   ...(ctx.status.mode === 'centralized' ? [['Settings checked', settingsCheck(secondary.verify)] as [string, SafeHtml]] : []),
@@ -101,55 +99,51 @@ ${facts([
 }
 
 export function registerFederation(app: FastifyInstance, deps: RouteDeps): void {
-  const show = async (ctx: PageContext, extra: SafeHtml[] = []) =>
-    page(ctx, 'Federation', ctx.status.primary ? await primaryBody(ctx, deps, extra) : ctx.status.role === 'primary' ? html`${extra}<p>This primary does not serve secondaries: set <code>federation.listen</code> in its config file.</p>` : secondaryBody(ctx, extra));
+  const show = async (ctx: PageContext) =>
+    page(ctx, 'Federation', ctx.status.primary ? await primaryBody(ctx, deps) : ctx.status.role === 'primary' ? html`<p>This primary does not serve secondaries: set <code>federation.listen</code> in its config file.</p>` : secondaryBody(ctx));
 
   app.get(PATH, async (request, reply) => sendPage(reply, 200, await show(await deps.context(request, reply))));
 
   app.post(`${PATH}/token`, async (request, reply) => {
-    const ctx = await deps.context(request, reply);
     try {
       const { token, expiresAt, joinAddress } = await deps.api.createToken(0);
       const command = joinCommand(joinAddress, token);
+      // Held for this session's next page only: the token is shown once, then forgotten.
       const notice = banner(
         'success',
         html`<p><strong>Join token created</strong>, valid until ${when(expiresAt)}. It is shown only now. On the secondary, run:</p><pre class="command" id="join-command">${command}</pre><p class="muted">Leave out <code>--centralize</code> to keep the secondary's own settings (local).</p>`,
       );
-      return sendPage(reply, 200, await show(ctx, [notice]));
+      return deps.done(request, reply, PATH, notice);
     } catch (err) {
-      return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
+      return deps.done(request, reply, PATH, errorBanner(err));
     }
   });
 
   app.post(`${PATH}/token/delete`, async (request, reply) => {
-    const ctx = await deps.context(request, reply);
     try {
       const id = await deps.api.deleteToken(field(request.body, 'id'));
-      return sendPage(reply, 200, await show(ctx, [banner('success', html`Deleted join token ${id}: it admits nobody now.`)]));
+      return deps.done(request, reply, PATH, banner('success', html`Deleted join token ${id}: it admits nobody now.`));
     } catch (err) {
-      return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
+      return deps.done(request, reply, PATH, errorBanner(err));
     }
   });
 
   app.post(`${PATH}/nodes/remove`, async (request, reply) => {
-    const ctx = await deps.context(request, reply);
     const name = field(request.body, 'name');
     try {
       await deps.api.removeNode(name);
-      return sendPage(reply, 200, await show(ctx, [banner('success', html`Removed ${name}: its credential no longer works.`)]));
+      return deps.done(request, reply, PATH, banner('success', html`Removed ${name}: its credential no longer works.`));
     } catch (err) {
-      return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
+      return deps.done(request, reply, PATH, errorBanner(err));
     }
   });
 
   app.post(`${PATH}/mode`, async (request, reply) => {
-    const ctx = await deps.context(request, reply);
     try {
       const mode = await deps.api.setMode(field(request.body, 'mode'));
-      const fresh = await deps.context(request, reply);
-      return sendPage(reply, 200, await show(fresh, [banner('success', html`This Appliance is now ${mode}.`)]));
+      return deps.done(request, reply, PATH, banner('success', html`This Appliance is now ${mode}.`));
     } catch (err) {
-      return sendPage(reply, 409, await show(ctx, [errorBanner(err)]));
+      return deps.done(request, reply, PATH, errorBanner(err));
     }
   });
 }

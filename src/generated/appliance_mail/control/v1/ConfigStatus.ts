@@ -1,5 +1,6 @@
 // Original file: proto/control.proto
 
+import type { ConfigFileRead as _appliance_mail_control_v1_ConfigFileRead, ConfigFileRead__Output as _appliance_mail_control_v1_ConfigFileRead__Output } from '../../../appliance_mail/control/v1/ConfigFileRead.js';
 
 export interface ConfigStatus {
   'file'?: (string);
@@ -8,6 +9,7 @@ export interface ConfigStatus {
   'error'?: (string);
   'error_code'?: (string);
   'error_at'?: (string);
+  'files'?: (_appliance_mail_control_v1_ConfigFileRead)[];
 }
 
 export interface ConfigStatus__Output {
@@ -17,4 +19,5 @@ export interface ConfigStatus__Output {
   'error': (string);
   'error_code': (string);
   'error_at': (string);
+  'files': (_appliance_mail_control_v1_ConfigFileRead__Output)[];
 }
