@@ -36,7 +36,7 @@ import { registerHistory } from './pages/history.js';
 import { registerMailServer } from './pages/mail-server.js';
 import { registerOutboxAndOverview } from './pages/outbox-overview.js';
 import { registerSettingsPages } from './pages/settings-pages.js';
-import { field, sendPage, type RouteDeps } from './routes.js';
+import { sendPage, type RouteDeps } from './routes.js';
 import { createLoginGuard } from './login-guard.js';
 import { createSessions, SESSION_COOKIE, type Session } from './sessions.js';
 import type { ConsoleUsers } from '../state/console-users.js';
