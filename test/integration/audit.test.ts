@@ -73,7 +73,7 @@ describe('audit trail', () => {
   it('records a console save with the console user and the client address', async () => {
     const from = daemon.logs.length;
     const form = await web.get('/appliance/accounts');
-    const saved = await web.post('/appliance/accounts', { _csrf: hiddenField(form.body, '_csrf'), version: hiddenField(form.body, 'version'), value: 'ops@example.com, oncall@example.com' });
+    const saved = await web.post('/appliance/accounts', { _csrf: hiddenField(form.body, '_csrf'), version: hiddenField(form.body, 'version'), recipients: 'ops@example.com, oncall@example.com' });
     expect(saved.status).toBe(303);
     await auditLogged('settings', from);
     const entry = (await newest('settings'))!;

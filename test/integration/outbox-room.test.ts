@@ -126,11 +126,15 @@ describe.skipIf(process.getuid?.() !== 0)('an alert always gets out (issue 20), 
     expect(alert.code).toBe(0);
     const alertId = alert.stdout.trim();
 
+    const waiting = (JSON.parse((await runCli(['outbox', '--json', '--config', configPath])).stdout) as { entries: unknown[] }).entries.length;
     sink.unavailable = false;
     expect((await runCli(['outbox', 'flush', '--config', configPath])).code).toBe(0);
     await eventually(() => (sink.received.some((m) => idsOf(m) === alertId) ? true : undefined), 30_000, 'the alert at the mail server');
-    // The first message through after the outage is the alert, not the flood's older mail.
-    expect(idsOf(sink.received[0]!)).toBe(alertId);
+    // The scheduler hands the alert out first; 4 pool connections then race, and one probe of
+    // the flood may already be in flight: the alert arrives among the first 5 of all that waited.
+    const FIRST_BATCH = 5;
+    expect(waiting).toBeGreaterThan(4 * FIRST_BATCH);
+    expect(sink.received.findIndex((m) => idsOf(m) === alertId)).toBeLessThan(FIRST_BATCH);
   }, 120_000);
 
   it('a key taken first by another caller neither refuses nor suppresses a message; a retry stays one message', async () => {

@@ -80,10 +80,14 @@ describe('security', () => {
     for (const node of [primary, secondary]) {
       const entries = await walk(join(node.dir, 'state'));
       const files = entries.filter((e) => !e.dir);
-      expect(files.map((f) => f.path.split('/state/')[1]).sort()).toEqual(
+      // Kept configurations are named by their hash: one or more, all 0600 like the rest.
+      const names = [...new Set(files.map((f) => f.path.split('/state/')[1]!.replace(/^audit\/configs\/[0-9a-f]+\.json$/, 'audit/configs/*.json')))].sort();
+      const audit = ['audit/configs/*.json', 'audit/hmac.key', 'audit/trail.jsonl'];
+      expect(names).toEqual(
         node === primary
-          ? ['daemon.lock', 'daemon.pid', 'federation-cert.pem', 'federation-key.pem', 'nodes.jsonl', 'outbox/journal-00000001.log', 'state.json']
-          : ['daemon.lock', 'daemon.pid', 'outbox/journal-00000001.log', 'state.json'],
+          ? [...audit, 'daemon.lock', 'daemon.pid', 'federation-cert.pem', 'federation-key.pem', 'nodes.jsonl', 'outbox/journal-00000001.log', 'state.json']
+          : [...audit, 'daemon.lock', 'daemon.pid', 'outbox/journal-00000001.log', 'state.json'],
+
       );
       for (const e of entries) expect([e.path, e.mode.toString(8)]).toEqual([e.path, e.dir ? '700' : '600']);
     }
