@@ -10,8 +10,12 @@ import { settingsCatalog } from '../config/catalog.js';
 /** Paths (dotted, from the object's root) whose values are secrets: those the schema marks `secret`. */
 export const SECRET_PATHS: ReadonlySet<string> = new Set(settingsCatalog().filter((entry) => entry.secret).map((entry) => entry.path));
 
-/** Parts of a config that are bookkeeping, not settings: never listed in a diff. */
-const SKIPPED_PATHS: ReadonlySet<string> = new Set(['file', 'version', 'secretFiles']);
+/**
+ * Parts of a config that are bookkeeping, not settings: never listed in a diff. `files` also holds
+ * the plain sha256 of each file a setting names (a password file among them): in the trail it
+ * would let a reader test guesses, so it is left out; the setting itself is diffed by keyed hash.
+ */
+const SKIPPED_PATHS: ReadonlySet<string> = new Set(['file', 'version', 'secretFiles', 'files']);
 
 /** One changed field. For a secret, `before` and `after` are the words "set"/"unset" and `secret` is "changed". */
 export interface FieldChange {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,16 @@ describe('settings diff', () => {
     const flatB = flattenSettings(before, OTHER_KEY).get('mailServer.password');
     expect(flatA).toMatch(/^hmac:[0-9a-f]{64}$/);
     expect(flatA).not.toBe(flatB);
+  });
+
+  it('leaves out the files a config read: their plain sha256 would let a reader test guesses of a password file', () => {
+    const passwordFileHash = createHash('sha256').update('Rotated-Pa55\n').digest('hex');
+    const withFile = { ...before, files: [{ field: 'mailServer.passwordFile', path: '/etc/pw', sha256: passwordFileHash }] };
+    const rotated = { ...before, mailServer: { ...before.mailServer, password: 'Rotated-Pa55' }, files: [{ field: 'mailServer.passwordFile', path: '/etc/pw', sha256: 'f'.repeat(64) }] };
+    expect([...flattenSettings(withFile, KEY).keys()].filter((path) => path.startsWith('files'))).toEqual([]);
+    const changes = diffSettings(flattenSettings(withFile, KEY), flattenSettings(rotated, KEY));
+    expect(changes).toEqual([{ path: 'mailServer.password', before: 'set', after: 'set', secret: 'changed' }]);
+    expect(JSON.stringify(changes)).not.toContain(passwordFileHash);
   });
 });
 
