@@ -152,14 +152,22 @@ export async function openJournal(
 
   async function rollNow(): Promise<void> {
     if (size === 0) return;
-    await handle.close();
-    head++;
-    handle = await open(join(dir, fileName(head)), 'a+', SECRET_FILE_MODE);
-    headIno = (await handle.stat()).ino;
-    size = 0;
+    const next = await open(join(dir, fileName(head + 1)), 'a+', SECRET_FILE_MODE);
+    const { ino } = await next.stat();
+    // Switched in one step: a checkIdentity in between must never see the new name with the old inode.
+    const old = handle;
+    [head, handle, headIno, size] = [head + 1, next, ino, 0];
     sizes.set(head, 0);
     readers.hold(head);
+    await old.close();
     await fsyncDir(dir);
+  }
+
+  async function checkIdentity(): Promise<string | null> {
+    const seq = head;
+    const verdict = await headChanged(join(dir, fileName(seq)), handle, headIno);
+    // A head that rolled while we looked was ours to change (and its old file ours to delete).
+    return seq === head ? verdict : null;
   }
 
   async function writeBatch(batch: Waiter[]): Promise<void> {
@@ -207,7 +215,7 @@ export async function openJournal(
     },
     sizeBytes: () => [...sizes.values()].reduce((a, b) => a + b, 0),
     fsyncCount: () => fsyncs,
-    checkIdentity: () => (closed ? Promise.resolve(null) : headChanged(join(dir, fileName(head)), handle, headIno)),
+    checkIdentity: () => (closed ? Promise.resolve(null) : checkIdentity()),
     async close() {
       if (closed) return;
       closed = true;

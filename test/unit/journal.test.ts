@@ -178,4 +178,36 @@ describe('journal', () => {
     await again.journal.close();
     expect(again.records).toEqual([{ n: 2 }, { n: 3 }]);
   });
+  it('never reports its own roll or an old segment\'s deletion as the head being replaced or gone', async () => {
+    // Found by the backlog bench (1,000 x 5 MB): a check that ran while the head rolled named the
+    // new file with the old inode, and intake stopped with AM_STATE_LOST on a healthy disk.
+    const d = dir();
+    const { journal } = await replay(d, { segmentBytes: 100 });
+    const verdicts: Array<string | null> = [];
+    let writing = true;
+    const checker = (async () => {
+      while (writing) verdicts.push(await journal.checkIdentity());
+    })();
+    for (let n = 0; n < 300; n++) {
+      await journal.append([rec({ n }, 'x'.repeat(150))]);
+      const [oldest] = journal.segments();
+      if (oldest && journal.segments().length > 2) await journal.removeSegment(oldest.seq);
+    }
+    writing = false;
+    await checker;
+    await journal.close();
+    expect(verdicts.length).toBeGreaterThan(50);
+    expect(verdicts.filter((v) => v !== null)).toEqual([]);
+  });
+
+  it('still reports a head replaced under it', async () => {
+    const d = dir();
+    const { journal } = await replay(d);
+    await journal.append([rec({ n: 1 })]);
+    const head = only(d);
+    rmSync(head);
+    writeFileSync(head, 'impostor');
+    expect(await journal.checkIdentity()).toMatch(/was removed|replaced/);
+    await journal.close();
+  });
 });
