@@ -182,6 +182,25 @@ export function runCommand(argv: string[], options: { env?: NodeJS.ProcessEnv; i
   });
 }
 
+export interface MergedRun {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a program to its end with `input` on stdin; its stdout and stderr together, as a person reads them. */
+export function runMerged(command: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<MergedRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */

@@ -5,7 +5,6 @@
  * Every message is checked at a real SMTP server, parts decoded by postal-mime and compared by
  * hash with what was sent.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import PostalMime from 'postal-mime';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, CLI, DaemonProcess, eventually, tempDir, type Json } from '../helpers/daemon.js';
+import { baseConfig, CLI, DaemonProcess, eventually, runMerged, tempDir, type Json } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { headerValue } from '../helpers/mail.js';
 import { mulberry32 } from '../helpers/random.js';
@@ -21,25 +20,6 @@ import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../helpers/smtp
 import { missingTool } from '../helpers/tools.js';
 
 const PASSWORD = 'Host-Pa55word!';
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a program to its end with `input` on stdin; stdout and stderr together. */
-function run(command: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-  });
-}
 
 /** `length` bytes from a seeded PRNG: the same every run. */
 function seededBytes(seed: number, length: number): Buffer {
@@ -74,7 +54,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
     // The drop folder as the install makes it: 1730, the daemon's (here root's) user and group.
     drop = join(dir, 'drop');
     await mkdir(drop);
-    await run('chmod', ['1730', drop]);
+    await runMerged('chmod', ['1730', drop]);
     const config: Json = baseConfig('hostmail', {
       mailServer: { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'appliance@example.com', username: 'mailer', password: PASSWORD, tls: true, caFile: join(dir, 'ca.pem') },
       notifications: { recipients: 'ops@example.com', localRecipients: { backup: 'backup-team@example.com' } },
@@ -101,7 +81,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
 
   const arrivedFor = (address: string, subject?: string): Promise<ReceivedMail> =>
     eventually(() => smtp.received.find((m) => m.to.includes(address) && (subject === undefined || headerValue(m.raw, 'Subject') === subject)), 15_000, `mail for ${address}`);
-  const sendmail = (args: string[], input: string | Buffer) => run(join(bin, 'sendmail'), args, { input, env });
+  const sendmail = (args: string[], input: string | Buffer) => runMerged(join(bin, 'sendmail'), args, { input, env });
 
   /** A report as a backup script sends it: text and HTML with an inline logo, a binary attachment, the sender's headers. */
   async function report(subject: string, to: string): Promise<Buffer> {
@@ -156,7 +136,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
     const sent = await report('backup report (swaks)', 'reports@example.com');
     const file = join(dir, 'report.eml');
     await writeFile(file, sent);
-    const result = await run('swaks', ['--server', `127.0.0.1:${port}`, '--from', 'backup@db-1.example.com', '--to', 'reports@example.com', '--data', `@${file}`]);
+    const result = await runMerged('swaks', ['--server', `127.0.0.1:${port}`, '--from', 'backup@db-1.example.com', '--to', 'reports@example.com', '--data', `@${file}`]);
     expect(result.code, result.output).toBe(0);
     await expectWhole(await arrivedFor('reports@example.com'), sent);
   });
@@ -164,7 +144,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
   it('s-nail (mailx) with -a attachments through the sendmail link: every part arrives byte-identical', async () => {
     await writeFile(join(dir, 'backup.tar.gz'), binary);
     await writeFile(join(dir, 'logo.png'), image);
-    const result = await run(
+    const result = await runMerged(
       's-nail',
       ['-n', '-#', '-S', `mta=${join(bin, 'sendmail')}`, '-S', 'sendwait', '-S', 'reply-to=backup@db-1.example.com', '-s', 'backup report (mailx)', '-a', join(dir, 'backup.tar.gz'), '-a', join(dir, 'logo.png'), 'reports@example.com'],
       { input: 'Backup finished.\n', env: { ...env, HOME: dir, MAILRC: '/dev/null' } },
@@ -191,7 +171,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
     }
     const file = join(dir, 'broken.eml');
     await writeFile(file, 'Subject: a\r\nX-Bad: =?utf-8?q?x=0D=0ABcc:_e@evil.example?=\r\n\r\nbody\r\n');
-    const refused = await run('swaks', ['--server', `127.0.0.1:${port}`, '--to', 'a@example.com', '--data', `@${file}`]);
+    const refused = await runMerged('swaks', ['--server', `127.0.0.1:${port}`, '--to', 'a@example.com', '--data', `@${file}`]);
     expect(refused.output).toMatch(/<\*\* +554 .*the X-Bad header decodes to a CR or LF.*\[AM_MESSAGE_INVALID\]/);
     expect(smtp.received).toEqual([]);
   });
@@ -203,7 +183,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
       expect(results[i], `${rcpt}: ${results[i]!.output}`).toEqual({ code: 0, output: '' });
       expect((await arrivedFor('ops@example.com', `local ${i}`)).to).toEqual(['ops@example.com']);
     }
-    const swaks = await run('swaks', ['--server', `127.0.0.1:${port}`, '--to', 'root', '--header', 'Subject: local port', '--body', 'smartd']);
+    const swaks = await runMerged('swaks', ['--server', `127.0.0.1:${port}`, '--to', 'root', '--header', 'Subject: local port', '--body', 'smartd']);
     expect(swaks.code, swaks.output).toBe(0);
     await arrivedFor('ops@example.com', 'local port');
     const backup = await sendmail(['backup@localhost'], 'Subject: local backup\n\nnightly\n');
@@ -244,7 +224,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('s-nail', 's-nail')
     // The CLI names the config error beside "not running" when the daemon cannot be reached.
     const good = await readFile(node.configPath, 'utf8');
     await writeFile(node.configPath, good.replace(/\n}\s*$/, ',\n}\n'));
-    const status = await run(process.execPath, [CLI, 'status', '--config', node.configPath]);
+    const status = await runMerged(process.execPath, [CLI, 'status', '--config', node.configPath]);
     expect(status.output).toMatch(/not running or not reachable on \S+control\.sock.*; note that the config has an error .*not valid JSON at line \d+, column \d+.*AM_DAEMON_UNREACHABLE/s);
     await writeFile(node.configPath, good);
     node.daemon = new DaemonProcess(node.configPath);

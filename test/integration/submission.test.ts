@@ -4,37 +4,18 @@
  * command installed as `sendmail` (a link to the CLI) in a test bin folder. Mail must arrive at
  * a real upstream SMTP server.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { missingTool } from '../helpers/tools.js';
-import { baseConfig, CLI, eventually, runCli, tempDir, type Json } from '../helpers/daemon.js';
+import { baseConfig, CLI, eventually, runCli, runMerged, tempDir, type Json } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { headerValue } from '../helpers/mail.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const PASSWORD = 'Submit-Pa55word!';
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a program to its end with `input` on stdin; stdout and stderr together. */
-function run(command: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-  });
-}
 
 /** The port the daemon bound for `submission.listen` ending in :0, from its log. */
 async function submissionPort(node: Node): Promise<number> {
@@ -79,8 +60,8 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('mailx', 'bsd-mailx
   });
 
   const arrivedFor = (address: string) => eventually(() => smtp.received.find((m) => m.to.includes(address)), 10_000, `mail for ${address}`);
-  const sendmail = (args: string[], input: string | Buffer, extraEnv: NodeJS.ProcessEnv = {}) => run(join(bin, 'sendmail'), args, { input, env: { ...env, ...extraEnv } });
-  const swaks = (args: string[]) => run('swaks', ['--server', `127.0.0.1:${port}`, '--from', 'grafana@appliance.local', ...args]);
+  const sendmail = (args: string[], input: string | Buffer, extraEnv: NodeJS.ProcessEnv = {}) => runMerged(join(bin, 'sendmail'), args, { input, env: { ...env, ...extraEnv } });
+  const swaks = (args: string[]) => runMerged('swaks', ['--server', `127.0.0.1:${port}`, '--from', 'grafana@appliance.local', ...args]);
 
   it('swaks sends through the port; 250 names the outbox id; the mail arrives upstream from mailServer.sender', async () => {
     const sent = await swaks(['--to', 'a@example.com', '--header', 'Subject: disk 93 % on db-1', '--body', 'the disk is almost full']);
@@ -122,7 +103,7 @@ describe.skipIf(missingTool('swaks', 'swaks') || missingTool('mailx', 'bsd-mailx
   it('mailx (bsd-mailx, which runs sendmail -i -t) delivers; the Bcc recipient gets the same copy, without a trace of it', async () => {
     const mailrc = join(bin, '..', 'mailrc');
     await writeFile(mailrc, `set sendmail=${join(bin, 'sendmail')}\n`);
-    const sent = await run('mailx', ['-s', 'RAID degraded on md0', '-c', 'c@example.com', '-b', 'hidden@example.com', 't@example.com'], {
+    const sent = await runMerged('mailx', ['-s', 'RAID degraded on md0', '-c', 'c@example.com', '-b', 'hidden@example.com', 't@example.com'], {
       input: 'md0: 1 of 2 disks failed\n',
       env: { ...env, MAILRC: mailrc, HOME: bin },
     });
@@ -176,7 +157,7 @@ describe.skipIf(missingTool('swaks', 'swaks'))('submission port while mail is of
     const node = await startNode('quiet', baseConfig('quiet', { mailServer: { enabled: false }, submission: { listen: '127.0.0.1:0' } }));
     const port = await submissionPort(node);
     try {
-      const refused = await run('swaks', ['--server', `127.0.0.1:${port}`, '--to', 'a@example.com', '--header', 'Subject: x', '--body', 'x']);
+      const refused = await runMerged('swaks', ['--server', `127.0.0.1:${port}`, '--to', 'a@example.com', '--header', 'Subject: x', '--body', 'x']);
       expect(refused.output).toMatch(/<\*\* +451 .*mail server is disabled.*\[AM_MAIL_DISABLED\]/);
       const sendmail = await runCli(['sendmail', '--config', node.configPath, 'a@example.com'], { input: 'Subject: x\n\nbody\n' });
       expect(sendmail.code).toBe(75);
