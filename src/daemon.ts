@@ -75,6 +75,8 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       initial.node.role === 'primary' && initial.federation.listen !== null
         ? createFederationPrimary({ config, state, verifySettings: verify, log: child('federation') })
         : null;
+    // Its secondaries' joins and refusals (NACKs) go to the trail; each version published is noted for the Federation page's diff.
+    primary?.onEvent(audit.federationEvent);
     const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, verifySettings: verify, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
     audit.followEffective(effective);
@@ -121,6 +123,8 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       closers.push(() => component.close());
     }
     startGate.open();
+    // The version in force from start (start() synced it and published nothing new).
+    if (primary) audit.federationEvent({ kind: 'published', version: primary.status().settingsVersion });
 
     effective.onChange((next) => {
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');

@@ -13,12 +13,15 @@ import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import type { EffectiveSettings } from '../config/effective.js';
+import type { FederationEvent } from '../federation/primary.js';
 import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
 import { currentActor } from './actor.js';
 import { flattenSettings } from './diff.js';
 import type { AuditEntry, AuditKind, AuditRecord } from './entry.js';
+import { federationEventRecorder } from './federation-events.js';
 import { openKeptConfigs, type KeptConfigs } from './kept-configs.js';
 import { createLoginFailures, LOGIN_WINDOW_MS } from './login-summary.js';
+import { openPublishedVersions, type PublishedDiff } from './published-versions.js';
 import { createSettingsChanges } from './settings-changes.js';
 import { openAuditTrail, type AuditTrail } from './trail.js';
 
@@ -50,6 +53,10 @@ export interface Audit {
   onRecord(listener: (entry: AuditEntry) => void): void;
   /** Records the settings a centralized secondary receives from its primary. */
   followEffective(effective: EffectiveSettings): void;
+  /** On a primary: its secondaries' joins and refusals (NACKs), and each settings version published. */
+  federationEvent(event: FederationEvent): void;
+  /** On a primary: what differs between settings version `from` (a secondary runs it) and `to` (in force). */
+  publishedDiff(from: number, to: number): Promise<PublishedDiff>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,6 +74,7 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
   const limits = () => config.current().audit;
   const trail: AuditTrail = await openAuditTrail(dir, () => ({ maxBytes: limits().maxBytes, maxAgeMs: limits().maxAgeMs }), log);
   const kept = openKeptConfigs(join(dir, 'configs'), () => limits().keptConfigs);
+  const published = await openPublishedVersions(dir, { config, kept, log });
   const listeners: Array<(entry: AuditEntry) => void> = [];
   const loginFailures = createLoginFailures();
   let pending: Promise<unknown> = Promise.resolve();
@@ -133,6 +141,8 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
       listeners.push(listener);
     },
     followEffective: settings.followEffective,
+    federationEvent: federationEventRecorder({ record, versions: published }),
+    publishedDiff: (from, to) => published.diff(from, to),
     async start() {
       config.onChange((next, previous) => {
         pending = pending.then(() => settings.applied(next, previous)).catch((err: unknown) => log.error({ err }, 'audit: a config change could not be recorded'));

@@ -5,8 +5,8 @@ import type { FieldChange } from './diff.js';
 export const AUDIT_KINDS = ['settings', 'settings-refused', 'revert', 'federation', 'token', 'node', 'console-account', 'console-login', 'outbox', 'oauth2'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
-/** Through which door the change came. */
-export type AuditDoor = 'console' | 'admin-socket' | 'config-file' | 'primary' | 'daemon';
+/** Through which door the change came: `primary` on a secondary, `secondary` on a primary (a join, a NACK). */
+export type AuditDoor = 'console' | 'admin-socket' | 'config-file' | 'primary' | 'secondary' | 'daemon';
 
 /** Who acted: words for people ("console user alice", "primary p1, version 7") and the door. */
 export interface Actor {

@@ -106,7 +106,12 @@ export function createSettingsChanges(deps: SettingsChangeDeps) {
 }
 
 function effectiveSettingsOf(effective: Effective): unknown {
-  return { mailServer: effective.mailServer, notifications: { recipients: effective.recipients }, portal: { address: effective.portalAddress } };
+  return federatedFields(effective.mailServer, effective.recipients, effective.portalAddress);
+}
+
+/** The settings a primary sends its centralized secondaries, under the config's own paths. */
+export function federatedFields(mailServer: unknown, recipients: readonly string[], portalAddress: string | null): unknown {
+  return { mailServer, notifications: { recipients }, portal: { address: portalAddress } };
 }
 
 /** "mailServer.server, mailServer.password changed" in a line. */

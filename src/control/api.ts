@@ -4,6 +4,7 @@
  */
 import type { Audit, HistoryFilter } from '../audit/audit.js';
 import type { AuditEntry, AuditKind } from '../audit/entry.js';
+import type { PublishedDiff } from '../audit/published-versions.js';
 import type { Reverter, RevertPlan, RevertResult } from '../audit/revert.js';
 import { parseMailServer } from '../util/address.js';
 import type { ConsoleUsers } from '../state/console-users.js';
@@ -58,6 +59,8 @@ export interface ControlApi {
   history(filter: HistoryFilter): Promise<AuditEntry[]>;
   /** One entry and what a revert to it would change, or why it cannot be. */
   historyEntry(id: number): Promise<RevertPlan>;
+  /** On a primary: what differs between settings version `from` (a secondary runs it) and the one it publishes now. */
+  publishedDiff(from: number): Promise<PublishedDiff>;
   /** `expectedDigest`: the plan's fileDigest (empty: the file as it is now). */
   revert(id: number, expectedDigest: string): Promise<RevertResult>;
 }
@@ -137,6 +140,7 @@ export function createControlApi(parts: ControlParts): ControlApi {
     removeConsoleUser: (name) => audited('console-account', () => parts.consoleUsers.remove(name), () => `console account ${name} removed`),
     history: (filter) => parts.audit.history(filter),
     historyEntry: (id) => parts.reverter.plan(id),
+    publishedDiff: (from) => parts.audit.publishedDiff(from, needPrimary().status().settingsVersion),
     revert: (id, expectedDigest) => parts.reverter.revert(id, expectedDigest),
   };
 }

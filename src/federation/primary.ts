@@ -114,6 +114,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
           .then((changed) => {
             if (!changed || closed) return;
             fanOut.publish();
+            emit({ kind: 'published', version: versions.version() });
             checkOwnSettings();
           })
           .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));

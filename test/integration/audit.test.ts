@@ -15,6 +15,8 @@ import { baseConfig, DaemonProcess, eventually, runCli, tempDir, writeJson, type
 const FIRST_PASSWORD = 'First-Pa55-smtp';
 const SECOND_PASSWORD = 'Second-Pa55-smtp';
 const ADMIN_PASSWORD = 'Admin-Pa55-audit';
+/** Only in edits the daemon refuses: it must appear nowhere, not even in a reason quoting the input. */
+const REFUSED_PASSWORD = 'Refused-Pa55-edit';
 
 describe('audit trail', () => {
   let dir: string;
@@ -217,6 +219,32 @@ describe('audit trail', () => {
     expect(logged).toEqual(entries.map((e) => e.id).reverse());
   });
 
+  it('records a refused edit of the file with the reason, quoting no secret, and the configuration in force stays', async () => {
+    const inForce = (await admin.status()).config?.version;
+    const goodText = await readFile(configPath, 'utf8');
+    const good = JSON.parse(goodText);
+    // Torn mid-password (an editor's half-written save), then valid JSON that the schema refuses.
+    const torn = JSON.stringify({ ...good, mailServer: { ...good.mailServer, password: REFUSED_PASSWORD } }).replace(/}+$/, ',');
+    const invalid = JSON.stringify({ ...good, mailServer: { ...good.mailServer, password: REFUSED_PASSWORD, server: 'no port here:' } });
+    const reasons: string[] = [];
+    for (const text of [torn, invalid]) {
+      const from = daemon.logs.length;
+      await writeFile(configPath, text);
+      const logged = await auditLogged('settings-refused', from);
+      expect(logged).toMatchObject({ actor: 'config file edited on disk', door: 'config-file' });
+      const entry = (await newest('settings-refused'))!;
+      expect(entry).toMatchObject({ door: 'config-file', actor: 'config file edited on disk', version: '' });
+      expect(entry.summary).toContain(`${inForce} stays in force`);
+      reasons.push(entry.reason);
+    }
+    expect(reasons[0]).toMatch(/\[AM_CONFIG_INVALID\]$/);
+    expect(reasons[1]).toMatch(/mailServer\.server.*\[AM_CONFIG_INVALID\]$/s);
+    expect((await admin.status()).config?.version).toBe(inForce);
+    const from = daemon.logs.length;
+    await writeFile(configPath, goodText);
+    await daemon.waitForLog((line) => line['msg'] === 'config file is back to the config in force; error cleared', 10_000, from);
+  });
+
   it('never writes a secret: not in the state folder (but the kept configurations), the logs or the pages', async () => {
     const files: string[] = [];
     const walk = async (at: string): Promise<void> => {
@@ -231,10 +259,10 @@ describe('audit trail', () => {
     expect(scanned.some((path) => path.endsWith('trail.jsonl'))).toBe(true);
     for (const path of scanned) {
       const text = await readFile(path, 'latin1');
-      for (const secret of [FIRST_PASSWORD, SECOND_PASSWORD, ADMIN_PASSWORD]) expect(text.includes(secret), `${secret} in ${path}`).toBe(false);
+      for (const secret of [FIRST_PASSWORD, SECOND_PASSWORD, ADMIN_PASSWORD, REFUSED_PASSWORD]) expect(text.includes(secret), `${secret} in ${path}`).toBe(false);
     }
     for (const text of [...pages, ...daemon.rawLines, daemon.stderr]) {
-      for (const secret of [FIRST_PASSWORD, SECOND_PASSWORD, ADMIN_PASSWORD]) expect(text.includes(secret)).toBe(false);
+      for (const secret of [FIRST_PASSWORD, SECOND_PASSWORD, ADMIN_PASSWORD, REFUSED_PASSWORD]) expect(text.includes(secret)).toBe(false);
     }
     // The kept configurations hold them (as pfSense's backups do), readable by the daemon alone.
     const kept = files.filter((path) => relative(join(dir, 'state'), path).startsWith('audit/configs/'));

@@ -1,6 +1,7 @@
 /**
  * Federation: on the primary, every secondary (mode, connection, version applied or refused and
- * why, verified or the error), its own settings' check, join tokens (a new one shown once, with
+ * why, verified or the error; whether it runs the newest settings version, and if not, a page
+ * with what differs between the version it runs and the primary's), its own settings' check, join tokens (a new one shown once, with
  * the command to paste; the list, and deletion) and removal; on a secondary, its primary,
  * connection, applied version, its own check of those settings and the centralized/local switch.
  */
@@ -11,6 +12,7 @@ import type { NodeView } from '../../federation/primary.js';
 import type { SettingsCheck } from '../../federation/settings-check.js';
 import type { TokenView } from '../../federation/tokens.js';
 import { html, type SafeHtml } from '../../html/template.js';
+import { diffTable } from './diff-table.js';
 import type { VersionReport } from '../../state/schema.js';
 import { banner, csrfField, facts, page, when, type PageContext } from '../layout.js';
 import { field, sendPage, type RouteDeps } from '../routes.js';
@@ -37,10 +39,25 @@ function report(value: VersionReport | null, okWord: string): SafeHtml {
   return html`<span class="ok">version ${value.version} ${okWord}</span> <span class="muted">(${when(value.at)})</span>`;
 }
 
-function nodeRow(ctx: PageContext, node: NodeView): SafeHtml {
+const DIFF_PATH = `${PATH}/diff`;
+
+/** Whether a secondary runs the settings version this primary publishes now; if not, a link to what differs. */
+function newest(node: NodeView, settingsVersion: number): SafeHtml {
+  if (node.mode !== 'centralized') return html`<span class="muted">not taken: local mode keeps its own settings</span>`;
+  const applied = node.applied;
+  if (applied === null) return html`<span class="fail">no: none applied yet</span>`;
+  if (applied.error !== null) {
+    return html`<span class="fail">no: it refused version ${applied.version}</span> <a href="/appliance/history?kind=settings-refused&amp;actor=${encodeURIComponent(`secondary ${node.name}`)}">why, in the history</a>`;
+  }
+  if (applied.version >= settingsVersion) return html`<span class="ok">yes, version ${applied.version}</span>`;
+  return html`<span class="fail">no: runs version ${applied.version} of ${settingsVersion}</span> <a href="${DIFF_PATH}?node=${encodeURIComponent(node.name)}" aria-label="What differs for ${node.name}">what differs</a>`;
+}
+
+function nodeRow(ctx: PageContext, node: NodeView, settingsVersion: number): SafeHtml {
   return html`<tr>
 <td>${node.name}</td><td>${node.mode}</td>
 <td>${node.connected ? html`<span class="ok">connected</span>` : html`<span class="muted">last seen ${when(node.lastSeen)}</span>`}</td>
+<td>${newest(node, settingsVersion)}</td>
 <td>${report(node.applied, 'applied')}</td>
 <td>${node.verified?.error ? html`<span class="fail">${node.verified.error}</span>` : report(node.verified, 'verified')}</td>
 <td><form method="post" action="${PATH}/nodes/remove">${csrfField(ctx.csrf)}<input type="hidden" name="name" value="${node.name}"><button type="submit" class="danger" aria-label="Remove ${node.name}">Remove</button></form></td>
@@ -62,7 +79,7 @@ async function primaryBody(ctx: PageContext, deps: RouteDeps): Promise<SafeHtml>
 ${
   nodes.length === 0
     ? html`<p class="muted">No secondary has joined yet.</p>`
-    : html`<table class="list"><thead><tr><th>Name</th><th>Mode</th><th>Connection</th><th>Applied</th><th>Verified</th><th>Actions</th></tr></thead><tbody>${nodes.map((n) => nodeRow(ctx, n))}</tbody></table>`
+    : html`<table class="list"><thead><tr><th>Name</th><th>Mode</th><th>Connection</th><th>Runs the newest settings</th><th>Applied</th><th>Verified</th><th>Actions</th></tr></thead><tbody>${nodes.map((n) => nodeRow(ctx, n, settingsVersion))}</tbody></table>`
 }
 <h2>Join a secondary</h2>
 <p>A token admits one secondary and is valid for one hour. It is shown once.</p>
@@ -72,6 +89,23 @@ ${
     ? html``
     : html`<table class="list"><thead><tr><th>Token id</th><th>Created</th><th>Expires</th><th>State</th><th>Actions</th></tr></thead><tbody>${tokens.map((t) => tokenRow(ctx, t))}</tbody></table>`
 }`;
+}
+
+/** What differs between the settings version a secondary runs and the one this primary publishes now. */
+async function diffBody(deps: RouteDeps, name: string): Promise<SafeHtml> {
+  const back = html`<p><a href="${PATH}">Back to Federation</a></p>`;
+  const { settingsVersion, nodes } = await deps.api.listNodes();
+  const node = nodes.find((n) => n.name === name);
+  if (node === undefined) return html`${banner('error', html`There is no secondary named ${name}. [AM_NODE_UNKNOWN]`)}${back}`;
+  const applied = node.applied;
+  if (node.mode !== 'centralized' || applied === null || applied.error !== null || applied.version >= settingsVersion) {
+    return html`<p>${name}: ${newest(node, settingsVersion)}. There is no older version it runs to compare.</p>${back}`;
+  }
+  const diff = await deps.api.publishedDiff(applied.version);
+  const explain = html`<p>${name} runs settings version ${applied.version} (applied ${when(applied.at)}); this primary publishes version ${settingsVersion}. A secret reads only "changed".</p>`;
+  if ('unavailable' in diff) return html`${explain}<p class="muted" id="diff-unavailable">What differs cannot be shown: ${diff.unavailable}.</p>${back}`;
+  return html`${explain}${diffTable(diff.changes, `Settings version ${applied.version} (${name}) against version ${settingsVersion} (this primary)`, [`${name} runs (v${applied.version})`, `This primary has (v${settingsVersion})`])}
+<p>The <a href="/appliance/history?kind=settings">history</a> says who changed what, and when. ${node.connected ? 'The secondary is connected: it should apply the newest version shortly.' : 'The secondary is not connected: it applies the newest version when it connects again.'}</p>${back}`;
 }
 
 function secondaryBody(ctx: PageContext): SafeHtml {
@@ -103,6 +137,13 @@ export function registerFederation(app: FastifyInstance, deps: RouteDeps): void 
     page(ctx, 'Federation', ctx.status.primary ? await primaryBody(ctx, deps) : ctx.status.role === 'primary' ? html`<p>This primary does not serve secondaries: set <code>federation.listen</code> in its config file.</p>` : secondaryBody(ctx));
 
   app.get(PATH, async (request, reply) => sendPage(reply, 200, await show(await deps.context(request, reply))));
+
+  app.get(DIFF_PATH, async (request, reply) => {
+    const ctx = await deps.context(request, reply);
+    const name = String((request.query as Record<string, unknown> | undefined)?.['node'] ?? '').slice(0, 200);
+    const body = ctx.status.primary ? await diffBody(deps, name) : html`<p>Only a primary serving secondaries compares their settings versions.</p>`;
+    return sendPage(reply, 200, page(ctx, `Settings of ${name}`, body));
+  });
 
   app.post(`${PATH}/token`, async (request, reply) => {
     try {

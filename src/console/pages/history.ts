@@ -7,10 +7,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AUDIT_KINDS, type AuditEntry, type AuditKind } from '../../audit/entry.js';
-import type { FieldChange } from '../../audit/diff.js';
 import { html, type SafeHtml } from '../../html/template.js';
 import { banner, csrfField, facts, page, when } from '../layout.js';
 import { field, sendPage, type RouteDeps } from '../routes.js';
+import { diffTable } from './diff-table.js';
 import { errorBanner } from './federation.js';
 
 const PATH = '/appliance/history';
@@ -29,15 +29,6 @@ function kindOf(text: string): AuditKind | undefined {
 
 function actorCell(e: AuditEntry): SafeHtml {
   return e.address ? html`${e.actor} <span class="muted">from ${e.address}</span>` : html`${e.actor}`;
-}
-
-export function diffTable(changes: readonly FieldChange[], caption: string): SafeHtml {
-  if (changes.length === 0) return html`<p class="muted">No setting differs.</p>`;
-  return html`<table class="list diff"><caption>${caption}</caption><thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>${changes.map((c) =>
-    c.secret
-      ? html`<tr><td><code>${c.path}</code></td><td class="muted">secret (${c.before})</td><td><strong>changed</strong> <span class="muted">(${c.after})</span></td></tr>`
-      : html`<tr><td><code>${c.path}</code></td><td><code class="wrap">${c.before}</code></td><td><code class="wrap">${c.after}</code></td></tr>`,
-  )}</tbody></table>`;
 }
 
 function filterForm(kind: string, actor: string): SafeHtml {
