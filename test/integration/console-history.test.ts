@@ -1,9 +1,11 @@
 /**
  * The History page in a real browser, on a primary and a centralized secondary: the list, an
  * entry's diff, a revert with its confirmation (which reaches the secondary as a new version),
- * and the read-only parts on the secondary. axe-core finds no violation on these pages.
+ * and the read-only parts on the secondary. The primary's Federation page: whether the secondary
+ * runs the newest version, what differs when it does not, and a refused version (NACK) in the
+ * primary's trail with its reason. axe-core finds no violation on these pages.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,10 @@ import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { missingTool } from '../helpers/tools.js';
 
 const ADMIN_PASSWORD = 'Admin-Pa55-history';
+/** Secrets the primary sends its secondary later on: in no trail, log or page. */
+const AWAY_PASSWORD = 'Away-Pa55-federation';
+const CLIENT_SECRET = 'Client-Pa55-nack';
+const REFRESH_TOKEN = 'Refresh-Pa55-nack';
 
 describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('console History page', () => {
   let primary: Node;
@@ -131,4 +137,85 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('conso
     const tokens = (await primary.control.history({ since_seconds: 0, limit: 0, kind: 'token', actor: '' })).entries;
     expect(tokens.map((e) => e.summary)).toEqual([expect.stringMatching(/^join token created, valid until /)]);
   });
+
+  /** Every file of a node's audit folder but the kept configurations (which hold secrets by design), as text. */
+  async function trailTexts(node: Node): Promise<string> {
+    const dir = join(node.dir, 'state', 'audit');
+    const names = (await readdir(dir, { withFileTypes: true })).filter((item) => item.isFile()).map((item) => item.name);
+    return (await Promise.all(names.map((name) => readFile(join(dir, name), 'latin1')))).join('\n');
+  }
+
+  /** The primary's Federation page row of the secondary, its "Runs the newest settings" cell once it matches. */
+  async function newestCell(pattern: RegExp): Promise<string> {
+    let last = '';
+    return eventually(async () => {
+      await page.goto(`${consoleUrl(primary)}/federation`);
+      const text = (await page.locator('table.list tbody tr', { hasText: 'secondary' }).first().locator('td:nth-child(4)').textContent()) ?? '';
+      last = text;
+      return pattern.test(text) ? text : undefined;
+    }, 15_000, `the Federation page to say ${pattern}`).catch((err: unknown) => {
+      throw new Error(`${String(err)}; it says: ${last}`);
+    });
+  }
+
+  it('shows on the primary\'s Federation page whether the secondary runs the newest version, and what differs from the one it runs', async () => {
+    const published = async () => Number((await primary.control.status()).federation?.settings_version ?? 0);
+    const runs = await published();
+    await logIn(page, consoleUrl(primary), 'admin', ADMIN_PASSWORD);
+    await newestCell(new RegExp(`^yes, version ${runs}$`));
+    // The secondary is down while the primary changes its sender and password: it falls behind.
+    await secondary.daemon.stop();
+    await primary.edit((config) => {
+      config.mailServer.sender = 'while-away@example.com';
+      config.mailServer.password = AWAY_PASSWORD;
+    });
+    await eventually(async () => ((await published()) > runs ? true : undefined), 15_000, 'a new settings version on the primary');
+    const newest = await published();
+    await newestCell(new RegExp(`^no: runs version ${runs} of ${newest} what differs$`));
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-federation-versions.png'), fullPage: true });
+    await page.getByRole('link', { name: 'What differs for secondary' }).click();
+    await page.getByRole('heading', { name: 'Settings of secondary' }).waitFor();
+    const diff = page.getByRole('table', { name: `Settings version ${runs} (secondary) against version ${newest} (this primary)` });
+    const rows = await diff.locator('tbody tr').allTextContents();
+    expect(rows).toEqual(['mailServer.passwordsecret (set)changed (set)', 'mailServer.senderalerts@example.comwhile-away@example.com']);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-federation-diff.png'), fullPage: true });
+
+    // Back up, it catches up: the page says so, and its own trail has the change from the primary.
+    await secondary.restart();
+    await eventually(async () => ((await appliedOnSecondary()) === newest ? true : undefined), 15_000, 'the secondary applies the newest version');
+    await newestCell(new RegExp(`^yes, version ${newest}$`));
+    const received = (await secondary.control.history({ since_seconds: 0, limit: 1, kind: 'settings', actor: 'primary' })).entries[0]!;
+    expect(received).toMatchObject({ door: 'primary', actor: `primary 127.0.0.1:${primary.federationPort}, version ${newest}`, version: `primary v${newest}` });
+    expect(received.changes).toEqual([
+      { path: 'mailServer.password', before: 'set', after: 'set', secret: true },
+      { path: 'mailServer.sender', before: 'alerts@example.com', after: 'while-away@example.com', secret: false },
+    ]);
+  }, 90_000);
+
+  it('records a version the secondary refuses (NACK) in the primary\'s trail with the reason, and the Federation page links to it', async () => {
+    const joined = (await primary.control.history({ since_seconds: 0, limit: 0, kind: 'node', actor: '' })).entries;
+    expect(joined.map((e) => [e.summary, e.actor, e.door])).toEqual([['secondary secondary joined with a join token (centralized)', 'secondary secondary', 'secondary']]);
+    // The refresh_token grant is not federated (one node alone can hold a rotating token): refused.
+    await primary.edit((config) => {
+      delete config.mailServer.password;
+      config.mailServer.auth = 'oauth2';
+      config.mailServer.oauth2 = { tokenUrl: 'https://127.0.0.1:9/token', clientId: 'app-1', clientSecret: CLIENT_SECRET, grant: 'refresh_token', refreshToken: REFRESH_TOKEN };
+    });
+    const refused = await eventually(async () => (await primary.control.history({ since_seconds: 0, limit: 1, kind: 'settings-refused', actor: '' })).entries[0], 15_000, 'the refusal in the primary\'s trail');
+    const version = Number((await primary.control.status()).federation?.settings_version);
+    expect(refused).toMatchObject({ door: 'secondary', actor: 'secondary secondary', summary: `secondary secondary refused settings version ${version}; it keeps the settings it had` });
+    expect(refused.reason).toMatch(/refresh_token grant, whose token the provider rotates on use/);
+    await newestCell(new RegExp(`^no: it refused version ${version} why, in the history$`));
+    await page.getByRole('link', { name: 'why, in the history' }).click();
+    await page.waitForURL(/kind=settings-refused/);
+    expect(await page.locator('#history tbody tr').allTextContents()).toEqual([expect.stringContaining(`secondary secondary refused settings version ${version}`)]);
+    expect(await axeViolations(page)).toEqual([]);
+    // No secret the primary sent is in either trail, or in any page the browser was sent.
+    const secrets = [AWAY_PASSWORD, CLIENT_SECRET, REFRESH_TOKEN];
+    for (const text of [await trailTexts(primary), await trailTexts(secondary), ...browser.bodies, ...primary.daemon.rawLines, ...secondary.daemon.rawLines]) {
+      for (const secret of secrets) expect(text.includes(secret)).toBe(false);
+    }
+  }, 60_000);
 });
