@@ -34,15 +34,24 @@ export async function openPublishedVersions(dir: string, deps: { config: LiveCon
   const { config, kept, log } = deps;
   const path = join(dir, FILE);
   const map = new Map<number, string>(parseMap(await readFile(path, 'utf8').catch(() => '{}')));
-  // One write at a time, in the order the versions came.
+  // One write at a time, of the map as it is then: versions published meanwhile share the next one.
   let writing: Promise<void> = Promise.resolve();
+  let changes = 0;
+  let written = 0;
 
   return {
     published(version) {
       map.set(version, config.current().version);
       for (const old of [...map.keys()].sort((a, b) => a - b).slice(0, Math.max(0, map.size - MAX_VERSIONS))) map.delete(old);
-      const text = JSON.stringify(Object.fromEntries(map));
-      writing = writing.then(() => writeFileDurably(path, text)).catch((err: unknown) => log.warn({ err }, 'audit: which configuration a settings version came from could not be written'));
+      changes += 1;
+      writing = writing
+        .then(async () => {
+          if (written === changes) return;
+          const upTo = changes;
+          await writeFileDurably(path, JSON.stringify(Object.fromEntries(map)));
+          written = upTo;
+        })
+        .catch((err: unknown) => log.warn({ err }, 'audit: which configuration a settings version came from could not be written'));
       return writing;
     },
     async diff(from, to) {

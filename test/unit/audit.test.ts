@@ -6,7 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { diffSettings, flattenSettings } from '../../src/audit/diff.js';
 import { openKeptConfigs, versionOf } from '../../src/audit/kept-configs.js';
 import { createLoginFailures } from '../../src/audit/login-summary.js';
+import { openPublishedVersions } from '../../src/audit/published-versions.js';
 import { openAuditTrail, PREVIOUS_TRAIL_FILE, TRAIL_FILE } from '../../src/audit/trail.js';
+import { createLiveConfig } from '../../src/config/live-config.js';
+import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
 
 const dirs: string[] = [];
@@ -154,3 +157,62 @@ describe('kept configurations', () => {
     expect((await readdir(at)).sort()).toContain('unrelated.txt');
   });
 });
+
+describe('published settings versions (a primary)', () => {
+  /** A real config file and live config, a primary whose sender and password change between versions. */
+  async function primaryAt(at: string) {
+    const file = join(at, 'config.json');
+    const text = (sender: string, password: string) =>
+      `${JSON.stringify({ node: { name: 'p', role: 'primary', stateDir: at }, mailServer: { enabled: true, server: 'smtp.example.com:587', sender, username: 'u', password, tls: true }, notifications: { recipients: 'ops@example.com' }, control: { socket: join(at, 'c.sock') }, relay: { retryMin: '9s' } }, null, 2)}\n`;
+    await writeFile(file, text('a@example.com', 'First-Pa55-unit'));
+    const { log } = capturedLogger();
+    const config = createLiveConfig(parseConfig(await readFile(file, 'utf8'), file), log);
+    const kept = openKeptConfigs(join(at, 'configs'), () => 10);
+    const open = () => openPublishedVersions(at, { config, kept, log });
+    /** Writes the file, applies it and keeps it, as the daemon's reload and audit do. */
+    const change = async (sender: string, password: string, relay?: string) => {
+      const next = relay === undefined ? text(sender, password) : text(sender, password).replace('"9s"', `"${relay}"`);
+      await writeFile(file, next);
+      await config.reload();
+      expect(config.current().version).toBe(versionOf(next));
+      await kept.keep(versionOf(next), next);
+    };
+    await kept.keep(config.current().version, await readFile(file, 'utf8'));
+    return { config, open, change };
+  }
+
+  it('diffs the version a secondary runs against the one in force: federated fields only, a secret as "changed"', async () => {
+    const at = await dir();
+    const p = await primaryAt(at);
+    const versions = await p.open();
+    await versions.published(1);
+    await p.change('b@example.com', 'Second-Pa55-unit');
+    await versions.published(2);
+    // A change outside the federated settings publishes nothing and shows in no diff.
+    await p.change('b@example.com', 'Second-Pa55-unit', '11s');
+    const expected = [
+      { path: 'mailServer.password', before: 'set', after: 'set', secret: 'changed' },
+      { path: 'mailServer.sender', before: 'a@example.com', after: 'b@example.com' },
+    ];
+    expect(await versions.diff(1, 2)).toEqual({ from: 1, to: 2, changes: expected });
+    expect(await versions.diff(2, 2)).toEqual({ from: 2, to: 2, changes: [] });
+    expect(await versions.diff(7, 2)).toEqual({ from: 7, to: 2, unavailable: expect.stringMatching(/no longer kept/) });
+    // Read back after a restart; the map holds config versions, no secret; 0600.
+    expect(await (await p.open()).diff(1, 2)).toEqual({ from: 1, to: 2, changes: expected });
+    const onDisk = await readFile(join(at, 'published.json'), 'utf8');
+    expect(onDisk).not.toMatch(/Pa55/);
+    expect((await stat(join(at, 'published.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps the last 200 versions, not every one ever published', async () => {
+    const at = await dir();
+    const versions = await (await primaryAt(at)).open();
+    const writes: Array<Promise<void>> = [];
+    for (let v = 1; v <= 230; v++) writes.push(versions.published(v));
+    await Promise.all(writes);
+    const keys = Object.keys(JSON.parse(await readFile(join(at, 'published.json'), 'utf8')) as object).map(Number);
+    expect(keys).toHaveLength(200);
+    expect(Math.min(...keys)).toBe(31);
+  });
+});
+
