@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diffSettings, flattenSettings } from '../../src/audit/diff.js';
 import { openKeptConfigs, versionOf } from '../../src/audit/kept-configs.js';
+import type { AuditRecord } from '../../src/audit/entry.js';
+import { federationEventRecorder } from '../../src/audit/federation-events.js';
 import { createLoginFailures } from '../../src/audit/login-summary.js';
 import { openPublishedVersions } from '../../src/audit/published-versions.js';
 import { openAuditTrail, PREVIOUS_TRAIL_FILE, TRAIL_FILE } from '../../src/audit/trail.js';
@@ -158,29 +160,29 @@ describe('kept configurations', () => {
   });
 });
 
-describe('published settings versions (a primary)', () => {
-  /** A real config file and live config, a primary whose sender and password change between versions. */
-  async function primaryAt(at: string) {
-    const file = join(at, 'config.json');
-    const text = (sender: string, password: string) =>
-      `${JSON.stringify({ node: { name: 'p', role: 'primary', stateDir: at }, mailServer: { enabled: true, server: 'smtp.example.com:587', sender, username: 'u', password, tls: true }, notifications: { recipients: 'ops@example.com' }, control: { socket: join(at, 'c.sock') }, relay: { retryMin: '9s' } }, null, 2)}\n`;
-    await writeFile(file, text('a@example.com', 'First-Pa55-unit'));
-    const { log } = capturedLogger();
-    const config = createLiveConfig(parseConfig(await readFile(file, 'utf8'), file), log);
-    const kept = openKeptConfigs(join(at, 'configs'), () => 10);
-    const open = () => openPublishedVersions(at, { config, kept, log });
-    /** Writes the file, applies it and keeps it, as the daemon's reload and audit do. */
-    const change = async (sender: string, password: string, relay?: string) => {
-      const next = relay === undefined ? text(sender, password) : text(sender, password).replace('"9s"', `"${relay}"`);
-      await writeFile(file, next);
-      await config.reload();
-      expect(config.current().version).toBe(versionOf(next));
-      await kept.keep(versionOf(next), next);
-    };
-    await kept.keep(config.current().version, await readFile(file, 'utf8'));
-    return { config, open, change };
-  }
+/** A real config file and live config, a primary whose sender and password change between versions. */
+async function primaryAt(at: string) {
+  const file = join(at, 'config.json');
+  const text = (sender: string, password: string) =>
+    `${JSON.stringify({ node: { name: 'p', role: 'primary', stateDir: at }, mailServer: { enabled: true, server: 'smtp.example.com:587', sender, username: 'u', password, tls: true }, notifications: { recipients: 'ops@example.com' }, control: { socket: join(at, 'c.sock') }, relay: { retryMin: '9s' } }, null, 2)}\n`;
+  await writeFile(file, text('a@example.com', 'First-Pa55-unit'));
+  const { log } = capturedLogger();
+  const config = createLiveConfig(parseConfig(await readFile(file, 'utf8'), file), log);
+  const kept = openKeptConfigs(join(at, 'configs'), () => 10);
+  const open = () => openPublishedVersions(at, { config, kept, log });
+  /** Writes the file, applies it and keeps it, as the daemon's reload and audit do. */
+  const change = async (sender: string, password: string, relay?: string) => {
+    const next = relay === undefined ? text(sender, password) : text(sender, password).replace('"9s"', `"${relay}"`);
+    await writeFile(file, next);
+    await config.reload();
+    expect(config.current().version).toBe(versionOf(next));
+    await kept.keep(versionOf(next), next);
+  };
+  await kept.keep(config.current().version, await readFile(file, 'utf8'));
+  return { config, open, change };
+}
 
+describe('published settings versions (a primary)', () => {
   it('diffs the version a secondary runs against the one in force: federated fields only, a secret as "changed"', async () => {
     const at = await dir();
     const p = await primaryAt(at);
@@ -213,6 +215,32 @@ describe('published settings versions (a primary)', () => {
     const keys = Object.keys(JSON.parse(await readFile(join(at, 'published.json'), 'utf8')) as object).map(Number);
     expect(keys).toHaveLength(200);
     expect(Math.min(...keys)).toBe(31);
+  });
+});
+
+describe('federation events in a primary\'s trail', () => {
+  it('records a join and the first refusal of each newer version per node: a node NACKing in a loop writes one entry', async () => {
+    const at = await dir();
+    const records: AuditRecord[] = [];
+    const versions = await (await primaryAt(at)).open();
+    const onEvent = federationEventRecorder({ record: async (r) => (records.push(r), null), versions });
+    onEvent({ kind: 'joined', node: 'n1', mode: 'centralized' });
+    for (let round = 0; round < 50; round++) onEvent({ kind: 'refused', node: 'n1', version: 2, error: `no ${round}` });
+    onEvent({ kind: 'refused', node: 'n1', version: 1, error: 'older' });
+    onEvent({ kind: 'refused', node: 'n2', version: 2, error: 'no' });
+    onEvent({ kind: 'refused', node: 'n1', version: 3, error: 'no again' });
+    // Removed and joined again: a new node as far as its refusals go.
+    onEvent({ kind: 'removed', node: 'n1' });
+    onEvent({ kind: 'joined', node: 'n1', mode: 'centralized' });
+    onEvent({ kind: 'refused', node: 'n1', version: 3, error: 'still no' });
+    expect(records.map((r) => [r.kind, r.actor?.name, r.actor?.door, r.reason ?? r.summary])).toEqual([
+      ['node', 'secondary n1', 'secondary', 'secondary n1 joined with a join token (centralized)'],
+      ['settings-refused', 'secondary n1', 'secondary', 'no 0'],
+      ['settings-refused', 'secondary n2', 'secondary', 'no'],
+      ['settings-refused', 'secondary n1', 'secondary', 'no again'],
+      ['node', 'secondary n1', 'secondary', 'secondary n1 joined with a join token (centralized)'],
+      ['settings-refused', 'secondary n1', 'secondary', 'still no'],
+    ]);
   });
 });
 
