@@ -181,6 +181,11 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('conso
     expect(rows).toEqual(['mailServer.passwordsecret (set)changed (set)', 'mailServer.senderalerts@example.comwhile-away@example.com']);
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-federation-diff.png'), fullPage: true });
+    // A name that is no secondary (markup in it stays text): 404, with the error's code.
+    const unknown = await page.goto(`${consoleUrl(primary)}/federation/diff?node=${encodeURIComponent('<b>ghost</b>')}`);
+    expect(unknown!.status()).toBe(404);
+    expect(await page.locator('.banner.error').textContent()).toBe('There is no secondary named <b>ghost</b>; see the list of secondaries. [AM_NODE_UNKNOWN]');
+    expect(await page.locator('main b').count()).toBe(0);
 
     // Back up, it catches up: the page says so, and its own trail has the change from the primary.
     await secondary.restart();

@@ -92,20 +92,20 @@ ${
 }
 
 /** What differs between the settings version a secondary runs and the one this primary publishes now. */
-async function diffBody(deps: RouteDeps, name: string): Promise<SafeHtml> {
+async function diffBody(deps: RouteDeps, name: string): Promise<[number, SafeHtml]> {
   const back = html`<p><a href="${PATH}">Back to Federation</a></p>`;
   const { settingsVersion, nodes } = await deps.api.listNodes();
   const node = nodes.find((n) => n.name === name);
-  if (node === undefined) return html`${banner('error', html`There is no secondary named ${name}. [AM_NODE_UNKNOWN]`)}${back}`;
+  if (node === undefined) return [404, html`${banner('error', html`There is no secondary named ${name}; see the list of secondaries. [AM_NODE_UNKNOWN]`)}${back}`];
   const applied = node.applied;
   if (node.mode !== 'centralized' || applied === null || applied.error !== null || applied.version >= settingsVersion) {
-    return html`<p>${name}: ${newest(node, settingsVersion)}. There is no older version it runs to compare.</p>${back}`;
+    return [200, html`<p>${name}: ${newest(node, settingsVersion)}. There is no older version it runs to compare.</p>${back}`];
   }
   const diff = await deps.api.publishedDiff(applied.version);
   const explain = html`<p>${name} runs settings version ${applied.version} (applied ${when(applied.at)}); this primary publishes version ${settingsVersion}. A secret reads only "changed".</p>`;
-  if ('unavailable' in diff) return html`${explain}<p class="muted" id="diff-unavailable">What differs cannot be shown: ${diff.unavailable}.</p>${back}`;
-  return html`${explain}${diffTable(diff.changes, `Settings version ${applied.version} (${name}) against version ${settingsVersion} (this primary)`, [`${name} runs (v${applied.version})`, `This primary has (v${settingsVersion})`])}
-<p>The <a href="/appliance/history?kind=settings">history</a> says who changed what, and when. ${node.connected ? 'The secondary is connected: it should apply the newest version shortly.' : 'The secondary is not connected: it applies the newest version when it connects again.'}</p>${back}`;
+  if ('unavailable' in diff) return [200, html`${explain}<p class="muted" id="diff-unavailable">What differs cannot be shown: ${diff.unavailable}.</p>${back}`];
+  return [200, html`${explain}${diffTable(diff.changes, `Settings version ${applied.version} (${name}) against version ${settingsVersion} (this primary)`, [`${name} runs (v${applied.version})`, `This primary has (v${settingsVersion})`])}
+<p>The <a href="/appliance/history?kind=settings">history</a> says who changed what, and when. ${node.connected ? 'The secondary is connected: it should apply the newest version shortly.' : 'The secondary is not connected: it applies the newest version when it connects again.'}</p>${back}`];
 }
 
 function secondaryBody(ctx: PageContext): SafeHtml {
@@ -141,8 +141,8 @@ export function registerFederation(app: FastifyInstance, deps: RouteDeps): void 
   app.get(DIFF_PATH, async (request, reply) => {
     const ctx = await deps.context(request, reply);
     const name = String((request.query as Record<string, unknown> | undefined)?.['node'] ?? '').slice(0, 200);
-    const body = ctx.status.primary ? await diffBody(deps, name) : html`<p>Only a primary serving secondaries compares their settings versions.</p>`;
-    return sendPage(reply, 200, page(ctx, `Settings of ${name}`, body));
+    const [code, body] = ctx.status.primary ? await diffBody(deps, name) : [404, html`<p>Only a primary serving secondaries compares their settings versions.</p>`];
+    return sendPage(reply, code, page(ctx, `Settings of ${name}`, body));
   });
 
   app.post(`${PATH}/token`, async (request, reply) => {
