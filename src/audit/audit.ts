@@ -4,7 +4,8 @@
  * secondary the primary's settings. Each entry goes to the trail (fsync'd), to the log at info
  * with `audit: true` (journald and log shippers can route on it) and to the listeners (the
  * metric). A config-file change is attributed to the writer that announced its bytes (the
- * console's save, a revert); any other is "config file edited on disk".
+ * console's save, a revert); any other is "config file edited on disk". On a primary, the
+ * federation's events add its secondaries' joins and refusals (federation-events.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
