@@ -19,7 +19,6 @@ const ALLOWED_OVER_SIZE: readonly string[] = [
   'src/federation/secondary.ts: createFederationSecondary', // 217
   'src/console/server.ts: createConsoleServer', // 190
   'src/metrics/registry.ts: createMetricsRegistry', // 151
-  'src/util/json-position.ts: locateJsonError', // 133
   'src/federation/primary.ts: createFederationPrimary', // 127
   'src/relay/outbox.ts: openOutbox', // 125
   'src/submission/smtp-port.ts: createSubmissionPort', // 124
