@@ -7,31 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { AppError, toAppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
+import { watchConfigFiles, type ReadCause } from './config-watch.js';
 import { parseConfig, type Config, type ReferencedFile } from './load.js';
-
-/**
- * Events of one save arrive within a millisecond or two; a short quiet time saves reading the
- * file once per event. A read that comes too early is harmless: the settle logic below and the
- * throttle guard read again.
- */
-const DEBOUNCE_MS = 3;
-/**
- * An editor writing in place can be caught between truncate and write. A file that reads as
- * invalid is read again after this long, and the error is reported only if the bytes are the
- * same (a finished save): a half-written file costs a short delay, not a false alarm.
- */
-const SETTLE_MS = 150;
-
-/**
- * chokidar drops a 'change' that follows another within 50 ms of it (a leading-edge throttle with
- * no trailing event), so a second save in quick succession would be missed. The file is read
- * once more this long after the last event; an unchanged file costs one read and a hash.
- */
-const THROTTLE_GUARD_MS = 75;
 
 /** Fields that select files, sockets or identity at start; changing them needs a restart. */
 const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
@@ -70,6 +49,9 @@ export interface FileReadStatus {
   readAt: Date;
 }
 
+/** Why the files are read: see enqueueReload. */
+type ReadMode = ReadCause | 'now';
+
 /** Called after a new config is in force, with the one it replaced. */
 export type ConfigListener = (next: Config, previous: Config) => void;
 
@@ -96,52 +78,27 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
   let config = initial;
   let appliedAt = new Date();
   let error: ConfigError | null = null;
-  let watcher: FSWatcher | null = null;
-  let debounce: NodeJS.Timeout | null = null;
-  let guard: NodeJS.Timeout | null = null;
   /** What the last read saw: the version read, or the bytes and the reason of a refusal. */
   let lastSeen = initial.version;
   let reading: Promise<void> = Promise.resolve();
   const listeners: ConfigListener[] = [];
   const refusedListeners: Array<(error: ConfigError) => void> = [];
   const file = initial.file;
-  /** The config file and the files named by the config in force (or by a refused edit: a missing file is watched for). */
-  let watched = new Set<string>([file, ...initial.files.map((f) => f.path)]);
   const readAt = new Map<string, Date>(initial.files.map((f) => [f.path, appliedAt]));
-
-  function schedule(delayMs: number): void {
-    if (debounce) clearTimeout(debounce);
-    debounce = setTimeout(() => {
-      debounce = null;
-      void enqueueReload(delayMs === SETTLE_MS ? 'settled' : 'event');
-    }, delayMs);
-    debounce.unref();
-  }
+  const watch = watchConfigFiles(file, initial.files.map((f) => f.path), (cause) => void enqueueReload(cause));
 
   /**
    * 'event': a file changed, an invalid read is checked again before it is reported; 'settled':
    * that second read; 'now': SIGHUP, the operator says the save is done, so it is reported at once.
    */
-  function enqueueReload(mode: 'event' | 'settled' | 'now'): Promise<void> {
+  function enqueueReload(mode: ReadMode): Promise<void> {
     // reload() catches its own errors; the chain must never reject or later reloads would not run.
     reading = reading.then(() => reload(mode)).catch((err: unknown) => log.error({ err }, 'config reload failed'));
     return reading;
   }
 
-  function onFileEvent(): void {
-    schedule(DEBOUNCE_MS);
-    if (guard) clearTimeout(guard);
-    guard = setTimeout(() => void enqueueReload('event'), THROTTLE_GUARD_MS);
-    guard.unref();
-  }
-
-  async function reload(mode: 'event' | 'settled' | 'now'): Promise<void> {
-    let text: string | null;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      text = null;
-    }
+  async function reload(mode: ReadMode): Promise<void> {
+    const text = await readFile(file, 'utf8').catch(() => null);
     let next: Config;
     try {
       if (text === null) {
@@ -155,11 +112,12 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
       return;
     }
     lastSeen = next.version;
-    follow(next.files);
-    if (next.version === config.version) {
-      clearError();
-      return;
-    }
+    watch.follow(next.files.map((f) => f.path));
+    if (next.version === config.version) clearError();
+    else apply(next);
+  }
+
+  function apply(next: Config): void {
     const previous = config;
     config = next;
     appliedAt = new Date();
@@ -169,18 +127,18 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
     for (const listener of listeners) listener(next, previous);
   }
 
-  function refuse(appError: AppError, text: string | null, mode: 'event' | 'settled' | 'now'): void {
+  function refuse(appError: AppError, text: string | null, mode: ReadMode): void {
     const tried = appError.details['files'];
     if (Array.isArray(tried)) noteRead(tried as string[]);
     const seen = digest(`${text ?? 'missing'}\0${appError.message}`);
     // First sighting of these bytes: wait for the save to finish before calling it an error.
     if (mode !== 'now' && (mode === 'event' || seen !== lastSeen)) {
       lastSeen = seen;
-      schedule(SETTLE_MS);
+      watch.settle();
       log.debug({ file }, 'config reads as invalid; reading it again before reporting (a save may be under way)');
       return;
     }
-    if (Array.isArray(tried)) follow([...config.files, ...(tried as string[]).map((path) => ({ field: '', path, sha256: '' }))]);
+    if (Array.isArray(tried)) watch.follow([...config.files.map((f) => f.path), ...(tried as string[])]);
     error = { code: appError.code, message: appError.message, at: new Date() };
     log.error({ file, code: appError.code, issues: appError.details['issues'] }, appError.message);
     for (const listener of refusedListeners) listener(error);
@@ -189,15 +147,6 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
   function noteRead(paths: readonly string[]): void {
     const now = new Date();
     for (const path of paths) readAt.set(path, now);
-  }
-
-  /** Watches the folders of the config file and of `files`; the watcher follows the files named. */
-  function follow(files: readonly ReferencedFile[]): void {
-    const next = new Set<string>([file, ...files.map((f) => f.path)]);
-    const folders = (paths: Set<string>) => new Set([...paths].map((path) => dirname(path)));
-    const added = [...folders(next)].filter((folder) => !folders(watched).has(folder));
-    watched = next;
-    if (watcher && added.length > 0) watcher.add(added);
   }
 
   function clearError(): void {
@@ -220,29 +169,9 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
       log.info({ file }, 'reading the config file and the files it names again (SIGHUP)');
       await enqueueReload('now');
     },
-    async start() {
-      // Watch folders, not files: a watch on a file itself is lost when an editor replaces it
-      // with rename() or the file is deleted and created again.
-      const folders = watch([...new Set([...watched].map((path) => dirname(path)))], {
-        ignoreInitial: true,
-        depth: 0,
-        atomic: false,
-        ignored: (path: string) => !watched.has(path) && ![...watched].some((named) => dirname(named) === path),
-      });
-      watcher = folders;
-      folders.on('all', (_event, path) => {
-        if (watched.has(path)) onFileEvent();
-      });
-      await new Promise<void>((resolve, reject) => {
-        folders.once('ready', resolve);
-        folders.once('error', reject);
-      });
-    },
+    start: () => watch.start(),
     async close() {
-      if (debounce) clearTimeout(debounce);
-      if (guard) clearTimeout(guard);
-      await watcher?.close();
-      watcher = null;
+      await watch.close();
       await reading;
     },
   };
