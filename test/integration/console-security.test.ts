@@ -13,6 +13,7 @@ import { baseConfig, runCli, tempDir, type Json } from '../helpers/daemon.js';
 import { consoleClient, hiddenField, type ConsoleClient, type ConsoleResponse } from '../helpers/console-http.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { closeAll } from '../helpers/cleanup.js';
 
 const SMTP_PASSWORD = 'Saved-Smtp-Pa55word';
 const ADMIN_PASSWORD = 'Admin-Pa55-console';
@@ -72,12 +73,7 @@ describe('web console security', () => {
     await passwd('oper', OPER_PASSWORD);
   });
 
-  afterAll(async () => {
-    node?.control.close();
-    await node?.daemon.stop();
-    await smtp?.close();
-    await attacker?.close();
-  });
+  afterAll(() => closeAll(node, smtp, attacker));
 
   describe('the saved SMTP password', () => {
     it('SEND to another server with an empty Password does not send the saved password there; the page names the field', async () => {
