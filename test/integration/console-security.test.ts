@@ -178,7 +178,8 @@ describe('web console security', () => {
       const after = await admin.get('/');
       expect(after.status).toBe(303);
       expect(after.headers['location']).toBe('/login');
-      expect(node.daemon.logs.slice(from).some((line) => line['msg'] === 'console session ended: its password was changed or its account removed')).toBe(true);
+      // The log reaches this process after the reply (stdout is read asynchronously): wait for it.
+      await node.daemon.waitForLog((line) => line['msg'] === 'console session ended: its password was changed or its account removed', 10_000, from);
       // A form posted with the old session does nothing.
       const file = await readFile(node.configPath, 'utf8');
       const posted = await admin.post('/portal/general', { _csrf: 'x', address: 'evil.example.com' });
