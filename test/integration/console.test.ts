@@ -65,7 +65,7 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('web c
     browser = await launchBrowser();
     admin = await browser.newContext();
     page = await admin.newPage();
-  });
+  }, 90_000);
 
   afterAll(() => closeAll(browser, primary, secondary, smtp));
 
