@@ -10,7 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { AppError, toAppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { watchConfigFiles, type ReadCause } from './config-watch.js';
-import { parseConfig, type Config, type ReferencedFile } from './load.js';
+import { createConfigInForce, type ConfigInForce } from './config-in-force.js';
+import { parseConfig, type Config } from './load.js';
 
 /** Fields that select files, sockets or identity at start; changing them needs a restart. */
 const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
@@ -36,35 +37,13 @@ const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
   ['metrics.allowNonLoopback', (c) => c.metrics.allowNonLoopback],
 ];
 
-export interface ConfigError {
-  code: string;
-  message: string;
-  at: Date;
-}
-
-/** A file the config names, and when the daemon last read it (status shows it). */
-export interface FileReadStatus {
-  field: string;
-  path: string;
-  readAt: Date;
-}
+export type { ConfigError, ConfigListener, FileReadStatus } from './config-in-force.js';
 
 /** Why the files are read: see enqueueReload. */
 type ReadMode = ReadCause | 'now';
 
-/** Called after a new config is in force, with the one it replaced. */
-export type ConfigListener = (next: Config, previous: Config) => void;
-
-export interface LiveConfig {
-  current(): Config;
-  /** The error of the last refused edit, cleared by the next good one. */
-  lastError(): ConfigError | null;
-  appliedAt(): Date;
-  /** The files the config in force names, with when each was last read. */
-  files(): FileReadStatus[];
-  onChange(listener: ConfigListener): void;
-  /** Called when an edit of the file is refused (the last good config stays). */
-  onRefused(listener: (error: ConfigError) => void): void;
+/** The config in force, read again when its files change (start/close) or on SIGHUP (reload). */
+export interface LiveConfig extends Pick<ConfigInForce, 'current' | 'lastError' | 'appliedAt' | 'files' | 'onChange' | 'onRefused'> {
   /**
    * Reads the config file and every file it names now (SIGHUP): applied, unchanged, or refused
    * with its reason at once (no settle wait: the operator says the save is done).
@@ -75,16 +54,11 @@ export interface LiveConfig {
 }
 
 export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
-  let config = initial;
-  let appliedAt = new Date();
-  let error: ConfigError | null = null;
+  const inForce = createConfigInForce(initial, log);
   /** What the last read saw: the version read, or the bytes and the reason of a refusal. */
   let lastSeen = initial.version;
   let reading: Promise<void> = Promise.resolve();
-  const listeners: ConfigListener[] = [];
-  const refusedListeners: Array<(error: ConfigError) => void> = [];
   const file = initial.file;
-  const readAt = new Map<string, Date>(initial.files.map((f) => [f.path, appliedAt]));
   const watch = watchConfigFiles(file, initial.files.map((f) => f.path), (cause) => void enqueueReload(cause));
 
   /**
@@ -99,13 +73,14 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
 
   async function reload(mode: ReadMode): Promise<void> {
     const text = await readFile(file, 'utf8').catch(() => null);
+    const config = inForce.current();
     let next: Config;
     try {
       if (text === null) {
         throw new AppError('AM_CONFIG_UNREADABLE', `config file ${file} is missing or unreadable; the last good config stays in force`);
       }
       next = parseConfig(text, file);
-      noteRead(next.files.map((f) => f.path));
+      inForce.noteRead(next.files.map((f) => f.path));
       if (next.version !== config.version) checkRestartOnly(next, config);
     } catch (err) {
       refuse(toAppError(err, 'AM_CONFIG_INVALID'), text, mode);
@@ -113,23 +88,13 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
     }
     lastSeen = next.version;
     watch.follow(next.files.map((f) => f.path));
-    if (next.version === config.version) clearError();
-    else apply(next);
-  }
-
-  function apply(next: Config): void {
-    const previous = config;
-    config = next;
-    appliedAt = new Date();
-    error = null;
-    const changed = changedFiles(previous.files, next.files);
-    log.info({ file, version: next.version, previous: previous.version, ...(changed.length > 0 ? { files: changed } : {}) }, 'config applied');
-    for (const listener of listeners) listener(next, previous);
+    if (next.version === config.version) inForce.unchanged();
+    else inForce.apply(next);
   }
 
   function refuse(appError: AppError, text: string | null, mode: ReadMode): void {
     const tried = appError.details['files'];
-    if (Array.isArray(tried)) noteRead(tried as string[]);
+    if (Array.isArray(tried)) inForce.noteRead(tried as string[]);
     const seen = digest(`${text ?? 'missing'}\0${appError.message}`);
     // First sighting of these bytes: wait for the save to finish before calling it an error.
     if (mode !== 'now' && (mode === 'event' || seen !== lastSeen)) {
@@ -138,33 +103,17 @@ export function createLiveConfig(initial: Config, log: Logger): LiveConfig {
       log.debug({ file }, 'config reads as invalid; reading it again before reporting (a save may be under way)');
       return;
     }
-    if (Array.isArray(tried)) watch.follow([...config.files.map((f) => f.path), ...(tried as string[])]);
-    error = { code: appError.code, message: appError.message, at: new Date() };
-    log.error({ file, code: appError.code, issues: appError.details['issues'] }, appError.message);
-    for (const listener of refusedListeners) listener(error);
-  }
-
-  function noteRead(paths: readonly string[]): void {
-    const now = new Date();
-    for (const path of paths) readAt.set(path, now);
-  }
-
-  function clearError(): void {
-    if (error) log.info({ file }, 'config file is back to the config in force; error cleared');
-    error = null;
+    if (Array.isArray(tried)) watch.follow([...inForce.current().files.map((f) => f.path), ...(tried as string[])]);
+    inForce.refuse(appError);
   }
 
   return {
-    current: () => config,
-    lastError: () => error,
-    appliedAt: () => appliedAt,
-    files: () => config.files.map((f) => ({ field: f.field, path: f.path, readAt: readAt.get(f.path) ?? appliedAt })),
-    onChange(listener) {
-      listeners.push(listener);
-    },
-    onRefused(listener) {
-      refusedListeners.push(listener);
-    },
+    current: inForce.current,
+    lastError: inForce.lastError,
+    appliedAt: inForce.appliedAt,
+    files: inForce.files,
+    onChange: inForce.onChange,
+    onRefused: inForce.onRefused,
     async reload() {
       log.info({ file }, 'reading the config file and the files it names again (SIGHUP)');
       await enqueueReload('now');
@@ -190,13 +139,6 @@ export function checkRestartOnly(next: Config, current: Config): void {
 
 function fileDigest(config: Config, field: string): string | null {
   return config.files.find((f) => f.field === field)?.sha256 ?? null;
-}
-
-/** The fields whose file was added, removed or rewritten (for the log: which file the reload was about). */
-function changedFiles(previous: readonly ReferencedFile[], next: readonly ReferencedFile[]): string[] {
-  const before = new Map(previous.map((f) => [f.field, f.sha256]));
-  const after = new Map(next.map((f) => [f.field, f.sha256]));
-  return [...new Set([...before.keys(), ...after.keys()])].filter((field) => before.get(field) !== after.get(field));
 }
 
 function digest(text: string): string {
