@@ -1,15 +1,17 @@
 /**
  * A private Postfix (Debian's postfix package) for tests: its own config, queue and log folder in
  * a temp dir, started with `postfix -c DIR start` and stopped the same way; the machine's own
- * Postfix config (/etc/postfix) is never read or written. Its smtpd listens on a loopback port the
- * system picks (master.cf's `127.0.0.1:0`), read back from `ss` by the master's pid: no port is
- * guessed. It relays everything from loopback to `relayTo` (a test's SMTP sink), plain text.
- * Needs root (postfix start) and `ss` (iproute2); see missingPostfix().
+ * main.cf and master.cf are neither read nor written (only the package's file list in
+ * /etc/postfix is read, as meta_directory), and the machine's Postfix, if it runs, is untouched. Its smtpd listens on a loopback port the
+ * system picks (master.cf's `127.0.0.1:0`), read back from the master's sockets (ports.ts): no
+ * port is guessed. It relays everything from loopback to `relayTo` (a test's SMTP sink), plain text.
+ * Needs root (postfix start); see missingPostfix().
  */
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { eventually, runMerged, tempDir } from './daemon.js';
+import { listeningPorts } from './ports.js';
 import { missingCapability, missingTool, needsRoot } from './tools.js';
 
 export interface PrivatePostfix {
@@ -22,7 +24,7 @@ export interface PrivatePostfix {
 
 /** True (after a skip line, or a failure under CI) when a private Postfix cannot be started here. */
 export function missingPostfix(tests: string): boolean {
-  return missingTool('postfix', 'postfix', '/usr/sbin/postfix') || missingTool('ss', 'iproute2') || missingCapability(tests, needsRoot('start a private Postfix'));
+  return missingTool('postfix', 'postfix', '/usr/sbin/postfix') || missingCapability(tests, needsRoot('start a private Postfix'));
 }
 
 /** `smtpd`: extra main.cf lines for its smtpd, e.g. `smtpd_helo_restrictions = reject_non_fqdn_helo_hostname`. */
@@ -76,11 +78,7 @@ export async function startPostfix(options: { relayTo: number; smtpd: string[] }
   };
   try {
     const pid = await eventually(async () => (await readFile(join(dir, 'spool', 'pid', 'master.pid'), 'utf8').catch(() => '')).trim() || undefined, 10_000, 'the Postfix master pid');
-    const port = await eventually(async () => {
-      const listening = await runMerged('ss', ['-ltnpH']);
-      const line = listening.output.split('\n').find((l) => l.includes(`pid=${pid},`));
-      return line === undefined ? undefined : Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
-    }, 10_000, 'the Postfix smtpd port');
+    const port = await eventually(async () => (await listeningPorts(Number(pid)))[0], 10_000, 'the Postfix smtpd port');
     return { port, log, stop };
   } catch (err) {
     await stop();
