@@ -52,7 +52,7 @@ describe.skipIf(missingPostfix('the Postfix EHLO name tests'))('mailServer.heloN
     expect(await postfix.log()).not.toMatch(/Helo command rejected/);
   });
 
-  it('with a bare name the test email fails and its hint names mailServer.heloName; the default name passes', async () => {
+  it('with a bare name the test email fails and its hint names mailServer.heloName, an alert waits; the default name passes and the alert arrives', async () => {
     await node.edit((config) => {
       config.mailServer.heloName = 'vm';
     });
@@ -62,6 +62,10 @@ describe.skipIf(missingPostfix('the Postfix EHLO name tests'))('mailServer.heloN
     const output = refused.stdout + refused.stderr;
     expect(output).toMatch(/504 5\.5\.2 <vm>: Helo command rejected: need fully-qualified hostname/);
     expect(output).toMatch(/fix +the server refused the name vm \(mailServer\.heloName\) in EHLO \(refused at RCPT TO\): set mailServer\.heloName to this Appliance's fully qualified domain name/);
+    // An alert meanwhile is refused the same way at RCPT: the server is paused, the alert kept (no dead letter).
+    const held = await node.cli(['alert', '--to', 'held@example.com', '--subject', 'held while refused', '--text', 'kept']);
+    expect(held.code, held.stderr).toBe(0);
+    await eventually(async () => ((await postfix.log()).includes('to=<held@example.com> proto=ESMTP helo=<vm>') ? true : undefined), 20_000, 'Postfix refusing the alert');
     await node.edit((config) => {
       delete config.mailServer.heloName;
     });
@@ -70,5 +74,6 @@ describe.skipIf(missingPostfix('the Postfix EHLO name tests'))('mailServer.heloN
     const passed = await node.cli(['test-email']);
     expect(passed.code, passed.stdout + passed.stderr).toBe(0);
     await eventually(() => sink.received.slice(before).find((m) => /test email/.test(headerValue(m.raw, 'Subject') ?? '')), 20_000, 'the test email with the default name');
+    await arrived(/^held while refused$/);
   });
 });
