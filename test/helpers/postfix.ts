@@ -7,6 +7,7 @@
  * port is guessed. It relays everything from loopback to `relayTo` (a test's SMTP sink), plain text.
  * Needs root (postfix start); see missingPostfix().
  */
+import { spawnSync } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +73,11 @@ export async function startPostfix(options: { relayTo: number; smtpd: string[] }
   const log = () => readFile(join(dir, 'maillog'), 'utf8').catch(() => '');
   const started = await runMerged('/usr/sbin/postfix', ['-c', etc, 'start']);
   if (started.code !== 0) throw new Error(`postfix -c ${etc} start exited ${started.code} (as ${userInfo().username}): ${started.output} ${await log()}`);
+  // Its master is a daemon of its own, not this process's child: stopped even when the test is not.
+  const stopAtExit = () => spawnSync('/usr/sbin/postfix', ['-c', etc, 'stop'], { stdio: 'ignore' });
+  process.once('exit', stopAtExit);
   const stop = async () => {
+    process.off('exit', stopAtExit);
     await runMerged('/usr/sbin/postfix', ['-c', etc, 'stop']);
     await rm(dir, { recursive: true, force: true });
   };
