@@ -4,6 +4,7 @@
  * byte for byte.
  */
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import { downgradeTo7Bit, needs8BitMime } from '../../src/relay/downgrade-8bit.js';
@@ -124,5 +125,29 @@ describe('downgradeTo7Bit', () => {
     const message = crlf(['From: Jörg <joerg@example.com>', 'Subject: ok', '', 'body', '']);
     const seven = downgradeTo7Bit(message);
     expect(seven.toString('utf8')).toMatch(/^From: Jörg <joerg@example\.com>$/m);
+  });
+});
+
+describe('downgradeTo7Bit on any 8-bit body', () => {
+  it('text of any UTF-8 lines reads the same after quoted-printable; any bytes decode the same after base64', async () => {
+    const line = fc.string({ unit: 'grapheme', maxLength: 200 }).map((s) => s.replace(/[\r\n]/g, ''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 20 }), fc.uint8Array({ minLength: 1, maxLength: 600 }), async (lines, bytes) => {
+        // An 8bit part is lines: no bare CR or LF inside the bytes, and one 8-bit byte at least.
+        const binary = Buffer.from(bytes.map((b) => (b === 10 || b === 13 ? 0x80 : b)));
+        binary[0] = 0xe9;
+        const message = Buffer.concat([
+          crlf(['Subject: p', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary=x', '', '--x', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', `${lines.join('\r\n')}é`, '--x', 'Content-Type: application/octet-stream', 'Content-Disposition: attachment; filename=b', 'Content-Transfer-Encoding: 8bit', '', '']),
+          binary,
+          Buffer.from('\r\n--x--\r\n'),
+        ]);
+        const seven = downgradeTo7Bit(message);
+        expect(needs8BitMime(seven)).toBe(false);
+        const email = await PostalMime.parse(seven, { attachmentEncoding: 'arraybuffer' });
+        expect(email.text?.replace(/\r\n/g, '\n').replace(/\n$/, '')).toBe(`${lines.join('\n')}é`);
+        expect(Buffer.from(email.attachments[0]!.content as ArrayBuffer).equals(binary)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
