@@ -15,13 +15,11 @@
  * Everything else, and a message that is 7-bit already, is left byte for byte.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp/index.js';
+import { quotedPrintable, unstructuredHeader } from './mime.js';
 
 /** Deeper nesting than any real message; beyond it parts are left as they are. */
 const MAX_DEPTH = 20;
 const UNSTRUCTURED = /^(subject|comments|keywords|content-description|x-[!-9;-~]+)$/i;
-/** Bytes of UTF-8 per encoded word: its base64 stays within RFC 2047's 75 characters. */
-const WORD_BYTES = 45;
 const HIGH = /[\x80-\xff]/;
 
 /** True when the message holds a byte above 127: it needs 8BITMIME, or downgradeTo7Bit. */
@@ -63,7 +61,7 @@ function entity(text: string, depth: number): string {
     const bytes = Buffer.from(body, 'latin1');
     if (type.startsWith('text/')) {
       newEncoding = 'quoted-printable';
-      out = qpWrap(qpEncode(bytes), 76);
+      out = quotedPrintable(bytes).toString('latin1');
     } else {
       newEncoding = 'base64';
       out = `${bytes.toString('base64').replace(/.{76}(?=.)/g, '$&\r\n')}\r\n`;
@@ -119,20 +117,10 @@ function fieldName(field: string): string {
   return (colon < 0 ? field : field.slice(0, colon)).trim();
 }
 
-/** An unstructured field with 8-bit bytes as encoded words; any other field as it came. */
+/** An unstructured field with 8-bit bytes as encoded words (its bytes read as UTF-8); any other field as it came. */
 function header7Bit(field: string): string {
   const name = fieldName(field);
   if (!HIGH.test(field) || !UNSTRUCTURED.test(name)) return field;
   const text = Buffer.from(field.slice(field.indexOf(':') + 1).replace(/\r\n/g, '').trim(), 'latin1').toString('utf8');
-  const words: string[] = [];
-  let chunk = '';
-  for (const char of text) {
-    if (Buffer.byteLength(chunk + char) > WORD_BYTES) {
-      words.push(chunk);
-      chunk = '';
-    }
-    chunk += char;
-  }
-  if (chunk !== '') words.push(chunk);
-  return `${name}: ${words.map((w) => `=?UTF-8?B?${Buffer.from(w).toString('base64')}?=`).join('\r\n ')}`;
+  return unstructuredHeader(name, text).replace(/\r\n$/, '');
 }
