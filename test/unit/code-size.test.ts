@@ -15,7 +15,6 @@ const MAX_FUNCTION_LINES = 120;
  * they land; a name here that no longer offends fails the test, so the list cannot go stale.
  */
 const ALLOWED_OVER_SIZE: readonly string[] = [
-  'src/relay/delivery.ts: createDelivery', // 278 lines
   'src/federation/secondary.ts: createFederationSecondary', // 217
   'src/console/server.ts: createConsoleServer', // 190
   'src/metrics/registry.ts: createMetricsRegistry', // 151
