@@ -14,8 +14,14 @@ export interface OutboxOutcomes {
   markSent(id: string): Promise<void>;
   markDeferred(id: string, error: string, nextAt: number): Promise<void>;
   markDead(id: string, error: string, to?: string[]): Promise<void>;
+  /** Dead letters and deferred messages due now again (attempts are kept); returns how many. */
   requeue(ids: readonly string[] | 'all-dead'): Promise<number>;
+  /** Removes messages for good; returns how many. */
   drop(ids: readonly string[] | 'all-dead'): Promise<number>;
+  /**
+   * Holds an entry back until `until`, in memory only: used when the outcome of a send could not
+   * be written (disk full), so that the message is not sent again at once, in a loop.
+   */
   postpone(id: string, until: number): void;
   sentSinceStart(): number;
 }

@@ -22,7 +22,7 @@ import { finishLegacyMigration, setAsideLegacyJournal } from './legacy-migration
 import { COMPACT_MIN_BYTES, createCompactor } from './outbox-compactor.js';
 import { createIdempotency } from './outbox-idempotency.js';
 import { createOutboxIndex, type OutboxIndex } from './outbox-index.js';
-import { createOutboxOutcomes } from './outbox-outcomes.js';
+import { createOutboxOutcomes, type OutboxOutcomes } from './outbox-outcomes.js';
 import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, type MessageKind, type NewMessage, type OutboxRecord } from './outbox-records.js';
 import { laneLimits, LANES, type Lane, type RoomLimits } from './outbox-room.js';
 import { createScheduler } from './outbox-scheduler.js';
@@ -67,7 +67,8 @@ export interface OutboxOptions {
   stateCheckMs?: number;
 }
 
-export interface Outbox {
+/** The outcomes' part (outbox-outcomes.ts) and the rest. */
+export interface Outbox extends Omit<OutboxOutcomes, 'sentSinceStart'> {
   readonly replay: ReplayReport;
   /**
    * Renders and stores a new message durably. The same idempotency key from the same caller with
@@ -82,21 +83,8 @@ export interface Outbox {
   nextDueAt(): number | null;
   /** The stored message, after `prefixBytes` free bytes at its start (for the From line). */
   readMessage(entry: Entry, prefixBytes: number): Promise<Buffer>;
-  markSending(id: string, sending: boolean): void;
-  markSent(id: string): Promise<void>;
-  markDeferred(id: string, error: string, nextAt: number): Promise<void>;
-  markDead(id: string, error: string, to?: string[]): Promise<void>;
-  /** Dead letters and deferred messages due now again (attempts are kept); returns how many. */
-  requeue(ids: readonly string[] | 'all-dead'): Promise<number>;
-  /** Removes messages for good; returns how many. */
-  drop(ids: readonly string[] | 'all-dead'): Promise<number>;
   /** Makes every deferred entry due now (settings changed, or `outbox flush`); returns how many. */
   retryDeferredNow(): number;
-  /**
-   * Holds an entry back until `until`, in memory only: used when the outcome of a send could not
-   * be written (disk full), so that the message is not sent again at once, in a loop.
-   */
-  postpone(id: string, until: number): void;
   get(id: string): Entry | undefined;
   list(): Entry[];
   counts(): OutboxCounts;
