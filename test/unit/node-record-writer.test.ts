@@ -127,4 +127,23 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     await closing;
     expect(log.appends.at(-1)).toEqual([['a', { ...node('a'), lastSeen: '2' }]]);
   });
+
+  it('a noted change asks for no write: it rides with the next batch, or with close', async () => {
+    const log = memoryLog();
+    const writer = createNodeRecordWriter({ records: new Map(['a', 'b', 'c'].map((n) => [n, node(n)])), log, onError: () => undefined });
+    // A fan-out notes what it sent to every node; nothing is written for that alone.
+    for (const name of ['a', 'b', 'c']) writer.note(name, (n) => (n.lastSeen = 'sent'));
+    await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS * 4);
+    expect(log.appends).toEqual([]);
+    // One node's Report: its batch carries every noted record, once.
+    await written(writer.change('a', (n) => (n.applied = { version: 2, at: AT, error: null })));
+    expect(log.appends.map((a) => a.map(([k, r]) => [k, r?.lastSeen]))).toEqual([[['a', 'sent'], ['b', 'sent'], ['c', 'sent']]]);
+    // Noted after that batch: written at close, though nothing asked for a write.
+    writer.note('b', (n) => (n.lastSeen = 'later'));
+    writer.note('unknown', (n) => (n.lastSeen = 'ignored'));
+    const closing = writer.close();
+    await vi.advanceTimersByTimeAsync(2 * APPEND_MS);
+    await closing;
+    expect(log.appends.at(-1)).toEqual([['b', { ...node('b'), lastSeen: 'later' }]]);
+  });
 });
