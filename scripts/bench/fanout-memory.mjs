@@ -81,7 +81,11 @@ onCleanup(() => rmSync(snapDir, { recursive: true, force: true }));
 const shm = mkdtempSync('/dev/shm/am-fleet-memory-');
 onCleanup(() => rmSync(shm, { recursive: true, force: true }));
 try {
-  const primary = await startDaemon('memory-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, { args: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`] });
+  const primary = await startDaemon('memory-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, {
+    args: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`],
+    // FLEET_MEMORY_ENV='{"MALLOC_ARENA_MAX":"2"}': the same run with other allocator settings.
+    extraEnv: JSON.parse(process.env.FLEET_MEMORY_ENV ?? '{}'),
+  });
   const control = connectControl(primary.adminSocket);
   const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
   const processes = Math.ceil(Math.max(...sizes) / PER_PROCESS);

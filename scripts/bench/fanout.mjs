@@ -230,9 +230,10 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
       max_process_elu: median(elu),
       baseline_p50_ms: baseline.p50, baseline_p99_ms: baseline.p99, baseline_max_ms: baseline.max,
       baseline_server_cpu_ms_per_change: baseline.serverCpuMs, baseline_clients_cpu_ms_per_change: baseline.clientsCpuMs,
+      baseline_kb_per_idle_stream: baseline.kbPerStream,
     };
     const o = out[n];
-    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %), bare grpc-js server ${baseline.serverCpuMs} ms; secondaries' CPU ${o.secondaries_cpu_ms_per_change} ms/change, bare clients ${baseline.clientsCpuMs} ms; RSS ${rss.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
+    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %), bare grpc-js server ${baseline.serverCpuMs} ms; secondaries' CPU ${o.secondaries_cpu_ms_per_change} ms/change, bare clients ${baseline.clientsCpuMs} ms; RSS ${rss.toFixed(0)} MB (${o.kb_per_idle_stream?.toFixed(0) ?? 'n/a'} KB per idle stream; bare grpc-js server ${baseline.kbPerStream.toFixed(0)} KB); busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
     // The storm at 1,000 (the goal's size) and at the largest size; the primary is back with
     // every secondary connected before the next size grows the fleet.
     if (reconnect && (n === 1000 || n === maxSize)) {
@@ -256,6 +257,9 @@ async function bareFanout(n, pushes, processes) {
   const env = { BARE_CERTS: JSON.stringify({ cert: bareCerts.cert, key: bareCerts.private }) };
   const server = child('bare-fanout.mjs', ['server'], env);
   const { port } = await server.once((m) => m.port !== undefined);
+  server.proc.send({ count: true });
+  const { rssMb: rssAtZero } = await server.once((m) => m.streams !== undefined);
+  let rssAtN = NaN;
   const received = [];
   const clients = [];
   for (let w = 0; w < processes; w++) {
@@ -267,7 +271,8 @@ async function bareFanout(n, pushes, processes) {
   }
   for (let i = 0; i < 600; i++) {
     server.proc.send({ count: true });
-    const { streams } = await server.once((m) => m.streams !== undefined && m.pushed === undefined);
+    const { streams, rssMb } = await server.once((m) => m.streams !== undefined && m.pushed === undefined);
+    rssAtN = rssMb;
     if (streams >= n) break;
     await sleep(100);
   }
@@ -292,7 +297,11 @@ async function bareFanout(n, pushes, processes) {
     await sleep(300);
   }
   for (const c of [server, ...clients]) c.proc.kill('SIGKILL');
-  return { p50: median(p50), p99: median(p99), max: median(max), serverCpuMs: median(serverCpu), clientsCpuMs: median(clientsCpu) };
+  return {
+    p50: median(p50), p99: median(p99), max: median(max), serverCpuMs: median(serverCpu), clientsCpuMs: median(clientsCpu),
+    // The same transport's memory per idle stream, without any of ours (and with malloc's defaults).
+    kbPerStream: ((rssAtN - rssAtZero) * 1024) / n,
+  };
 }
 
 /** CPU ms of a set of child processes so far (the secondaries, or the bare clients). */
