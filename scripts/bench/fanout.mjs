@@ -69,8 +69,15 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   onCleanup(() => rmSync(shm, { recursive: true, force: true }));
   // Port 0: the primary binds a port the system picks and status says which.
   // FLEET_CPU_PROF=DIR writes the primary's CPU profile there (at its graceful stop, so not with the storm).
-  const args = process.env.FLEET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_CPU_PROF}`] : [];
-  const primary = await startDaemon('fanout-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, { args });
+  // FLEET_PRIMARY_NODE_ARGS='--max-semi-space-size=16' runs the primary with other node flags than
+  // the unit's (the last of a flag wins): what a heap setting costs or saves, in the same harness.
+  const args = [
+    ...(process.env.FLEET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_CPU_PROF}`] : []),
+    ...(process.env.FLEET_PRIMARY_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+  ];
+  // FLEET_PRIMARY_ENV='{"LD_PRELOAD":"..."}' adds to the unit's environment (another allocator).
+  const extraEnv = JSON.parse(process.env.FLEET_PRIMARY_ENV ?? '{}');
+  const primary = await startDaemon('fanout-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, { args, extraEnv });
   let control = connectControl(primary.adminSocket);
   const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
   const idleRssMb = rssMb(primary.pid);
@@ -230,10 +237,10 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
       max_process_elu: median(elu),
       baseline_p50_ms: baseline.p50, baseline_p99_ms: baseline.p99, baseline_max_ms: baseline.max,
       baseline_server_cpu_ms_per_change: baseline.serverCpuMs, baseline_clients_cpu_ms_per_change: baseline.clientsCpuMs,
-      baseline_kb_per_idle_stream: baseline.kbPerStream,
+      baseline_rss_mb: baseline.rssMb,
     };
     const o = out[n];
-    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %), bare grpc-js server ${baseline.serverCpuMs} ms; secondaries' CPU ${o.secondaries_cpu_ms_per_change} ms/change, bare clients ${baseline.clientsCpuMs} ms; RSS ${rss.toFixed(0)} MB (${o.kb_per_idle_stream?.toFixed(0) ?? 'n/a'} KB per idle stream; bare grpc-js server ${baseline.kbPerStream.toFixed(0)} KB); busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
+    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %), bare grpc-js server ${baseline.serverCpuMs} ms; secondaries' CPU ${o.secondaries_cpu_ms_per_change} ms/change, bare clients ${baseline.clientsCpuMs} ms; RSS ${rss.toFixed(0)} MB (${o.kb_per_idle_stream?.toFixed(0) ?? 'n/a'} KB per idle stream), bare grpc-js server ${baseline.rssMb.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
     // The storm at 1,000 (the goal's size) and at the largest size; the primary is back with
     // every secondary connected before the next size grows the fleet.
     if (reconnect && (n === 1000 || n === maxSize)) {
@@ -257,8 +264,6 @@ async function bareFanout(n, pushes, processes) {
   const env = { BARE_CERTS: JSON.stringify({ cert: bareCerts.cert, key: bareCerts.private }) };
   const server = child('bare-fanout.mjs', ['server'], env);
   const { port } = await server.once((m) => m.port !== undefined);
-  server.proc.send({ count: true });
-  const { rssMb: rssAtZero } = await server.once((m) => m.streams !== undefined);
   let rssAtN = NaN;
   const received = [];
   const clients = [];
@@ -299,8 +304,8 @@ async function bareFanout(n, pushes, processes) {
   for (const c of [server, ...clients]) c.proc.kill('SIGKILL');
   return {
     p50: median(p50), p99: median(p99), max: median(max), serverCpuMs: median(serverCpu), clientsCpuMs: median(clientsCpu),
-    // The same transport's memory per idle stream, without any of ours (and with malloc's defaults).
-    kbPerStream: ((rssAtN - rssAtZero) * 1024) / n,
+    // The same transport's memory with n idle streams, without any of ours (nor joins).
+    rssMb: rssAtN,
   };
 }
 

@@ -43,6 +43,7 @@ function fleetResults(fanout) {
     fanout_p99_ms_1000: at(1000).p99_ms ?? null,
     fanout_baseline_p99_ms_1000: at(1000).baseline_p99_ms ?? null,
     primary_rss_mb_1000: at(1000).primary_rss_mb ?? null,
+    baseline_rss_mb_1000: at(1000).baseline_rss_mb ?? null,
     primary_cpu_ms_per_change_1000: at(1000).primary_cpu_ms_per_change ?? null,
     baseline_server_cpu_ms_per_change_1000: at(1000).baseline_server_cpu_ms_per_change ?? null,
     secondaries_cpu_ms_per_change_1000: at(1000).secondaries_cpu_ms_per_change ?? null,
