@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { formatHostPort, splitRecipients } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
@@ -14,6 +13,7 @@ import type { EffectiveSettings } from '../config/effective.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { OAuth2Tokens, TokenSource } from '../oauth2/token-source.js';
 import { classify } from './classify.js';
+import { fromHeaderLine, renderMessage } from './render.js';
 import { toSmtpError } from './smtp-error.js';
 import { smtpOptions, tokenProvider } from './transport-options.js';
 
@@ -117,10 +117,10 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
     } else {
       onStep({ step: 'auth', ok: true, detail: 'not used: no username set' });
     }
-    const raw = await new MailComposer({
-      messageId: `<${randomUUID()}@${request.heloName}>`,
-      from: settings.sender ?? '',
-      to: [...to],
+    // The test email is rendered as queued mail is, so that what it proves holds for them too.
+    const rendered = renderMessage({
+      id: randomUUID(),
+      to,
       subject: `appliance-mail test email from ${request.nodeName}`,
       text: [
         `This is a test email from appliance-mail on ${request.nodeName}.`,
@@ -129,9 +129,11 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
         'If you can read it, this Appliance can send alerts, digests and notifications.',
         ...(request.localMail === undefined ? [] : ['', request.localMail]),
       ].join('\n'),
-    })
-      .compile()
-      .build();
+      html: null,
+      createdAt: Date.now(),
+      domain: request.heloName,
+    });
+    const raw = settings.sender ? Buffer.concat([fromHeaderLine(settings.sender), rendered]) : rendered;
     const sent = await new Promise<{ error: Error | null; response: string; rejected: string[] }>((resolve) =>
       connection.send({ from: settings.sender ?? '', to: [...to] }, raw, (err, info) =>
         resolve(err ? { error: err, response: '', rejected: [] } : { error: null, response: info.response, rejected: (info.rejected ?? []).map(String) }),

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { frame } from '../../src/relay/journal.js';
 import { openOutbox } from '../../src/relay/outbox.js';
+import { MESSAGE_ID_HEADER } from '../../src/relay/render.js';
 import { eventually } from '../helpers/daemon.js';
 
 const log = createLogger({ level: 'silent' });
@@ -107,11 +108,11 @@ describe('outbox', () => {
     for (const reply of await Promise.all(late)) live.add(reply.id);
     await compaction;
     // Every live body is readable where the index now points.
-    for (const id of live) expect((await outbox.readMessage(outbox.get(id)!, 0)).toString()).toContain(`X-Appliance-Mail-ID: ${id}`);
+    for (const id of live) expect((await outbox.readMessage(outbox.get(id)!, 0)).toString()).toContain(`${MESSAGE_ID_HEADER}: ${id}`);
     await outbox.close();
     const again = await openOutbox(dir, log);
     expect(new Set(again.list().map((e) => e.id))).toEqual(live);
-    for (const id of live) expect((await again.readMessage(again.get(id)!, 0)).toString()).toContain(`X-Appliance-Mail-ID: ${id}`);
+    for (const id of live) expect((await again.readMessage(again.get(id)!, 0)).toString()).toContain(`${MESSAGE_ID_HEADER}: ${id}`);
     await again.close();
   });
 
@@ -149,7 +150,7 @@ describe('outbox storage', () => {
     const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
     expect(head).not.toMatch(/^From:/im);
     expect(head).toMatch(/^Auto-Submitted: auto-generated$/im);
-    expect(head).toMatch(new RegExp(`^X-Appliance-Mail-ID: ${id}$`, 'im'));
+    expect(head).toMatch(new RegExp(`^${MESSAGE_ID_HEADER}: ${id}$`, 'im'));
     expect(head).toMatch(new RegExp(`^Message-ID: <${id}@`, 'im'));
     expect(head).toMatch(/^To: a@example.com, b@example.org$/im);
     expect(head).toMatch(/^Date: /im);
