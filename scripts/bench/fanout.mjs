@@ -4,7 +4,9 @@
 // CPU time per change. Then a reconnect storm: kill -9 of the primary with N connected, a new
 // version while it is down, a restart: time until all N applied it, the primary's peak RSS.
 // Baseline in the same run: a bare grpc-js server pushing the same payload to the same number of
-// TLS streams from the same client processes, each client answering with a unary call.
+// TLS streams from the same client processes, each client answering with a unary call. Beside the
+// latencies, the CPU per change of both servers and of both sets of client processes (on a shared
+// machine the secondaries' own work competes with the primary), and the bare server's RSS.
 //
 // The secondaries are spread over processes of SECONDARIES_PER_PROCESS, each with its own state
 // folder on tmpfs (on a fleet every Appliance has its own disk) and its own block of loopback
