@@ -87,6 +87,9 @@ function retryOf(e: SmtpError, failureClass: SmtpFailureClass, settings: Classif
   // first refusal of a streak is tried again at once with a new token; nodemailer renews by
   // itself only where the server asks for it (Google's 334 challenge), not on a plain 535.
   if (settings?.auth === 'oauth2' && e.code === 'EAUTH' && e.responseCode === 535 && !tokenRenewed) return 'now';
+  // Postfix refuses the EHLO name at RCPT ("Helo command rejected", smtpd_delay_reject): the
+  // session is refused, for every message alike, as a refusal at EHLO is; not this message.
+  if ((e.responseCode ?? 0) >= 500 && /\bHelo command rejected\b/i.test(e.response ?? e.message)) return 'pause';
   const permanent = (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && (e.responseCode ?? 0) >= 500;
   if (permanent) return 'never';
   // The server cannot be reached, or refuses every session alike: as Postfix marks a dead destination.

@@ -11,13 +11,14 @@ import type { MailServerSettings } from '../settings/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OAuth2Tokens, TokenStatus } from '../oauth2/token-source.js';
 import type { EffectiveSettings } from '../config/effective.js';
-import { backoffDelayMs } from '../util/backoff.js';
-import type { AppError } from '../errors/registry.js';
 import type { Entry, Outbox } from './outbox.js';
-import { fromHeaderLine } from './render.js';
-import { classify, withHint, type Classified, type SmtpFailureClass } from './classify.js';
-import { toSmtpError, type SmtpError } from './smtp-error.js';
+import type { SmtpFailureClass } from './classify.js';
+import { createFailureHandling } from './delivery-failure.js';
+import { createServerHealth, type DeliveryError } from './delivery-health.js';
+import { deliverOne, expireOld } from './delivery-queue.js';
 import { createSmtpSender, type SmtpSender } from './smtp-sender.js';
+
+export type { DeliveryError } from './delivery-health.js';
 
 /** Connections kept open to the mail server; enough to keep one core busy without flooding it. */
 const POOL_CONNECTIONS = 4;
@@ -35,12 +36,6 @@ const EXPIRY_SWEEP_MS = 60_000;
  * still open then are cut and sent again after the restart (at-least-once).
  */
 const CLOSE_DRAIN_MS = 5_000;
-
-export interface DeliveryError {
-  message: string;
-  at: string;
-  server: string;
-}
 
 export interface DeliveryStatus {
   /** The last failure, cleared once a later delivery to the same server succeeded. */
@@ -77,28 +72,13 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
   let timer: NodeJS.Timeout | null = null;
   let sweep: NodeJS.Timeout | null = null;
   let closed = false;
-  let lastError: DeliveryError | null = null;
-  let previousError: DeliveryError | null = null;
-  let lastDelivery: { at: string; server: string } | null = null;
   let idle: (() => void) | null = null;
   const failureListeners: Array<(failure: SmtpFailureClass) => void> = [];
-  /**
-   * A mail server that cannot be reached (refused, timed out, TLS or AUTH failing) fails every
-   * message alike: deliveries pause until this time instead of failing the whole queue one by
-   * one, as Postfix marks a dead destination. Messages stay queued; nothing is written for them.
-   */
-  let pausedUntil = 0;
-  let pauseCount = 0;
+  const tellFailure = (failure: SmtpFailureClass) => failureListeners.forEach((listener) => listener(failure));
+  const health = createServerHealth();
   /** Bumped by every settings change: the outcome of a send made with older settings says nothing of the new ones. */
   let generation = 0;
-  /**
-   * OAuth2: bumped each time a refused token (535) is discarded. A send that started before the
-   * latest discard failed with the old token and is tried again at once, as is the first refusal
-   * of a streak (a token revoked or rotated at the provider before it expired); nodemailer renews
-   * by itself only where the server asks for it (Google's 334 challenge), not on a plain 535.
-   */
-  let tokenEpoch = 0;
-  let refusalRetried = false;
+  const failures = createFailureHandling({ outbox, config, tokens, log, health, settings: () => settings, generation: () => generation, server, tellFailure });
 
   function rebuild(): void {
     generation++;
@@ -121,73 +101,34 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
 
   function pump(): void {
     if (closed || !canSend() || transport === null) return;
-    if (Date.now() < pausedUntil) {
-      if (inFlight === 0) schedule(pausedUntil);
+    if (health.paused(Date.now())) {
+      if (inFlight === 0) schedule(health.pausedUntil());
       return;
     }
     // After a pause, one message probes the server; the rest follow once it got through.
-    const room = pauseCount > 0 ? (inFlight === 0 ? 1 : 0) : MAX_IN_FLIGHT - inFlight;
-    const due = outbox.due(Date.now(), room);
-    for (const entry of due) {
+    const room = health.probing() ? (inFlight === 0 ? 1 : 0) : MAX_IN_FLIGHT - inFlight;
+    for (const entry of outbox.due(Date.now(), room)) {
       if (inFlight > 0 && inFlightBytes + entry.size > MAX_IN_FLIGHT_BYTES) break;
       void send(entry);
     }
-    if (inFlight === 0) scheduleNext();
+    if (inFlight === 0) schedule(outbox.nextDueAt());
   }
 
-  function scheduleNext(): void {
-    const next = outbox.nextDueAt();
-    if (next === null) {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      return;
-    }
-    schedule(next);
-  }
-
-  function schedule(at: number): void {
+  /** The next look at the queue, at `at` (none when nothing waits). */
+  function schedule(at: number | null): void {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(pump, Math.max(0, at - Date.now()));
-    timer.unref();
+    timer = at === null ? null : setTimeout(pump, Math.max(0, at - Date.now()));
+    timer?.unref();
   }
 
   async function send(entry: Entry): Promise<void> {
-    const id = entry.id;
-    const via = transport!;
-    const sender = settings!.sender ?? '';
-    const sentWith = generation;
-    const sentEpoch = tokenEpoch;
-    const sentTo = server();
-    outbox.markSending(id, true);
+    outbox.markSending(entry.id, true);
     inFlight++;
     inFlightBytes += entry.size;
     try {
-      const raw = await readWithFrom(entry, sender);
-      if (raw === null) return;
-      const info = await via.send({ envelope: { from: sender, to: entry.to }, raw });
-      if (!info.ok) throw info.error ?? { message: 'the SMTP worker gave no reason' };
-      const rejected = info.rejected ?? [];
-      if (rejected.length > 0) {
-        const refusals = (info.rejectedErrors ?? []).map((e) => classify(e, settings));
-        tellFailure(refusals[0]?.class ?? '5xx');
-        const reason = refusals.map(withHint).join('; ') || 'refused by the mail server';
-        await outbox.markDead(id, `delivered to ${entry.to.length - rejected.length} of ${entry.to.length} recipients; refused: ${reason}`, rejected);
-        noteError(`recipients refused: ${reason}`);
-      } else {
-        await outbox.markSent(id);
-      }
-      pauseCount = 0;
-      refusalRetried = false;
-      noteDelivery(sentTo);
-      log.debug({ id, kind: entry.kind, response: info.response }, 'delivered');
-    } catch (err) {
-      // A send that failed, or (rarely) an outbox write that did: both are a failed attempt.
-      await fail(entry, toSmtpError(err), sentWith, sentEpoch).catch((writeErr: unknown) => {
-        log.error({ err: writeErr, id }, 'cannot record a delivery failure; the message will be tried again later');
-        outbox.postpone(id, Date.now() + config.current().relay.retryMinMs);
-      });
+      await deliverOne(entry, { outbox, log, config, health, failures, tellFailure, via: transport!, settings: settings!, stamp: failures.stamp(generation), server });
     } finally {
-      outbox.markSending(id, false);
+      outbox.markSending(entry.id, false);
       inFlight--;
       inFlightBytes -= entry.size;
       if (inFlight === 0 && idle) idle();
@@ -195,103 +136,11 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
     }
   }
 
-  /**
-   * The stored message behind a From line for the sender in force (read into one buffer: no
-   * copy). A damaged message becomes a dead letter; a read that fails otherwise is tried later.
-   */
-  async function readWithFrom(entry: Entry, sender: string): Promise<Buffer | null> {
-    const from = fromHeaderLine(sender);
-    try {
-      const raw = await outbox.readMessage(entry, from.length);
-      from.copy(raw, 0);
-      return raw;
-    } catch (err) {
-      if ((err as AppError).code === 'AM_OUTBOX_CORRUPT') {
-        log.error({ err, id: entry.id }, 'a stored message is damaged; moved to dead letters');
-        await outbox.markDead(entry.id, (err as Error).message).catch(() => undefined);
-      } else {
-        log.error({ err, id: entry.id }, 'cannot read a stored message; it will be tried again later');
-        outbox.postpone(entry.id, Date.now() + config.current().relay.retryMinMs);
-      }
-      return null;
-    }
-  }
 
-  /** Applies what classify() decided about a failed send: retry now, back off, pause the server, or a dead letter. */
-  async function fail(entry: Entry, error: SmtpError, sentWith: number, sentEpoch: number): Promise<void> {
-    const id = entry.id;
-    let failure: Classified = classify(error, settings);
-    tellFailure(failure.class);
-    const reason = withHint(failure);
-    if (sentWith !== generation) {
-      // Failed with settings that are no longer in force: try again at once with the new ones.
-      await outbox.markDeferred(id, reason, Date.now());
-      return;
-    }
-    // A refused OAuth2 token is dropped once per refusal (a send that started before the latest
-    // drop failed with the old token and simply goes again); a second refusal in a row pauses.
-    if (failure.retry === 'now' && sentEpoch === tokenEpoch) {
-      tokens.forSettings(settings!)?.discard();
-      tokenEpoch++;
-      if (refusalRetried) failure = classify(error, settings, { tokenRenewed: true });
-      refusalRetried = true;
-    }
-    if (failure.retry === 'now') {
-      log.info({ id, reason }, 'the mail server refused the OAuth2 token; trying once more with a new one');
-      await outbox.markDeferred(id, reason, Date.now());
-      return;
-    }
-    noteError(reason);
-    if (failure.retry === 'never') {
-      log.warn({ id, kind: entry.kind, reason }, 'mail server refused the message for good; moved to dead letters');
-      await outbox.markDead(id, reason);
-      return;
-    }
-    const relay = config.current().relay;
-    if (Date.now() - entry.createdAt >= relay.maxAgeMs) {
-      await outbox.markDead(id, `expired: not delivered within relay.maxAge; last error: ${reason}`);
-      log.warn({ id, reason }, 'message expired; moved to dead letters');
-      return;
-    }
-    const policy = { baseMs: relay.retryMinMs, capMs: relay.retryMaxMs, jitter: 'equal' as const };
-    // Only the first failure after a pause extends it: the others in flight failed for the same reason.
-    if (failure.retry === 'pause' && Date.now() >= pausedUntil) {
-      pausedUntil = Date.now() + backoffDelayMs(pauseCount++, policy);
-      log.warn({ server: server(), reason, pausedUntil: new Date(pausedUntil).toISOString() }, 'mail server unreachable; deliveries paused');
-    }
-    const nextAt = Math.max(pausedUntil, Date.now() + backoffDelayMs(entry.attempts, policy));
-    await outbox.markDeferred(id, reason, nextAt);
-    log.info({ id, attempts: entry.attempts, retryInMs: nextAt - Date.now(), reason }, 'delivery deferred');
-  }
-
-  function tellFailure(failure: SmtpFailureClass): void {
-    for (const listener of failureListeners) listener(failure);
-  }
-
-  function noteError(message: string): void {
-    if (lastError) previousError = lastError;
-    lastError = { message, at: new Date().toISOString(), server: server() };
-  }
-
-  /** A delivery got through: an error from the same server is history now. */
-  function noteDelivery(to: string): void {
-    lastDelivery = { at: new Date().toISOString(), server: to };
-    if (lastError && lastError.server === to) {
-      previousError = lastError;
-      lastError = null;
-    }
-  }
-
-  function expireOld(): void {
-    const maxAgeMs = config.current().relay.maxAgeMs;
-    const now = Date.now();
-    for (const entry of outbox.list()) {
-      if (entry.state === 'dead' || entry.sending || now - entry.createdAt < maxAgeMs) continue;
-      const why = canSend() ? `last error: ${entry.lastError ?? 'none'}` : 'the mail server was disabled';
-      void outbox
-        .markDead(entry.id, `expired: not delivered within relay.maxAge; ${why}`)
-        .catch((err: unknown) => log.error({ err }, 'cannot expire a message'));
-    }
+  /** An operator or new settings: a pause is lifted and the queue looked at now. */
+  function tryNow(): void {
+    health.liftPause();
+    pump();
   }
 
   return {
@@ -301,41 +150,27 @@ export function createDelivery(deps: { outbox: Outbox; effective: EffectiveSetti
         rebuild();
         // A fixed password or a new server may succeed where the old settings failed.
         outbox.retryDeferredNow();
-        pausedUntil = 0;
-        pauseCount = 0;
         log.info({ server: server(), enabled: settings?.enabled }, 'mail transport rebuilt; deferred messages retry now');
-        pump();
+        tryNow();
       });
-      sweep = setInterval(expireOld, EXPIRY_SWEEP_MS);
+      sweep = setInterval(() => expireOld(outbox, config.current().relay.maxAgeMs, canSend(), log), EXPIRY_SWEEP_MS);
       sweep.unref();
       pump();
     },
     wake: pump,
-    resume() {
-      pausedUntil = 0;
-      pauseCount = 0;
-      pump();
-    },
+    resume: tryNow,
     flush() {
       const count = outbox.retryDeferredNow();
-      pausedUntil = 0;
-      pauseCount = 0;
-      pump();
+      tryNow();
       return count;
     },
     onFailure(listener) {
       failureListeners.push(listener);
     },
-    status: () => ({
-      lastError: lastError && Date.now() < pausedUntil ? { ...lastError, message: `${lastError.message}; deliveries paused until ${new Date(pausedUntil).toISOString()}` } : lastError,
-      previousError,
-      lastDelivery,
-      pausedUntil: Date.now() < pausedUntil ? new Date(pausedUntil).toISOString() : null,
-      oauth2: settings === null ? null : (tokens.forSettings(settings)?.status() ?? null),
-    }),
+    status: () => ({ ...health.status(), oauth2: settings === null ? null : (tokens.forSettings(settings)?.status() ?? null) }),
     async close() {
       closed = true;
-      if (timer) clearTimeout(timer);
+      schedule(null);
       if (sweep) clearInterval(sweep);
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {

@@ -22,6 +22,7 @@ import { finishLegacyMigration, setAsideLegacyJournal } from './legacy-migration
 import { COMPACT_MIN_BYTES, createCompactor } from './outbox-compactor.js';
 import { createIdempotency } from './outbox-idempotency.js';
 import { createOutboxIndex, type OutboxIndex } from './outbox-index.js';
+import { createOutboxOutcomes, type OutboxOutcomes } from './outbox-outcomes.js';
 import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, type MessageKind, type NewMessage, type OutboxRecord } from './outbox-records.js';
 import { laneLimits, LANES, type Lane, type RoomLimits } from './outbox-room.js';
 import { createScheduler } from './outbox-scheduler.js';
@@ -66,7 +67,8 @@ export interface OutboxOptions {
   stateCheckMs?: number;
 }
 
-export interface Outbox {
+/** The outcomes' part (outbox-outcomes.ts) and the rest. */
+export interface Outbox extends Omit<OutboxOutcomes, 'sentSinceStart'> {
   readonly replay: ReplayReport;
   /**
    * Renders and stores a new message durably. The same idempotency key from the same caller with
@@ -81,21 +83,8 @@ export interface Outbox {
   nextDueAt(): number | null;
   /** The stored message, after `prefixBytes` free bytes at its start (for the From line). */
   readMessage(entry: Entry, prefixBytes: number): Promise<Buffer>;
-  markSending(id: string, sending: boolean): void;
-  markSent(id: string): Promise<void>;
-  markDeferred(id: string, error: string, nextAt: number): Promise<void>;
-  markDead(id: string, error: string, to?: string[]): Promise<void>;
-  /** Dead letters and deferred messages due now again (attempts are kept); returns how many. */
-  requeue(ids: readonly string[] | 'all-dead'): Promise<number>;
-  /** Removes messages for good; returns how many. */
-  drop(ids: readonly string[] | 'all-dead'): Promise<number>;
   /** Makes every deferred entry due now (settings changed, or `outbox flush`); returns how many. */
   retryDeferredNow(): number;
-  /**
-   * Holds an entry back until `until`, in memory only: used when the outcome of a send could not
-   * be written (disk full), so that the message is not sent again at once, in a loop.
-   */
-  postpone(id: string, until: number): void;
   get(id: string): Entry | undefined;
   list(): Entry[];
   counts(): OutboxCounts;
@@ -121,7 +110,6 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   // The scheduler looks entries up in the index it is given to: the index is made right after.
   const scheduler = createScheduler<Entry>((id) => index.get(id));
   const index = createOutboxIndex(scheduler, idempotency);
-  let sentSinceStart = 0;
   const listeners: Array<(event: OutboxEvent) => void> = [];
   const tell = (type: OutboxEvent['type'], entry: { kind: MessageKind; createdAt: number }, at: number) => {
     for (const listener of listeners) listener({ type, kind: entry.kind, acceptedAt: entry.createdAt, at });
@@ -163,7 +151,10 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     await journal.append(records.map((record) => ({ meta: encodeRecord(record) })));
   }
 
+  const outcomes = createOutboxOutcomes({ index, write, tell, maybeCompact: () => compactor.maybeCompact() });
+
   return {
+    ...outcomes,
     async freeSpaceWarning() {
       if (limits().minFreeBytes <= 0) return null;
       await freeSpace.available();
@@ -177,54 +168,10 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
       if (!entry.body) return Promise.reject(new AppError('AM_OUTBOX_CORRUPT', `the stored message ${entry.id} was damaged on disk; it cannot be sent`));
       return journal.readBody(entry.body, prefixBytes);
     },
-    markSending(id, sending) {
-      const entry = index.get(id);
-      if (!entry) return;
-      entry.sending = sending;
-      // Back from a send whose outcome did not change the entry, it is due again where it was.
-      index.touch(entry);
-    },
-    async markSent(id) {
-      sentSinceStart++;
-      const entry = index.get(id);
-      const at = Date.now();
-      await write([{ type: 'sent', id, at }]);
-      if (entry) tell('sent', entry, at);
-      compactor.maybeCompact();
-    },
-    async markDeferred(id, error, nextAt) {
-      const entry = need(index, id);
-      await write([{ type: 'defer', id, attempts: entry.attempts + 1, nextAt, error }]);
-      tell('deferred', entry, Date.now());
-    },
-    async markDead(id, error, to) {
-      const entry = need(index, id);
-      const at = Date.now();
-      await write([{ type: 'dead', id, at, attempts: entry.attempts + 1, error, to: to ?? entry.to }]);
-      tell('dead', entry, at);
-    },
-    async requeue(ids) {
-      const chosen = targets(index, ids, (e) => e.state !== 'queued', 'is already queued for delivery');
-      await write(chosen.map((id) => ({ type: 'requeue', id, at: Date.now() })));
-      return chosen.length;
-    },
-    async drop(ids) {
-      const chosen = targets(index, ids, () => true, '');
-      await write(chosen.map((id) => ({ type: 'drop', id })));
-      compactor.maybeCompact();
-      return chosen.length;
-    },
     retryDeferredNow: () => scheduler.retryAllNow(index.entries()),
-    postpone(id, until) {
-      const entry = index.get(id);
-      if (!entry || entry.state === 'dead') return;
-      entry.state = 'deferred';
-      entry.nextAt = until;
-      index.touch(entry);
-    },
     get: (id) => index.get(id),
     list: () => [...index.entries()],
-    counts: () => ({ ...index.counts(), sentSinceStart }),
+    counts: () => ({ ...index.counts(), sentSinceStart: outcomes.sentSinceStart() }),
     room: () => roomOf(index, freeSpace, limits()),
     stateLoss: () => watched.loss(),
     onEvent(listener) {
@@ -241,21 +188,6 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
 function applyRecord(index: OutboxIndex, meta: unknown, body: BodyRef | null): void {
   const record = decodeRecord(meta);
   if (record) index.apply(record, body);
-}
-
-function need(index: OutboxIndex, id: string): Entry {
-  const entry = index.get(id);
-  if (!entry) throw new AppError('AM_MESSAGE_UNKNOWN', `no message ${id} in the outbox (already sent or dropped?); see appliance-mail outbox`);
-  return entry;
-}
-
-function targets(index: OutboxIndex, ids: readonly string[] | 'all-dead', allowed: (e: Entry) => boolean, what: string): string[] {
-  if (ids === 'all-dead') return [...index.entries()].filter((e) => e.state === 'dead').map((e) => e.id);
-  const unique = [...new Set(ids)];
-  for (const id of unique) {
-    if (!allowed(need(index, id))) throw new AppError('AM_INVALID_ARGUMENT', `message ${id} ${what}`);
-  }
-  return unique;
 }
 
 function roomOf(index: OutboxIndex, freeSpace: FreeSpace, limits: OutboxLimits): OutboxRoom {

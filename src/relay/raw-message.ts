@@ -16,6 +16,7 @@
  */
 import { addressParser, decodeWords } from 'postal-mime';
 import { AppError } from '../errors/registry.js';
+import { rfc5322Date } from './mime.js';
 
 /** RFC 5322 2.1.1: a line is at most 998 characters, CRLF excluded. */
 const MAX_LINE_CHARS = 998;
@@ -83,10 +84,10 @@ export function prepareRawMessage(raw: Uint8Array, options: PrepareOptions): Pre
       added.push(`Reply-To:${from.raw.slice(from.raw.indexOf(':') + 1)}`);
     }
   }
-  if (!date) added.push(`Date: ${rfc5322Date(options.now)}`);
+  if (!date) added.push(`Date: ${rfc5322Date(options.now.getTime())}`);
   // RFC 3834: machine mail; vacation responders and the like must not answer it.
   if (!autoSubmitted) added.push('Auto-Submitted: auto-generated');
-  const head = [`Received: ${options.received}; ${rfc5322Date(options.now)}`, ...kept.map((f) => f.raw), ...added].join('\r\n');
+  const head = [`Received: ${options.received}; ${rfc5322Date(options.now.getTime())}`, ...kept.map((f) => f.raw), ...added].join('\r\n');
   const stored = Buffer.from(`${head}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}`, 'latin1');
   const pick = (name: string) => fields.filter((f) => f.name.toLowerCase() === name);
   const messageId = pick('message-id')[0]?.value.trim() ?? '';
@@ -164,11 +165,6 @@ function addressesOf(fields: readonly HeaderField[]): string[] {
     .flatMap((a) => ('group' in a && a.group ? a.group : [a]))
     .map((m) => (m.address !== '' ? m.address : m.name).trim())
     .filter((a) => a !== '');
-}
-
-/** `Thu, 03 Dec 2026 20:24:19 +0000`: RFC 5322's date-time, in UTC. */
-export function rfc5322Date(date: Date): string {
-  return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
 function refuse(reason: string): never {

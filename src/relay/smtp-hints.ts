@@ -56,9 +56,14 @@ export function smtpHint(failure: SmtpError, settings: HintSettings): string | n
     return `the server ${what} after connect: if this port speaks implicit TLS (as 465 does), use the STARTTLS port 587 (or 25) with tls true`;
   }
 
-  if ((command === 'EHLO' || command === 'HELO') && code >= 500) {
+  // Postfix refuses the EHLO name at RCPT, not at EHLO (smtpd_delay_reject, its default): "504
+  // 5.5.2 <vm>: Helo command rejected: need fully-qualified hostname", and likewise for its
+  // reject_invalid_ and reject_unknown_helo_hostname.
+  const heloRefused = ((command === 'EHLO' || command === 'HELO') && code >= 500) || (code >= 500 && /\bHelo command rejected\b/i.test(reply));
+  if (heloRefused) {
     const name = settings.heloName ? `the name ${settings.heloName} (mailServer.heloName)` : 'the name this Appliance gives';
-    return `the server refused ${name} in ${command}: set mailServer.heloName to this Appliance's fully qualified domain name, one the server accepts (e.g. appliance1.example.com)`;
+    const where = command === 'EHLO' || command === 'HELO' ? command : `EHLO (refused at ${command || 'a later command'})`;
+    return `the server refused ${name} in ${where}: set mailServer.heloName to this Appliance's fully qualified domain name, one the server accepts (e.g. appliance1.example.com)`;
   }
 
   if (failure.code === 'ETIMEDOUT' && /^Connection timeout/i.test(failure.message)) return TRANSPORT_HINTS['ETIMEDOUT']!;

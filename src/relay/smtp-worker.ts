@@ -9,8 +9,9 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { MailServerSettings } from '../settings/schema.js';
+import { downgradeTo7Bit, needs8BitMime } from './downgrade-8bit.js';
 import { toSmtpError, type SmtpError } from './smtp-error.js';
-import { smtpOptions, type TokenProvider } from './transport-options.js';
+import { offers8BitMime, smtpOptions, type TokenProvider } from './transport-options.js';
 
 export interface OutgoingMail {
   envelope: { from: string; to: string[] };
@@ -42,6 +43,9 @@ export type WorkerReply = { type: 'sent'; id: number; outcome: SendOutcome } | {
 if (parentPort) {
   const port = parentPort;
   let transport: Transporter<SMTPPool.SentMessageInfo> | null = null;
+  /** Asked of the server in force once, when the first 8-bit message comes (cleared by configure and by a failed probe). */
+  let probe8Bit: (() => Promise<boolean>) | null = null;
+  let offers8Bit: Promise<boolean> | null = null;
   const tokenRequests = new Map<number, { resolve: (t: { token: string; expiresAt: number }) => void; reject: (err: Error) => void }>();
   let nextTokenRequest = 1;
   const tokens: TokenProvider = (renew) =>
@@ -59,7 +63,10 @@ if (parentPort) {
     } else if (request.type === 'configure') {
       const old = transport;
       const provider = request.settings.auth === 'oauth2' ? tokens : null;
-      transport = nodemailer.createTransport({ ...smtpOptions(request.settings, provider), name: request.heloName, pool: true, maxConnections: request.maxConnections, maxMessages: Infinity } as SMTPPool.Options);
+      const options = { ...smtpOptions(request.settings, provider), name: request.heloName };
+      transport = nodemailer.createTransport({ ...options, pool: true, maxConnections: request.maxConnections, maxMessages: Infinity } as SMTPPool.Options);
+      probe8Bit = () => offers8BitMime(options);
+      offers8Bit = null;
       // Sends in flight on the old pool finish; it closes its connections when they are done.
       old?.close();
     } else if (request.type === 'send') {
@@ -70,8 +77,13 @@ if (parentPort) {
       }
       const { envelope, raw } = request.mail;
       // BODY=8BITMIME whenever the server offers it (RFC 6152 allows it for 7-bit mail too): a
-      // message taken whole from sendmail or the submission port may carry 8-bit parts as they came.
-      via.sendMail({ envelope: { ...envelope, use8BitMime: true } as typeof envelope, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) }).then(
+      // message taken whole from sendmail or the submission port may carry 8-bit parts as they
+      // came, and goes byte for byte to a server that offers it; to one that does not, re-encoded.
+      const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      const wire = !needs8BitMime(bytes) || probe8Bit === null ? Promise.resolve(bytes) : forServer(bytes, probe8Bit);
+      // Naming a Message-ID (the raw bytes keep their own) spares nodemailer making a random one
+      // per send for its report: 3.5 % of this thread's CPU (docs/PROFILE-relay.md).
+      wire.then((message) => via.sendMail({ envelope: { ...envelope, use8BitMime: true } as typeof envelope, raw: message, messageId: `<${request.id}@smtp-worker>` })).then(
         (info) =>
           port.postMessage({
             type: 'sent',
@@ -85,4 +97,14 @@ if (parentPort) {
       port.close();
     }
   });
+
+  /** The message as the server in force can take it: as it is with 8BITMIME, else 7-bit. */
+  const forServer = async (bytes: Buffer, probe: () => Promise<boolean>): Promise<Buffer> => {
+    const asked = (offers8Bit ??= probe());
+    // A failed probe (server down) fails this send as a failed connection would, and is asked again next time.
+    asked.catch(() => {
+      if (offers8Bit === asked) offers8Bit = null;
+    });
+    return (await asked) ? bytes : downgradeTo7Bit(bytes);
+  };
 }

@@ -42,7 +42,8 @@ export interface TestEmailRequest {
 export async function sendTestEmail(request: TestEmailRequest, onStep: (step: TestStep) => void): Promise<boolean> {
   const { settings, to } = request;
   const failed = (step: TestStep['step'], err: unknown) => {
-    const { text, hint } = classify(toSmtpError(err), settings);
+    // The EHLO name goes with the settings, so that a refused name is named in the hint.
+    const { text, hint } = classify(toSmtpError(err), { ...settings, heloName: request.heloName });
     onStep({ step, ok: false, detail: text, ...(hint === null ? {} : { hint }) });
   };
   if (!settings.enabled || settings.host === null || settings.port === null) {

@@ -16,6 +16,8 @@ export function acceptBareLocalRecipients(): void {
   if (applied) return;
   applied = true;
   const parse = SMTPConnection.prototype._parseAddressCommand;
+  // An smtp-server that no longer has this step fails the start, not every cron mail later (host-mail.test.ts covers it).
+  if (typeof parse !== 'function') throw new Error('smtp-server has no _parseAddressCommand: bare local recipients (RCPT TO:<root>) cannot be read; see src/submission/bare-recipient.ts');
   SMTPConnection.prototype._parseAddressCommand = function (this: SMTPConnection, name: string, command: Buffer | string) {
     const text = command.toString();
     const bare = /^(RCPT TO:\s*<)([^<>@\s]+)(>.*)$/is.exec(text);

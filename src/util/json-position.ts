@@ -27,136 +27,150 @@ class Stop {
 
 /** Finds the first syntax error in `text`; null when the text is valid JSON. */
 export function locateJsonError(text: string): JsonErrorPosition | null {
-  let i = 0;
-  const path: Array<string | number> = [];
-  let lastKey: string | null = null;
-
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const unexpected = (): never => {
-    throw new Stop(i, i >= text.length ? 'unexpected end of the file' : 'unexpected character');
-  };
-
-  function string(): string {
-    const start = ++i;
-    for (;;) {
-      if (i >= text.length) throw new Stop(i, 'unterminated string');
-      const c = text.charCodeAt(i);
-      if (c === 0x22) break;
-      if (c < 0x20) throw new Stop(i, 'line break or control character inside a string');
-      if (c === 0x5c) {
-        const e = text[i + 1];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new Stop(i, 'invalid \\u escape');
-          i += 6;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
-          i += 2;
-        } else {
-          throw new Stop(i, 'invalid escape');
-        }
-        continue;
-      }
-      i++;
-    }
-    return text.slice(start, i++);
-  }
-
-  function number(): void {
-    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (match === null || match[0] === '' || match[0] === '-') throw new Stop(i, 'invalid number');
-    i += match[0].length;
-  }
-
-  function value(depth: number): void {
-    if (depth > MAX_DEPTH) throw new Stop(i, 'nested too deeply');
-    ws();
-    const c = text[i];
-    if (c === '{') return object(depth);
-    if (c === '[') return array(depth);
-    if (c === '"') {
-      string();
-      return;
-    }
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
-    for (const literal of ['true', 'false', 'null']) {
-      if (text.startsWith(literal, i)) {
-        i += literal.length;
-        return;
-      }
-    }
-    unexpected();
-  }
-
-  function object(depth: number): void {
-    i++;
-    ws();
-    if (text[i] === '}') {
-      i++;
-      return;
-    }
-    for (;;) {
-      ws();
-      if (text[i] !== '"') throw new Stop(i, 'expected a double-quoted key');
-      path[depth] = string();
-      path.length = depth + 1;
-      lastKey = path.join('.');
-      ws();
-      if (text[i] !== ':') throw new Stop(i, "expected ':' after the key");
-      i++;
-      value(depth + 1);
-      ws();
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === '}') {
-        i++;
-        path.length = depth;
-        return;
-      }
-      throw new Stop(i, i >= text.length ? 'unexpected end of the file' : "expected ',' or '}'");
-    }
-  }
-
-  function array(depth: number): void {
-    i++;
-    ws();
-    if (text[i] === ']') {
-      i++;
-      return;
-    }
-    for (let index = 0; ; index++) {
-      path[depth] = index;
-      path.length = depth + 1;
-      value(depth + 1);
-      ws();
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === ']') {
-        i++;
-        path.length = depth;
-        return;
-      }
-      throw new Stop(i, i >= text.length ? 'unexpected end of the file' : "expected ',' or ']'");
-    }
-  }
-
+  const scan = new JsonScan(text);
   try {
-    // A byte-order mark is not JSON, but say so rather than "unexpected character" at 1:1.
-    if (text.charCodeAt(0) === 0xfeff) throw new Stop(0, 'the file starts with a byte-order mark');
-    value(0);
-    ws();
-    if (i < text.length) throw new Stop(i, 'more text after the end of the JSON value');
+    scan.document();
     return null;
   } catch (err) {
     if (!(err instanceof Stop)) throw err;
     const before = text.slice(0, err.offset);
     const line = before.split('\n').length;
     const column = err.offset - before.lastIndexOf('\n');
-    return { line, column, key: lastKey, reason: err.reason };
+    return { line, column, key: scan.lastKey, reason: err.reason };
+  }
+}
+
+/**
+ * A recursive-descent walk of JSON that only checks: one method per grammar rule, each moving
+ * `i` past what it read, throwing a Stop where the text stops being JSON. It keeps the path of
+ * keys it is inside, so an error can name the last key read.
+ */
+class JsonScan {
+  private i = 0;
+  private readonly path: Array<string | number> = [];
+  /** Dotted path of the last key read, or null before the first. */
+  lastKey: string | null = null;
+
+  constructor(private readonly text: string) {}
+
+  /** The whole text: one value, white space around it, nothing else. */
+  document(): void {
+    // A byte-order mark is not JSON, but say so rather than "unexpected character" at 1:1.
+    if (this.text.charCodeAt(0) === 0xfeff) throw new Stop(0, 'the file starts with a byte-order mark');
+    this.value(0);
+    this.ws();
+    if (this.i < this.text.length) throw new Stop(this.i, 'more text after the end of the JSON value');
+  }
+
+  private ws(): void {
+    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i]!)) this.i++;
+  }
+
+  private stop(reason: string): Stop {
+    return new Stop(this.i, this.i >= this.text.length ? 'unexpected end of the file' : reason);
+  }
+
+  private string(): string {
+    const { text } = this;
+    const start = ++this.i;
+    for (;;) {
+      if (this.i >= text.length) throw new Stop(this.i, 'unterminated string');
+      const c = text.charCodeAt(this.i);
+      if (c === 0x22) break;
+      if (c < 0x20) throw new Stop(this.i, 'line break or control character inside a string');
+      if (c === 0x5c) this.escape();
+      else this.i++;
+    }
+    return text.slice(start, this.i++);
+  }
+
+  /** A backslash and what follows it, inside a string. */
+  private escape(): void {
+    const e = this.text[this.i + 1];
+    if (e === 'u') {
+      if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i + 2, this.i + 6))) throw new Stop(this.i, 'invalid \\u escape');
+      this.i += 6;
+    } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
+      this.i += 2;
+    } else {
+      throw new Stop(this.i, 'invalid escape');
+    }
+  }
+
+  private number(): void {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.i, this.i + 400));
+    if (match === null || match[0] === '' || match[0] === '-') throw new Stop(this.i, 'invalid number');
+    this.i += match[0].length;
+  }
+
+  private value(depth: number): void {
+    if (depth > MAX_DEPTH) throw new Stop(this.i, 'nested too deeply');
+    this.ws();
+    const c = this.text[this.i];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') {
+      this.string();
+      return;
+    }
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    for (const literal of ['true', 'false', 'null']) {
+      if (this.text.startsWith(literal, this.i)) {
+        this.i += literal.length;
+        return;
+      }
+    }
+    throw this.stop('unexpected character');
+  }
+
+  private object(depth: number): void {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === '}') {
+      this.i++;
+      return;
+    }
+    do {
+      this.ws();
+      if (this.text[this.i] !== '"') throw new Stop(this.i, 'expected a double-quoted key');
+      this.path[depth] = this.string();
+      this.path.length = depth + 1;
+      this.lastKey = this.path.join('.');
+      this.ws();
+      if (this.text[this.i] !== ':') throw new Stop(this.i, "expected ':' after the key");
+      this.i++;
+      this.value(depth + 1);
+    } while (this.more(depth, '}'));
+  }
+
+  private array(depth: number): void {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === ']') {
+      this.i++;
+      return;
+    }
+    let index = 0;
+    do {
+      this.path[depth] = index++;
+      this.path.length = depth + 1;
+      this.value(depth + 1);
+    } while (this.more(depth, ']'));
+  }
+
+  /** After a member of an object or array: true at a ',' (another follows), false at its `close`. */
+  private more(depth: number, close: '}' | ']'): boolean {
+    this.ws();
+    if (this.text[this.i] === ',') {
+      this.i++;
+      return true;
+    }
+    if (this.text[this.i] === close) {
+      this.i++;
+      this.path.length = depth;
+      return false;
+    }
+    throw this.stop(`expected ',' or '${close}'`);
   }
 }
 

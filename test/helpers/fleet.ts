@@ -67,9 +67,13 @@ export async function startNode(name: string, config: Json, prefix?: string[]): 
   return node;
 }
 
+/**
+ * Joins `secondary` to `primary` as set-up, over the administrators' sockets: the same CreateToken
+ * and Join calls `token create` and `join` make (each CLI run costs a Node start, ~1 CPU-s). The
+ * commands themselves are tested where they are the subject (federation, federation-gaps,
+ * settings-wire, privilege).
+ */
 export async function joinNode(primary: Node, secondary: Node, federationPort: number, centralize: boolean, host = '127.0.0.1'): Promise<void> {
-  const token = await primary.cli(['token', 'create']);
-  if (token.code !== 0) throw new Error(`token create failed: ${token.stderr}`);
-  const joined = await secondary.cli(['join', '--primary', `${host}:${federationPort}`, '--token', token.stdout.trim(), ...(centralize ? ['--centralize'] : [])]);
-  if (joined.code !== 0) throw new Error(`join failed: ${joined.stderr}`);
+  const { token } = await primary.control.createToken({ ttl_seconds: 0 });
+  await secondary.control.join({ primary: `${host}:${federationPort}`, token, centralize });
 }

@@ -11,6 +11,7 @@ import { axeViolations, launchBrowser, logIn, SCREENSHOT_DIR, type TestBrowser }
 import { baseConfig, eventually, type Json } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { missingTool } from '../helpers/tools.js';
+import { closeAll } from '../helpers/cleanup.js';
 
 const ADMIN_PASSWORD = 'Admin-Pa55-history';
 
@@ -41,13 +42,7 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('conso
     page = await context.newPage();
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    for (const node of [primary, secondary].filter(Boolean)) {
-      node.control.close();
-      await node.daemon.stop();
-    }
-  });
+  afterAll(() => closeAll(browser, primary, secondary));
 
   it('lists the trail with filters, and opens an entry with its diff', async () => {
     const before = await appliedOnSecondary();

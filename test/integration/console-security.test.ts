@@ -13,6 +13,7 @@ import { baseConfig, runCli, tempDir, type Json } from '../helpers/daemon.js';
 import { consoleClient, hiddenField, type ConsoleClient, type ConsoleResponse } from '../helpers/console-http.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { closeAll } from '../helpers/cleanup.js';
 
 const SMTP_PASSWORD = 'Saved-Smtp-Pa55word';
 const ADMIN_PASSWORD = 'Admin-Pa55-console';
@@ -72,12 +73,7 @@ describe('web console security', () => {
     await passwd('oper', OPER_PASSWORD);
   });
 
-  afterAll(async () => {
-    node?.control.close();
-    await node?.daemon.stop();
-    await smtp?.close();
-    await attacker?.close();
-  });
+  afterAll(() => closeAll(node, smtp, attacker));
 
   describe('the saved SMTP password', () => {
     it('SEND to another server with an empty Password does not send the saved password there; the page names the field', async () => {
@@ -182,7 +178,8 @@ describe('web console security', () => {
       const after = await admin.get('/');
       expect(after.status).toBe(303);
       expect(after.headers['location']).toBe('/login');
-      expect(node.daemon.logs.slice(from).some((line) => line['msg'] === 'console session ended: its password was changed or its account removed')).toBe(true);
+      // The log reaches this process after the reply (stdout is read asynchronously): wait for it.
+      await node.daemon.waitForLog((line) => line['msg'] === 'console session ended: its password was changed or its account removed', 10_000, from);
       // A form posted with the old session does nothing.
       const file = await readFile(node.configPath, 'utf8');
       const posted = await admin.post('/portal/general', { _csrf: 'x', address: 'evil.example.com' });

@@ -14,6 +14,7 @@ import { baseConfig, eventually, runCli, tempDir, type Json } from '../helpers/d
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 import { missingTool } from '../helpers/tools.js';
+import { closeAll } from '../helpers/cleanup.js';
 
 const SMTP_PASSWORD = 'Forms-Pa55word!';
 const ADMIN_PASSWORD = 'Admin-Pa55-forms';
@@ -61,14 +62,7 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('conso
     await logIn(page, primaryUrl, 'admin', ADMIN_PASSWORD);
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    for (const node of [primary, secondary].filter(Boolean)) {
-      node.control.close();
-      await node.daemon.stop();
-    }
-    await smtp?.close();
-  });
+  afterAll(() => closeAll(browser, primary, secondary, smtp));
 
   it('sets mailServer.passwordFile and mailServer.caFile through the console; the Password label then names the file key', async () => {
     const passwordFile = join(secretsDir, 'smtp-password');

@@ -12,6 +12,7 @@ import { axeViolations, csrfOf, launchBrowser, logIn, SCREENSHOT_DIR, type TestB
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
 import { CLIENT_ID, CLIENT_SECRET, startTokenEndpoint } from '../helpers/oauth2.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { closeAll } from '../helpers/cleanup.js';
 
 const SMTP_PASSWORD = 'Console-Pa55word!';
 const ADMIN_PASSWORD = 'Admin-Pa55-console';
@@ -64,16 +65,9 @@ describe.skipIf(missingTool('chromium', 'chromium', '/usr/bin/chromium'))('web c
     browser = await launchBrowser();
     admin = await browser.newContext();
     page = await admin.newPage();
-  });
+  }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    for (const node of [primary, secondary].filter(Boolean)) {
-      node.control.close();
-      await node.daemon.stop();
-    }
-    await smtp?.close();
-  });
+  afterAll(() => closeAll(browser, primary, secondary, smtp));
 
   it('serves HTTPS on the configured address, shown in status and the log', async () => {
     expect(primaryUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);

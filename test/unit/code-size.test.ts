@@ -15,14 +15,6 @@ const MAX_FUNCTION_LINES = 120;
  * they land; a name here that no longer offends fails the test, so the list cannot go stale.
  */
 const ALLOWED_OVER_SIZE: readonly string[] = [
-  'src/relay/delivery.ts: createDelivery', // 278 lines
-  'src/console/server.ts: createConsoleServer', // 190
-  'src/metrics/registry.ts: createMetricsRegistry', // 151
-  'src/util/json-position.ts: locateJsonError', // 133
-  'src/relay/outbox.ts: openOutbox', // 125
-  'src/submission/smtp-port.ts: createSubmissionPort', // 124
-  'src/config/live-config.ts: createLiveConfig', // 122
-  'src/console/settings-form.ts: registerSettingsForm', // over 120: its routes and field handling, to split next
 ];
 
 const ROOT = resolve(import.meta.dirname, '../..');

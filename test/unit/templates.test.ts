@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { APPLIANCE_EVENTS, renderNotification } from '../../src/notify/appliance-events.js';
 import { dashboardUrl, parseDigest, renderDigest } from '../../src/notify/digest.js';
 import { escapeHtml, html } from '../../src/html/template.js';
@@ -7,7 +7,13 @@ import example from '../../config/digest-example.json' with { type: 'json' };
 
 const AT = new Date('2026-11-26T09:30:00Z');
 // Mails show local time with its offset: a fixed zone keeps the snapshots the same everywhere.
+const zoneBefore = process.env['TZ'];
 process.env['TZ'] = 'Europe/Berlin';
+// Unit files share their worker (vitest.config.ts): the zone goes back for the next file.
+afterAll(() => {
+  if (zoneBefore === undefined) delete process.env['TZ'];
+  else process.env['TZ'] = zoneBefore;
+});
 
 describe('notification templates', () => {
   it.each(APPLIANCE_EVENTS)('%s: text and HTML', (event) => {

@@ -1,8 +1,14 @@
 /** The one time format (src/util/time-format.ts): local time with its UTC offset, and the age. */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { localTime, parseTime, relativeTime, timeAndAge } from '../../src/util/time-format.js';
 
 const AT = new Date('2026-05-28T05:28:44.416Z');
+// Unit files share their worker (vitest.config.ts): the zone these cases set goes back for the next file.
+const zoneBefore = process.env['TZ'];
+afterAll(() => {
+  if (zoneBefore === undefined) delete process.env['TZ'];
+  else process.env['TZ'] = zoneBefore;
+});
 
 describe('time format', () => {
   it('shows the local time with its UTC offset, never a raw ISO string', () => {

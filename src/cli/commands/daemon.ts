@@ -1,5 +1,4 @@
 import { loadConfigFile } from '../../config/load.js';
-import { startDaemon } from '../../daemon.js';
 import { routeGrpcLogs } from '../../log/grpc-log.js';
 import { createLogger, stdoutIsJournal } from '../../log/logger.js';
 import { createSystemdReadiness } from '../../systemd/readiness.js';
@@ -33,6 +32,9 @@ export const daemonCommand: Command = {
     };
     let hangupWhileStarting = false;
     process.on('SIGHUP', () => reload());
+    // Loaded here, not at the top: every other command (status, send, --help) would otherwise load
+    // the whole daemon (fastify, the console, the federation) and start twice as slowly.
+    const { startDaemon } = await import('../../daemon.js');
     const daemon = await startDaemon(config, log);
     reload = () => void daemon.config.reload();
     if (hangupWhileStarting) reload();

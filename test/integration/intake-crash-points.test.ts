@@ -1,0 +1,76 @@
+/**
+ * kill -9 at chosen steps of intake's hot path, not at a random moment: strace, attached to the
+ * running daemon, delivers SIGKILL as a thread enters the Nth call of a syscall —
+ *   - fdatasync: a batch of records is written but not yet durable (its submitters wait);
+ *   - writev: a batch is about to be written, or an acknowledgement is about to go out on the
+ *     socket (libuv writes both with writev).
+ * Rendering happens on the event loop with no syscall (a kill there is relay-crash.test.ts's
+ * random moment). After each kill the daemon restarts and every acknowledged message arrives.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectControl } from '../../src/control/client.js';
+import { baseConfig, DaemonProcess, eventually, tempDir, writeJson } from '../helpers/daemon.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { missingCapability, missingTool, needsRoot } from '../helpers/tools.js';
+
+const CONCURRENCY = 32;
+const POINTS = [
+  { syscall: 'fdatasync', when: 8 },
+  { syscall: 'writev', when: 60 },
+] as const;
+
+let smtp: SmtpSink | undefined;
+afterAll(async () => smtp?.close());
+
+describe.skipIf(missingTool('strace', 'strace') || missingCapability('kill at a syscall', needsRoot('attach strace to the daemon')))('kill -9 at each step of intake', () => {
+  it.each(POINTS)('every acknowledged message arrives after a kill at the $when th $syscall', async ({ syscall, when }) => {
+    smtp ??= await startSmtpSink({});
+    const dir = await tempDir('am-crash-points-');
+    await writeFile(join(dir, 'ca.pem'), smtp.caPem);
+    const configPath = join(dir, 'config.json');
+    const relay = { retryMin: '200ms', retryMax: '1s' };
+    const mailServer = { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'engine@example.com', tls: true, caFile: './ca.pem' };
+    // Mail waits (a server that refuses connections: deliveries pause) while the kill is aimed,
+    // so that intake makes the syscalls.
+    await writeJson(configPath, baseConfig('crash-points', { mailServer: { ...mailServer, server: '127.0.0.1:9', tls: false, caFile: undefined }, relay }));
+    const daemon = new DaemonProcess(configPath);
+    await daemon.ready();
+    const traceFile = join(dir, 'strace.out');
+    const strace = spawn('strace', ['-f', '-qq', '-p', String(daemon.pid), '-e', `trace=${syscall}`, '-e', `inject=${syscall}:signal=SIGKILL:when=${when}`, '-o', traceFile], { stdio: 'ignore' });
+    const straceDone = new Promise((resolve) => strace.once('exit', resolve));
+    // strace says nothing when it is attached: a first traced call in its output shows it is.
+    const control = connectControl(join(dir, 'admin.sock'));
+    await eventually(async () => {
+      await control.submit({ to: ['ops@example.com'], subject: 'attach probe', text: 'probe', html: '', kind: 'alert', idempotency_key: '' });
+      return (await readFile(traceFile, 'utf8').catch(() => '')).includes(`${syscall}(`) ? true : undefined;
+    }, 10_000, 'strace attached');
+
+    const acked = new Set<string>();
+    let n = 0;
+    const worker = async () => {
+      while (daemon.running) {
+        const i = n++;
+        const reply = await control.submit({ to: ['ops@example.com'], subject: `step ${i}`, text: `message ${i}`, html: '', kind: 'alert', idempotency_key: '' }).catch(() => null);
+        if (reply) acked.add(reply.id);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    expect((await daemon.exited).signal).toBe('SIGKILL');
+    await straceDone;
+    control.close();
+    // Killed inside the aimed call: strace shows it unfinished ("= ?" or "<unfinished ...>").
+    expect(await readFile(traceFile, 'utf8')).toMatch(new RegExp(`${syscall}\\(.*(= \\?|<unfinished)`));
+    expect(acked.size).toBeGreaterThan(0);
+    console.log(`kill at the ${when}th ${syscall}: ${acked.size} acknowledged before it`);
+
+    await writeJson(configPath, baseConfig('crash-points', { mailServer, relay }));
+    const again = new DaemonProcess(configPath);
+    await again.ready();
+    const delivered = () => new Set(smtp!.received.map((m) => /^X-Appliance-Mail-Id: (.*)$/im.exec(m.raw)?.[1]?.trim() ?? ''));
+    await eventually(() => ([...acked].every((id) => delivered().has(id)) ? true : undefined), 30_000, 'every acknowledged message');
+    await again.stop();
+  }, 90_000);
+});
