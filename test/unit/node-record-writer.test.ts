@@ -104,10 +104,10 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     await written(writer.remove('x'));
     expect(log.appends).toEqual([[['x', node('x')]], [['x', null]]]);
     expect(writer.get('x')).toBeUndefined();
-    // 300 records: compacted once the log holds more than max(1,000, 4 x 300) lines: 2 + 300
-    // added + 3 x 300 changed.
+    // 300 records: compacted once the log holds more than max(1,000, 8 x 300) lines: 2 + 300
+    // added + 7 x 300 changed.
     for (let i = 0; i < 300; i++) void writer.add(node(`m${i}`));
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 7; round++) {
       await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS);
       expect(log.compactions).toBe(0);
       for (let i = 0; i < 300; i++) void writer.change(`m${i}`, (n) => (n.lastSeen = `r${round}`));
