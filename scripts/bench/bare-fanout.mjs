@@ -39,7 +39,7 @@ if (mode === 'server') {
       for (const call of streams) call.write({ ...payload, version: String(version) });
       process.send({ pushed: at, streams: streams.size });
     }
-    if (msg.count) process.send({ streams: streams.size });
+    if (msg.count) process.send({ streams: streams.size, rssMb: process.memoryUsage.rss() / 2 ** 20 });
   });
 } else {
   spreadLoopbackSources(Number(process.env.FLEET_SOURCE_BLOCK), 20);

@@ -46,6 +46,22 @@ function summarize(file) {
   return { total, byName };
 }
 
+/**
+ * The primary's resident memory (KB) by kind of mapping, from /proc/PID/smaps: malloc's main
+ * arena (`[heap]`: C++ and OpenSSL allocations), anonymous mappings (V8's heap pages, malloc's
+ * other arenas and its large blocks, which MALLOC_MMAP_THRESHOLD_ sends there) and files (code).
+ */
+function residentByMapping(pid) {
+  const kinds = { 'malloc [heap]': 0, anonymous: 0, files: 0 };
+  let kind = null;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) kind = mapping[1] === '[heap]' ? 'malloc [heap]' : mapping[1] === '' ? 'anonymous' : mapping[1].startsWith('/') ? 'files' : null;
+    else if (kind !== null && line.startsWith('Rss:')) kinds[kind] += Number(/(\d+)/.exec(line)[1]);
+  }
+  return kinds;
+}
+
 async function waitForSnapshot(dir, before) {
   for (;;) {
     const files = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && !before.includes(f));
@@ -65,7 +81,11 @@ onCleanup(() => rmSync(snapDir, { recursive: true, force: true }));
 const shm = mkdtempSync('/dev/shm/am-fleet-memory-');
 onCleanup(() => rmSync(shm, { recursive: true, force: true }));
 try {
-  const primary = await startDaemon('memory-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, { args: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`] });
+  const primary = await startDaemon('memory-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, {
+    args: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`],
+    // FLEET_MEMORY_ENV='{"MALLOC_ARENA_MAX":"2"}': the same run with other allocator settings.
+    extraEnv: JSON.parse(process.env.FLEET_MEMORY_ENV ?? '{}'),
+  });
   const control = connectControl(primary.adminSocket);
   const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
   const processes = Math.ceil(Math.max(...sizes) / PER_PROCESS);
@@ -91,19 +111,20 @@ try {
     // Idle: reports written, timers settled; RSS before the snapshot (writing one grows it).
     await sleep(3000);
     const rss = rssMb(primary.pid);
+    const maps = residentByMapping(primary.pid);
     const before = readdirSync(snapDir);
     process.kill(primary.pid, 'SIGUSR2');
     const file = await waitForSnapshot(snapDir, before);
     const summary = summarize(file);
     rmSync(file);
-    points.push({ n, rss, ...summary });
-    console.log(`${n} idle secondaries: RSS ${rss.toFixed(1)} MB, heap snapshot ${(summary.total / 2 ** 20).toFixed(1)} MB`);
+    points.push({ n, rss, maps, ...summary });
+    console.log(`${n} idle secondaries: RSS ${rss.toFixed(1)} MB (${Object.entries(maps).map(([k, kb]) => `${k} ${(kb / 1024).toFixed(1)} MB`).join(', ')}), heap snapshot ${(summary.total / 2 ** 20).toFixed(1)} MB`);
   }
   for (let i = 1; i < points.length; i++) {
     const [a, b] = [points[i - 1], points[i]];
     const dn = b.n - a.n;
     const perStream = (bytes) => (bytes / dn / 1024).toFixed(2);
-    console.log(`\nper idle stream, ${a.n} -> ${b.n}: RSS ${perStream((b.rss - a.rss) * 2 ** 20)} KB, heap snapshot (JS and the native memory Node reports in it) ${perStream(b.total - a.total)} KB`);
+    console.log(`\nper idle stream, ${a.n} -> ${b.n}: RSS ${perStream((b.rss - a.rss) * 2 ** 20)} KB (${Object.keys(b.maps).map((k) => `${k} ${perStream((b.maps[k] - (a.maps[k] ?? 0)) * 1024)} KB`).join(', ')}), heap snapshot (JS and the native memory Node reports in it) ${perStream(b.total - a.total)} KB`);
     const layers = new Map();
     const rows = [];
     for (const [key, e] of b.byName) {

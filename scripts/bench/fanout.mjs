@@ -4,7 +4,9 @@
 // CPU time per change. Then a reconnect storm: kill -9 of the primary with N connected, a new
 // version while it is down, a restart: time until all N applied it, the primary's peak RSS.
 // Baseline in the same run: a bare grpc-js server pushing the same payload to the same number of
-// TLS streams from the same client processes, each client answering with a unary call.
+// TLS streams from the same client processes, each client answering with a unary call. Beside the
+// latencies, the CPU per change of both servers and of both sets of client processes (on a shared
+// machine the secondaries' own work competes with the primary), and the bare server's RSS.
 //
 // The secondaries are spread over processes of SECONDARIES_PER_PROCESS, each with its own state
 // folder on tmpfs (on a fleet every Appliance has its own disk) and its own block of loopback
@@ -69,8 +71,15 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   onCleanup(() => rmSync(shm, { recursive: true, force: true }));
   // Port 0: the primary binds a port the system picks and status says which.
   // FLEET_CPU_PROF=DIR writes the primary's CPU profile there (at its graceful stop, so not with the storm).
-  const args = process.env.FLEET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_CPU_PROF}`] : [];
-  const primary = await startDaemon('fanout-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, { args });
+  // FLEET_PRIMARY_NODE_ARGS='--max-semi-space-size=16' runs the primary with other node flags than
+  // the unit's (the last of a flag wins): what a heap setting costs or saves, in the same harness.
+  const args = [
+    ...(process.env.FLEET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_CPU_PROF}`] : []),
+    ...(process.env.FLEET_PRIMARY_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+  ];
+  // FLEET_PRIMARY_ENV='{"LD_PRELOAD":"..."}' adds to the unit's environment (another allocator).
+  const extraEnv = JSON.parse(process.env.FLEET_PRIMARY_ENV ?? '{}');
+  const primary = await startDaemon('fanout-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, { args, extraEnv });
   let control = connectControl(primary.adminSocket);
   const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
   const idleRssMb = rssMb(primary.pid);
@@ -107,6 +116,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     applied.set(version, []);
     await Promise.all(workers.map((w) => { const m = w.once((x) => x.marked); w.proc.send({ mark: true }); return m; }));
     const cpu0 = cpuMs(primary.pid);
+    const workersCpu0 = sumCpuMs(workers);
     const start = Date.now();
     const startNs = process.hrtime.bigint();
     writeNewSender();
@@ -116,11 +126,12 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     if (settleMs) await sleep(settleMs);
     const windowMs = Date.now() - start;
     const cpu = cpuMs(primary.pid) - cpu0 - idleCpuPerMs * windowMs;
+    const secondariesCpu = sumCpuMs(workers) - workersCpu0;
     const written = writtenAt(primary, version);
     // The same monotonic clock as the CPU profile's timestamps: profile-fanout.mjs keeps the
     // samples taken during changes at the largest size.
     if (expected === maxSize) profileWindows.push([Number(startNs / 1000n), Number(process.hrtime.bigint() / 1000n)]);
-    return { latencies: applied.get(version).map((at) => at - start), writtenMs: written ? written.at - start : NaN, cpuMs: cpu, maxElu: Math.max(...elus) };
+    return { latencies: applied.get(version).map((at) => at - start), writtenMs: written ? written.at - start : NaN, cpuMs: cpu, secondariesCpuMs: secondariesCpu, maxElu: Math.max(...elus) };
   }
   async function growTo(n) {
     const perWorker = Array.from({ length: processes }, () => []);
@@ -204,7 +215,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     const rss = rssMb(primary.pid);
     rssBase ??= { n, rss };
     const idle = await idleCpuRate();
-    const p50 = [], p99 = [], max = [], written = [], cpu = [], elu = [];
+    const p50 = [], p99 = [], max = [], written = [], cpu = [], secondariesCpu = [], elu = [];
     for (let c = 0; c < changes; c++) {
       const r = await change(n, { settleMs: 1000, idleCpuPerMs: idle });
       p50.push(percentile(r.latencies, 50));
@@ -212,6 +223,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
       max.push(Math.max(...r.latencies));
       written.push(r.writtenMs);
       cpu.push(r.cpuMs);
+      secondariesCpu.push(r.secondariesCpuMs);
       elu.push(r.maxElu);
       await sleep(300);
     }
@@ -220,14 +232,17 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
       p50_ms: median(p50), p99_ms: median(p99), max_ms: median(max),
       primary_written_ms: median(written),
       primary_cpu_ms_per_change: median(cpu),
+      secondaries_cpu_ms_per_change: median(secondariesCpu),
       primary_idle_cpu_pct: idle * 100,
       primary_rss_mb: rss,
       kb_per_idle_stream: n > rssBase.n ? ((rss - rssBase.rss) * 1024) / (n - rssBase.n) : null,
       max_process_elu: median(elu),
       baseline_p50_ms: baseline.p50, baseline_p99_ms: baseline.p99, baseline_max_ms: baseline.max,
+      baseline_server_cpu_ms_per_change: baseline.serverCpuMs, baseline_clients_cpu_ms_per_change: baseline.clientsCpuMs,
+      baseline_rss_mb: baseline.rssMb,
     };
     const o = out[n];
-    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %); RSS ${rss.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
+    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %), bare grpc-js server ${baseline.serverCpuMs} ms; secondaries' CPU ${o.secondaries_cpu_ms_per_change} ms/change, bare clients ${baseline.clientsCpuMs} ms; RSS ${rss.toFixed(0)} MB (${o.kb_per_idle_stream?.toFixed(0) ?? 'n/a'} KB per idle stream), bare grpc-js server ${baseline.rssMb.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
     // The storm at 1,000 (the goal's size) and at the largest size; the primary is back with
     // every secondary connected before the next size grows the fleet.
     if (reconnect && (n === 1000 || n === maxSize)) {
@@ -251,6 +266,7 @@ async function bareFanout(n, pushes, processes) {
   const env = { BARE_CERTS: JSON.stringify({ cert: bareCerts.cert, key: bareCerts.private }) };
   const server = child('bare-fanout.mjs', ['server'], env);
   const { port } = await server.once((m) => m.port !== undefined);
+  let rssAtN = NaN;
   const received = [];
   const clients = [];
   for (let w = 0; w < processes; w++) {
@@ -262,13 +278,15 @@ async function bareFanout(n, pushes, processes) {
   }
   for (let i = 0; i < 600; i++) {
     server.proc.send({ count: true });
-    const { streams } = await server.once((m) => m.streams !== undefined && m.pushed === undefined);
+    const { streams, rssMb } = await server.once((m) => m.streams !== undefined && m.pushed === undefined);
+    rssAtN = rssMb;
     if (streams >= n) break;
     await sleep(100);
   }
-  const p50 = [], p99 = [], max = [];
+  const p50 = [], p99 = [], max = [], serverCpu = [], clientsCpu = [];
   for (let p = 0; p < pushes + 1; p++) {
     received.length = 0;
+    const [server0, clients0] = [cpuMs(server.proc.pid), sumCpuMs(clients)];
     server.proc.send({ push: true });
     const { pushed } = await server.once((m) => m.pushed !== undefined);
     await waitFor(`${n} bare clients`, () => received.length >= n, CHANGE_TIMEOUT_MS);
@@ -278,9 +296,22 @@ async function bareFanout(n, pushes, processes) {
       p50.push(percentile(lat, 50));
       p99.push(percentile(lat, 99));
       max.push(Math.max(...lat));
+      // CPU over the same settle as a real change: the Reports answered are part of the push.
+      await sleep(1000);
+      serverCpu.push(cpuMs(server.proc.pid) - server0);
+      clientsCpu.push(sumCpuMs(clients) - clients0);
     }
     await sleep(300);
   }
   for (const c of [server, ...clients]) c.proc.kill('SIGKILL');
-  return { p50: median(p50), p99: median(p99), max: median(max) };
+  return {
+    p50: median(p50), p99: median(p99), max: median(max), serverCpuMs: median(serverCpu), clientsCpuMs: median(clientsCpu),
+    // The same transport's memory with n idle streams, without any of ours (nor joins).
+    rssMb: rssAtN,
+  };
+}
+
+/** CPU ms of a set of child processes so far (the secondaries, or the bare clients). */
+function sumCpuMs(children) {
+  return children.reduce((sum, c) => sum + cpuMs(c.proc.pid), 0);
 }

@@ -2,7 +2,8 @@
  * The primary's Watch streams, one per connected node, and the fan-out of a version onto them.
  * The hot path (`publish`) does per stream only what the stream needs: a decision from the rules
  * (node-records.ts), one write of the version's bytes (encoded once, in version-sync.ts) and a
- * field set on the node's record in memory; one log line for the whole fan-out.
+ * field set on the node's record in memory (written with its Report); one log line for the whole
+ * fan-out.
  */
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
@@ -47,12 +48,11 @@ export function createFanOut(deps: { versions: VersionSync; records: NodeRecordW
     const withheld = withheldReason(stream, received.version, record);
     if (withheld !== null) return withheld;
     stream.call.write(versions.encoded(), written);
-    // Not awaited: a send lost to a crash is sent again at the node's next Watch.
-    if (record !== undefined) {
-      void records.change(name, (n) => {
-        n.received = received;
-      });
-    }
+    // Written with the node's next record change (its Report, moments later), not on its own: a
+    // send lost to a crash is sent again at the node's next Watch.
+    records.note(name, (n) => {
+      n.received = received;
+    });
     return null;
   }
 

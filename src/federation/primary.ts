@@ -25,9 +25,9 @@ import { createPrimaryServer } from './primary-server.js';
 import { federationHandlers, type FederationEvent } from './primary-service.js';
 import { watchServerService } from './proto.js';
 import { formatToken } from './secrets.js';
-import { createSettingsChecks, type SettingsCheck, type VerifySettings } from './settings-check.js';
+import { createSettingsChecks, type SettingsCheck, type SettingsChecks, type VerifySettings } from './settings-check.js';
 import { createToken, deleteToken, listTokens, type TokenView } from './tokens.js';
-import { createVersionSync } from './version-sync.js';
+import { createVersionSync, type VersionSync } from './version-sync.js';
 
 export interface NodeView extends NodeRecord {
   connected: boolean;
@@ -80,22 +80,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     return parts;
   };
 
-  /**
-   * Checks this primary's own settings as published, at start and at each new version: an
-   * operator sees at once, on the primary itself, that the settings every centralized node is
-   * about to take do not work.
-   */
-  function checkOwnSettings(): void {
-    const version = versions.version();
-    void ownChecks
-      .check(version, config.current().mailServer)
-      .then((result) => {
-        if (result.outcome === 'failed') log.warn({ version, problem: result.error }, "this primary's mail settings do not work from here");
-        else log.info({ version, outcome: result.outcome }, "this primary's mail settings checked against the mail server");
-      })
-      .catch((err: unknown) => log.error({ err }, "cannot check this primary's mail settings"));
-  }
-
+  const checkOwnSettings = ownSettingsChecker({ checks: ownChecks, versions, config, log });
   const handlers = federationHandlers({ parts: running, versions, primaryName: () => config.current().node.name, log, emit });
   const server = createPrimaryServer({ service: watchServerService, handlers, log });
 
@@ -151,23 +136,10 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       return id;
     },
 
-    listNodes() {
-      const nodes = parts === null ? [] : [...parts.records.list()];
-      return {
-        settingsVersion: versions.version(),
-        nodes: nodes.map((n) => ({ ...structuredClone(n), connected: parts?.fanOut.get(n.name) !== undefined })).sort((a, b) => a.name.localeCompare(b.name)),
-      };
-    },
+    listNodes: () => ({ settingsVersion: versions.version(), nodes: parts === null ? [] : nodeViews(parts) }),
 
     async removeNode(name) {
-      const { records, fanOut } = running();
-      if (records.get(name) === undefined) throw new AppError('AM_NODE_UNKNOWN', `no secondary named ${name}; see appliance-mail nodes`);
-      await records.remove(name);
-      const stream = fanOut.get(name);
-      if (stream) {
-        fanOut.detach(name, stream);
-        stream.call.emit('error', toServiceError(new AppError('AM_NODE_REVOKED', `node ${name} was removed from the primary`)));
-      }
+      await removeNode(running(), name);
       log.info({ node: name }, 'secondary removed');
       emit({ kind: 'removed', node: name });
     },
@@ -188,4 +160,42 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       listeners.push(listener);
     },
   };
+}
+
+/**
+ * Checks this primary's own settings as published, at start and at each new version: an operator
+ * sees at once, on the primary itself, that the settings every centralized node is about to take
+ * do not work.
+ */
+function ownSettingsChecker(deps: { checks: SettingsChecks; versions: VersionSync; config: LiveConfig; log: Logger }): () => void {
+  const { checks, versions, config, log } = deps;
+  return () => {
+    const version = versions.version();
+    void checks
+      .check(version, config.current().mailServer)
+      .then((result) => {
+        if (result.outcome === 'failed') log.warn({ version, problem: result.error }, "this primary's mail settings do not work from here");
+        else log.info({ version, outcome: result.outcome }, "this primary's mail settings checked against the mail server");
+      })
+      .catch((err: unknown) => log.error({ err }, "cannot check this primary's mail settings"));
+  };
+}
+
+/** Every node's record (a copy), with whether it holds a stream now, by name. */
+function nodeViews(parts: { records: NodeRecordWriter; fanOut: FanOut }): NodeView[] {
+  return [...parts.records.list()]
+    .map((n) => ({ ...structuredClone(n), connected: parts.fanOut.get(n.name) !== undefined }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Forgets a node (on disk first) and ends its stream with AM_NODE_REVOKED. */
+async function removeNode(parts: { records: NodeRecordWriter; fanOut: FanOut }, name: string): Promise<void> {
+  const { records, fanOut } = parts;
+  if (records.get(name) === undefined) throw new AppError('AM_NODE_UNKNOWN', `no secondary named ${name}; see appliance-mail nodes`);
+  await records.remove(name);
+  const stream = fanOut.get(name);
+  if (stream) {
+    fanOut.detach(name, stream);
+    stream.call.emit('error', toServiceError(new AppError('AM_NODE_REVOKED', `node ${name} was removed from the primary`)));
+  }
 }

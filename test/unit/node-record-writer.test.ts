@@ -104,10 +104,10 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     await written(writer.remove('x'));
     expect(log.appends).toEqual([[['x', node('x')]], [['x', null]]]);
     expect(writer.get('x')).toBeUndefined();
-    // 300 records: compacted once the log holds more than max(1,000, 4 x 300) lines: 2 + 300
-    // added + 3 x 300 changed.
+    // 300 records: compacted once the log holds more than max(1,000, 8 x 300) lines: 2 + 300
+    // added + 7 x 300 changed.
     for (let i = 0; i < 300; i++) void writer.add(node(`m${i}`));
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 7; round++) {
       await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS);
       expect(log.compactions).toBe(0);
       for (let i = 0; i < 300; i++) void writer.change(`m${i}`, (n) => (n.lastSeen = `r${round}`));
@@ -126,5 +126,24 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     await vi.advanceTimersByTimeAsync(2 * APPEND_MS);
     await closing;
     expect(log.appends.at(-1)).toEqual([['a', { ...node('a'), lastSeen: '2' }]]);
+  });
+
+  it('a noted change asks for no write: it rides with the next batch, or with close', async () => {
+    const log = memoryLog();
+    const writer = createNodeRecordWriter({ records: new Map(['a', 'b', 'c'].map((n) => [n, node(n)])), log, onError: () => undefined });
+    // A fan-out notes what it sent to every node; nothing is written for that alone.
+    for (const name of ['a', 'b', 'c']) writer.note(name, (n) => (n.lastSeen = 'sent'));
+    await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS * 4);
+    expect(log.appends).toEqual([]);
+    // One node's Report: its batch carries every noted record, once.
+    await written(writer.change('a', (n) => (n.applied = { version: 2, at: AT, error: null })));
+    expect(log.appends.map((a) => a.map(([k, r]) => [k, r?.lastSeen]))).toEqual([[['a', 'sent'], ['b', 'sent'], ['c', 'sent']]]);
+    // Noted after that batch: written at close, though nothing asked for a write.
+    writer.note('b', (n) => (n.lastSeen = 'later'));
+    writer.note('unknown', (n) => (n.lastSeen = 'ignored'));
+    const closing = writer.close();
+    await vi.advanceTimersByTimeAsync(2 * APPEND_MS);
+    await closing;
+    expect(log.appends.at(-1)).toEqual([['b', { ...node('b'), lastSeen: 'later' }]]);
   });
 });
