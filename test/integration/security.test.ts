@@ -80,12 +80,13 @@ describe('security', () => {
     for (const node of [primary, secondary]) {
       const entries = await walk(join(node.dir, 'state'));
       const files = entries.filter((e) => !e.dir);
-      // Kept configurations are named by their hash: one or more, all 0600 like the rest.
+      // Kept configurations are named by their hash: one or more, all 0600 like the rest. Only a
+      // primary maps the settings versions it published to them (published.json).
       const names = [...new Set(files.map((f) => f.path.split('/state/')[1]!.replace(/^audit\/configs\/[0-9a-f]+\.json$/, 'audit/configs/*.json')))].sort();
       const audit = ['audit/configs/*.json', 'audit/hmac.key', 'audit/trail.jsonl'];
       expect(names).toEqual(
         node === primary
-          ? [...audit, 'daemon.lock', 'daemon.pid', 'federation-cert.pem', 'federation-key.pem', 'nodes.jsonl', 'outbox/journal-00000001.log', 'state.json']
+          ? [...audit, 'audit/published.json', 'daemon.lock', 'daemon.pid', 'federation-cert.pem', 'federation-key.pem', 'nodes.jsonl', 'outbox/journal-00000001.log', 'state.json'].sort()
           : [...audit, 'daemon.lock', 'daemon.pid', 'outbox/journal-00000001.log', 'state.json'],
 
       );
