@@ -83,9 +83,11 @@ export function render({ relay, intake, fanout, footprint, backlog, reload, quic
     ] : []),
     '## Targets',
     '',
-    '| target | reached | met |',
-    '|---|---|---|',
-    ...targets(results).map(([t, v, ok]) => `| ${t} | ${v} | ${ok ? 'yes' : '**no**'} |`),
+    'A miss names what bounds it, from the profiles of the same commit ([docs/PROFILE-intake.md](docs/PROFILE-intake.md), [docs/PROFILE-relay.md](docs/PROFILE-relay.md)) and the fleet analysis ([fleet-performance.md](docs/explanation/fleet-performance.md)).',
+    '',
+    '| target | reached | met | what bounds a miss |',
+    '|---|---|---|---|',
+    ...targets(results).map(([t, v, ok, bound]) => `| ${t} | ${v} | ${ok ? 'yes' : '**no**'} | ${ok ? '' : (bound ?? '')} |`),
     '',
   ];
   return `${lines.join('\n')}\n`;
@@ -99,25 +101,32 @@ function targets(x) {
   const fanRatio = x.fanout_p99_ms_500 / x.fanout_baseline_p99_ms_500;
   const fanRatio1000 = x.fanout_p99_ms_1000 / x.fanout_baseline_p99_ms_1000;
   return [
-    ['relay >= 1.0x bare pooled nodemailer (never below 0.8x)', `${f(relayRatio, 2)}x`, relayRatio >= 1.0],
+    ['relay >= 1.3x bare pooled nodemailer (sending stored bytes, against a library building MIME per send)', `${f(relayRatio, 2)}x`, relayRatio >= 1.3, `Per message the daemon also takes a gRPC call, a render and an fdatasync'd journal append on the main thread (GC ~20 % of it in the relay profile), then hands the stored bytes to nodemailer's SMTP connection in the worker, whose per-send cost (writeBuffer, writev, AbortSignal, random ids) is the baseline's own: sending stored bytes removed MIME building, not the library. SMTPConnection with pipelining directly: not done.`],
     ['relay >= 1.5x Postfix fed over SMTP', `${f(postfixRatio, 2)}x`, postfixRatio >= 1.5],
-    ['relay >= 0.5x smtp-source into smtp-sink (the wire)', `${f(wireRatio, 2)}x`, wireRatio >= 0.5],
-    ['intake p99 <= 5 ms at 1,000/s offered', `${f(x.intake_p99_ms, 1)} ms`, x.intake_p99_ms <= 5],
+    ['relay >= 0.5x smtp-source into smtp-sink (the wire)', `${f(wireRatio, 2)}x`, wireRatio >= 0.5, `smtp-source is C, pipelines and stores nothing (${f(x.smtp_source_msgs_per_s)} msg/s); bare nodemailer itself reaches ${f(x.nodemailer_msgs_per_s / x.smtp_source_msgs_per_s, 2)}x of it in this run, so 0.5x needs a JS SMTP client over 3x faster than nodemailer.`],
+    ...[['0', 'intake_p99_ms_0'], ['10,000', 'intake_p99_ms_10k'], ['100,000', 'intake_p99_ms_100k']]
+      .filter(([, key]) => x[key] != null)
+      .map(([backlog, key]) => [
+        `intake p99 <= 5 ms at 1,000/s offered, backlog ${backlog}`,
+        `${f(x[key], 1)} ms`,
+        x[key] <= 5,
+        'p50 stays near 1 ms; the tail is the client and the daemon sharing 2 cores and GC pauses (6-13 % of the main thread); the daemon\'s own event-loop delay p99 is 3-12 ms in the profile.',
+      ]),
     ['intake rate at 100,000 backlog >= 0.9x the rate at 0', `${f(x.intake_rate_ratio_100k, 2)}x`, x.intake_rate_ratio_100k >= 0.9],
-    ['fan-out p99 <= 1.3x bare grpc-js at N = 500', `${f(fanRatio, 2)}x`, fanRatio <= 1.3],
-    ['fan-out p99 <= 1.3x bare grpc-js at N = 1,000', `${f(fanRatio1000, 2)}x`, fanRatio1000 <= 1.3],
-    ['primary RSS <= 150 MB at N = 1,000', `${f(x.primary_rss_mb_1000)} MB`, x.primary_rss_mb_1000 <= 150],
-    ['primary CPU per change <= 100 ms at N = 1,000', `${f(x.primary_cpu_ms_per_change_1000)} ms`, x.primary_cpu_ms_per_change_1000 <= 100],
+    ['fan-out p99 <= 1.3x bare grpc-js at N = 500', `${f(fanRatio, 2)}x`, fanRatio <= 1.3, `The secondaries' own work (durable state write, verify, Report) on the same 2 cores: p99 follows their CPU per change divided by the cores.`],
+    ['fan-out p99 <= 1.3x bare grpc-js at N = 1,000', `${f(fanRatio1000, 2)}x`, fanRatio1000 <= 1.3, `The secondaries' CPU per change ${f(x.secondaries_cpu_ms_per_change_1000)} ms against ${f(x.baseline_clients_cpu_ms_per_change_1000)} ms for the bare clients, on the same 2 cores.`],
+    ['primary RSS <= 150 MB at N = 1,000', `${f(x.primary_rss_mb_1000)} MB`, x.primary_rss_mb_1000 <= 150, `${f(x.baseline_rss_mb_1000)} MB is a bare grpc-js server with the same streams; the rest: our records and the allocator's high-water mark from 1,000 joins' TLS handshakes.`],
+    ['primary CPU per change <= 100 ms at N = 1,000', `${f(x.primary_cpu_ms_per_change_1000)} ms`, x.primary_cpu_ms_per_change_1000 <= 100, `The bare grpc-js server alone spends ${f(x.baseline_server_cpu_ms_per_change_1000)} ms writing the same bytes to the same streams; ours adds 1,000 Report calls with durable node records and the config reload.`],
     ['reconnect storm, 1,000: all on the current version within 60 s', `${f(x.reconnect_all_ms_1000)} ms`, x.reconnect_all_ms_1000 != null && x.reconnect_all_ms_1000 <= 60000],
     ['reconnect storm, 1,000: primary peak RSS <= 250 MB', `${f(x.reconnect_peak_rss_mb_1000)} MB`, x.reconnect_peak_rss_mb_1000 != null && x.reconnect_peak_rss_mb_1000 <= 250],
     ['one secondary: file write to applied p99 <= 50 ms', `${f(x.single_propagation_p99_ms)} ms`, x.single_propagation_p99_ms <= 50],
     ['idle daemon RSS <= 90 MB', `${f(x.idle_rss_mb)} MB`, x.idle_rss_mb <= 90],
     ['start to ready <= 1 s', `${f(x.start_ms)} ms`, x.start_ms <= 1000],
-    ['backlog 1,000 x 5 MB: RSS <= 150 MB', `${f(x.backlog_rss_mb_5gb)} MB`, x.backlog_rss_mb_5gb <= 150],
+    ['backlog 1,000 x 5 MB: RSS <= 150 MB', `${f(x.backlog_rss_mb_5gb)} MB`, x.backlog_rss_mb_5gb <= 150, `~82 MB is the idle daemon; the rest is 5 MB buffers freed after sends that V8 has not collected yet.`],
     ['backlog 1,000 x 5 MB: restart peak RSS <= 200 MB', `${f(x.backlog_restart_peak_rss_mb_5gb)} MB`, x.backlog_restart_peak_rss_mb_5gb <= 200],
-    ['backlog 1,000 x 5 MB: restart to status <= 2,000 ms', `${f(x.backlog_restart_ready_ms_5gb)} ms`, x.backlog_restart_ready_ms_5gb <= 2000],
-    ['backlog 100,000 small: RSS <= 150 MB', `${f(x.backlog_rss_mb_100k)} MB`, x.backlog_rss_mb_100k <= 150],
-    ['backlog 100,000 small: restart to status <= 2,000 ms', `${f(x.backlog_restart_ready_ms_100k)} ms`, x.backlog_restart_ready_ms_100k <= 2000],
+    ['backlog 1,000 x 5 MB: restart to status <= 2,000 ms', `${f(x.backlog_restart_ready_ms_5gb)} ms`, x.backlog_restart_ready_ms_5gb <= 2000, `Start-up reads and checks (CRC) every record of the journal, and the newest segment's bodies: a snapshot of the index is not done.`],
+    ['backlog 100,000 small: RSS <= 150 MB', `${f(x.backlog_rss_mb_100k)} MB`, x.backlog_rss_mb_100k <= 150, `The index holds an object per message (~0.5 KB each at 100,000): a packed (typed-array) index is not done.`],
+    ['backlog 100,000 small: restart to status <= 2,000 ms', `${f(x.backlog_restart_ready_ms_100k)} ms`, x.backlog_restart_ready_ms_100k <= 2000, `Start-up reads and checks every one of the 100,000 records: a snapshot of the index is not done.`],
     ['alert behind 10,000 digests: submission to arrival <= 500 ms', `${f(x.alert_behind_digests_ms)} ms`, x.alert_behind_digests_ms <= 500],
     ...(x.live_reload_apply_ms_p99 !== undefined ? [['live reload: file write to applied p99 < 1 s', `${f(x.live_reload_apply_ms_p99, 1)} ms`, x.live_reload_apply_ms_p99 < 1000]] : []),
   ];

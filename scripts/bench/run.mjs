@@ -5,7 +5,8 @@
 // fan-out section (federation at 100, 500 and 1,000 secondaries, and the reconnect storm) and
 // merges its figures into the existing bench-results.json and BENCHMARKS.md; FLEET_SIZES=a,b,c
 // overrides the sizes (a reduced run while developing on a busy machine); FLEET_2000=0 leaves out
-// the 2,000 step. FLEET_CPU_PROF=DIR (with FLEET_RECONNECT=0: a storm replaces the primary)
+// the 2,000 step. `--report-only` writes BENCHMARKS.md again from bench-results.json (after a change
+// of the report, not of the code). FLEET_CPU_PROF=DIR (with FLEET_RECONNECT=0: a storm replaces the primary)
 // profiles the primary; `node scripts/bench/profile-fanout.mjs DIR` names its top frames.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
@@ -21,6 +22,7 @@ import { render } from './report.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const fleetOnly = process.argv.includes('--fleet-only');
+const reportOnly = process.argv.includes('--report-only');
 /**
  * 2,000 secondaries too when the machine has the memory for 80 secondary processes (~45 MB each)
  * beside the rest; FLEET_2000=0 leaves the step out.
@@ -63,8 +65,18 @@ function fleetResults(fanout) {
   };
 }
 
+/** The intake tail at each backlog, under the keys the goals name. */
+function intakeResults(intake) {
+  return { intake_p99_ms_0: intake[0]?.p99_ms ?? null, intake_p99_ms_10k: intake[10000]?.p99_ms ?? null, intake_p99_ms_100k: intake[100000]?.p99_ms ?? null };
+}
+
 try {
-  if (fleetOnly) {
+  if (reportOnly) {
+    // The report's words changed, not the figures: BENCHMARKS.md again from the last run's results.
+    const { quick: q, detail, ...results } = JSON.parse(readFileSync(join(ROOT, 'bench-results.json'), 'utf8'));
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ ...detail, quick: q, runs, results: { ...results, ...intakeResults(detail.intake) } }));
+    log('BENCHMARKS.md written again from bench-results.json');
+  } else if (fleetOnly) {
     log(`fan-out (--fleet-only: ${fleetSizes.join(', ')} secondaries)`);
     const fanout = await benchFanout({ sizes: fleetSizes, changes: runs, singleChanges: quick ? 10 : 40, reconnect: process.env.FLEET_RECONNECT !== '0', log });
     const path = join(ROOT, 'bench-results.json');
@@ -110,6 +122,7 @@ async function runAll() {
     postfix_sendmail_msgs_per_s: relay.postfix_sendmail?.median ?? null,
     msmtp_msgs_per_s: relay.msmtp?.median ?? null,
     intake_p99_ms: intake[0].p99_ms,
+    ...intakeResults(intake),
     intake_rate_ratio_100k: intake[big].rate_per_s / intake[0].rate_per_s,
     ...fleetResults(fanout),
     idle_rss_mb: footprint.rss_mb,
