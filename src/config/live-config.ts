@@ -11,30 +11,22 @@ import { AppError, toAppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { watchConfigFiles, type ReadCause } from './config-watch.js';
 import { createConfigInForce, type ConfigInForce } from './config-in-force.js';
+import { settingsCatalog } from './catalog.js';
 import { parseConfig, type Config } from './load.js';
 
-/** Fields that select files, sockets or identity at start; changing them needs a restart. */
+/**
+ * What only a restart can change: every setting the schema marks `restart` (files, sockets and
+ * identity chosen at start), except log.level, which is taken at the next start rather than
+ * refused. A live change of any other would be accepted and then silently not used.
+ */
 const RESTART_ONLY: ReadonlyArray<[string, (c: Config) => unknown]> = [
-  ['node.role', (c) => c.node.role],
-  ['node.stateDir', (c) => c.node.stateDir],
-  ['control.socket', (c) => c.control.socket],
-  ['control.socketMode', (c) => c.control.socketMode],
-  ['control.adminSocket', (c) => c.control.adminSocket],
-  ['control.adminSocketMode', (c) => c.control.adminSocketMode],
-  ['federation.listen', (c) => c.federation.listen],
-  ['federation.certFile', (c) => c.federation.certFile],
-  ['federation.keyFile', (c) => c.federation.keyFile],
-  ['console.listen', (c) => c.console.listen],
-  ['console.certFile', (c) => c.console.certFile],
-  ['console.keyFile', (c) => c.console.keyFile],
+  ...settingsCatalog()
+    .filter((entry) => entry.apply === 'restart' && entry.path !== 'log.level')
+    .map((entry): [string, (c: Config) => unknown] => [entry.path, (c) => resolvedAt(c, entry.path)]),
   // The federation port keeps the certificate it started with, and secondaries pinned its hash
   // at join: a new one is a restart and a re-join, never a silent swap.
   ['the content of federation.certFile', (c) => fileDigest(c, 'federation.certFile')],
   ['the content of federation.keyFile', (c) => fileDigest(c, 'federation.keyFile')],
-  ['submission.listen', (c) => c.submission.listen],
-  ['submission.allowNonLoopback', (c) => c.submission.allowNonLoopback],
-  ['metrics.listen', (c) => c.metrics.listen],
-  ['metrics.allowNonLoopback', (c) => c.metrics.allowNonLoopback],
 ];
 
 export type { ConfigError, ConfigListener, FileReadStatus } from './config-in-force.js';
@@ -135,6 +127,16 @@ export function checkRestartOnly(next: Config, current: Config): void {
     `invalid config ${next.file}: ${changed.map((path) => `${path}: changing it needs a restart (systemctl restart appliance-mail)`).join('; ')}`,
     { details: { file: next.file, issues: changed.map((path) => ({ path, message: 'needs a restart' })) } },
   );
+}
+
+/** A file key's value in the resolved config, which keeps the file's shape for every restart-only key (live-config.test.ts checks each resolves). */
+export function resolvedAt(config: Config, path: string): unknown {
+  let at: unknown = config;
+  for (const key of path.split('.')) {
+    if (at === null || typeof at !== 'object' || !Object.hasOwn(at, key)) throw new Error(`${path} is not in the resolved config`);
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }
 
 function fileDigest(config: Config, field: string): string | null {

@@ -7,7 +7,8 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLiveConfig, type LiveConfig } from '../../src/config/live-config.js';
+import { settingsCatalog } from '../../src/config/catalog.js';
+import { createLiveConfig, resolvedAt, type LiveConfig } from '../../src/config/live-config.js';
 import { loadConfigFile, type Config } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
 import { eventually } from '../helpers/daemon.js';
@@ -125,6 +126,17 @@ describe('live config', () => {
     await writeFile(h.file, config('first@example.com', { control: { socket: './other.sock' } }));
     const error = await h.logged(/needs a restart/);
     expect(String(error['msg'])).toMatch(/control\.socket: changing it needs a restart/);
+    expect(h.applied).toEqual([]);
+  });
+
+  it('refuses a live change of every setting the schema marks as read at start, drop folder included', async () => {
+    const h = await harness();
+    const restartOnly = settingsCatalog().filter((e) => e.apply === 'restart' && e.path !== 'log.level');
+    // Each is found in the resolved config (a renamed key would make the rule compare nothing).
+    for (const entry of restartOnly) expect(() => resolvedAt(h.live.current(), entry.path), entry.path).not.toThrow();
+    await writeFile(h.file, config('first@example.com', { submission: { dropFolder: './elsewhere' } }));
+    const error = await h.logged(/needs a restart/);
+    expect(String(error['msg'])).toMatch(/submission\.dropFolder: changing it needs a restart/);
     expect(h.applied).toEqual([]);
   });
 
