@@ -11,6 +11,10 @@ import { shown, type Field, type FormFields, type FormGroup, type FormValues, ty
 
 export function formEdit(spec: SettingsFormSpec, fields: FormFields, ctx: PageContext, form: FormValues): FileEdit {
   return (json) => {
+    // A field not sent at all would read as emptied and remove its key: refused whole instead. (A
+    // checkbox cannot tell: HTML sends an unticked one as nothing.)
+    const notSent = spec.groups.flatMap((g) => g.keys).filter((key) => form.missing.has(key) && !fields.locked(ctx, fields.byKey.get(key)!));
+    if (notSent.length > 0) return notSent.map((path) => ({ path, message: 'was not sent with the form; nothing was saved: reload the page and save again' }));
     const issues = spec.check?.(structuredClone(json), form) ?? [];
     const savedText = (key: string) => shown(settingAt(key), getAt(json, key));
     const untouchedFiles = new Set(Object.values(spec.secretFiles ?? {}).filter((key) => form.values.get(key) === savedText(key)));

@@ -44,6 +44,8 @@ export interface SettingsFormSpec {
 export interface FormValues {
   values: ReadonlyMap<string, string | boolean>;
   cleared: ReadonlySet<string>;
+  /** Text and choice fields the POST did not carry at all (a page from before an upgrade, a request made by hand). */
+  missing: ReadonlySet<string>;
 }
 
 export interface FormView {
@@ -126,14 +128,15 @@ export function overlayPrimary(fields: FormFields, spec: SettingsFormSpec, deps:
 export function valuesFromBody(fields: FormFields, body: unknown): FormValues {
   const values = new Map<string, string | boolean>();
   const cleared = new Set<string>();
+  const missing = new Set<string>();
   for (const { entry, name } of fields.all) {
+    if (entry.type !== 'boolean' && !entry.secret && !hasField(body, name)) missing.add(entry.path);
     if (entry.type === 'boolean') values.set(entry.path, ticked(body, name));
     else if (entry.secret) values.set(entry.path, field(body, name));
-    // A choice not sent (a request made by hand) is its default, as an absent key in the file.
     else values.set(entry.path, field(body, name).trim() || (entry.choices.length > 0 && entry.default !== undefined ? String(entry.default) : ''));
     if (entry.secret && ticked(body, clearName(name))) cleared.add(entry.path);
   }
-  return { values, cleared };
+  return { values, cleared, missing };
 }
 
 /** A POST that would change a locked field (or any, when all are locked): refused whole. */
