@@ -123,8 +123,6 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       closers.push(() => component.close());
     }
     startGate.open();
-    // The version in force from start (start() synced it and published nothing new).
-    if (primary) audit.federationEvent({ kind: 'published', version: primary.status().settingsVersion });
 
     effective.onChange((next) => {
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');

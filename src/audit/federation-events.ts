@@ -33,7 +33,7 @@ export function federationEventRecorder(deps: { record(record: AuditRecord): Pro
         });
         return;
       case 'published':
-        void versions.published(event.version);
+        void versions.published(event.version, event.configVersion);
         return;
       case 'removed':
         refusedUpTo.delete(event.node);

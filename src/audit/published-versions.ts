@@ -24,8 +24,8 @@ const MAX_VERSIONS = 200;
 export type PublishedDiff = { from: number; to: number; changes: FieldChange[] } | { from: number; to: number; unavailable: string };
 
 export interface PublishedVersions {
-  /** Settings version `version` was just published from the configuration in force. */
-  published(version: number): Promise<void>;
+  /** Settings version `version` holds the federated settings of configuration `configVersion`. */
+  published(version: number, configVersion: string): Promise<void>;
   /** `to` is the version the primary publishes now: the configuration in force. */
   diff(from: number, to: number): Promise<PublishedDiff>;
 }
@@ -40,8 +40,8 @@ export async function openPublishedVersions(dir: string, deps: { config: LiveCon
   let written = 0;
 
   return {
-    published(version) {
-      map.set(version, config.current().version);
+    published(version, configVersion) {
+      map.set(version, configVersion);
       for (const old of [...map.keys()].sort((a, b) => a - b).slice(0, Math.max(0, map.size - MAX_VERSIONS))) map.delete(old);
       changes += 1;
       writing = writing

@@ -24,13 +24,14 @@ const MAX_REPORTED_ERROR_CHARS = 2_000;
 /**
  * What happened to the fleet's membership or to a version, once it is on disk: for whoever keeps
  * a trail of it (the audit trail). `refused` is a NACK: the node did not apply `version`;
- * `published`: this config's federated settings became `version`, on disk and sent.
+ * `published`: `version` holds the federated settings of configuration `configVersion`, on disk
+ * and sent (also at start, for the version then in force).
  */
 export type FederationEvent =
   | { kind: 'joined'; node: string; mode: FederationMode }
   | { kind: 'removed'; node: string }
   | { kind: 'refused'; node: string; version: number; error: string }
-  | { kind: 'published'; version: number };
+  | { kind: 'published'; version: number; configVersion: string };
 
 /** A Report as the primary records it: checked, with the peer's text cleaned. */
 interface CheckedReport {

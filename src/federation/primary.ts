@@ -88,18 +88,20 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
     async start() {
       const current = config.current();
       identity = await loadOrCreateIdentity({ certFile: current.federation.certFile, keyFile: current.federation.keyFile, stateDir: current.node.stateDir });
-      await versions.sync();
+      const inForce = await versions.sync();
       const nodeLog = await openNodeRecords({ stateDir: current.node.stateDir, state, log });
       const fanOut = createFanOut({ versions, records: nodeLog.records, log });
       parts = { nodeLog, records: nodeLog.records, fanOut, admission: createAdmission({ state, records: nodeLog.records }) };
       checkOwnSettings();
+      // The version in force from start, new or not: which configuration it holds is noted too.
+      emit({ kind: 'published', version: inForce.version, configVersion: inForce.configVersion });
       config.onChange(() => {
         void versions
           .sync()
-          .then((changed) => {
+          .then(({ version, configVersion, changed }) => {
             if (!changed || closed) return;
             fanOut.publish();
-            emit({ kind: 'published', version: versions.version() });
+            emit({ kind: 'published', version, configVersion });
             checkOwnSettings();
           })
           .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));

@@ -12,11 +12,23 @@ import type { StateStore } from '../state/store.js';
 import { encodeSettingsUpdate } from './proto.js';
 import { encodeSettings } from './settings-wire.js';
 
+/** A settings version, and the configuration (by its version) whose federated settings it holds. */
+export interface SyncResult {
+  version: number;
+  configVersion: string;
+  /** The version was bumped by this sync. */
+  changed: boolean;
+}
+
 export interface VersionSync {
   /** The version on disk (0 before the first sync). */
   version(): number;
-  /** Bumps the version when the federated settings changed since the last one; true when it did. */
-  sync(): Promise<boolean>;
+  /**
+   * Bumps the version when the federated settings changed since the last one. Says which
+   * configuration the version's settings were read from: the one in force when sync was called,
+   * not whatever is in force by the time it resolves (a second edit a moment later).
+   */
+  sync(): Promise<SyncResult>;
   /** The encoded SettingsUpdate of the current version: built at most once per version. */
   encoded(): Buffer;
 }
@@ -28,27 +40,30 @@ export function createVersionSync(deps: { config: LiveConfig; state: StateStore;
 
   const encode = (v: number, settings: FederatedSettings) => encodeSettingsUpdate(encodeSettings(v, settings, config.current().node.name));
 
-  function published(): FederatedSettings {
-    const current = config.current();
+  function published(current = config.current()): FederatedSettings {
     return { mailServer: current.mailServer, recipients: [...current.notifications.recipients], portalAddress: current.portal.address };
   }
 
   return {
     version,
     async sync() {
-      const settings = published();
+      const current = config.current();
+      const settings = published(current);
       const digest = settingsDigest(settings);
-      if (state.get().primary?.settingsDigest === digest) return false;
+      // Unchanged: the version in force holds these same settings, so it was taken from this config too.
+      if (state.get().primary?.settingsDigest === digest) return { version: version(), configVersion: current.version, changed: false };
+      let bumped = 0;
       await state.update((s) => {
         s.primary ??= { settingsVersion: 0, settingsDigest: null, tokens: [], nodes: {} };
         s.primary.settingsVersion += 1;
         s.primary.settingsDigest = digest;
+        bumped = s.primary.settingsVersion;
       });
       // The bytes of this version are the settings its digest was taken of, whatever the config
       // says by the time a stream needs them.
-      built = { version: version(), bytes: encode(version(), settings) };
-      log.info({ version: version() }, 'federated settings changed; new version');
-      return true;
+      built = { version: bumped, bytes: encode(bumped, settings) };
+      log.info({ version: bumped }, 'federated settings changed; new version');
+      return { version: bumped, configVersion: current.version, changed: true };
     },
     encoded() {
       const current = version();

@@ -11,8 +11,10 @@ import { createLoginFailures } from '../../src/audit/login-summary.js';
 import { openPublishedVersions } from '../../src/audit/published-versions.js';
 import { openAuditTrail, PREVIOUS_TRAIL_FILE, TRAIL_FILE } from '../../src/audit/trail.js';
 import { createLiveConfig } from '../../src/config/live-config.js';
+import { createVersionSync } from '../../src/federation/version-sync.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
+import { openStateStore } from '../../src/state/store.js';
 
 const dirs: string[] = [];
 async function dir(): Promise<string> {
@@ -187,9 +189,9 @@ describe('published settings versions (a primary)', () => {
     const at = await dir();
     const p = await primaryAt(at);
     const versions = await p.open();
-    await versions.published(1);
+    await versions.published(1, p.config.current().version);
     await p.change('b@example.com', 'Second-Pa55-unit');
-    await versions.published(2);
+    await versions.published(2, p.config.current().version);
     // A change outside the federated settings publishes nothing and shows in no diff.
     await p.change('b@example.com', 'Second-Pa55-unit', '11s');
     const expected = [
@@ -206,11 +208,29 @@ describe('published settings versions (a primary)', () => {
     expect((await stat(join(at, 'published.json'))).mode & 0o777).toBe(0o600);
   });
 
+  it('a version is noted with the configuration it was read from, not with one saved a moment later', async () => {
+    const at = await dir();
+    const p = await primaryAt(at);
+    const sync = createVersionSync({ config: p.config, state: await openStateStore(join(at, 'state')), log: capturedLogger().log });
+    expect(await sync.sync()).toEqual({ version: 1, configVersion: p.config.current().version, changed: true });
+    await p.change('b@example.com', 'Second-Pa55-unit');
+    const second = p.config.current().version;
+    const pending = sync.sync();
+    // A third save lands before the second's version is published: version 2 is still the second.
+    await p.change('c@example.com', 'Third-Pa55-unit');
+    expect(await pending).toEqual({ version: 2, configVersion: second, changed: true });
+    expect(sync.encoded().includes('b@example.com')).toBe(true);
+    expect(sync.encoded().includes('c@example.com')).toBe(false);
+    expect(await sync.sync()).toEqual({ version: 3, configVersion: p.config.current().version, changed: true });
+    expect(await sync.sync()).toEqual({ version: 3, configVersion: p.config.current().version, changed: false });
+  });
+
   it('keeps the last 200 versions, not every one ever published', async () => {
     const at = await dir();
-    const versions = await (await primaryAt(at)).open();
+    const p = await primaryAt(at);
+    const versions = await p.open();
     const writes: Array<Promise<void>> = [];
-    for (let v = 1; v <= 230; v++) writes.push(versions.published(v));
+    for (let v = 1; v <= 230; v++) writes.push(versions.published(v, p.config.current().version));
     await Promise.all(writes);
     const keys = Object.keys(JSON.parse(await readFile(join(at, 'published.json'), 'utf8')) as object).map(Number);
     expect(keys).toHaveLength(200);
