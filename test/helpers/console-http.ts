@@ -62,5 +62,29 @@ export function consoleClient(baseUrl: string): ConsoleClient {
 export function hiddenField(page: string, name: string): string {
   const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(page);
   if (!match) throw new Error(`no hidden field ${name} in the page`);
-  return match[1]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return unescape(match[1]!);
+}
+
+const unescape = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/**
+ * What a browser would send for the page's fields as they are shown: every text, email, number,
+ * password and hidden input, each ticked checkbox, each select's chosen option (the first when none
+ * is). Names shared by several forms (`_csrf`) hold the same value.
+ */
+export function shownFormValues(page: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+  for (const [tag] of page.matchAll(/<input\b[^>]*>/g)) {
+    const name = attr(tag, 'name');
+    if (name === undefined) continue;
+    if (attr(tag, 'type') === 'checkbox' && !/\schecked\b/.test(tag)) continue;
+    values[name] = unescape(attr(tag, 'value') ?? '');
+  }
+  for (const [, tag, options] of page.matchAll(/(<select\b[^>]*>)(.*?)<\/select>/gs)) {
+    const name = attr(tag!, 'name');
+    const chosen = /<option value="([^"]*)" selected>/.exec(options!) ?? /<option value="([^"]*)"/.exec(options!);
+    if (name !== undefined && chosen) values[name] = unescape(chosen[1]!);
+  }
+  return values;
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CHECKS_IN_FLIGHT, LOGIN_FAILURES_PER_USER } from '../../src/console/login-guard.js';
 import { RETYPE_PASSWORD } from '../../src/console/kept-password.js';
 import { baseConfig, runCli, tempDir, type Json } from '../helpers/daemon.js';
-import { consoleClient, hiddenField, type ConsoleClient, type ConsoleResponse } from '../helpers/console-http.js';
+import { consoleClient, hiddenField, shownFormValues, type ConsoleClient, type ConsoleResponse } from '../helpers/console-http.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 import { closeAll } from '../helpers/cleanup.js';
@@ -43,15 +43,14 @@ describe('web console security', () => {
     const page = await client.get(MAIL_PAGE);
     expect(page.status).toBe(200);
     return {
-      _csrf: hiddenField(page.body, '_csrf'),
-      version: hiddenField(page.body, 'version'),
+      // Every field the page shows, as a browser sends it (a POST that leaves one out is refused).
+      ...shownFormValues(page.body),
       enabled: 'on',
       server: `127.0.0.1:${smtp.port}`,
       sender: 'alerts@example.com',
       username: 'mailer',
       password: '',
       tls: 'on',
-      // The form carries every mailServer key, the CA file too: a POST without it removes it.
       caFile,
       ...changes,
     };
