@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
-import { CLI, DAEMON_ENV, DAEMON_NODE_ARGS, pooled, rssMb, sleep, startDaemon, startSink, testCerts } from './lib.mjs';
+import { CLI, DAEMON_ENV, DAEMON_NODE_ARGS, pooled, rssMb, sleep, startDaemon, startSink, statusWhenUp, testCerts } from './lib.mjs';
 
 const MB = 1024 * 1024;
 
@@ -44,17 +44,11 @@ async function backlog({ name, count, bytes, concurrency, log }) {
       // not started yet, or gone
     }
   }, 10);
-  const again = connectControl(daemon.socket);
-  let status = null;
-  while (status === null && Date.now() - started < 120_000) {
-    status = await again.status().catch(() => null);
-    if (status === null) await sleep(10);
-  }
+  const status = await statusWhenUp(daemon.socket);
   const readyMs = Date.now() - started;
   await sleep(500);
   peak = Math.max(peak, rssMb(child.pid));
   clearInterval(sampler);
-  again.close();
   const live = (status?.outbox.queued ?? 0) + (status?.outbox.deferred ?? 0);
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from 'selfsigned';
+import { connectControl } from '../../dist/control/client.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist/cli/main.js');
@@ -158,4 +159,25 @@ export async function pooled(total, limit, task) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, total) }, worker));
+}
+
+/**
+ * `status` from the daemon on `socket` as soon as it answers, polled every 10 ms with a new client
+ * each time, as an operator's `appliance-mail status` would be: one long-lived client would wait
+ * out grpc-js's reconnect back-off (1 s, then 1.6 s, ...) after the first refused connection and
+ * report the daemon ready up to a second late.
+ */
+export async function statusWhenUp(socket, timeoutMs = 120_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const client = connectControl(socket);
+    try {
+      return await client.status();
+    } catch {
+      await sleep(10);
+    } finally {
+      client.close();
+    }
+  }
+  return null;
 }

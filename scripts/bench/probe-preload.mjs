@@ -2,7 +2,8 @@
 // SIGUSR2 toggles a measuring window. At its start a CPU profile (the inspector, in-process) and
 // an event-loop delay histogram begin; at its end both are written to AM_PROBE_DIR as
 // window-N.cpuprofile and window-N.json, so that one phase of a run (a probe at one backlog) is
-// measured apart from the set-up around it.
+// measured apart from the set-up around it. With AM_PROBE_FROM_START=1 the first window opens
+// here, before the daemon's own modules load (a restart measured from its first line).
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,14 +15,20 @@ session.connect();
 let window = 0;
 let open = null;
 
+async function openWindow() {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  open = { delay };
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+}
+
+if (process.env.AM_PROBE_FROM_START === '1') await openWindow();
+
 process.on('SIGUSR2', async () => {
   if (!open) {
-    const delay = monitorEventLoopDelay({ resolution: 1 });
-    delay.enable();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: 1000 });
-    await session.post('Profiler.start');
-    open = { delay, gcBefore: process.memoryUsage() };
+    await openWindow();
     return;
   }
   const { delay } = open;

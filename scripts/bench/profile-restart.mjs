@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `npm run profile:restart`: where the time from start to ready goes with a backlog on disk
+// (issue 22, "ready after restart"). 100,000 small messages (PROFILE_RESTART_COUNT) are queued with
+// the mail server down, the daemon is killed with SIGKILL, then started again on the same folder
+// RUNS times under a CPU profile that begins before its own modules load
+// (scripts/bench/probe-preload.mjs, AM_PROBE_FROM_START) and ends when `status` first answers.
+// Writes docs/PROFILE-restart.md.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectControl } from '../../dist/control/client.js';
+import { selfTime, selfTimeTable } from './cpu-profile.mjs';
+import { CLI, cleanupAll, DAEMON_ENV, DAEMON_NODE_ARGS, pooled, ROOT, sleep, startDaemon, statusWhenUp } from './lib.mjs';
+
+const COUNT = Number(process.env.PROFILE_RESTART_COUNT ?? 100_000);
+const RUNS = 3;
+const dir = mkdtempSync(join(tmpdir(), 'am-prof-restart-'));
+const preload = new URL('./probe-preload.mjs', import.meta.url).href;
+
+async function fileWhenWritten(path) {
+  for (let tries = 0; tries < 600; tries++) {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error(`the daemon wrote no ${path}`);
+}
+
+/** One start on the folder, profiled until `status` answers. */
+async function profiledStart(configPath, socket, run) {
+  const probeDir = join(dir, `run-${run}`);
+  mkdirSync(probeDir);
+  const started = Date.now();
+  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, `--import=${preload}`, CLI, 'daemon', '--config', configPath], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...DAEMON_ENV, AM_PROBE_DIR: probeDir, AM_PROBE_FROM_START: '1' },
+  });
+  const status = await statusWhenUp(socket);
+  const readyMs = Date.now() - started;
+  process.kill(child.pid, 'SIGUSR2');
+  const profile = await fileWhenWritten(join(probeDir, 'window-1.cpuprofile'));
+  const delay = await fileWhenWritten(join(probeDir, 'window-1.json'));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  return { readyMs, profile, delay, queued: Number(status.outbox.queued) + Number(status.outbox.deferred) };
+}
+
+try {
+  const daemon = await startDaemon('prof-restart', {
+    mailServer: { enabled: true, server: '127.0.0.1:9', sender: 'bench@example.com', tls: false },
+    relay: { maxOutboxBytes: 64 * 2 ** 30, minFreeBytes: 0, retryMin: '1h', retryMax: '1h' },
+  });
+  const control = connectControl(daemon.socket);
+  await pooled(COUNT, 256, (i) => control.submit({ to: ['down@example.com'], subject: `backlog ${i}`, text: 'x'.repeat(200), html: '', kind: 'digest', idempotency_key: '' }));
+  control.close();
+  daemon.kill();
+  await sleep(300);
+  const runs = [];
+  for (let run = 1; run <= RUNS; run++) {
+    runs.push(await profiledStart(daemon.configPath, daemon.socket, run));
+    console.log(`run ${run}: ready in ${runs.at(-1).readyMs} ms with ${runs.at(-1).queued} messages back`);
+  }
+  const middle = [...runs].sort((a, b) => a.readyMs - b.readyMs)[Math.floor(RUNS / 2)];
+  const rows = selfTime(middle.profile);
+  const total = rows.reduce((n, [, ms]) => n + ms, 0);
+  const share = (match) => rows.filter(([k]) => match.test(k)).reduce((n, [, ms]) => n + ms, 0);
+  const pct = (ms) => `${((ms / total) * 100).toFixed(0)} %`;
+  const groups = [
+    ['garbage collection', share(/^\(garbage collector\)/)],
+    ['reading records: framing, CRC, JSON (journal-format, window-reader, outbox-records)', share(/dist\/relay\/(journal-format|window-reader|outbox-records)\.js|^crc32 /)],
+    ['building the index and the schedule (outbox-index, outbox-scheduler)', share(/dist\/relay\/outbox-(index|scheduler)\.js/)],
+    ['loading and compiling modules', share(/node:internal\/modules|node:internal\/bootstrap|^compileFunction|^internalModuleStat|^readFileUtf8/)],
+    ['idle (waiting for reads, timers)', share(/^\(idle\)/)],
+  ];
+  const text = [
+    '# Where the time to ready goes after a restart',
+    '',
+    `\`npm run profile:restart\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}: ${COUNT.toLocaleString('en-US')} small messages queued with the mail server down, kill -9, then ${RUNS} starts on the same folder with the unit's node flags, each under a CPU profile from before the daemon's modules load until \`status\` first answers (sampled every 1 ms).`,
+    '',
+    `Ready in ${runs.map((r) => `${r.readyMs} ms`).join(', ')}; ${runs[0].queued.toLocaleString('en-US')} messages back each time. The profile of the median start (${middle.readyMs} ms, ${total.toFixed(0)} ms sampled; event-loop delay p99 ${middle.delay.p99_ms.toFixed(1)} ms, max ${middle.delay.max_ms.toFixed(1)} ms):`,
+    '',
+    '| where | ms | share |',
+    '|---|---|---|',
+    ...groups.map(([what, ms]) => `| ${what} | ${ms.toFixed(0)} | ${pct(ms)} |`),
+    '',
+    'Self time per function, the top 25:',
+    '',
+    ...selfTimeTable(middle.profile, 25),
+    '',
+  ].join('\n');
+  writeFileSync(join(ROOT, 'docs/PROFILE-restart.md'), text);
+  console.log('docs/PROFILE-restart.md');
+} finally {
+  await cleanupAll();
+}
+process.exit(0);
