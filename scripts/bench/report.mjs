@@ -1,14 +1,14 @@
 import { cpus, totalmem } from 'node:os';
 
 /** BENCHMARKS.md from a run's figures (also re-rendered from bench-results.json's detail). */
-export function render({ relay, intake, fanout, footprint, backlog, reload, quick, runs, results }) {
+export function render({ relay, intake, fanout, footprint, backlog, reload, quick, runs, results, measuredAt = new Date() }) {
   const r = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
   const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
   const rel = relay.relay.median;
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\`${quick ? ' (BENCH_QUICK: smaller sizes)' : ''} on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Medians of ${runs} runs; every ratio is against a baseline measured in the same run.`,
+    `Written by \`npm run bench\`${quick ? ' (BENCH_QUICK: smaller sizes)' : ''} on ${measuredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Medians of ${runs} runs; every ratio is against a baseline measured in the same run.`,
     '',
     '## Relay throughput',
     '',

@@ -8,7 +8,7 @@
 // the 2,000 step. `--report-only` writes BENCHMARKS.md again from bench-results.json (after a change
 // of the report, not of the code). FLEET_CPU_PROF=DIR (with FLEET_RECONNECT=0: a storm replaces the primary)
 // profiles the primary; `node scripts/bench/profile-fanout.mjs DIR` names its top frames.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchBacklog } from './backlog.mjs';
@@ -73,8 +73,9 @@ function intakeResults(intake) {
 try {
   if (reportOnly) {
     // The report's words changed, not the figures: BENCHMARKS.md again from the last run's results.
-    const { quick: q, detail, ...results } = JSON.parse(readFileSync(join(ROOT, 'bench-results.json'), 'utf8'));
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ ...detail, quick: q, runs, results: { ...results, ...intakeResults(detail.intake) } }));
+    const path = join(ROOT, 'bench-results.json');
+    const { quick: q, detail, ...results } = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ ...detail, quick: q, runs, results: { ...results, ...intakeResults(detail.intake) }, measuredAt: statSync(path).mtime }));
     log('BENCHMARKS.md written again from bench-results.json');
   } else if (fleetOnly) {
     log(`fan-out (--fleet-only: ${fleetSizes.join(', ')} secondaries)`);
