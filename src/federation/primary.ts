@@ -95,7 +95,7 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
       checkOwnSettings();
       // The version in force from start, new or not: which configuration it holds is noted too.
       emit({ kind: 'published', version: inForce.version, configVersion: inForce.configVersion });
-      config.onChange(() => {
+      const publishChange = () => {
         void versions
           .sync()
           .then(({ version, configVersion, changed }) => {
@@ -105,7 +105,10 @@ export function createFederationPrimary(deps: { config: LiveConfig; state: State
             checkOwnSettings();
           })
           .catch((err: unknown) => log.error({ err }, 'cannot publish new settings'));
-      });
+      };
+      config.onChange(publishChange);
+      // An edit applied while start awaited the state and the node records had no listener yet.
+      publishChange();
       bound = await server.listen(listen, identity);
       log.info({ listen: bound, certSha256: identity.sha256, version: versions.version() }, 'federation listening');
     },

@@ -5,6 +5,7 @@
  * bytes to every stream (see `watchServerService` in proto.ts).
  */
 import type { LiveConfig } from '../config/live-config.js';
+import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { FederatedSettings } from '../settings/schema.js';
 import { settingsDigest } from '../settings/view.js';
@@ -44,26 +45,40 @@ export function createVersionSync(deps: { config: LiveConfig; state: StateStore;
     return { mailServer: current.mailServer, recipients: [...current.notifications.recipients], portalAddress: current.portal.address };
   }
 
+  /**
+   * The configuration is read when sync is called; the comparison and the bump wait for the syncs
+   * before it. Unchained, an edit arriving while the previous version is still being written would
+   * compare against the digest before it: an edit back to the earlier settings would be taken for
+   * no change (the fleet kept on the previous edit's), or an unrelated edit bump a second version.
+   */
+  let chain: Promise<unknown> = Promise.resolve();
+
+  async function syncFrom(current: Config): Promise<SyncResult> {
+    const settings = published(current);
+    const digest = settingsDigest(settings);
+    // Unchanged: the version in force holds these same settings, so it was taken from this config too.
+    if (state.get().primary?.settingsDigest === digest) return { version: version(), configVersion: current.version, changed: false };
+    let bumped = 0;
+    await state.update((s) => {
+      s.primary ??= { settingsVersion: 0, settingsDigest: null, tokens: [], nodes: {} };
+      s.primary.settingsVersion += 1;
+      s.primary.settingsDigest = digest;
+      bumped = s.primary.settingsVersion;
+    });
+    // The bytes of this version are the settings its digest was taken of, whatever the config
+    // says by the time a stream needs them.
+    built = { version: bumped, bytes: encode(bumped, settings) };
+    log.info({ version: bumped }, 'federated settings changed; new version');
+    return { version: bumped, configVersion: current.version, changed: true };
+  }
+
   return {
     version,
-    async sync() {
+    sync() {
       const current = config.current();
-      const settings = published(current);
-      const digest = settingsDigest(settings);
-      // Unchanged: the version in force holds these same settings, so it was taken from this config too.
-      if (state.get().primary?.settingsDigest === digest) return { version: version(), configVersion: current.version, changed: false };
-      let bumped = 0;
-      await state.update((s) => {
-        s.primary ??= { settingsVersion: 0, settingsDigest: null, tokens: [], nodes: {} };
-        s.primary.settingsVersion += 1;
-        s.primary.settingsDigest = digest;
-        bumped = s.primary.settingsVersion;
-      });
-      // The bytes of this version are the settings its digest was taken of, whatever the config
-      // says by the time a stream needs them.
-      built = { version: bumped, bytes: encode(bumped, settings) };
-      log.info({ version: bumped }, 'federated settings changed; new version');
-      return { version: bumped, configVersion: current.version, changed: true };
+      const run = chain.then(() => syncFrom(current));
+      chain = run.catch(() => undefined);
+      return run;
     },
     encoded() {
       const current = version();
