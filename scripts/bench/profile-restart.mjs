@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
 import { selfTime, selfTimeTable } from './cpu-profile.mjs';
-import { CLI, cleanupAll, DAEMON_ENV, DAEMON_NODE_ARGS, pooled, ROOT, sleep, startDaemon, statusWhenUp } from './lib.mjs';
+import { CLI, cleanupAll, DAEMON_ENV, DAEMON_NODE_ARGS, onCleanup, pooled, ROOT, sleep, startDaemon, statusWhenUp } from './lib.mjs';
 
 const COUNT = Number(process.env.PROFILE_RESTART_COUNT ?? 100_000);
 const RUNS = 3;
@@ -38,7 +38,9 @@ async function profiledStart(configPath, socket, run) {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...DAEMON_ENV, AM_PROBE_DIR: probeDir, AM_PROBE_FROM_START: '1' },
   });
+  onCleanup(() => child.kill('SIGKILL'));
   const status = await statusWhenUp(socket);
+  if (status === null) throw new Error(`the daemon did not answer status within 120 s (run ${run})`);
   const readyMs = Date.now() - started;
   process.kill(child.pid, 'SIGUSR2');
   const profile = await fileWhenWritten(join(probeDir, 'window-1.cpuprofile'));

@@ -75,7 +75,8 @@ try {
     // The report's words changed, not the figures: BENCHMARKS.md again from the last run's results.
     const path = join(ROOT, 'bench-results.json');
     const { quick: q, detail, ...results } = JSON.parse(readFileSync(path, 'utf8'));
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ ...detail, quick: q, runs, results: { ...results, ...intakeResults(detail.intake) }, measuredAt: statSync(path).mtime }));
+    const measuredAt = results.measured_at ? new Date(results.measured_at) : statSync(path).mtime;
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ ...detail, quick: q, runs, results: { ...results, ...intakeResults(detail.intake) }, measuredAt }));
     log('BENCHMARKS.md written again from bench-results.json');
   } else if (fleetOnly) {
     log(`fan-out (--fleet-only: ${fleetSizes.join(', ')} secondaries)`);
@@ -116,6 +117,7 @@ async function runAll() {
 
   const big = quick ? 10000 : 100000;
   const results = {
+    measured_at: new Date().toISOString(),
     relay_msgs_per_s: relay.relay.median,
     nodemailer_msgs_per_s: relay.nodemailer.median,
     smtp_source_msgs_per_s: relay.smtp_source?.median ?? null,
