@@ -10,12 +10,6 @@ import { describe, expect, it } from 'vitest';
 const MAX_FILE_LINES = 400;
 const MAX_FUNCTION_LINES = 120;
 
-/**
- * TEMPORARY allow-list of today's offenders, being split by others (issue 19 item 4). Empty it as
- * they land; a name here that no longer offends fails the test, so the list cannot go stale.
- */
-const ALLOWED_OVER_SIZE: readonly string[] = [];
-
 const ROOT = resolve(import.meta.dirname, '../..');
 const SRC = join(ROOT, 'src');
 
@@ -69,9 +63,7 @@ function isDeclaredTable(node: ts.Node, text: string): boolean {
 }
 
 describe('code size (STYLE.md)', () => {
-  it(`no src file over ${MAX_FILE_LINES} lines and no function over ${MAX_FUNCTION_LINES}, except the allow-list`, () => {
-    const found = offenders();
-    expect(found.filter((o) => !ALLOWED_OVER_SIZE.includes(o)), 'split these (or mark a declarative table with a comment)').toEqual([]);
-    expect(ALLOWED_OVER_SIZE.filter((o) => !found.includes(o)), 'no longer over the limit: remove from ALLOWED_OVER_SIZE').toEqual([]);
+  it(`no src file over ${MAX_FILE_LINES} lines and no function over ${MAX_FUNCTION_LINES}`, () => {
+    expect(offenders(), 'split these (or mark a declarative table with a comment)').toEqual([]);
   });
 });
