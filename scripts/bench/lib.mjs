@@ -181,3 +181,18 @@ export async function statusWhenUp(socket, timeoutMs = 120_000) {
   }
   return null;
 }
+
+/**
+ * Measuring window `n` written by a daemon run with probe-preload.mjs into `dir`: its CPU profile
+ * and event-loop delay, once the signal handler (which writes them asynchronously) has.
+ */
+export async function probeWindow(dir, n) {
+  for (let tries = 0; tries < 600; tries++) {
+    try {
+      return { profile: JSON.parse(readFileSync(join(dir, `window-${n}.cpuprofile`), 'utf8')), delay: JSON.parse(readFileSync(join(dir, `window-${n}.json`), 'utf8')) };
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error(`the daemon wrote no measuring window ${n}`);
+}

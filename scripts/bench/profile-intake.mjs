@@ -5,30 +5,18 @@
 // the filling around it: the client's latency to "accepted", the daemon's event-loop delay
 // histogram and a CPU profile (scripts/bench/probe-preload.mjs), GC time from the profile's
 // (garbage collector) frame. Writes docs/PROFILE-intake.md.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
 import { selfTime, selfTimeTable } from './cpu-profile.mjs';
 import { fillBacklog, offerIntake } from './intake.mjs';
-import { cleanupAll, percentile, ROOT, sleep, startDaemon } from './lib.mjs';
+import { cleanupAll, percentile, probeWindow, ROOT, sleep, startDaemon } from './lib.mjs';
 
 const PROBE = 2000;
 const backlogs = (process.env.PROFILE_BACKLOGS ?? '0,10000,100000').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'am-prof-intake-'));
 const preload = new URL('./probe-preload.mjs', import.meta.url).href;
-
-/** Waits until the daemon has written window N's files (the signal handler writes them async). */
-async function windowFiles(n) {
-  for (let tries = 0; tries < 600; tries++) {
-    try {
-      return { profile: JSON.parse(readFileSync(join(dir, `window-${n}.cpuprofile`), 'utf8')), delay: JSON.parse(readFileSync(join(dir, `window-${n}.json`), 'utf8')) };
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error(`the daemon wrote no measuring window ${n}`);
-}
 
 try {
   const daemon = await startDaemon('prof-intake', { mailServer: { enabled: true, server: '127.0.0.1:9', sender: 'bench@example.com', tls: false } }, { args: [`--import=${preload}`], extraEnv: { AM_PROBE_DIR: dir } });
@@ -46,7 +34,7 @@ try {
     const { latencies } = await offerIntake(control, PROBE);
     queued += PROBE;
     process.kill(daemon.pid, 'SIGUSR2');
-    const { profile, delay } = await windowFiles(i + 1);
+    const { profile, delay } = await probeWindow(dir, i + 1);
     const rows = selfTime(profile);
     const sampled = rows.reduce((n, [, ms]) => n + ms, 0);
     const gc = rows.filter(([k]) => k.startsWith('(garbage collector)')).reduce((n, [, ms]) => n + ms, 0);

@@ -6,28 +6,17 @@
 // (scripts/bench/probe-preload.mjs, AM_PROBE_FROM_START) and ends when `status` first answers.
 // Writes docs/PROFILE-restart.md.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
 import { selfTime, selfTimeTable } from './cpu-profile.mjs';
-import { CLI, cleanupAll, DAEMON_ENV, DAEMON_NODE_ARGS, onCleanup, pooled, ROOT, sleep, startDaemon, statusWhenUp } from './lib.mjs';
+import { CLI, cleanupAll, DAEMON_ENV, DAEMON_NODE_ARGS, onCleanup, pooled, probeWindow, ROOT, sleep, startDaemon, statusWhenUp } from './lib.mjs';
 
 const COUNT = Number(process.env.PROFILE_RESTART_COUNT ?? 100_000);
 const RUNS = 3;
 const dir = mkdtempSync(join(tmpdir(), 'am-prof-restart-'));
 const preload = new URL('./probe-preload.mjs', import.meta.url).href;
-
-async function fileWhenWritten(path) {
-  for (let tries = 0; tries < 600; tries++) {
-    try {
-      return JSON.parse(readFileSync(path, 'utf8'));
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error(`the daemon wrote no ${path}`);
-}
 
 /** One start on the folder, profiled until `status` answers. */
 async function profiledStart(configPath, socket, run) {
@@ -43,8 +32,7 @@ async function profiledStart(configPath, socket, run) {
   if (status === null) throw new Error(`the daemon did not answer status within 120 s (run ${run})`);
   const readyMs = Date.now() - started;
   process.kill(child.pid, 'SIGUSR2');
-  const profile = await fileWhenWritten(join(probeDir, 'window-1.cpuprofile'));
-  const delay = await fileWhenWritten(join(probeDir, 'window-1.json'));
+  const { profile, delay } = await probeWindow(probeDir, 1);
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   return { readyMs, profile, delay, queued: Number(status.outbox.queued) + Number(status.outbox.deferred) };
