@@ -225,7 +225,7 @@ function outboxEntry(e: OutboxListing): OutboxEntry {
   return {
     id: e.id,
     kind: e.kind,
-    to: e.to,
+    to: [...e.to],
     sender: e.sender,
     subject: e.subject,
     size_bytes: String(e.sizeBytes),

@@ -10,7 +10,7 @@ import type { EntryState, MessageKind, Outbox } from './outbox.js';
 export interface OutboxListing {
   id: string;
   kind: MessageKind;
-  to: string[];
+  to: readonly string[];
   /** The envelope sender and From it leaves with: the one in force (it follows the settings). */
   sender: string;
   subject: string;

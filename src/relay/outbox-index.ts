@@ -9,6 +9,7 @@ import type { Idempotency } from './outbox-idempotency.js';
 import type { EnqueueRecord, Entry, EntryState, OutboxRecord, Progress } from './outbox-records.js';
 import { laneOf, LANES, type Lane } from './outbox-room.js';
 import type { Scheduler } from './outbox-scheduler.js';
+import { createInterner, createStringInterner } from '../util/interner.js';
 
 /** A message's index record and framing, near enough, for the live share of a segment. */
 const RECORD_OVERHEAD_BYTES = HEAD_BYTES + 200;
@@ -51,9 +52,11 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
   const liveBySegment = new Map<number, number>();
   const byLane: Record<Lane, number> = Object.fromEntries(LANES.map((lane) => [lane, 0])) as Record<Lane, number>;
   let storedBytes = 0;
-  /** The last error text, shared by the entries that failed alike (100,000 deferred, one string). */
-  let lastErrorText = '';
-  const intern = (error: string) => (error === lastErrorText ? lastErrorText : (lastErrorText = error));
+  // Shared by the entries that came from one source, went to the same recipients or failed alike
+  // (100,000 deferred: one error text); recipients hold no newline (checked at intake).
+  const internError = createStringInterner();
+  const internSource = createStringInterner();
+  const internTo = createInterner<readonly string[]>((to) => to.join('\n'));
 
   function countLive(ref: BodyRef | null, sign: 1 | -1): void {
     if (!ref) return;
@@ -89,7 +92,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
       known.body = body;
       countLive(body, 1);
     } else {
-      const entry = entryOf(record, body);
+      const entry = entryOf(record, body, internSource(record.source), internTo(record.to));
       entries.set(entry.id, entry);
       if (entry.idempotencyKey) {
         keyDigests.set(entry.id, record.keyDigest);
@@ -99,7 +102,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     }
     update(record.id, (entry) => {
       const p = record.progress;
-      if (p) Object.assign(entry, { state: p.state, attempts: p.attempts, nextAt: p.nextAt, lastError: p.error === null ? null : intern(p.error), to: p.to });
+      if (p) Object.assign(entry, { state: p.state, attempts: p.attempts, nextAt: p.nextAt, lastError: p.error === null ? null : internError(p.error), to: internTo(p.to) });
     });
   }
 
@@ -115,9 +118,9 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
           return;
         }
         case 'defer':
-          return update(record.id, (e) => Object.assign(e, { state: 'deferred', attempts: record.attempts, nextAt: record.nextAt, lastError: intern(record.error) }));
+          return update(record.id, (e) => Object.assign(e, { state: 'deferred', attempts: record.attempts, nextAt: record.nextAt, lastError: internError(record.error) }));
         case 'dead':
-          return update(record.id, (e) => Object.assign(e, { state: 'dead', attempts: record.attempts, lastError: intern(record.error), to: record.to, nextAt: 0 }));
+          return update(record.id, (e) => Object.assign(e, { state: 'dead', attempts: record.attempts, lastError: internError(record.error), to: internTo(record.to), nextAt: 0 }));
         case 'requeue':
           return update(record.id, (e) => Object.assign(e, { state: 'queued', nextAt: 0 }));
       }
@@ -149,20 +152,20 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
   };
 }
 
-/** A new entry, queued, from its enqueue record. */
-function entryOf(record: EnqueueRecord, body: BodyRef | null): Entry {
+/** A new entry, queued, from its enqueue record, with its shared source and recipients. */
+function entryOf(record: EnqueueRecord, body: BodyRef | null, source: string, to: readonly string[]): Entry {
   return {
     id: record.id,
     kind: record.kind,
     subject: record.subject,
     createdAt: record.createdAt,
     idempotencyKey: record.key,
-    source: record.source,
+    source,
     door: record.door,
     size: record.size,
     body,
     state: 'queued',
-    to: record.to,
+    to,
     attempts: 0,
     nextAt: 0,
     lastError: null,

@@ -46,7 +46,7 @@ export interface Progress {
   attempts: number;
   nextAt: number;
   error: string | null;
-  to: string[];
+  to: readonly string[];
 }
 
 /** One message in the index: what scheduling and listing need, and where its body is. */
@@ -66,8 +66,11 @@ export interface Entry {
   /** Where the rendered message is; null once it was found damaged and could not be kept. */
   body: BodyRef | null;
   state: EntryState;
-  /** Recipients still to deliver to (fewer than at intake after a partial failure). */
-  to: string[];
+  /**
+   * Recipients still to deliver to (fewer than at intake after a partial failure). One array is
+   * shared by the entries with the same recipients (see outbox-index): replaced, never changed.
+   */
+  to: readonly string[];
   /** Delivery attempts, counted on every try, across requeues. */
   attempts: number;
   nextAt: number;
@@ -80,7 +83,7 @@ export interface EnqueueRecord {
   type: 'enqueue';
   id: string;
   kind: MessageKind;
-  to: string[];
+  to: readonly string[];
   subject: string;
   createdAt: number;
   key: string | null;
@@ -98,7 +101,7 @@ export type OutboxRecord =
   | EnqueueRecord
   | { type: 'sent'; id: string; at: number }
   | { type: 'defer'; id: string; attempts: number; nextAt: number; error: string }
-  | { type: 'dead'; id: string; at: number; attempts: number; error: string; to: string[] }
+  | { type: 'dead'; id: string; at: number; attempts: number; error: string; to: readonly string[] }
   | { type: 'requeue'; id: string; at: number }
   | { type: 'drop'; id: string };
 
@@ -115,20 +118,34 @@ export function decodeRecord(meta: unknown): OutboxRecord | null {
   const raw = meta as Record<string, unknown>;
   const type = raw['type'] ?? raw['t'];
   if (type === 'enqueue' || type === 'enq') {
-    const door = raw['door'];
+    const progress = (raw['progress'] ?? raw['s']) as Progress | undefined;
+    // One object of one shape, and the constants for door and kind rather than the parsed copies:
+    // 100,000 records are read at every start and their entries kept.
     return {
-      ...(raw as unknown as EnqueueRecord),
       type: 'enqueue',
+      id: raw['id'] as string,
+      kind: constantOf(MESSAGE_KINDS, raw['kind']) ?? (raw['kind'] as MessageKind),
+      to: raw['to'] as string[],
+      subject: raw['subject'] as string,
+      createdAt: raw['createdAt'] as number,
+      key: (raw['key'] ?? null) as string | null,
       keyDigest: (raw['keyDigest'] ?? raw['kd'] ?? null) as string | null,
       source: typeof raw['source'] === 'string' ? raw['source'] : '',
-      door: (DOORS as readonly unknown[]).includes(door) ? (door as Door) : null,
-      ...((raw['progress'] ?? raw['s']) ? { progress: (raw['progress'] ?? raw['s']) as Progress } : {}),
+      door: constantOf(DOORS, raw['door']),
+      size: raw['size'] as number,
+      ...(progress ? { progress } : {}),
     };
   }
   if (type === 'sent' || type === 'defer' || type === 'dead' || type === 'requeue' || type === 'drop') {
     return { ...(raw as object), type } as OutboxRecord;
   }
   return null;
+}
+
+/** The list's own string equal to `value`, or null. */
+function constantOf<T extends string>(list: readonly T[], value: unknown): T | null {
+  const at = (list as readonly unknown[]).indexOf(value);
+  return at < 0 ? null : list[at]!;
 }
 
 /** What a submitter asks to send, checked (see intake.ts). */

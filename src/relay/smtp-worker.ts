@@ -14,7 +14,7 @@ import { toSmtpError, type SmtpError } from './smtp-error.js';
 import { offers8BitMime, smtpOptions, type TokenProvider } from './transport-options.js';
 
 export interface OutgoingMail {
-  envelope: { from: string; to: string[] };
+  envelope: { from: string; to: readonly string[] };
   /** The whole message as it goes on the wire (its buffer is transferred to this thread). */
   raw: Uint8Array;
 }
@@ -83,7 +83,7 @@ if (parentPort) {
       const wire = !needs8BitMime(bytes) || probe8Bit === null ? Promise.resolve(bytes) : forServer(bytes, probe8Bit);
       // Naming a Message-ID (the raw bytes keep their own) spares nodemailer making a random one
       // per send for its report: 3.5 % of this thread's CPU (docs/PROFILE-relay.md).
-      wire.then((message) => via.sendMail({ envelope: { ...envelope, use8BitMime: true } as typeof envelope, raw: message, messageId: `<${request.id}@smtp-worker>` })).then(
+      wire.then((message) => via.sendMail({ envelope: { from: envelope.from, to: [...envelope.to], use8BitMime: true } as { from: string; to: string[] }, raw: message, messageId: `<${request.id}@smtp-worker>` })).then(
         (info) =>
           port.postMessage({
             type: 'sent',

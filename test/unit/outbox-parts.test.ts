@@ -8,6 +8,7 @@ import { createOutboxIndex } from '../../src/relay/outbox-index.js';
 import { decodeRecord, encodeRecord, type Entry, type OutboxRecord } from '../../src/relay/outbox-records.js';
 import { checkRoom, laneLimits, laneOf, type RoomLimits } from '../../src/relay/outbox-room.js';
 import { createScheduler } from '../../src/relay/outbox-scheduler.js';
+import { createInterner } from '../../src/util/interner.js';
 
 type Item = Pick<Entry, 'id' | 'kind' | 'source' | 'state' | 'nextAt' | 'sending'>;
 
@@ -126,10 +127,34 @@ describe('index and records', () => {
     expect(index.storedBytes()).toBe(40);
   });
 
+  it('keeps one copy of the recipients many entries share, each read from its own record', () => {
+    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    const read = (record: OutboxRecord) => decodeRecord(JSON.parse(JSON.stringify(encodeRecord(record))))!;
+    index.apply(read(enqueue('a', 'port', 1)), null);
+    index.apply(read(enqueue('b', 'port', 1)), null);
+    index.apply(read({ ...enqueue('c', 'port', 1), to: ['other@example.com'] }), null);
+    expect(index.get('a')!.to).toBe(index.get('b')!.to);
+    expect(index.get('c')!.to).toEqual(['other@example.com']);
+    index.apply(read({ type: 'dead', id: 'c', at: 2, attempts: 1, error: '550', to: ['a@example.com'] }), null);
+    expect(index.get('c')!.to).toBe(index.get('a')!.to);
+  });
+
+  it('shares equal values up to its bound, then starts over without losing what it handed out', () => {
+    const intern = createInterner<string[]>((to) => to.join('\n'), 2);
+    const first = intern(['x']);
+    expect(intern(['x'])).toBe(first);
+    intern(['y']);
+    const z = ['z'];
+    expect(intern(z)).toBe(z); // the table was full: it starts over with this one
+    expect(intern(['z'])).toBe(z);
+    expect(first).toEqual(['x']);
+    expect(intern(['x'])).not.toBe(first); // forgotten, not wrong
+  });
+
   it('writes words and reads the short keys of before', () => {
     const record = { ...enqueue('x', 'port', 1), keyDigest: 'd', progress: { state: 'dead' as const, attempts: 1, nextAt: 0, error: 'e', to: [] } };
     expect(Object.keys(encodeRecord(record))).toEqual(expect.arrayContaining(['type', 'keyDigest', 'progress']));
-    expect(decodeRecord(JSON.parse(JSON.stringify(encodeRecord(record))))).toMatchObject(record);
+    expect(decodeRecord(JSON.parse(JSON.stringify(encodeRecord(record))))).toEqual(record);
     expect(decodeRecord({ t: 'enq', id: 'y', kind: 'alert', to: [], subject: 's', createdAt: 1, key: 'k', kd: 'd', size: 1, s: { state: 'dead' } })).toMatchObject({ type: 'enqueue', keyDigest: 'd', source: '', door: null, progress: { state: 'dead' } });
     expect(decodeRecord({ t: 'sent', id: 'y', at: 1 })).toMatchObject({ type: 'sent', id: 'y' });
     expect(decodeRecord({ t: 'what' })).toBeNull();
