@@ -30,6 +30,10 @@ export interface BodyRef {
   seq: number;
   offset: number;
   length: number;
+  /**
+   * The body's CRC-32 read as a signed 32-bit number: a small integer to V8, where the unsigned
+   * form above 2^31 would be a heap number per queued message.
+   */
   crc: number;
 }
 
@@ -125,7 +129,7 @@ export async function replaySegment(
   while (at < reader.size) {
     const found = await recordAt(reader, at, isLast);
     if (found !== null && found !== 'torn') {
-      onRecord(found.meta, found.bodyLength > 0 ? { seq, offset: found.bodyOffset, length: found.bodyLength, crc: found.bodyCrc } : null);
+      onRecord(found.meta, found.bodyLength > 0 ? { seq, offset: found.bodyOffset, length: found.bodyLength, crc: found.bodyCrc | 0 } : null);
       report.records++;
       at = goodEnd = found.end;
       continue;

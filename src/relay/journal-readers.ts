@@ -67,7 +67,7 @@ export function createSegmentReaders(dir: string): SegmentReaders {
           if (bytesRead === 0) break;
           read += bytesRead;
         }
-        if (read < ref.length || crc32(buffer.subarray(prefixBytes)) !== ref.crc) {
+        if (read < ref.length || (crc32(buffer.subarray(prefixBytes)) | 0) !== ref.crc) {
           throw new AppError('AM_OUTBOX_CORRUPT', `the stored message in ${fileName(ref.seq)} at offset ${ref.offset} is damaged (${read < ref.length ? 'cut short' : 'CRC mismatch'})`);
         }
         return buffer;

@@ -81,7 +81,7 @@ function layout(batch: ReadonlyArray<{ records: Encoded[] }>, seq: number, from:
       at += head.length;
       if (body) {
         buffers.push(body);
-        mine.push({ seq, offset: at, length: body.length, crc: head.readUInt32BE(10) });
+        mine.push({ seq, offset: at, length: body.length, crc: head.readInt32BE(10) });
         at += body.length;
       } else {
         mine.push(null);
