@@ -7,17 +7,11 @@ import { rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
-import { CLI, DAEMON_ENV, DAEMON_NODE_ARGS, pooled, rssMb, sleep, startDaemon, startSink, statusWhenUp, testCerts } from './lib.mjs';
+import { bodyOf, CLI, DAEMON_ENV, DAEMON_NODE_ARGS, pooled, rssMb, sleep, startDaemon, startSink, statusWhenUp, testCerts } from './lib.mjs';
 
 const MB = 1024 * 1024;
 /** When the RSS "with the backlog queued" is read: after the memory reducer's first rounds. */
 const SETTLE_MS = 30_000;
-
-/** Lines of text, as a digest's body: what the renderer sees in real use. */
-function bodyOf(bytes) {
-  const line = `${'0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ '.repeat(2)}\n`;
-  return line.repeat(Math.ceil(bytes / line.length));
-}
 
 /** Queues `count` messages of `bytes` with the server down; RSS after; kill -9; restart figures. */
 async function backlog({ name, count, bytes, concurrency, log }) {

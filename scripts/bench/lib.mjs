@@ -34,6 +34,12 @@ export function tempDir(prefix) {
   return dir;
 }
 
+/** Lines of text, as a digest's body: what the renderer sees in real use. */
+export function bodyOf(bytes) {
+  const line = `${'0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ '.repeat(2)}\n`;
+  return line.repeat(Math.ceil(bytes / line.length));
+}
+
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

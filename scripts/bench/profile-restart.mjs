@@ -6,16 +6,19 @@
 // (scripts/bench/probe-preload.mjs, AM_PROBE_FROM_START) and ends when `status` first answers.
 // Writes docs/PROFILE-restart.md.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
 import { selfTime, selfTimeTable } from './cpu-profile.mjs';
-import { CLI, cleanupAll, DAEMON_ENV, DAEMON_NODE_ARGS, onCleanup, pooled, probeWindow, ROOT, sleep, startDaemon, statusWhenUp } from './lib.mjs';
+import { bodyOf, CLI, cleanupAll, DAEMON_ENV, DAEMON_NODE_ARGS, onCleanup, pooled, probeWindow, ROOT, sleep, startDaemon, statusWhenUp } from './lib.mjs';
 
 const COUNT = Number(process.env.PROFILE_RESTART_COUNT ?? 100_000);
+/** Text bytes per message: 200, or 5 MB (5242880) for the benchmark's large backlog. */
+const BYTES = Number(process.env.PROFILE_RESTART_BYTES ?? 200);
 const RUNS = 3;
 const dir = mkdtempSync(join(tmpdir(), 'am-prof-restart-'));
+onCleanup(() => rmSync(dir, { recursive: true, force: true }));
 const preload = new URL('./probe-preload.mjs', import.meta.url).href;
 
 /** One start on the folder, profiled until `status` answers. */
@@ -41,10 +44,11 @@ async function profiledStart(configPath, socket, run) {
 try {
   const daemon = await startDaemon('prof-restart', {
     mailServer: { enabled: true, server: '127.0.0.1:9', sender: 'bench@example.com', tls: false },
-    relay: { maxOutboxBytes: 64 * 2 ** 30, minFreeBytes: 0, retryMin: '1h', retryMax: '1h' },
+    relay: { maxOutboxBytes: 64 * 2 ** 30, minFreeBytes: 0, maxMessageBytes: Math.max(10 * 2 ** 20, BYTES + 2 ** 20), retryMin: '1h', retryMax: '1h' },
   });
   const control = connectControl(daemon.socket);
-  await pooled(COUNT, 256, (i) => control.submit({ to: ['down@example.com'], subject: `backlog ${i}`, text: 'x'.repeat(200), html: '', kind: 'digest', idempotency_key: '' }));
+  const body = bodyOf(BYTES);
+  await pooled(COUNT, BYTES > 65536 ? 4 : 256, (i) => control.submit({ to: ['down@example.com'], subject: `backlog ${i}`, text: body, html: '', kind: 'digest', idempotency_key: '' }));
   control.close();
   daemon.kill();
   await sleep(300);
@@ -68,7 +72,7 @@ try {
   const text = [
     '# Where the time to ready goes after a restart',
     '',
-    `\`npm run profile:restart\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}: ${COUNT.toLocaleString('en-US')} small messages queued with the mail server down, kill -9, then ${RUNS} starts on the same folder with the unit's node flags, each under a CPU profile from before the daemon's modules load until \`status\` first answers (sampled every 1 ms).`,
+    `\`npm run profile:restart\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}: ${COUNT.toLocaleString('en-US')} messages of ${BYTES.toLocaleString('en-US')} text bytes queued with the mail server down, kill -9, then ${RUNS} starts on the same folder with the unit's node flags, each under a CPU profile from before the daemon's modules load until \`status\` first answers (sampled every 1 ms).`,
     '',
     `Ready in ${runs.map((r) => `${r.readyMs} ms`).join(', ')}; ${runs[0].queued.toLocaleString('en-US')} messages back each time. The profile of the median start (${middle.readyMs} ms, ${total.toFixed(0)} ms sampled; event-loop delay p99 ${middle.delay.p99_ms.toFixed(1)} ms, max ${middle.delay.max_ms.toFixed(1)} ms):`,
     '',

@@ -122,8 +122,10 @@ export async function replaySegment(
   isLast: boolean,
   onRecord: (meta: unknown, body: BodyRef | null) => void,
   report: ReplayReport,
+  /** READ_WINDOW_BYTES, shared by the segments of one replay (they are read one after another). */
+  window: Buffer,
 ): Promise<number> {
-  const reader = new WindowReader(handle, (await handle.stat()).size);
+  const reader = new WindowReader(handle, (await handle.stat()).size, window);
   let at = 0;
   let goodEnd = 0;
   while (at < reader.size) {

@@ -13,6 +13,7 @@ import { AppError } from '../errors/registry.js';
 import { fsyncDir, SECRET_FILE_MODE } from '../util/durable-file.js';
 import { encode, FILE_PATTERN, fileName, replaySegment, sequenceOf, writevAll, type BodyRef, type JournalRecord, type ReplayReport } from './journal-format.js';
 import { createSegmentReaders, type SegmentReaders } from './journal-readers.js';
+import { READ_WINDOW_BYTES } from './window-reader.js';
 
 export { FILE_PATTERN, frame, HEAD_BYTES, MAGIC, type BodyRef, type JournalRecord, type ReplayReport } from './journal-format.js';
 
@@ -52,11 +53,12 @@ async function replayFiles(dir: string, files: string[], onRecord: (meta: unknow
   const report: ReplayReport = { records: 0, damaged: [], tornTailBytes: 0 };
   const sizes = new Map<number, number>();
   let lastGoodEnd = 0;
+  const window = Buffer.allocUnsafe(READ_WINDOW_BYTES);
   for (const [i, file] of files.entries()) {
     const seq = sequenceOf(file);
     const handle = await open(join(dir, file), 'r');
     try {
-      lastGoodEnd = await replaySegment(handle, seq, file, i === files.length - 1, onRecord, report);
+      lastGoodEnd = await replaySegment(handle, seq, file, i === files.length - 1, onRecord, report, window);
       sizes.set(seq, (await handle.stat()).size);
     } catch (err) {
       await handle.close();

@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,36 @@ describe('journal', () => {
     expect(again.report.damaged).toEqual([]);
     await expect(again.journal.readBody(again.bodies[0]!)).rejects.toMatchObject({ code: 'AM_OUTBOX_CORRUPT' });
     await again.journal.close();
+  });
+
+  it('reads the heads of large messages in an older segment, not a window of each body', async () => {
+    const d = dir();
+    const { journal } = await replay(d, { segmentBytes: 64 * 1024 * 1024 });
+    const big = 'z'.repeat(2 * 1024 * 1024);
+    for (let i = 0; i < 6; i++) await journal.append([rec({ id: `big${i}` }, big)]);
+    await journal.roll();
+    await journal.append([rec({ id: 'new' })]);
+    await journal.close();
+    // Counts what is asked of the real files (FileHandle.read), not a stand-in.
+    const probe = await open(only(d));
+    const proto = Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => Promise<{ bytesRead: number }> };
+    await probe.close();
+    let bytesRead = 0;
+    const original = proto.read;
+    proto.read = async function (this: unknown, ...args: unknown[]) {
+      const result = await original.apply(this, args);
+      bytesRead += result.bytesRead;
+      return result;
+    };
+    try {
+      const again = await replay(d, { segmentBytes: 64 * 1024 * 1024 });
+      expect(again.records).toEqual([...Array.from({ length: 6 }, (_, i) => ({ id: `big${i}` })), { id: 'new' }]);
+      await again.journal.close();
+    } finally {
+      proto.read = original;
+    }
+    // A first window (1 MB) and a small read per head after it; a window per head read 6 MB.
+    expect(bytesRead).toBeLessThan(2 * 1024 * 1024);
   });
 
   it('cuts a torn tail (a record half written at a crash) and keeps every whole record', async () => {
