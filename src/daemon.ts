@@ -12,17 +12,12 @@ import { describeMailServer } from './settings/view.js';
 import { openAudit } from './audit/audit.js';
 import { createReverter } from './audit/revert.js';
 import { createConfigFile } from './console/config-file.js';
-import { createConsoleServer } from './console/server.js';
 import { openConsoleUsers } from './state/console-users.js';
 import { createControlApi } from './control/api.js';
 import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
 import { createSocketServer, createStartGate } from './control/socket-server.js';
-import { createFederationPrimary } from './federation/primary.js';
-import { createFederationSecondary } from './federation/secondary.js';
 import type { Logger } from './log/logger.js';
-import { createMetricsRegistry } from './metrics/registry.js';
-import { createMetricsServer } from './metrics/server.js';
 import { createNotifier } from './notify/notifier.js';
 import { createOAuth2Tokens } from './oauth2/token-source.js';
 import { createDelivery } from './relay/delivery.js';
@@ -36,7 +31,6 @@ import { acquireInstanceLock } from './state/instance-lock.js';
 import { openStateStore, type StateStore } from './state/store.js';
 import { PACKAGE_VERSION } from './util/version.js';
 import { createRawIntake } from './submission/raw-intake.js';
-import { createSubmissionPort } from './submission/smtp-port.js';
 import { createDropPickup } from './submission/drop-pickup.js';
 
 export interface Daemon {
@@ -71,13 +65,16 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     // One holder of OAuth2 tokens for delivery, verification and tests: a refresh token is never spent twice.
     const tokens = createOAuth2Tokens({ state, log: child('oauth2'), onRefreshRotated: (endpoint) => void audit.record({ kind: 'oauth2', summary: `OAuth2 refresh token rotated by ${endpoint} and stored` }) });
     const verify = (settings: MailServerSettings) => verifySettings(settings, tokens.forSettings(settings));
+    // The parts a config may leave off are loaded only when on: the console's HTTP server, the
+    // federation, the metrics and the submission port each bring packages that a daemon without
+    // them would load for nothing at every start (docs/explanation/performance.md).
     const primary =
       initial.node.role === 'primary' && initial.federation.listen !== null
-        ? createFederationPrimary({ config, state, verifySettings: verify, log: child('federation') })
+        ? (await import('./federation/primary.js')).createFederationPrimary({ config, state, verifySettings: verify, log: child('federation') })
         : null;
     // Its secondaries' joins and refusals (NACKs) go to the trail; each version published is noted for the Federation page's diff.
     primary?.onEvent(audit.federationEvent);
-    const secondary = initial.node.role === 'secondary' ? createFederationSecondary({ config, state, verifySettings: verify, log: child('federation') }) : null;
+    const secondary = initial.node.role === 'secondary' ? (await import('./federation/secondary.js')).createFederationSecondary({ config, state, verifySettings: verify, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
     audit.followEffective(effective);
     const configFile = createConfigFile(config, { beforeWrite: (text) => audit.announceWrite(text) });
@@ -106,18 +103,22 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const webConsole =
       initial.console.listen === null
         ? null
-        : createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, api, config, configFile, audit, effective, users: consoleUsers, log: child('console') });
+        : (await import('./console/server.js')).createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, api, config, configFile, audit, effective, users: consoleUsers, log: child('console') });
     if (webConsole) consoleUrl = () => webConsole.url();
-    const submissionPort = createSubmissionPort({ config, rawIntake, log: child('submission') });
+    const submissionPort = initial.submission.listen === null ? null : (await import('./submission/smtp-port.js')).createSubmissionPort({ config, rawIntake, log: child('submission') });
     // Off unless metrics.listen is set: then the registry subscribes to the parts before they start.
     const metrics =
       initial.metrics.listen === null
         ? null
-        : createMetricsServer({ listen: initial.metrics.listen, registry: createMetricsRegistry({ config, outbox, delivery, primary, secondary, audit, daemonVersion: PACKAGE_VERSION }), log: child('metrics') });
+        : (await import('./metrics/server.js')).createMetricsServer({
+            listen: initial.metrics.listen,
+            registry: (await import('./metrics/registry.js')).createMetricsRegistry({ config, outbox, delivery, primary, secondary, audit, daemonVersion: PACKAGE_VERSION }),
+            log: child('metrics'),
+          });
 
     // Started once every listener (the metrics) is subscribed, and before the config watcher.
     await audit.start();
-    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, submissionPort, dropPickup, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
+    const components: Component[] = [config, ...(primary ? [primary] : []), ...(secondary ? [secondary] : []), delivery, adminSocket, submitSocket, ...(submissionPort ? [submissionPort] : []), dropPickup, ...(metrics ? [metrics] : []), ...(webConsole ? [webConsole] : [])];
     for (const component of components) {
       await component.start();
       closers.push(() => component.close());
@@ -128,7 +129,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
       log.info({ component: 'settings', source: next.source, mailServer: describeMailServer(next.mailServer) }, 'effective mail settings changed');
     });
     log.info(
-      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, submission: submissionPort.address(), metrics: metrics?.address() ?? null, console: webConsole?.url() ?? null, version: PACKAGE_VERSION },
+      { component: 'daemon', node: initial.node.name, role: initial.node.role, mode: effective.mode(), socket: submitSocket.path, adminSocket: adminSocket.path, submission: submissionPort?.address() ?? null, metrics: metrics?.address() ?? null, console: webConsole?.url() ?? null, version: PACKAGE_VERSION },
       'appliance-mail ready',
     );
 

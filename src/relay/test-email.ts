@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { formatHostPort, splitRecipients } from '../util/address.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors/registry.js';
@@ -66,7 +66,8 @@ export async function sendTestEmail(request: TestEmailRequest, onStep: (step: Te
   // The server's certificate, as Node's own check sees it (the step shows whom TLS was with).
   let peer: PeerCertificate | null = null;
   const options = smtpOptions(settings, source === null ? null : tokenProvider(source));
-  const connection = new SMTPConnection({
+  const { default: Connection } = await import('nodemailer/lib/smtp-connection/index.js');
+  const connection = new Connection({
     ...options,
     name: request.heloName,
     tls: {

@@ -6,8 +6,6 @@
  * it is sent only after STARTTLS); nodemailer asks again with renew=true once when the server
  * refuses a token.
  */
-import nodemailer from 'nodemailer';
-import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { MailServerSettings } from '../settings/schema.js';
 import type { TokenSource } from '../oauth2/token-source.js';
@@ -67,6 +65,8 @@ export function smtpOptions(settings: MailServerSettings, tokens: TokenProvider 
 export async function verifySettings(settings: MailServerSettings, tokens: TokenSource | null = null): Promise<string | null> {
   if (!settings.enabled) return null;
   if (settings.auth === 'oauth2' && tokens === null) return 'OAuth2 settings cannot be verified without a token source';
+  // nodemailer is loaded when first needed: a daemon starts without it on its main thread.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport(smtpOptions(settings, tokens === null ? null : tokenProvider(tokens)));
   try {
     await transport.verify();
@@ -85,6 +85,7 @@ export async function verifySettings(settings: MailServerSettings, tokens: Token
  */
 export async function offers8BitMime(options: SMTPTransport.Options & { name: string }): Promise<boolean> {
   const { auth: _auth, ...plain } = options;
+  const { default: SMTPConnection } = await import('nodemailer/lib/smtp-connection/index.js');
   const connection = new SMTPConnection(plain);
   // Failures arrive as 'error' events as well as through connect's callback.
   connection.on('error', () => undefined);

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { createCompactor, worthCompacting } from '../../src/relay/outbox-compactor.js';
 import { contentDigest, createIdempotency } from '../../src/relay/outbox-idempotency.js';
 import { createOutboxIndex } from '../../src/relay/outbox-index.js';
-import { decodeRecord, encodeRecord, type Entry, type OutboxRecord } from '../../src/relay/outbox-records.js';
+import { decodeRecord, encodeRecord, type EnqueueRecord, type Entry, type OutboxRecord } from '../../src/relay/outbox-records.js';
 import { checkRoom, laneLimits, laneOf, type RoomLimits } from '../../src/relay/outbox-room.js';
 import { createScheduler } from '../../src/relay/outbox-scheduler.js';
 import { createInterner } from '../../src/util/interner.js';
@@ -112,7 +112,7 @@ describe('room', () => {
 });
 
 describe('index and records', () => {
-  const enqueue = (id: string, door: 'port' | 'submit-socket', size: number): OutboxRecord => ({ type: 'enqueue', id, kind: 'appliance', to: ['a@example.com'], subject: 's', createdAt: 1, key: null, keyDigest: null, source: door, door, size });
+  const enqueue = (id: string, door: 'port' | 'submit-socket', size: number): EnqueueRecord => ({ type: 'enqueue', id, kind: 'appliance', to: ['a@example.com'], subject: 's', createdAt: 1, key: null, keyDigest: null, source: door, door, size });
 
   it('keeps bytes per lane and forgets sent and dropped messages', () => {
     const idempotency = createIdempotency();
