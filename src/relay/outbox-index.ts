@@ -57,6 +57,8 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
   const internError = createStringInterner();
   const internSource = createStringInterner();
   const internTo = createInterner<readonly string[]>((to) => to.join('\n'));
+  // A record whose damage its CRC missed may lack them: kept as it is, not a start that fails.
+  const shareTo = (to: readonly string[]) => (Array.isArray(to) ? internTo(to) : to);
 
   function countLive(ref: BodyRef | null, sign: 1 | -1): void {
     if (!ref) return;
@@ -92,7 +94,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
       known.body = body;
       countLive(body, 1);
     } else {
-      const entry = entryOf(record, body, internSource(record.source), internTo(record.to));
+      const entry = entryOf(record, body, internSource(record.source), shareTo(record.to));
       entries.set(entry.id, entry);
       if (entry.idempotencyKey) {
         keyDigests.set(entry.id, record.keyDigest);
@@ -102,7 +104,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     }
     update(record.id, (entry) => {
       const p = record.progress;
-      if (p) Object.assign(entry, { state: p.state, attempts: p.attempts, nextAt: p.nextAt, lastError: p.error === null ? null : internError(p.error), to: internTo(p.to) });
+      if (p) Object.assign(entry, { state: p.state, attempts: p.attempts, nextAt: p.nextAt, lastError: p.error === null ? null : internError(p.error), to: shareTo(p.to) });
     });
   }
 
@@ -120,7 +122,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
         case 'defer':
           return update(record.id, (e) => Object.assign(e, { state: 'deferred', attempts: record.attempts, nextAt: record.nextAt, lastError: internError(record.error) }));
         case 'dead':
-          return update(record.id, (e) => Object.assign(e, { state: 'dead', attempts: record.attempts, lastError: internError(record.error), to: internTo(record.to), nextAt: 0 }));
+          return update(record.id, (e) => Object.assign(e, { state: 'dead', attempts: record.attempts, lastError: internError(record.error), to: shareTo(record.to), nextAt: 0 }));
         case 'requeue':
           return update(record.id, (e) => Object.assign(e, { state: 'queued', nextAt: 0 }));
       }

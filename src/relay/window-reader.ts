@@ -7,9 +7,10 @@ import type { FileHandle } from 'node:fs/promises';
 
 export const READ_WINDOW_BYTES = 1024 * 1024;
 /**
- * What is read after a jump past a large body: the next record's head and meta are small, and a
- * whole window there would read a megabyte of the next body for nothing (1 GB for the heads of
- * 1,000 messages of 5 MB, half a second of a restart).
+ * What is read after a jump of a window or more past a body: the next record's head and meta are
+ * small, and a whole window there would read a megabyte of the next body for nothing (1 GB for the
+ * heads of 1,000 messages of 5 MB, half a second of a restart). Shorter jumps keep whole windows:
+ * with bodies of 1-500 KB each small read would be followed by another (10-15x the reads).
  */
 const AFTER_JUMP_BYTES = 64 * 1024;
 
@@ -35,9 +36,7 @@ export class WindowReader {
     if (position >= this.start && position + length <= this.start + this.data.length) {
       return this.data.subarray(position - this.start, position - this.start + length);
     }
-    // Records that follow one another fill whole windows; a read past the window's end follows a
-    // skipped body.
-    const jumped = position > this.start + this.data.length;
+    const jumped = position - (this.start + this.data.length) >= READ_WINDOW_BYTES;
     const want = Math.min(Math.max(length, jumped ? AFTER_JUMP_BYTES : READ_WINDOW_BYTES), this.size - position);
     // A large record gets a buffer of its own: the window does not keep it once passed.
     const buffer = want <= this.window.length ? this.window : Buffer.allocUnsafe(want);

@@ -139,6 +139,13 @@ describe('index and records', () => {
     expect(index.get('c')!.to).toBe(index.get('a')!.to);
   });
 
+  it('keeps an entry whose copied progress lacks its recipients (damage the CRC missed) rather than failing the start', () => {
+    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    const damaged = decodeRecord({ ...encodeRecord(enqueue('d', 'port', 1)), progress: { state: 'deferred', attempts: 1, nextAt: 5, error: '451' } })!;
+    expect(() => index.apply(damaged, null)).not.toThrow();
+    expect(index.get('d')).toMatchObject({ state: 'deferred', attempts: 1 });
+  });
+
   it('shares equal values up to its bound, then starts over without losing what it handed out', () => {
     const intern = createInterner<string[]>((to) => to.join('\n'), 2);
     const first = intern(['x']);
