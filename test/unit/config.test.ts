@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { AppError } from '../../src/errors/registry.js';
 import { parseConfig, type ConfigIssue } from '../../src/config/load.js';
 
@@ -139,6 +139,7 @@ describe('parseConfig', () => {
 
   it('reads passwordFile, trimming one trailing newline, and names it when missing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'am-cfg-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'pw'), 'from-file\n');
     const c = valid();
     delete c.mailServer.password;

@@ -3,10 +3,10 @@
  * clientSecretFile), the federation wire (client_credentials travels, the refresh token never),
  * each refused in the words of its field and never with a secret in the message.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseConfig, type ConfigIssue } from '../../src/config/load.js';
 import { AppError } from '../../src/errors/registry.js';
 import { decodeSettings, encodeSettings } from '../../src/federation/settings-wire.js';
@@ -57,6 +57,7 @@ describe('mailServer.oauth2 in the config file', () => {
 
   it('reads clientSecretFile (one line) and counts it among the secret files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'am-oauth-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'secret'), 'from-file\n');
     const parsed = parseConfig(JSON.stringify(config({ clientSecret: undefined, clientSecretFile: 'secret' })), join(dir, 'config.json'));
     expect(parsed.mailServer.oauth2?.clientSecret).toBe('from-file');
