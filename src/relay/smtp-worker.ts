@@ -83,7 +83,8 @@ if (parentPort) {
       const wire = !needs8BitMime(bytes) || probe8Bit === null ? Promise.resolve(bytes) : forServer(bytes, probe8Bit);
       // Naming a Message-ID (the raw bytes keep their own) spares nodemailer making a random one
       // per send for its report: 3.5 % of this thread's CPU (docs/PROFILE-relay.md).
-      wire.then((message) => via.sendMail({ envelope: { from: envelope.from, to: [...envelope.to], use8BitMime: true } as { from: string; to: string[] }, raw: message, messageId: `<${request.id}@smtp-worker>` })).then(
+      // The envelope is this thread's own copy (postMessage cloned it): handed on as it is.
+      wire.then((message) => via.sendMail({ envelope: { from: envelope.from, to: envelope.to as string[], use8BitMime: true } as { from: string; to: string[] }, raw: message, messageId: `<${request.id}@smtp-worker>` })).then(
         (info) =>
           port.postMessage({
             type: 'sent',
