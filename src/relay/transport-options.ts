@@ -77,26 +77,3 @@ export async function verifySettings(settings: MailServerSettings, tokens: Token
     transport.close();
   }
 }
-
-/**
- * Whether the server offers 8BITMIME, from its EHLO reply (after STARTTLS when tls is on, the
- * reply that counts): connect and EHLO only, no AUTH, no message. The SMTP worker asks once per
- * settings, and only when a message has 8-bit bytes (see downgrade-8bit.ts).
- */
-export async function offers8BitMime(options: SMTPTransport.Options & { name: string }): Promise<boolean> {
-  const { auth: _auth, ...plain } = options;
-  const { default: SMTPConnection } = await import('nodemailer/lib/smtp-connection/index.js');
-  const connection = new SMTPConnection(plain);
-  // Failures arrive as 'error' events as well as through connect's callback.
-  connection.on('error', () => undefined);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      connection.once('error', reject);
-      connection.connect((err) => (err ? reject(err) : resolve()));
-    });
-    return /^250[ -]8BITMIME\b/im.test(connection.lastServerResponse || '');
-  } finally {
-    connection.quit();
-    connection.close();
-  }
-}

@@ -5,6 +5,7 @@
 import { generate } from 'selfsigned';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { MailServerSettings } from '../../src/settings/schema.js';
 
 export interface ReceivedMail {
   from: string;
@@ -66,6 +67,22 @@ export async function newCertificates(caName: string): Promise<{ certPem: string
  * never probe for a free port to hand on: another process could take it in between.
  */
 export const REFUSED_PORT = 1;
+
+/** Effective mail server settings for a test server on 127.0.0.1:`port`: plain text, no AUTH, sender engine@example.com. */
+export const mailServerOn = (port: number, overrides: Partial<MailServerSettings> = {}): MailServerSettings => ({
+  enabled: true,
+  host: '127.0.0.1',
+  port,
+  sender: 'engine@example.com',
+  username: null,
+  password: null,
+  tls: false,
+  allowPlaintextAuth: false,
+  caPem: null,
+  auth: 'password',
+  oauth2: null,
+  ...overrides,
+});
 
 export async function startSmtpSink(options: {
   port?: number;

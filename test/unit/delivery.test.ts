@@ -21,7 +21,7 @@ import { openOutbox, type Outbox } from '../../src/relay/outbox.js';
 import type { EffectiveSnapshot, EffectiveSettings } from '../../src/config/effective.js';
 import { eventually } from '../helpers/daemon.js';
 import { headerValue } from '../helpers/mail.js';
-import { REFUSED_PORT, startScriptedSmtp, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { mailServerOn, REFUSED_PORT, startScriptedSmtp, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const BUILT = '../../dist/relay/delivery.js';
 const { createDelivery } = (await import(BUILT)) as typeof DeliveryModule;
@@ -32,19 +32,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const server = (port: number): MailServerSettings => ({
-  enabled: true,
-  host: '127.0.0.1',
-  port,
-  sender: 'engine@example.com',
-  username: null,
-  password: null,
-  tls: false,
-  allowPlaintextAuth: false,
-  caPem: null,
-  auth: 'password',
-  oauth2: null,
-});
 
 interface Harness {
   outbox: Outbox;
@@ -107,7 +94,7 @@ const logged = (h: Harness, msg: string, count = 1) =>
 describe('delivery', () => {
   it('delivers what was queued before start, and what is submitted later on wake()', async () => {
     const smtp = await sink();
-    const h = await harness(server(smtp.port));
+    const h = await harness(mailServerOn(smtp.port));
     const early = [await h.enqueue(['a@example.com']), await h.enqueue(['b@example.com'])];
     h.delivery.start();
     const late = await h.enqueue(['c@example.com']);
@@ -121,7 +108,7 @@ describe('delivery', () => {
   it('a recipient refused with 5xx: the others get it, that one goes to the dead letters with the reply', async () => {
     const smtp = await sink();
     smtp.onRcpt = (address) => (address === 'gone@example.com' ? Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }) : null);
-    const h = await harness(server(smtp.port));
+    const h = await harness(mailServerOn(smtp.port));
     h.delivery.start();
     const id = await h.enqueue(['gone@example.com', 'ok@example.com']);
     const dead = await eventually(() => (h.outbox.get(id)?.state === 'dead' ? h.outbox.get(id) : undefined), 10_000, 'dead letter');
@@ -136,7 +123,7 @@ describe('delivery', () => {
         onMailFrom: (_address, _session, callback) => callback(Object.assign(new Error('5.7.60 SMTP; Client does not have permissions to send as this sender'), { responseCode: 550 })),
       },
     });
-    const h = await harness(server(smtp.port));
+    const h = await harness(mailServerOn(smtp.port));
     h.delivery.start();
     const id = await h.enqueue(['ops@example.com']);
     const dead = await eventually(() => (h.outbox.get(id)?.state === 'dead' ? h.outbox.get(id) : undefined), 10_000, 'dead letter');
@@ -153,7 +140,7 @@ describe('delivery', () => {
         },
       },
     });
-    const h = await harness(server(smtp.port), { retryMin: '10s' });
+    const h = await harness(mailServerOn(smtp.port), { retryMin: '10s' });
     h.delivery.start();
     const before = Date.now();
     const id = await h.enqueue(['ops@example.com']);
@@ -167,14 +154,14 @@ describe('delivery', () => {
     expect(h.delivery.status().lastError?.message).not.toMatch(/paused/);
     // Fixed settings (here: the same server, now accepting): deferred mail goes at once, not in 5-10 s.
     refuse = false;
-    h.switchTo({ ...server(smtp.port), sender: 'fixed@example.com' });
+    h.switchTo({ ...mailServerOn(smtp.port), sender: 'fixed@example.com' });
     await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 3_000, 'sent after the settings change');
     // The sender in force when it is sent, not the one when it was queued.
     expect(smtp.received[0]?.from).toBe('fixed@example.com');
   });
 
   it('an unreachable server pauses deliveries: one probe per pause, not the whole queue; a new server gets it all', async () => {
-    const h = await harness(server(REFUSED_PORT), { retryMin: '200ms', retryMax: '400ms' });
+    const h = await harness(mailServerOn(REFUSED_PORT), { retryMin: '200ms', retryMax: '400ms' });
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push(await h.enqueue(['ops@example.com'], `m${i}`));
     h.delivery.start();
@@ -186,7 +173,7 @@ describe('delivery', () => {
     const attempts = ids.map((id) => h.outbox.get(id)?.attempts ?? -1).sort();
     expect(attempts).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
     const smtp = await sink();
-    h.switchTo(server(smtp.port));
+    h.switchTo(mailServerOn(smtp.port));
     await eventually(() => (h.outbox.counts().sentSinceStart === 10 ? true : undefined), 10_000, 'all 10 sent to the new server');
     expect(h.delivery.status().lastError?.message ?? '').not.toMatch(/paused/);
   });
@@ -195,7 +182,7 @@ describe('delivery', () => {
     const strict = await startScriptedSmtp((line) => (/^(EHLO|HELO)/i.test(line) ? '504 5.5.2 <vm>: Helo command rejected: need fully-qualified hostname' : null));
     cleanups.push(() => strict.close());
     // A pause of 5-10 s: long enough to still run when status is read.
-    const h = await harness(server(strict.port), { retryMin: '10s', retryMax: '1m' });
+    const h = await harness(mailServerOn(strict.port), { retryMin: '10s', retryMax: '1m' });
     const ids = [await h.enqueue(['ops@example.com'], 'a'), await h.enqueue(['ops@example.com'], 'b')];
     h.delivery.start();
     await logged(h, 'mail server unreachable; deliveries paused');
@@ -205,7 +192,7 @@ describe('delivery', () => {
   });
 
   it('expires a message not delivered within relay.maxAge to the dead letters', async () => {
-    const h = await harness(server(REFUSED_PORT), { maxAge: '1s', retryMin: '300ms', retryMax: '300ms' });
+    const h = await harness(mailServerOn(REFUSED_PORT), { maxAge: '1s', retryMin: '300ms', retryMax: '300ms' });
     h.delivery.start();
     const id = await h.enqueue(['ops@example.com']);
     const dead = await eventually(() => (h.outbox.get(id)?.state === 'dead' ? h.outbox.get(id) : undefined), 10_000, 'expired');
@@ -216,13 +203,13 @@ describe('delivery', () => {
     // The disabled settings name a server of their own: a send made while disabled would go there.
     const whileDisabled = await sink();
     const smtp = await sink();
-    const h = await harness({ ...server(whileDisabled.port), enabled: false });
+    const h = await harness({ ...mailServerOn(whileDisabled.port), enabled: false });
     h.delivery.start();
     const id = await h.enqueue(['ops@example.com']);
     // wake() (in enqueue) looks at the queue at once: a send would have marked the entry already.
     h.delivery.wake();
     expect(h.outbox.get(id)).toMatchObject({ sending: false, attempts: 0 });
-    h.switchTo(server(smtp.port));
+    h.switchTo(mailServerOn(smtp.port));
     await eventually(() => (smtp.received.length === 1 ? true : undefined), 5_000, 'sent to the server once enabled');
     // The server's 250 reaches the sink before the outbox records the send: wait for the record.
     await eventually(() => (h.outbox.counts().sentSinceStart === 1 ? true : undefined), 5_000, 'the send recorded');
