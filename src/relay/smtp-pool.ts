@@ -6,7 +6,8 @@
  * onto the socket. What the pool keeps from nodemailer's: connections opened on demand up to a
  * limit and reused (PIPELINING is the connection's), AUTH (password or XOAUTH2) when the server
  * offers it, a session reset after a refused message, and one more try on a new connection for a
- * message whose reused connection the server had closed meanwhile.
+ * message whose reused connection failed before any of its bytes went out (a session the server
+ * had closed meanwhile).
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import XOAuth2 from 'nodemailer/lib/xoauth2/index.js';
@@ -34,8 +35,6 @@ export interface SmtpPool {
 interface Waiting {
   envelope: PoolEnvelope;
   message: Buffer;
-  /** Set once it was tried again after its reused connection turned out closed: it is not tried a third time. */
-  retried: boolean;
   resolve: (info: SentInfo) => void;
   reject: (err: Error) => void;
 }
@@ -57,16 +56,6 @@ export function createSmtpPool(options: SMTPTransport.Options & { name: string }
   let open = 0;
   let closed = false;
 
-  /** A send that must wait again: at the front of the line, unless the pool closed meanwhile. */
-  function again(mail: Waiting): void {
-    if (closed) {
-      mail.reject(poolClosed());
-      return;
-    }
-    waiting.unshift(mail);
-    queueMicrotask(pump);
-  }
-
   function pump(): void {
     while (!closed && waiting.length > 0) {
       const connection = idle.pop();
@@ -87,7 +76,7 @@ export function createSmtpPool(options: SMTPTransport.Options & { name: string }
     };
     openConnection(options, gone).then((connection) => {
       if (closed) {
-        again(first);
+        first.reject(poolClosed());
         connection.smtp.quit();
       } else {
         deliver(connection, first);
@@ -99,11 +88,22 @@ export function createSmtpPool(options: SMTPTransport.Options & { name: string }
     const { smtp } = connection;
     const reused = connection.sent > 0;
     connection.sent++;
-    // BODY=8BITMIME whenever the server offers it (RFC 6152 allows it for 7-bit mail too): a
-    // message taken whole from sendmail or the submission port may carry 8-bit parts as they
-    // came, and goes byte for byte to a server that offers it; to one that does not, re-encoded.
-    const bytes = connection.eightBit || !needs8BitMime(mail.message) ? mail.message : downgradeTo7Bit(mail.message);
-    smtp.send({ from: mail.envelope.from, to: mail.envelope.to as string[], use8BitMime: true }, bytes, (err, info) => {
+    try {
+      // BODY=8BITMIME whenever the server offers it (RFC 6152 allows it for 7-bit mail too): a
+      // message taken whole from sendmail or the submission port may carry 8-bit parts as they
+      // came, and goes byte for byte to a server that offers it; to one that does not, re-encoded.
+      const body = bodySource(connection.eightBit || !needs8BitMime(mail.message) ? mail.message : downgradeTo7Bit(mail.message));
+      send(connection, mail, body, reused);
+    } catch (err) {
+      // Whatever threw (a message the re-encoding cannot take), this message gets it as its outcome.
+      mail.reject(err as Error);
+      smtp.close();
+    }
+  }
+
+  function send(connection: Connection, mail: Waiting, body: ReturnType<typeof bodySource>, reused: boolean): void {
+    const { smtp } = connection;
+    smtp.send({ from: mail.envelope.from, to: mail.envelope.to as string[], use8BitMime: true }, body as unknown as Buffer, (err, info) => {
       if (!err) {
         mail.resolve(info);
         // After the connection's own bookkeeping for this reply: the next send starts clean.
@@ -111,11 +111,12 @@ export function createSmtpPool(options: SMTPTransport.Options & { name: string }
         return;
       }
       const failure = err as Error & { code?: string; responseCode?: number };
-      if (reused && !mail.retried && isTransient(failure)) {
-        // A reused connection the server closed meanwhile (idle timeout, restart): once more on a new one.
-        mail.retried = true;
+      if (reused && !body.started() && isTransient(failure) && !closed) {
+        // A reused session the server had ended (idle timeout, restart) before a byte of this
+        // message went out: once more, on a new connection (its failure is the outcome). After
+        // the first byte the server may have the message: the main thread decides (at least once).
         smtp.close();
-        again(mail);
+        connect(mail);
         return;
       }
       mail.reject(failure);
@@ -145,7 +146,7 @@ export function createSmtpPool(options: SMTPTransport.Options & { name: string }
           reject(poolClosed());
           return;
         }
-        waiting.push({ envelope, message, retried: false, resolve, reject });
+        waiting.push({ envelope, message, resolve, reject });
         pump();
       });
     },
@@ -197,6 +198,28 @@ function openConnection(options: SMTPTransport.Options & { name: string }, onGon
       });
     });
   });
+}
+
+/**
+ * The message as SMTPConnection takes a stream: it pipes it into the DATA stream only once the
+ * server said 354, so `started()` tells whether a byte of it can have reached the server (as
+ * nodemailer's pool asks its message stream). The connection also listens for errors on it and
+ * destroys it when torn down; a buffer has neither.
+ */
+function bodySource(bytes: Buffer) {
+  let piped = false;
+  const source = {
+    pipe(into: NodeJS.WritableStream) {
+      piped = true;
+      into.end(bytes);
+      return into;
+    },
+    on: () => source,
+    removeListener: () => source,
+    destroy: () => undefined,
+    started: () => piped,
+  };
+  return source;
 }
 
 function poolClosed(): Error {

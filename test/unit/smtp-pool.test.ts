@@ -2,12 +2,15 @@
  * The SMTP worker's connection pool against real servers on loopback (smtp-server with STARTTLS
  * and AUTH): connections bounded and
  * reused, a refused message that leaves its session usable, one more try on a new connection for
- * a message whose reused connection failed, and what becomes of sends when the pool closes.
+ * a message whose reused session had ended before it went out (and none after), and what becomes
+ * of sends when the pool closes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSmtpPool, type SmtpPool } from '../../src/relay/smtp-pool.js';
 import { smtpOptions } from '../../src/relay/transport-options.js';
 import type { MailServerSettings } from '../../src/settings/schema.js';
+import { createServer, type Socket } from 'node:net';
+import { eventually } from '../helpers/daemon.js';
 import { mailServerOn, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -25,6 +28,9 @@ function pool(s: MailServerSettings, maxConnections: number): SmtpPool {
 
 const message = (subject: string) => Buffer.from(`From: engine@example.com\r\nTo: ops@example.com\r\nSubject: ${subject}\r\n\r\nbody\r\n`);
 const envelope = { from: 'engine@example.com', to: ['ops@example.com'] };
+
+/** A connection is back in the pool a tick after its reply (its own bookkeeping first): the next send reuses it. */
+const idleAgain = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A sink that records the SMTP session of each message it took. */
 async function sink(): Promise<SmtpSink & { sessions: string[] }> {
@@ -60,42 +66,77 @@ describe('SMTP pool', () => {
     expect(server.received.map((m) => /Subject: (\w+)/.exec(m.raw)?.[1])).toEqual(['first', 'partial']);
   });
 
-  it('a message whose reused connection fails (421) goes once more on a new connection, not a third time', async () => {
-    // Every MAIL after the first in a session is answered 421: the server ending a reused session.
-    const mailsPerSession = new Map<string, number>();
+  it('a message whose reused session turns out ended (421 to MAIL) goes once more, on a new connection; that one\'s failure is its outcome', async () => {
+    // Only the server's very first MAIL is taken: every later one is answered 421.
+    const sessions: string[] = [];
     const server = await startSmtpSink({
       extra: {
         onMailFrom(_address, session, callback) {
-          const seen = mailsPerSession.get(session.id) ?? 0;
-          mailsPerSession.set(session.id, seen + 1);
-          callback(seen === 0 ? undefined : Object.assign(new Error('4.4.2 closing this session'), { responseCode: 421 }));
+          sessions.push(session.id);
+          callback(sessions.length === 1 ? undefined : Object.assign(new Error('4.4.2 closing this session'), { responseCode: 421 }));
         },
       },
     });
     cleanups.push(() => server.close());
-    const sending = pool(settings(server.port, server.caPem), 1);
+    const sending = pool(settings(server.port, server.caPem), 2);
     await sending.send(envelope, message('one'));
-    await sending.send(envelope, message('two'));
-    expect([...mailsPerSession.values()]).toEqual([2, 1]);
-    expect(server.received).toHaveLength(2);
-    // A new connection's 421 is the outcome: tried on it once, not again.
-    const once = await startSmtpSink({ extra: { onMailFrom: (_a, _s, callback) => callback(Object.assign(new Error('4.3.2 try later'), { responseCode: 421 })) } });
-    cleanups.push(() => once.close());
-    await expect(pool(settings(once.port, once.caPem), 1).send(envelope, message('three'))).rejects.toMatchObject({ responseCode: 421 });
+    await idleAgain();
+    await expect(sending.send(envelope, message('two'))).rejects.toMatchObject({ responseCode: 421 });
+    // The reused session, then one new one: not the other idle session, and not a third try.
+    expect(sessions).toHaveLength(3);
+    expect(sessions[1]).toBe(sessions[0]);
+    expect(new Set(sessions).size).toBe(2);
+  });
+
+  it('a reused connection that drops after the message went out is not tried again: the main thread decides', async () => {
+    // The second message of a session is read to its final dot, then the connection is cut.
+    const stored: string[] = [];
+    const server = await startRawSmtp((socket, count, subject) => {
+      stored.push(subject);
+      if (count === 1) socket.write('250 2.0.0 queued\r\n');
+      else socket.destroy();
+    });
+    cleanups.push(() => server.close());
+    const sending = pool(mailServerOn(server.port), 1);
+    await sending.send(envelope, message('one'));
+    await idleAgain();
+    await expect(sending.send(envelope, message('two'))).rejects.toMatchObject({ code: 'ECONNECTION' });
+    expect(stored).toEqual(['one', 'two']);
   });
 
   it('closed: a send in progress finishes, the waiting ones and any later fail with ECLOSED', async () => {
     const server = await sink();
     const sending = pool(settings(server.port, server.caPem), 1);
     await sending.send(envelope, message('before'));
-    // Once the connection is idle again (a tick after the reply), b takes it at once and c waits for it.
-    await new Promise((resolve) => setImmediate(resolve));
+    await idleAgain();
+    // b takes the idle connection at once, c waits for it.
     const [b, c] = [sending.send(envelope, message('during')), sending.send(envelope, message('waiting'))];
     sending.close();
     const outcomes = await Promise.allSettled([b, c]);
     expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code: string }).code : 'sent'))).toEqual(['sent', 'ECLOSED']);
     await expect(sending.send(envelope, message('late'))).rejects.toMatchObject({ code: 'ECLOSED' });
     expect(server.received.map((m) => /Subject: (\w+)/.exec(m.raw)?.[1])).toEqual(['before', 'during']);
+  });
+
+  it('closed while its connection is still being made: the message fails with ECLOSED and is not sent', async () => {
+    const closedSessions: string[] = [];
+    const server = await startSmtpSink({ extra: { onClose: (session) => void closedSessions.push(session.id) } });
+    cleanups.push(() => server.close());
+    const sending = pool(settings(server.port, server.caPem), 1);
+    const early = sending.send(envelope, message('early'));
+    sending.close();
+    await expect(early).rejects.toMatchObject({ code: 'ECLOSED' });
+    // The connection still completes its handshake, then says QUIT without a message.
+    await eventually(() => (closedSessions.length === 1 ? true : undefined), 10_000, 'the session to end');
+    expect(server.received).toEqual([]);
+  });
+
+  it('with a username set, a server that offers no AUTH gets the message without AUTH, as before', async () => {
+    const server = await sink();
+    const sending = pool({ ...settings(server.port, server.caPem), username: 'alerts', password: 'unused-Pa55' }, 1);
+    await sending.send(envelope, message('plain'));
+    expect(server.received).toHaveLength(1);
+    expect(server.auths).toEqual([]);
   });
 
   it('a connection that cannot log in fails the message it was opened for with EAUTH', async () => {
@@ -108,3 +149,56 @@ describe('SMTP pool', () => {
     expect(server.received.map((m) => m.user)).toEqual(['alerts']);
   });
 });
+
+/**
+ * A bare SMTP server (no STARTTLS, no PIPELINING) that reads each message to its final dot and
+ * lets `onMessage` answer it (or not): for a cut right after the message, which smtp-server's
+ * hooks cannot do. `count` is the message's number within its session.
+ */
+async function startRawSmtp(onMessage: (socket: Socket, count: number, subject: string) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.write('220 raw.example ESMTP\r\n');
+    let buffer = '';
+    let inData = false;
+    let count = 0;
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          const data = buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          onMessage(socket, ++count, /Subject: (\w+)/.exec(data)?.[1] ?? '');
+          continue;
+        }
+        const end = buffer.indexOf('\r\n');
+        if (end < 0) return;
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (/^DATA/i.test(line)) {
+          inData = true;
+          socket.write('354 go ahead\r\n');
+        } else if (/^QUIT/i.test(line)) {
+          socket.end('221 bye\r\n');
+        } else {
+          socket.write(/^EHLO/i.test(line) ? '250 raw.example\r\n' : '250 OK\r\n');
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
