@@ -166,12 +166,8 @@ export async function startSmtpSink(options: {
  * A server that greets, then answers each command line with `reply(line)` (null: 250 OK; QUIT:
  * 221 and close): for replies smtp-server's hooks cannot give (to EHLO, to STARTTLS).
  */
-export async function startScriptedSmtp(reply: (line: string) => string | null): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+export function startScriptedSmtp(reply: (line: string) => string | null): Promise<{ port: number; close(): Promise<void> }> {
+  return serveLoopback((socket) => {
     socket.write('220 mx.contoso.example ESMTP\r\n');
     let pending = '';
     socket.on('data', (chunk: Buffer) => {
@@ -187,6 +183,51 @@ export async function startScriptedSmtp(reply: (line: string) => string | null):
         socket.write(`${reply(line) ?? '250 OK'}\r\n`);
       }
     });
+  });
+}
+
+/**
+ * A bare SMTP server (no STARTTLS, no PIPELINING) that reads each message to its final dot and
+ * lets `onMessage` answer it (or not): for a cut right after the message, which smtp-server's
+ * hooks cannot do. `count` is the message's number within its session.
+ */
+export function startRawSmtp(onMessage: (socket: Socket, count: number, subject: string) => void): Promise<{ port: number; close(): Promise<void> }> {
+  return serveLoopback((socket) => {
+    socket.write('220 raw.example ESMTP\r\n');
+    let buffer = '';
+    let inData = false;
+    let count = 0;
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      for (;;) {
+        const end = buffer.indexOf(inData ? '\r\n.\r\n' : '\r\n');
+        if (end < 0) return;
+        const text = buffer.slice(0, end);
+        buffer = buffer.slice(end + (inData ? 5 : 2));
+        if (inData) {
+          inData = false;
+          onMessage(socket, ++count, /Subject: (\w+)/.exec(text)?.[1] ?? '');
+        } else if (/^DATA/i.test(text)) {
+          inData = true;
+          socket.write('354 go ahead\r\n');
+        } else if (/^QUIT/i.test(text)) {
+          socket.end('221 bye\r\n');
+        } else {
+          socket.write(/^EHLO/i.test(text) ? '250 raw.example\r\n' : '250 OK\r\n');
+        }
+      }
+    });
+  });
+}
+
+/** A TCP server on 127.0.0.1 calling `onSocket` per connection; close() cuts every connection. */
+async function serveLoopback(onSocket: (socket: Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    onSocket(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

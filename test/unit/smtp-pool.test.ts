@@ -9,9 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSmtpPool, type SmtpPool } from '../../src/relay/smtp-pool.js';
 import { smtpOptions } from '../../src/relay/transport-options.js';
 import type { MailServerSettings } from '../../src/settings/schema.js';
-import { createServer, type Socket } from 'node:net';
 import { eventually } from '../helpers/daemon.js';
-import { mailServerOn, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { mailServerOn, startRawSmtp, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -149,56 +148,3 @@ describe('SMTP pool', () => {
     expect(server.received.map((m) => m.user)).toEqual(['alerts']);
   });
 });
-
-/**
- * A bare SMTP server (no STARTTLS, no PIPELINING) that reads each message to its final dot and
- * lets `onMessage` answer it (or not): for a cut right after the message, which smtp-server's
- * hooks cannot do. `count` is the message's number within its session.
- */
-async function startRawSmtp(onMessage: (socket: Socket, count: number, subject: string) => void): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.write('220 raw.example ESMTP\r\n');
-    let buffer = '';
-    let inData = false;
-    let count = 0;
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      for (;;) {
-        if (inData) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          const data = buffer.slice(0, end);
-          buffer = buffer.slice(end + 5);
-          inData = false;
-          onMessage(socket, ++count, /Subject: (\w+)/.exec(data)?.[1] ?? '');
-          continue;
-        }
-        const end = buffer.indexOf('\r\n');
-        if (end < 0) return;
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (/^DATA/i.test(line)) {
-          inData = true;
-          socket.write('354 go ahead\r\n');
-        } else if (/^QUIT/i.test(line)) {
-          socket.end('221 bye\r\n');
-        } else {
-          socket.write(/^EHLO/i.test(line) ? '250 raw.example\r\n' : '250 OK\r\n');
-        }
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
