@@ -1,6 +1,6 @@
 // Shared by the benchmark sections: child processes, daemons, the sink, statistics.
 import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,7 @@ export async function startSink(port = 0) {
   const { port: bound } = await next((m) => m.port !== undefined);
   const sink = {
     port: bound,
+    pid: child.pid,
     /** Resolves with the time (ms since epoch) the sink has received `n` messages since reset. */
     reached: (n) => { const p = next((m) => m.reached !== undefined); child.send({ expect: n }); return p.then((m) => m.at); },
     reset: () => child.send({ reset: true }),
@@ -137,11 +138,24 @@ export async function startDaemon(name, config, { args = [], extraEnv = {} } = {
   return daemon;
 }
 
-/** CPU time (user + system, all threads) a process used so far, in ms (10 ms resolution). */
+/** CPU time (user + system, all threads) a process used so far, in ms (10 ms resolution); `pid/task/tid` for one thread. */
 export function cpuMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in 1/100 s (CLK_TCK)
+}
+
+/** CPU time (user + system) of each thread of a process so far, in ms, by thread id (the main thread's id is the pid). */
+export function threadCpuMs(pid) {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), cpuMs(`${pid}/task/${tid}`));
+    } catch {
+      // The thread ended in between.
+    }
+  }
+  return out;
 }
 
 /** The highest RSS a process has had (VmHWM), in MB. */

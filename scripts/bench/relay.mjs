@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { connectControl } from '../../dist/control/client.js';
-import { median, onCleanup, pooled, startDaemon, startSink, testCerts } from './lib.mjs';
+import { cpuMs, median, onCleanup, pooled, startDaemon, startSink, testCerts, threadCpuMs } from './lib.mjs';
 
 const SUBMIT_CONCURRENCY = 256;
 const message = (i) => ({ to: ['sink@example.com'], subject: `bench ${i}`, text: `small message ${i}\n`, html: '', kind: 'alert', idempotency_key: '' });
@@ -25,6 +25,32 @@ async function timed(sink, n, send) {
   return end === null ? NaN : (n / (end - start)) * 1000;
 }
 
+/**
+ * CPU per message (ms) of each part a run kept busy, from /proc: this process (the submitting
+ * client, or bare nodemailer itself), the sink, and with `daemonPid` the daemon's main thread, its
+ * busiest other thread (the SMTP worker) and the rest (V8's GC helpers, libuv's pool: fdatasync).
+ * On 2 cores their sum bounds the rate: 2,000 ms of CPU a second over the sum is the ceiling.
+ */
+async function cpuPerMessage(n, { sinkPid, daemonPid = null }, run) {
+  const before = { client: process.cpuUsage(), sink: cpuMs(sinkPid), threads: daemonPid ? threadCpuMs(daemonPid) : null };
+  const rate = await run();
+  const client = process.cpuUsage(before.client);
+  const out = { client: (client.user + client.system) / 1000 / n, sink: (cpuMs(sinkPid) - before.sink) / n };
+  if (daemonPid) {
+    const used = [...threadCpuMs(daemonPid)].map(([tid, ms]) => [tid, ms - (before.threads.get(tid) ?? 0)]);
+    const main = used.find(([tid]) => tid === daemonPid)?.[1] ?? 0;
+    const worker = Math.max(0, ...used.filter(([tid]) => tid !== daemonPid).map(([, ms]) => ms));
+    const all = used.reduce((sum, [, ms]) => sum + ms, 0);
+    Object.assign(out, { daemon_main: main / n, daemon_smtp_worker: worker / n, daemon_other: (all - main - worker) / n });
+  }
+  return { rate, cpu: out };
+}
+
+/** Per part, the median over runs of its CPU per message. */
+function medianCpu(runs) {
+  return Object.fromEntries(Object.keys(runs[0] ?? {}).map((part) => [part, median(runs.map((c) => c[part]))]));
+}
+
 /** `system`: false skips the baselines that reconfigure the machine's Postfix and need msmtp (a reduced run on a shared machine). */
 export async function benchRelay({ n, postfixN, smallN, runs, log, system = true }) {
   const sink = await startSink();
@@ -38,18 +64,24 @@ export async function benchRelay({ n, postfixN, smallN, runs, log, system = true
   const control = connectControl(daemon.socket);
   await timed(sink, 200, () => pooled(200, 64, (i) => control.submit(message(i)))); // warm-up
   results.relay = [];
+  const relayCpu = [];
   for (let r = 0; r < runs; r++) {
-    results.relay.push(await timed(sink, n, () => pooled(n, SUBMIT_CONCURRENCY, (i) => control.submit(message(i)))));
-    log(`  appliance-mail run ${r + 1}: ${results.relay.at(-1).toFixed(0)} msg/s`);
+    const { rate, cpu } = await cpuPerMessage(n, { sinkPid: sink.pid, daemonPid: daemon.pid }, () => timed(sink, n, () => pooled(n, SUBMIT_CONCURRENCY, (i) => control.submit(message(i)))));
+    results.relay.push(rate);
+    relayCpu.push(cpu);
+    log(`  appliance-mail run ${r + 1}: ${rate.toFixed(0)} msg/s`);
   }
   control.close();
   await daemon.stop();
 
   // (a) bare nodemailer, pooled, no queue: the ceiling of one single-threaded sender.
   results.nodemailer = [];
+  const nodemailerCpu = [];
   for (let r = 0; r < runs; r++) {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, requireTLS: true, tls: { ca: (await testCerts()).caPem }, pool: true, maxConnections: 4, maxMessages: Infinity });
-    results.nodemailer.push(await timed(sink, n, () => pooled(n, SUBMIT_CONCURRENCY, (i) => transport.sendMail({ from: 'bench@example.com', ...message(i) }))));
+    const { rate, cpu } = await cpuPerMessage(n, { sinkPid: sink.pid }, () => timed(sink, n, () => pooled(n, SUBMIT_CONCURRENCY, (i) => transport.sendMail({ from: 'bench@example.com', ...message(i) }))));
+    results.nodemailer.push(rate);
+    nodemailerCpu.push(cpu);
     transport.close();
     log(`  nodemailer run ${r + 1}: ${results.nodemailer.at(-1).toFixed(0)} msg/s`);
   }
@@ -90,7 +122,10 @@ export async function benchRelay({ n, postfixN, smallN, runs, log, system = true
     }
   }
   await sink.close();
-  return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { runs: v, median: median(v) }]));
+  const summary = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { runs: v, median: median(v) }]));
+  summary.relay.cpu_ms_per_msg = medianCpu(relayCpu);
+  summary.nodemailer.cpu_ms_per_msg = medianCpu(nodemailerCpu);
+  return summary;
 }
 
 /** Message body bytes for smtp-source: about what one rendered bench alert weighs on the wire. */
