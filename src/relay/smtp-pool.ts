@@ -2,7 +2,7 @@
  * A pool of SMTP connections (nodemailer's SMTPConnection) that sends stored bytes as they are.
  * nodemailer's own pool takes a message to build: for a raw message it still wraps the bytes in
  * a MimeNode and a stream pipeline per send, about two thirds of the SMTP worker's CPU
- * (docs/PROFILE-relay.md); this pool hands the buffer to the connection, which dot-escapes it
+ * (docs/explanation/choices.md); this pool hands the bytes to the connection, which dot-escapes them
  * onto the socket. What the pool keeps from nodemailer's: connections opened on demand up to a
  * limit and reused (PIPELINING is the connection's), AUTH (password or XOAUTH2) when the server
  * offers it, a session reset after a refused message, and one more try on a new connection for a
@@ -188,8 +188,9 @@ function openConnection(options: SMTPTransport.Options & { name: string }, onGon
       // connect() calls back after EHLO (after STARTTLS, the EHLO that counts).
       connection.eightBit = OFFERS_8BITMIME.test(smtp.lastServerResponse || '');
       if (auth === undefined || !smtp.allowsAuth) return resolve(connection);
-      // XOAUTH2 asks for a token per connection (XOAuth2 would keep one for the pool's life): the
-      // token source decides when one is renewed, e.g. after the server refused it (delivery-failure.ts).
+      // A new XOAuth2 per connection, as nodemailer's pool made (one kept for the pool would reuse
+      // its cached token): each connection asks the main thread's token source, which decides when
+      // a token is renewed, e.g. after the server refused it (delivery-failure.ts).
       const credentials = auth.type === 'OAuth2' ? { type: 'OAUTH2', user: auth.user, oauth2: new XOAuth2(auth), method: 'XOAUTH2' } : { credentials: { user: auth.user ?? '', pass: auth.pass ?? '' } };
       smtp.login(credentials as SMTPConnection.AuthenticationType, (loginErr) => {
         if (!loginErr) return resolve(connection);
