@@ -98,15 +98,18 @@ export function render({ relay, intake, fanout, footprint, backlog, reload, quic
   return `${lines.join('\n')}\n`;
 }
 
+/** CPU per message summed over a run's parts, and the rate that sum allows on this machine's cores. */
+const cpuSum = (parts) => Object.values(parts).reduce((a, b) => a + b, 0);
+const ceilingPerS = (msPerMessage) => (cpus().length * 1000) / msPerMessage;
+
 /** What bounds the relay against bare nodemailer, from the CPU each part took in the same runs. */
 function relayBound(x, relay, f) {
   const ours = relay?.relay.cpu_ms_per_msg;
   const bare = relay?.nodemailer.cpu_ms_per_msg;
   if (!ours || !bare) return 'CPU per part not measured in this run.';
-  const cores = cpus().length;
-  const sum = Object.values(ours).reduce((a, b) => a + b, 0);
-  const needed = (cores * 1000) / (1.3 * x.nodemailer_msgs_per_s);
-  return `CPU: every part of a relay run shares ${cores} cores, and per message they take ${f(sum, 2)} ms (the submitting client ${f(ours.client, 2)}, the daemon's main thread ${f(ours.daemon_main, 2)}, its SMTP worker ${f(ours.daemon_smtp_worker, 2)}, its other threads ${f(ours.daemon_other, 2)}, the sink ${f(ours.sink, 2)}): a ceiling of ${f((cores * 1000) / sum)} msg/s. Bare nodemailer is one thread at ${f(bare.client, 2)} ms per message (MIME building included) beside its sink. 1.3x the baseline's ${f(x.nodemailer_msgs_per_s)} msg/s needs the sum under ${f(needed, 2)} ms. Sending stored bytes over our own pool of SMTPConnections took the worker from 0.47 to ${f(ours.daemon_smtp_worker, 2)} ms (src/relay/smtp-pool.ts); the main thread is a gRPC call, a render and an fdatasync'd journal append per message, with GC about a fifth of it (the unit's 1 MB young generation, kept for the RSS goals; PROFILE-relay.md).`;
+  const sum = cpuSum(ours);
+  const needed = (cpus().length * 1000) / (1.3 * x.nodemailer_msgs_per_s);
+  return `CPU: every part of a relay run shares ${cpus().length} cores, and per message they take ${f(sum, 2)} ms (the submitting client ${f(ours.client, 2)}, the daemon's main thread ${f(ours.daemon_main, 2)}, its SMTP worker ${f(ours.daemon_smtp_worker, 2)}, its other threads ${f(ours.daemon_other, 2)}, the sink ${f(ours.sink, 2)}): a ceiling of ${f(ceilingPerS(sum))} msg/s. Bare nodemailer is one thread at ${f(bare.client, 2)} ms per message (MIME building included) beside its sink. 1.3x the baseline's ${f(x.nodemailer_msgs_per_s)} msg/s needs the sum under ${f(needed, 2)} ms. Sending stored bytes over our own pool of SMTPConnections took the worker from 0.47 to ${f(ours.daemon_smtp_worker, 2)} ms (src/relay/smtp-pool.ts); the main thread is a gRPC call, a render and an fdatasync'd journal append per message, with GC about a fifth of it (the unit's 1 MB young generation, kept for the RSS goals; PROFILE-relay.md).`;
 }
 
 /**
@@ -116,7 +119,6 @@ function relayBound(x, relay, f) {
 function relayCpuTable(relay, r) {
   const ours = relay.relay.cpu_ms_per_msg;
   const bare = relay.nodemailer.cpu_ms_per_msg;
-  const sum = (c) => Object.values(c).reduce((a, b) => a + b, 0);
   const cell = (v) => (v === undefined ? '-' : r(v, 3));
   const row = (name, a, b) => `| ${name} | ${cell(a)} | ${cell(b)} |`;
   return [
@@ -129,8 +131,8 @@ function relayCpuTable(relay, r) {
     row('daemon SMTP worker thread', ours.daemon_smtp_worker),
     row("daemon's other threads (V8 GC helpers, libuv pool: fdatasync)", ours.daemon_other),
     row('sink (smtp-server, its own process)', ours.sink, bare.sink),
-    row('sum', sum(ours), sum(bare)),
-    `| ceiling msg/s | ${r((cpus().length * 1000) / sum(ours))} | ${r((cpus().length * 1000) / sum(bare))} (one thread sends: ${r(1000 / bare.client)}) |`,
+    row('sum', cpuSum(ours), cpuSum(bare)),
+    `| ceiling msg/s | ${r(ceilingPerS(cpuSum(ours)))} | ${r(ceilingPerS(cpuSum(bare)))} (one thread sends: ${r(1000 / bare.client)}) |`,
     '',
   ];
 }
@@ -145,7 +147,7 @@ function targets(x, relay) {
   return [
     ['relay >= 1.3x bare pooled nodemailer (sending stored bytes, against a library building MIME per send)', `${f(relayRatio, 2)}x`, relayRatio >= 1.3, relayBound(x, relay, f)],
     ['relay >= 1.5x Postfix fed over SMTP', `${f(postfixRatio, 2)}x`, postfixRatio >= 1.5],
-    ['relay >= 0.5x smtp-source into smtp-sink (the wire)', `${f(wireRatio, 2)}x`, wireRatio >= 0.5, `smtp-source is C, pipelines and stores nothing (${f(x.smtp_source_msgs_per_s)} msg/s); bare nodemailer reaches ${f(x.nodemailer_msgs_per_s / x.smtp_source_msgs_per_s, 2)}x of it in this run. 0.5x is ${f(x.smtp_source_msgs_per_s / 2)} msg/s: ${relay?.relay.cpu_ms_per_msg ? `the bench's own submitting client and sink alone take ${f(relay.relay.cpu_ms_per_msg.client + relay.relay.cpu_ms_per_msg.sink, 2)} ms of CPU per message (table above), a ceiling of ${f((cpus().length * 1000) / (relay.relay.cpu_ms_per_msg.client + relay.relay.cpu_ms_per_msg.sink))} msg/s on these cores before the daemon does anything` : 'beyond what the JS parts around the daemon leave on these cores'}.`],
+    ['relay >= 0.5x smtp-source into smtp-sink (the wire)', `${f(wireRatio, 2)}x`, wireRatio >= 0.5, `smtp-source is C, pipelines and stores nothing (${f(x.smtp_source_msgs_per_s)} msg/s); bare nodemailer reaches ${f(x.nodemailer_msgs_per_s / x.smtp_source_msgs_per_s, 2)}x of it in this run. 0.5x is ${f(x.smtp_source_msgs_per_s / 2)} msg/s: ${relay?.relay.cpu_ms_per_msg ? `the bench's own submitting client and sink alone take ${f(relay.relay.cpu_ms_per_msg.client + relay.relay.cpu_ms_per_msg.sink, 2)} ms of CPU per message (table above), a ceiling of ${f(ceilingPerS(relay.relay.cpu_ms_per_msg.client + relay.relay.cpu_ms_per_msg.sink))} msg/s on these cores before the daemon does anything` : 'beyond what the JS parts around the daemon leave on these cores'}.`],
     ...[['0', 'intake_p99_ms_0'], ['10,000', 'intake_p99_ms_10k'], ['100,000', 'intake_p99_ms_100k']]
       .filter(([, key]) => x[key] != null)
       .map(([backlog, key]) => [

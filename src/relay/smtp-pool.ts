@@ -9,6 +9,7 @@
  * message whose reused connection failed before any of its bytes went out (a session the server
  * had closed meanwhile).
  */
+import { isTransientError } from 'nodemailer/lib/errors.js';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import XOAuth2 from 'nodemailer/lib/xoauth2/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -68,13 +69,7 @@ export function createSmtpPool(options: SMTPTransport.Options & { name: string }
   /** A new connection, made for `first`: a connection that cannot be made fails that message. */
   function connect(first: Waiting): void {
     open++;
-    const gone = (connection: Connection) => {
-      open--;
-      const at = idle.indexOf(connection);
-      if (at >= 0) idle.splice(at, 1);
-      queueMicrotask(pump);
-    };
-    openConnection(options, gone).then((connection) => {
+    openConnection(options, forget).then((connection) => {
       if (closed) {
         first.reject(poolClosed());
         connection.smtp.quit();
@@ -82,6 +77,14 @@ export function createSmtpPool(options: SMTPTransport.Options & { name: string }
         deliver(connection, first);
       }
     }, first.reject);
+  }
+
+  /** A connection ended (synchronously within its close()): its place is free for the next. */
+  function forget(connection: Connection): void {
+    open--;
+    const at = idle.indexOf(connection);
+    if (at >= 0) idle.splice(at, 1);
+    queueMicrotask(pump);
   }
 
   function deliver(connection: Connection, mail: Waiting): void {
@@ -111,7 +114,7 @@ export function createSmtpPool(options: SMTPTransport.Options & { name: string }
         return;
       }
       const failure = err as Error & { code?: string; responseCode?: number };
-      if (reused && !body.started() && isTransient(failure) && !closed) {
+      if (reused && !body.started() && isTransientError(failure) && !closed) {
         // A reused session the server had ended (idle timeout, restart) before a byte of this
         // message went out: once more, on a new connection (its failure is the outcome). After
         // the first byte the server may have the message: the main thread decides (at least once).
@@ -225,9 +228,4 @@ function bodySource(bytes: Buffer) {
 
 function poolClosed(): Error {
   return Object.assign(new Error('the connection pool was closed'), { code: 'ECLOSED' });
-}
-
-/** nodemailer's own test (errors.isTransientError): the connection, not the message, failed. */
-function isTransient(err: { code?: string; responseCode?: number }): boolean {
-  return err.responseCode === 421 || err.code === 'ECONNECTION' || err.code === 'ESOCKET' || err.code === 'ETIMEDOUT';
 }
