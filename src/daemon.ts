@@ -13,7 +13,8 @@ import { openAudit } from './audit/audit.js';
 import { createReverter } from './audit/revert.js';
 import { createConfigFile } from './console/config-file.js';
 import { openConsoleUsers } from './state/console-users.js';
-import { createControlApi } from './control/api.js';
+import { createControlApi, type ControlParts } from './control/api.js';
+import type { Actor } from './audit/entry.js';
 import { controlRequestLimitBytes, submissionGate, submissionSlots } from './control/admission.js';
 import { addControlService } from './control/service.js';
 import { createSocketServer, createStartGate } from './control/socket-server.js';
@@ -77,7 +78,7 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const secondary = initial.node.role === 'secondary' ? (await import('./federation/secondary.js')).createFederationSecondary({ config, state, verifySettings: verify, log: child('federation') }) : null;
     const effective = createEffectiveSettings(config, secondary, child('settings'));
     audit.followEffective(effective);
-    const configFile = createConfigFile(config, { beforeWrite: (text) => audit.announceWrite(text) });
+    const configFile = createConfigFile(config, { beforeWrite: (text, actor) => audit.announceWrite(text, actor) });
     const reverter = createReverter({ audit, config, effective, writer: configFile });
     const delivery = createDelivery({ outbox, effective, config, tokens, log: child('relay') });
     const intake = createIntake({ config, effective, outbox, delivery });
@@ -96,14 +97,15 @@ export async function startDaemon(initial: Config, log: Logger): Promise<Daemon>
     const adminSocket = createSocketServer(initial.control.adminSocket, initial.control.adminSocketMode, limits);
     const consoleUsers = openConsoleUsers(initial.node.stateDir);
     let consoleUrl: () => string | null = () => null;
-    const api = createControlApi({ config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, audit, reverter, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl(), dropWarnings: () => dropPickup.warnings() });
-    addControlService(submitSocket.server, api, 'submit');
-    addControlService(adminSocket.server, api, 'admin');
+    const parts: ControlParts = { config, effective, outbox, delivery, outboxAdmin, intake, rawIntake, notifier, primary, secondary, consoleUsers, tokens, audit, reverter, daemonVersion: PACKAGE_VERSION, startedAt, consoleUrl: () => consoleUrl(), dropWarnings: () => dropPickup.warnings() };
+    const apiFor = (actor: Actor) => createControlApi(parts, actor);
+    addControlService(submitSocket.server, apiFor, 'submit');
+    addControlService(adminSocket.server, apiFor, 'admin');
     // A third door for administrators: HTTPS pages onto the same API.
     const webConsole =
       initial.console.listen === null
         ? null
-        : (await import('./console/server.js')).createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, api, config, configFile, audit, effective, users: consoleUsers, log: child('console') });
+        : (await import('./console/server.js')).createConsoleServer({ settings: initial.console, stateDir: initial.node.stateDir, apiFor, config, configFile, audit, effective, users: consoleUsers, log: child('console') });
     if (webConsole) consoleUrl = () => webConsole.url();
     const submissionPort = initial.submission.listen === null ? null : (await import('./submission/smtp-port.js')).createSubmissionPort({ config, rawIntake, log: child('submission') });
     // Off unless metrics.listen is set: then the registry subscribes to the parts before they start.

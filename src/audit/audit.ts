@@ -16,9 +16,8 @@ import type { Logger } from '../log/logger.js';
 import type { EffectiveSettings } from '../config/effective.js';
 import type { FederationEvent } from '../federation/primary.js';
 import { PRIVATE_DIR_MODE, writeFileDurably } from '../util/durable-file.js';
-import { currentActor } from './actor.js';
 import { flattenSettings } from './diff.js';
-import type { AuditEntry, AuditKind, AuditRecord } from './entry.js';
+import { DAEMON_ACTOR, type Actor, type AuditEntry, type AuditKind, type AuditRecord } from './entry.js';
 import { federationEventRecorder } from './federation-events.js';
 import { openKeptConfigs, type KeptConfigs } from './kept-configs.js';
 import { createLoginFailures, LOGIN_WINDOW_MS } from './login-summary.js';
@@ -39,10 +38,10 @@ export interface HistoryFilter {
 }
 
 export interface Audit {
-  /** Writes one entry, attributed to the current actor unless the record names one; never throws. */
+  /** Writes one entry, attributed to the actor the record names (the daemon itself when none); never throws. */
   record(record: AuditRecord): Promise<AuditEntry | null>;
-  /** A writer of the config file is about to write `text` for the current actor. */
-  announceWrite(text: string, revertOf?: number): void;
+  /** A writer of the config file is about to write `text` for `actor`. */
+  announceWrite(text: string, actor: Actor, revertOf?: number): void;
   /** `user`: null when the name typed is no account (it may be a password typed in the wrong field). */
   consoleLogin(address: string, user: string | null, outcome: 'success' | 'failure'): void;
   /** Newest first. */
@@ -82,7 +81,7 @@ export async function openAudit(deps: AuditDeps): Promise<Audit> {
   let summaryTimer: NodeJS.Timeout | null = null;
 
   function record(input: AuditRecord): Promise<AuditEntry | null> {
-    const { actor = currentActor(), ...fields } = input;
+    const { actor = DAEMON_ACTOR, ...fields } = input;
     const written = trail.append({ ...fields, actor: actor.name, door: actor.door, ...(actor.address ? { address: actor.address } : {}) }).then(
       (entry) => {
         log.info({ audit: true, id: entry.id, kind: entry.kind, actor: entry.actor, door: entry.door, address: entry.address, version: entry.version, changes: entry.changes, reason: entry.reason }, `audit: ${entry.summary}`);

@@ -14,7 +14,7 @@ import { AppError, toAppError } from '../errors/registry.js';
 import type { EffectiveSettings } from '../config/effective.js';
 import type { Audit } from './audit.js';
 import { diffSettings, flattenSettings, type FieldChange } from './diff.js';
-import type { AuditEntry } from './entry.js';
+import type { Actor, AuditEntry } from './entry.js';
 
 /** The sections a centralized secondary takes from its primary: its own are not in use. */
 const CENTRALIZED_SECTIONS = ['mailServer.', 'notifications.', 'portal.'];
@@ -46,8 +46,8 @@ export interface RevertResult {
 
 export interface Reverter {
   plan(id: number): Promise<RevertPlan>;
-  /** `expectedDigest`: the plan's fileDigest; empty takes the file as it is now (`revert --yes`). */
-  revert(id: number, expectedDigest: string): Promise<RevertResult>;
+  /** `expectedDigest`: the plan's fileDigest; empty takes the file as it is now (`revert --yes`). The trail names `actor`. */
+  revert(id: number, expectedDigest: string, actor: Actor): Promise<RevertResult>;
 }
 
 export function createReverter(deps: { audit: Audit; config: LiveConfig; effective: EffectiveSettings; writer: ConfigWriter }): Reverter {
@@ -93,11 +93,11 @@ export function createReverter(deps: { audit: Audit; config: LiveConfig; effecti
     async plan(id) {
       return (await load(id)).plan;
     },
-    async revert(id, expectedDigest) {
+    async revert(id, expectedDigest, actor) {
       const { plan, text } = await load(id);
       if (plan.refused !== null || text === null) throw new AppError('AM_REVERT_REFUSED', `revert to #${id} refused: ${plan.refused}; nothing was written`);
       const expected = expectedDigest === '' ? plan.fileDigest : expectedDigest;
-      audit.announceWrite(text, id);
+      audit.announceWrite(text, actor, id);
       const result = await writer.replace(expected, text);
       if (!result.ok) {
         const issues = result.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');

@@ -9,7 +9,6 @@ import type { ConfigError, LiveConfig } from '../config/live-config.js';
 import { parseConfig, type Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { EffectiveSettings, EffectiveSnapshot as Effective } from '../config/effective.js';
-import { currentActor } from './actor.js';
 import { diffSettings, type FieldChange, type FlatSettings } from './diff.js';
 import { FILE_ACTOR, type Actor, type AuditEntry, type AuditRecord } from './entry.js';
 import { versionOf, type KeptConfigs } from './kept-configs.js';
@@ -85,9 +84,9 @@ export function createSettingsChanges(deps: SettingsChangeDeps) {
     applied,
     refused,
     recordStart,
-    /** A writer of the config file is about to write `text` for the current actor. */
-    announceWrite(text: string, revertOf?: number): void {
-      announced.set(versionOf(text), { actor: currentActor(), revertOf, text, at: Date.now() });
+    /** A writer of the config file is about to write `text` for `actor`. */
+    announceWrite(text: string, actor: Actor, revertOf?: number): void {
+      announced.set(versionOf(text), { actor, revertOf, text, at: Date.now() });
     },
     /** On a centralized secondary, settings that arrive from the primary. */
     followEffective(effective: EffectiveSettings): void {

@@ -10,6 +10,7 @@ import type { LiveConfig } from '../config/live-config.js';
 import { parseConfig, type Config, type ConfigIssue } from '../config/load.js';
 import { AppError, toAppError } from '../errors/registry.js';
 import { writeFileDurably } from '../util/durable-file.js';
+import type { Actor } from '../audit/entry.js';
 
 /** The live reload applies an edit in 5-10 ms; past this the page says "written, not yet applied". */
 const APPLY_WAIT_MS = 5_000;
@@ -37,14 +38,15 @@ export interface ConfigFile {
   read(): Promise<ConfigFileView>;
   /** Validates the file with `edit` applied, without writing: the candidate config, or its issues. */
   candidate(view: ConfigFileView, edit: FileEdit): { config: Config; text: string } | { issues: ConfigIssue[] };
-  save(expectedDigest: string, edit: FileEdit): Promise<SaveResult>;
+  /** Writes the file with `edit` applied; the trail names `actor` for the reload that follows. */
+  save(expectedDigest: string, edit: FileEdit, actor: Actor): Promise<SaveResult>;
   /** Writes `text` byte for byte (a revert to a kept configuration), with the same checks as a save. */
   replace(expectedDigest: string, text: string): Promise<SaveResult>;
 }
 
 export interface ConfigFileHooks {
-  /** Called with the bytes a save is about to write (the audit trail attributes the reload to the saver). */
-  beforeWrite?(text: string): void;
+  /** Called with the bytes a save is about to write and who saves (the audit trail attributes the reload to them). */
+  beforeWrite?(text: string, actor: Actor): void;
 }
 
 export function createConfigFile(config: LiveConfig, hooks: ConfigFileHooks = {}): ConfigFile {
@@ -75,14 +77,14 @@ export function createConfigFile(config: LiveConfig, hooks: ConfigFileHooks = {}
   }
 
   /** Writes `next` unless the file's bytes (`actualDigest`) are no longer those the caller saw. */
-  async function write(expectedDigest: string, actualDigest: string, next: ReturnType<ConfigFile['candidate']>, announce: boolean): Promise<SaveResult> {
+  async function write(expectedDigest: string, actualDigest: string, next: ReturnType<ConfigFile['candidate']>, announceFor: Actor | null): Promise<SaveResult> {
     if (actualDigest !== expectedDigest) {
       return { ok: false, code: 'AM_CONFIG_CHANGED', message: `${file()} changed since this form was loaded; nothing was saved. The form now shows the file's current values.`, issues: [] };
     }
     if ('issues' in next) return { ok: false, code: 'AM_CONFIG_INVALID', message: 'nothing was saved: correct the fields marked below', issues: next.issues };
     const info = await stat(file());
     const applied = waitForVersion(next.config.version);
-    if (announce) hooks.beforeWrite?.(next.text);
+    if (announceFor) hooks.beforeWrite?.(next.text, announceFor);
     await writeFileDurably(file(), next.text, info.mode & 0o777, { uid: info.uid, gid: info.gid });
     // Bytes equal to the config in force cause no reload: it is already applied.
     wakeWaiters();
@@ -131,16 +133,16 @@ export function createConfigFile(config: LiveConfig, hooks: ConfigFileHooks = {}
   return {
     read,
     candidate,
-    save(expectedDigest, edit) {
+    save(expectedDigest, edit, actor) {
       return serially(async () => {
         const view = await read();
-        return write(expectedDigest, view.digest, candidate(view, edit), true);
+        return write(expectedDigest, view.digest, candidate(view, edit), actor);
       });
     },
     replace(expectedDigest, text) {
       // The file may be broken (the reason to go back): only its bytes are compared. The caller
       // announces the write itself (a revert names the entry it goes back to).
-      return serially(async () => write(expectedDigest, digestOf(await readFile(file(), 'utf8').catch(() => '')), whole(text), false));
+      return serially(async () => write(expectedDigest, digestOf(await readFile(file(), 'utf8').catch(() => '')), whole(text), null));
     },
   };
 }

@@ -9,7 +9,8 @@ import type { SafeHtml } from '../html/template.js';
 import type { PageContext } from './layout.js';
 
 export interface RouteDeps {
-  api: ControlApi;
+  /** The API as the request's signed-in user uses it: the audit trail names them for what it changes. */
+  api(request: FastifyRequest): ControlApi;
   config: LiveConfig;
   effective: EffectiveSettings;
   configFile: ConfigFile;

@@ -35,7 +35,8 @@ import { registerOutboxAndOverview } from './pages/outbox-overview.js';
 import { registerSettingsPages } from './pages/settings-pages.js';
 import type { RouteDeps } from './routes.js';
 import { createLoginGuard } from './login-guard.js';
-import { registerSessionGate } from './session-gate.js';
+import { consoleActor, registerSessionGate } from './session-gate.js';
+import type { Actor } from '../audit/entry.js';
 import { createSessions } from './sessions.js';
 import { followCertificate, loadConsoleIdentity } from './tls-identity.js';
 import type { ConsoleUsers } from '../state/console-users.js';
@@ -54,7 +55,7 @@ export interface ConsoleServer {
 export interface ConsoleDeps {
   settings: Config['console'];
   stateDir: string;
-  api: ControlApi;
+  apiFor(actor: Actor): ControlApi;
   config: LiveConfig;
   effective: EffectiveSettings;
   users: ConsoleUsers;
@@ -133,14 +134,14 @@ async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> {
 /** What every page gets: the domain API, the config file, its context, and the POST-redirect-GET ending. */
 function pageDeps(deps: ConsoleDeps, flash: Flash): RouteDeps {
   return {
-    api: deps.api,
+    api: (request) => deps.apiFor(consoleActor(request)),
     config: deps.config,
     effective: deps.effective,
     configFile: deps.configFile,
     async context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
       const session = request.consoleSession!;
       const notices = request.method === 'GET' ? flash.take(session.id) : [];
-      return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await deps.api.status(), path: request.url.split('?')[0] ?? '/', notices };
+      return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await deps.apiFor(consoleActor(request)).status(), path: request.url.split('?')[0] ?? '/', notices };
     },
     done(request, reply, path, notice) {
       flash.add(request.consoleSession!.id, notice);

@@ -4,7 +4,7 @@
  * the audit trail names for whatever the request changes.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { actingAs } from '../audit/actor.js';
+import type { Actor } from '../audit/entry.js';
 import type { Logger } from '../log/logger.js';
 import type { ConsoleUsers } from '../state/console-users.js';
 import { loginPage } from './pages/login.js';
@@ -44,12 +44,16 @@ export function registerSessionGate(server: FastifyInstance, deps: SessionGateDe
     if (request.method === 'POST') server.csrfProtection(request, reply, done);
     else done();
   });
-  // What a signed-in user's request changes, the audit trail attributes to them and their address.
-  server.addHook('preHandler', (request, _reply, done) => {
-    const session = request.consoleSession;
-    if (session === null) done();
-    else actingAs({ name: `console user ${session.user}`, door: 'console', address: request.ip }, done);
-  });
+}
+
+/**
+ * Whom the audit trail names for what a request changes: its signed-in user and their address.
+ * Only pages behind the gate ask; a public path that changed something would have no one to name.
+ */
+export function consoleActor(request: FastifyRequest): Actor {
+  const session = request.consoleSession;
+  if (session === null) throw new Error(`console: ${request.url.split('?')[0]} acts without a signed-in user`);
+  return { name: `console user ${session.user}`, door: 'console', address: request.ip };
 }
 
 /** The request's session, if it is live and its account still has the password it logged in with. */

@@ -9,6 +9,7 @@
  * that carries one is refused; the node's own fields stay editable.
  */
 import type { FastifyInstance } from 'fastify';
+import { consoleActor } from './session-gate.js';
 import type { ConfigIssue } from '../config/load.js';
 import { html, type SafeHtml } from '../html/template.js';
 import type { FileEdit } from './config-file.js';
@@ -76,7 +77,7 @@ function registerRoutes(app: FastifyInstance, deps: RouteDeps, spec: SettingsFor
       const notices = [banner('error', html`Refused: the ${spec.title} settings of a centralized Appliance come from its primary; nothing was saved. [AM_READ_ONLY]`)];
       return sendPage(reply, 403, form.render(ctx, { ...(await form.view(ctx)), notices }));
     }
-    const result = await deps.configFile.save(field(request.body, 'version'), form.edit(ctx, request.body));
+    const result = await deps.configFile.save(field(request.body, 'version'), form.edit(ctx, request.body), consoleActor(request));
     if (result.ok) return reply.redirect(`${spec.path}?saved=${encodeURIComponent(result.version)}`, 303);
     if (result.code === 'AM_CONFIG_CHANGED') {
       return sendPage(reply, 409, form.render(ctx, { ...(await form.view(ctx)), notices: [banner('error', html`${result.message} [${result.code}]`)] }));

@@ -3,7 +3,7 @@
  * The gRPC mapping lives in service.ts; the rules live with their concerns.
  */
 import type { Audit, HistoryFilter } from '../audit/audit.js';
-import type { AuditEntry, AuditKind } from '../audit/entry.js';
+import type { Actor, AuditEntry, AuditKind } from '../audit/entry.js';
 import type { PublishedDiff } from '../audit/published-versions.js';
 import type { Reverter, RevertPlan, RevertResult } from '../audit/revert.js';
 import { parseMailServer } from '../util/address.js';
@@ -85,7 +85,14 @@ export interface ControlParts extends StatusSources {
   reverter: Reverter;
 }
 
-export function createControlApi(parts: ControlParts): ControlApi {
+/**
+ * The API as one actor uses it: the doors make one per request (the administrators' socket, a
+ * signed-in console request) and its changes are recorded in the audit trail under that actor.
+ * Passed, not carried by AsyncLocalStorage: on Node 20 that puts a hook on every promise the
+ * daemon makes from the first administrator's call on, relaying included
+ * (docs/explanation/performance.md).
+ */
+export function createControlApi(parts: ControlParts, actor: Actor): ControlApi {
   const needPrimary = (): FederationPrimary => {
     if (parts.primary) return parts.primary;
     throw new AppError('AM_NOT_PRIMARY', 'this node does not serve secondaries: run this on the primary (node.role "primary" with federation.listen set)');
@@ -97,7 +104,7 @@ export function createControlApi(parts: ControlParts): ControlApi {
   /** An administrator's change, written to the audit trail (for whoever acts) before it is reported done. */
   async function audited<T>(kind: AuditKind, run: () => Promise<T>, summary: (result: T) => string): Promise<T> {
     const result = await run();
-    await parts.audit.record({ kind, summary: summary(result) });
+    await parts.audit.record({ kind, summary: summary(result), actor });
     return result;
   }
   return {
@@ -141,7 +148,7 @@ export function createControlApi(parts: ControlParts): ControlApi {
     history: (filter) => parts.audit.history(filter),
     historyEntry: (id) => parts.reverter.plan(id),
     publishedDiff: (from) => parts.audit.publishedDiff(from, needPrimary().status().settingsVersion),
-    revert: (id, expectedDigest) => parts.reverter.revert(id, expectedDigest),
+    revert: (id, expectedDigest) => parts.reverter.revert(id, expectedDigest, actor),
   };
 }
 

@@ -23,8 +23,7 @@ import { loadProto } from '../util/proto.js';
 import type { ControlApi } from './api.js';
 import type { DaemonStatus } from './status.js';
 import type { TokenStatus } from '../oauth2/token-source.js';
-import { actingAs } from '../audit/actor.js';
-import { AUDIT_KINDS, type Actor, type AuditEntry as DomainEntry, type AuditKind } from '../audit/entry.js';
+import { AUDIT_KINDS, DAEMON_ACTOR, type Actor, type AuditEntry as DomainEntry, type AuditKind } from '../audit/entry.js';
 import type { FieldChange as DomainChange } from '../audit/diff.js';
 import type { AuditEntry } from '../generated/appliance_mail/control/v1/AuditEntry.js';
 import type { FieldChange } from '../generated/appliance_mail/control/v1/FieldChange.js';
@@ -37,12 +36,16 @@ export type ControlDoor = 'submit' | 'admin';
 /** What a submitter (Engine, Portal, scripts) may do; every other call is an administrator's. */
 const SUBMITTER_CALLS: ReadonlySet<string> = new Set(['Status', 'Submit', 'SubmitRaw', 'Notify', 'SubmitDigest']);
 
-export function addControlService(server: grpc.Server, api: ControlApi, door: ControlDoor): void {
+/**
+ * `apiFor` gives the API as an actor uses it: the administrators' door asks for one per call (the
+ * audit trail names who acted); a submitter's calls record nothing there.
+ */
+export function addControlService(server: grpc.Server, apiFor: (actor: Actor) => ControlApi, door: ControlDoor): void {
   // Who calls, for idempotency scopes and shares of the outbox. The socket is what the daemon can
   // tell of its peer (Node does not expose SO_PEERCRED); file modes decide who reaches which.
   const caller: Caller = { door: door === 'admin' ? 'admin-socket' : 'submit-socket', client: '' };
   const sendmail: Caller = { door: 'sendmail', client: door };
-  const handlers: ControlHandlers = {
+  const handlersFor = (api: ControlApi): ControlHandlers => ({
     Status: unary(async () => {
       const reply = statusReply(await api.status());
       return door === 'admin' ? reply : forSubmitters(reply);
@@ -121,22 +124,23 @@ export function addControlService(server: grpc.Server, api: ControlApi, door: Co
         (err: unknown) => call.emit('error', toServiceError(err)),
       );
     },
-  };
-  server.addService(controlProto.Control.service, door === 'admin' ? administratorHandlers(handlers) : submitterHandlers(handlers));
+  });
+  server.addService(controlProto.Control.service, door === 'admin' ? administratorHandlers(handlersFor, apiFor) : submitterHandlers(handlersFor(apiFor(DAEMON_ACTOR))));
 }
 
 /** The user name a CLI says it runs as (metadata `am-user`); a name that is no user name is ignored. */
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 
 /**
- * The administrators' door: every call runs as the actor the audit trail names. Only root and
- * the daemon's user can open this socket (control.adminSocketMode); which of them, Node cannot
- * tell (no SO_PEERCRED), so the trail carries the user the CLI says it runs as, marked as such.
+ * The administrators' door: every call runs with the API of the actor the audit trail names. Only
+ * root and the daemon's user can open this socket (control.adminSocketMode); which of them, Node
+ * cannot tell (no SO_PEERCRED), so the trail carries the user the CLI says it runs as, marked as such.
  */
-function administratorHandlers(handlers: ControlHandlers): ControlHandlers {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, handler] of Object.entries(handlers) as Array<[string, (call: grpc.ServerUnaryCall<unknown, unknown>, callback: unknown) => void]>) {
-    wrapped[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: unknown) => actingAs(adminActor(call.metadata), () => handler(call, callback));
+function administratorHandlers(handlersFor: (api: ControlApi) => ControlHandlers, apiFor: (actor: Actor) => ControlApi): ControlHandlers {
+  type Handler = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: unknown) => void;
+  const wrapped: Record<string, Handler> = {};
+  for (const name of Object.keys(handlersFor(apiFor(DAEMON_ACTOR)))) {
+    wrapped[name] = (call, callback) => (handlersFor(apiFor(adminActor(call.metadata))) as unknown as Record<string, Handler>)[name]!(call, callback);
   }
   return wrapped as unknown as ControlHandlers;
 }

@@ -71,7 +71,7 @@ describe('control socket limits', () => {
         return { settingsVersion: 3, nodes: [] };
       },
     } as unknown as ControlApi;
-    addControlService(socket.server, api, 'admin');
+    addControlService(socket.server, () => api, 'admin');
     await socket.start();
     cleanups.push(() => socket.close());
     const control = connectControl(join(dir, 'gate.sock'));

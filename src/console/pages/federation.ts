@@ -6,6 +6,7 @@
  * connection, applied version, its own check of those settings and the centralized/local switch.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ControlApi } from '../../control/api.js';
 import { toAppError } from '../../errors/registry.js';
 import { joinCommand } from '../../federation/join-command.js';
 import type { NodeView } from '../../federation/primary.js';
@@ -64,10 +65,10 @@ function nodeRow(ctx: PageContext, node: NodeView, settingsVersion: number): Saf
 </tr>`;
 }
 
-async function primaryBody(ctx: PageContext, deps: RouteDeps): Promise<SafeHtml> {
+async function primaryBody(ctx: PageContext, api: ControlApi): Promise<SafeHtml> {
   const primary = ctx.status.primary!;
-  const { settingsVersion, nodes } = await deps.api.listNodes();
-  const tokens = await deps.api.listTokens();
+  const { settingsVersion, nodes } = await api.listNodes();
+  const tokens = await api.listTokens();
   return html`${facts([
   ['Serves secondaries on', html`<code>${primary.listen}</code>`],
   ['Secondaries join at', html`<code>${primary.joinAddress}</code>`],
@@ -92,16 +93,16 @@ ${
 }
 
 /** What differs between the settings version a secondary runs and the one this primary publishes now. */
-async function diffBody(deps: RouteDeps, name: string): Promise<[number, SafeHtml]> {
+async function diffBody(api: ControlApi, name: string): Promise<[number, SafeHtml]> {
   const back = html`<p><a href="${PATH}">Back to Federation</a></p>`;
-  const { settingsVersion, nodes } = await deps.api.listNodes();
+  const { settingsVersion, nodes } = await api.listNodes();
   const node = nodes.find((n) => n.name === name);
   if (node === undefined) return [404, html`${banner('error', html`There is no secondary named ${name}; see the list of secondaries. [AM_NODE_UNKNOWN]`)}${back}`];
   const applied = node.applied;
   if (node.mode !== 'centralized' || applied === null || applied.error !== null || applied.version >= settingsVersion) {
     return [200, html`<p>${name}: ${newest(node, settingsVersion)}. There is no older version it runs to compare.</p>${back}`];
   }
-  const diff = await deps.api.publishedDiff(applied.version);
+  const diff = await api.publishedDiff(applied.version);
   const explain = html`<p>${name} runs settings version ${applied.version} (applied ${when(applied.at)}); this primary publishes version ${settingsVersion}. A secret reads only "changed".</p>`;
   if ('unavailable' in diff) return [200, html`${explain}<p class="muted" id="diff-unavailable">What differs cannot be shown: ${diff.unavailable}.</p>${back}`];
   return [200, html`${explain}${diffTable(diff.changes, `Settings version ${applied.version} (${name}) against version ${settingsVersion} (this primary)`, [`${name} runs (v${applied.version})`, `This primary has (v${settingsVersion})`])}
@@ -133,21 +134,21 @@ function secondaryBody(ctx: PageContext): SafeHtml {
 }
 
 export function registerFederation(app: FastifyInstance, deps: RouteDeps): void {
-  const show = async (ctx: PageContext) =>
-    page(ctx, 'Federation', ctx.status.primary ? await primaryBody(ctx, deps) : ctx.status.role === 'primary' ? html`<p>This primary does not serve secondaries: set <code>federation.listen</code> in its config file.</p>` : secondaryBody(ctx));
+  const show = async (ctx: PageContext, api: ControlApi) =>
+    page(ctx, 'Federation', ctx.status.primary ? await primaryBody(ctx, api) : ctx.status.role === 'primary' ? html`<p>This primary does not serve secondaries: set <code>federation.listen</code> in its config file.</p>` : secondaryBody(ctx));
 
-  app.get(PATH, async (request, reply) => sendPage(reply, 200, await show(await deps.context(request, reply))));
+  app.get(PATH, async (request, reply) => sendPage(reply, 200, await show(await deps.context(request, reply), deps.api(request))));
 
   app.get(DIFF_PATH, async (request, reply) => {
     const ctx = await deps.context(request, reply);
     const name = String((request.query as Record<string, unknown> | undefined)?.['node'] ?? '').slice(0, 200);
-    const [code, body] = ctx.status.primary ? await diffBody(deps, name) : [404, html`<p>Only a primary serving secondaries compares their settings versions.</p>`];
+    const [code, body] = ctx.status.primary ? await diffBody(deps.api(request), name) : [404, html`<p>Only a primary serving secondaries compares their settings versions.</p>`];
     return sendPage(reply, code, page(ctx, `Settings of ${name}`, body));
   });
 
   app.post(`${PATH}/token`, async (request, reply) => {
     try {
-      const { token, expiresAt, joinAddress } = await deps.api.createToken(0);
+      const { token, expiresAt, joinAddress } = await deps.api(request).createToken(0);
       const command = joinCommand(joinAddress, token);
       // Held for this session's next page only: the token is shown once, then forgotten.
       const notice = banner(
@@ -162,7 +163,7 @@ export function registerFederation(app: FastifyInstance, deps: RouteDeps): void 
 
   app.post(`${PATH}/token/delete`, async (request, reply) => {
     try {
-      const id = await deps.api.deleteToken(field(request.body, 'id'));
+      const id = await deps.api(request).deleteToken(field(request.body, 'id'));
       return deps.done(request, reply, PATH, banner('success', html`Deleted join token ${id}: it admits nobody now.`));
     } catch (err) {
       return deps.done(request, reply, PATH, errorBanner(err));
@@ -172,7 +173,7 @@ export function registerFederation(app: FastifyInstance, deps: RouteDeps): void 
   app.post(`${PATH}/nodes/remove`, async (request, reply) => {
     const name = field(request.body, 'name');
     try {
-      await deps.api.removeNode(name);
+      await deps.api(request).removeNode(name);
       return deps.done(request, reply, PATH, banner('success', html`Removed ${name}: its credential no longer works.`));
     } catch (err) {
       return deps.done(request, reply, PATH, errorBanner(err));
@@ -181,7 +182,7 @@ export function registerFederation(app: FastifyInstance, deps: RouteDeps): void 
 
   app.post(`${PATH}/mode`, async (request, reply) => {
     try {
-      const mode = await deps.api.setMode(field(request.body, 'mode'));
+      const mode = await deps.api(request).setMode(field(request.body, 'mode'));
       return deps.done(request, reply, PATH, banner('success', html`This Appliance is now ${mode}.`));
     } catch (err) {
       return deps.done(request, reply, PATH, errorBanner(err));

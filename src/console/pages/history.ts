@@ -54,7 +54,7 @@ ${
 export function registerHistory(app: FastifyInstance, deps: RouteDeps): void {
   async function entryPage(request: FastifyRequest, reply: FastifyReply, id: number, extra: SafeHtml[], statusCode = 200) {
     const ctx = await deps.context(request, reply);
-    const plan = await deps.api.historyEntry(id);
+    const plan = await deps.api(request).historyEntry(id);
     const e = plan.entry;
     const revert =
       plan.refused === null
@@ -87,7 +87,7 @@ ${revert}
 
   async function confirmPage(request: FastifyRequest, reply: FastifyReply, id: number, extra: SafeHtml[], statusCode = 200) {
     const ctx = await deps.context(request, reply);
-    const plan = await deps.api.historyEntry(id);
+    const plan = await deps.api(request).historyEntry(id);
     const body =
       plan.refused !== null
         ? html`${extra}${banner('error', html`This entry cannot be reverted to: ${plan.refused}. [AM_REVERT_REFUSED]`)}`
@@ -108,7 +108,7 @@ ${diffTable(plan.changes, 'What the revert changes')}
     const kind = query(request, 'kind');
     const actor = query(request, 'actor');
     const kindFilter = kindOf(kind);
-    const entries = await deps.api.history({ limit: PAGE_ENTRIES, ...(kindFilter ? { kind: kindFilter } : {}), ...(actor === '' ? {} : { actor }) });
+    const entries = await deps.api(request).history({ limit: PAGE_ENTRIES, ...(kindFilter ? { kind: kindFilter } : {}), ...(actor === '' ? {} : { actor }) });
     return sendPage(reply, 200, page(ctx, 'History', listBody(entries, kind, actor)));
   });
 
@@ -130,7 +130,7 @@ ${diffTable(plan.changes, 'What the revert changes')}
     const id = idOf(request);
     if (id === null) return reply.callNotFound();
     try {
-      const result = await deps.api.revert(id, field(request.body, 'digest') || 'none given');
+      const result = await deps.api(request).revert(id, field(request.body, 'digest') || 'none given');
       if (!result.applied || result.entry === null) {
         return await entryPage(request, reply, id, [banner('warning', html`Written as version ${result.version}, but not applied yet: the Overview shows the config's state.`)], 202);
       }

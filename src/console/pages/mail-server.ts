@@ -114,7 +114,7 @@ export function registerMailServer(app: FastifyInstance, deps: RouteDeps): void 
       out?.write(`${JSON.stringify(step)}\n`);
     };
     const run = async () => {
-      if (ctx.status.mode === 'centralized') return deps.api.testEmail([], onStep);
+      if (ctx.status.mode === 'centralized') return deps.api(request).testEmail([], onStep);
       const file = await deps.configFile.read();
       const candidate = deps.configFile.candidate(file, form.edit(ctx, request.body));
       if ('issues' in candidate) {
@@ -124,7 +124,7 @@ export function registerMailServer(app: FastifyInstance, deps: RouteDeps): void 
         onStep({ step: 'settings', ok: false, detail: `the form's values are not valid: ${lines.join('; ')}` });
         return;
       }
-      await deps.api.testMailServer(candidate.config.mailServer, candidate.config.notifications.recipients, onStep);
+      await deps.api(request).testMailServer(candidate.config.mailServer, candidate.config.notifications.recipients, onStep);
     };
     const finished = run().catch((err: unknown) => onStep({ step: 'settings', ok: false, detail: toAppError(err).message }));
     if (out) {

@@ -1,5 +1,6 @@
 /** The overview (`/`) and the outbox: queued, deferred and dead messages; retry and drop. */
 import type { FastifyInstance } from 'fastify';
+import type { ControlApi } from '../../control/api.js';
 import type { OutboxListing } from '../../relay/outbox-admin.js';
 import { html, type SafeHtml } from '../../html/template.js';
 import { banner, csrfField, facts, page, when, type PageContext } from '../layout.js';
@@ -50,8 +51,8 @@ ${facts([
 }
 
 export function registerOutboxAndOverview(app: FastifyInstance, deps: RouteDeps): void {
-  const show = async (ctx: PageContext) => {
-    const entries = await deps.api.listOutbox();
+  const show = async (ctx: PageContext, api: ControlApi) => {
+    const entries = await api.listOutbox();
     const { outbox } = ctx.status;
     const lastDeliveryError = ctx.status.delivery.lastError;
     return page(
@@ -75,12 +76,12 @@ ${
     );
   };
 
-  app.get(PATH, async (request, reply) => sendPage(reply, 200, await show(await deps.context(request, reply))));
+  app.get(PATH, async (request, reply) => sendPage(reply, 200, await show(await deps.context(request, reply), deps.api(request))));
 
   app.post(`${PATH}/retry`, async (request, reply) => {
     try {
       const all = field(request.body, 'all') === 'dead';
-      const count = await deps.api.retryOutbox(all ? [] : [field(request.body, 'id')], all);
+      const count = await deps.api(request).retryOutbox(all ? [] : [field(request.body, 'id')], all);
       return deps.done(request, reply, PATH, banner('success', html`Requeued ${String(count)} message(s).`));
     } catch (err) {
       return deps.done(request, reply, PATH, errorBanner(err));
@@ -88,14 +89,14 @@ ${
   });
 
   app.post(`${PATH}/flush`, async (request, reply) => {
-    const count = await deps.api.flushOutbox();
+    const count = await deps.api(request).flushOutbox();
     return deps.done(request, reply, PATH, banner('success', html`${String(count)} deferred message(s) are being tried now.`));
   });
 
   app.get(`${PATH}/drop`, async (request, reply) => {
     const id = field(request.query, 'id');
     const ctx = await deps.context(request, reply);
-    const entry = (await deps.api.listOutbox()).find((e) => e.id === id);
+    const entry = (await deps.api(request).listOutbox()).find((e) => e.id === id);
     if (entry === undefined) return sendPage(reply, 404, page(ctx, 'Drop a message', html`${banner('error', html`There is no message ${id} in the outbox (sent, or dropped already).`)}<p><a href="${PATH}">Back to the outbox</a></p>`));
     return sendPage(reply, 200, page(ctx, 'Drop a message', dropConfirmation(ctx, entry)));
   });
@@ -103,7 +104,7 @@ ${
   app.post(`${PATH}/drop`, async (request, reply) => {
     const id = field(request.body, 'id');
     try {
-      await deps.api.dropOutbox([id], false);
+      await deps.api(request).dropOutbox([id], false);
       return deps.done(request, reply, PATH, banner('success', html`Dropped ${id}.`));
     } catch (err) {
       return deps.done(request, reply, PATH, errorBanner(err));
