@@ -11,6 +11,7 @@ import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { endpointName, type OAuth2Settings } from '../settings/oauth2.js';
 import type { MailServerSettings } from '../settings/schema.js';
+import { MAX_OAUTH2_REFRESH_RECORDS } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { requestToken } from './token-endpoint.js';
 
@@ -90,8 +91,10 @@ function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps:
 
   function currentRefreshToken(): string | null {
     if (refreshToken !== null) return refreshToken;
-    const stored = state?.get().oauth2Refresh ?? null;
-    return stored !== null && stored.key === refreshKey ? stored.refreshToken : settings.refreshToken;
+    const held = state?.get();
+    // A state written before successors were kept per grant holds its one in `oauth2Refresh`.
+    const stored = held?.oauth2Refreshes.find((r) => r.key === refreshKey) ?? (held?.oauth2Refresh?.key === refreshKey ? held.oauth2Refresh : null);
+    return stored ? stored.refreshToken : settings.refreshToken;
   }
 
   async function fetchToken(): Promise<AccessToken> {
@@ -106,6 +109,7 @@ function createTokenSource(settings: OAuth2Settings, caPem: string | null, deps:
         const record = { key: refreshKey!, refreshToken: answer.refreshToken, rotatedAt: new Date().toISOString() };
         await state
           .update((s) => {
+            s.oauth2Refreshes = [record, ...s.oauth2Refreshes.filter((r) => r.key !== record.key)].slice(0, MAX_OAUTH2_REFRESH_RECORDS);
             s.oauth2Refresh = record;
           })
           .catch((err: unknown) => {

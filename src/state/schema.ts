@@ -76,18 +76,26 @@ export type CentralizedSettings = z.infer<typeof centralizedSchema>;
  */
 const oauth2RefreshSchema = z.object({ key: z.string(), refreshToken: z.string(), rotatedAt: z.string() });
 export type OAuth2RefreshRecord = z.infer<typeof oauth2RefreshSchema>;
+/**
+ * Successors kept per grant, most recently rotated first: a test of values not saved (the
+ * console's mail-server test) rotates a grant of its own, and its successor must not take the
+ * place of the one in force (until 2026-12-04 there was one place, `oauth2Refresh`).
+ */
+export const MAX_OAUTH2_REFRESH_RECORDS = 16;
 
 const stateSchema = z.object({
   schema: z.literal(1),
   primary: primaryStateSchema.nullable(),
   membership: membershipSchema.nullable(),
   centralized: centralizedSchema.nullable(),
+  /** The most recent successor of any grant; what daemons before 2026-12-04 read (a downgrade). */
   oauth2Refresh: oauth2RefreshSchema.nullable().default(null),
+  oauth2Refreshes: z.array(oauth2RefreshSchema).max(MAX_OAUTH2_REFRESH_RECORDS).default([]),
 });
 export type State = z.infer<typeof stateSchema>;
 
 export function emptyState(): State {
-  return { schema: 1, primary: null, membership: null, centralized: null, oauth2Refresh: null };
+  return { schema: 1, primary: null, membership: null, centralized: null, oauth2Refresh: null, oauth2Refreshes: [] };
 }
 
 /** The state when `json` is a valid one, else what is wrong with it, naming the field. */
