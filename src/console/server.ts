@@ -133,15 +133,16 @@ async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> {
 
 /** What every page gets: the domain API, the config file, its context, and the POST-redirect-GET ending. */
 function pageDeps(deps: ConsoleDeps, flash: Flash): RouteDeps {
+  const api = (request: FastifyRequest) => deps.apiFor(consoleActor(request));
   return {
-    api: (request) => deps.apiFor(consoleActor(request)),
+    api,
     config: deps.config,
     effective: deps.effective,
     configFile: deps.configFile,
     async context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
       const session = request.consoleSession!;
       const notices = request.method === 'GET' ? flash.take(session.id) : [];
-      return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await deps.apiFor(consoleActor(request)).status(), path: request.url.split('?')[0] ?? '/', notices };
+      return { user: session.user, csrf: reply.generateCsrf({ userInfo: session.id }), status: await api(request).status(), path: request.url.split('?')[0] ?? '/', notices };
     },
     done(request, reply, path, notice) {
       flash.add(request.consoleSession!.id, notice);

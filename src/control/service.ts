@@ -139,7 +139,7 @@ const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 function administratorHandlers(handlersFor: (api: ControlApi) => ControlHandlers, apiFor: (actor: Actor) => ControlApi): ControlHandlers {
   type Handler = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: unknown) => void;
   const wrapped: Record<string, Handler> = {};
-  for (const name of Object.keys(handlersFor(apiFor(DAEMON_ACTOR)))) {
+  for (const name of Object.keys(controlProto.Control.service)) {
     wrapped[name] = (call, callback) => (handlersFor(apiFor(adminActor(call.metadata))) as unknown as Record<string, Handler>)[name]!(call, callback);
   }
   return wrapped as unknown as ControlHandlers;
