@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, expect, it } from 'vitest';
 import { baseConfig, eventually, sleep } from '../helpers/daemon.js';
 import { median, reportFigures, ROUNDS } from '../helpers/chaos.js';
-import { joinNode, startNode, type Node } from '../helpers/fleet.js';
+import { joinNode, RECONNECT_WITHIN_MS, startNode, type Node } from '../helpers/fleet.js';
 import { seededRandom } from '../helpers/random.js';
 
 const nodes: Node[] = [];
@@ -68,7 +68,7 @@ it(`secondaries end on the last version through ${ROUNDS} kill -9 of the primary
     await eventually(async () => {
       for (const s of secondaries) if ((await s.control.status()).federation?.applied_version !== target) return undefined;
       return true;
-    }, 30_000, `round ${round}: secondaries on version ${target}`);
+    }, RECONNECT_WITHIN_MS, `round ${round}: secondaries on version ${target}`);
     recovery.push(Date.now() - start);
   }
   watching = false;

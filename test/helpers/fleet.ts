@@ -2,7 +2,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectControl, type Control } from '../../src/control/client.js';
+import { RECONNECT_BACKOFF } from '../../src/util/backoff.js';
 import { DaemonProcess, runCli, tempDir, writeJson, type Json } from './daemon.js';
+
+/**
+ * How long a secondary that stayed up through a primary outage may take to be back once the
+ * primary is: its next attempt may be up to the backoff cap away (full jitter), then it connects.
+ */
+export const RECONNECT_WITHIN_MS = RECONNECT_BACKOFF.capMs + 10_000;
 
 export interface Node {
   name: string;

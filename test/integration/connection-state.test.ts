@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, eventually } from '../helpers/daemon.js';
-import { joinNode, startNode, type Node } from '../helpers/fleet.js';
+import { joinNode, RECONNECT_WITHIN_MS, startNode, type Node } from '../helpers/fleet.js';
 import { createNetnsPair, netnsAvailable, type NetnsPair } from '../helpers/netns.js';
 import { missingCapability } from '../helpers/tools.js';
 
@@ -68,9 +68,9 @@ describe.skipIf(unavailable)('secondary connection state against the primary nod
     await primary.daemon.stop('SIGKILL');
     await agree([local, central], false, 20_000, 'primary down', false);
     await primary.restart();
-    await agree([local, central], true, 30_000, 'primary back');
+    await agree([local, central], true, RECONNECT_WITHIN_MS, 'primary back');
     expect((await central.control.status()).federation?.applied_version).toBe('1');
-  }, 60_000);
+  }, 20_000 + RECONNECT_WITHIN_MS + 10_000);
 
   it('agrees through a partition: both sides notice, both see it heal', async () => {
     net.cut();

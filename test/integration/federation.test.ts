@@ -11,7 +11,7 @@ import { federationProto } from '../../src/federation/proto.js';
 import { formatToken, parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
 import { baseConfig, eventually, sleep, type Json } from '../helpers/daemon.js';
-import { joinNode, startNode, type Node } from '../helpers/fleet.js';
+import { joinNode, RECONNECT_WITHIN_MS, startNode, type Node } from '../helpers/fleet.js';
 import { REFUSED_PORT, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const PASSWORD = 'Fed-Secret-Pa55!';
@@ -132,7 +132,7 @@ describe('federation', () => {
     await eventually(async () => ((await status(central1)).config?.version !== s.config?.version ? true : undefined), 3_000);
   });
 
-  it('keeps its settings while the primary is down and across its own restart, then catches up', async () => {
+  it('keeps its settings while the primary is down and across its own restart, then catches up', { timeout: 2 * RECONNECT_WITHIN_MS }, async () => {
     await primary.daemon.stop('SIGKILL');
     await eventually(async () => ((await status(central1)).federation?.connection.startsWith('disconnected') ? true : undefined), 10_000, 'disconnected');
     expect((await status(central1)).mail_server?.sender).toBe('edited@example.com');
@@ -148,7 +148,7 @@ describe('federation', () => {
     await writeFile(primary.configPath, JSON.stringify(text));
     await primary.restart();
     for (const node of [central1, central2]) {
-      await eventually(async () => ((await status(node)).mail_server?.sender === 'while-down@example.com' ? true : undefined), 15_000, `${node.name} caught up`);
+      await eventually(async () => ((await status(node)).mail_server?.sender === 'while-down@example.com' ? true : undefined), RECONNECT_WITHIN_MS, `${node.name} caught up`);
       expect((await status(node)).federation?.applied_version).toBe('5');
     }
     expect((await primary.control.status()).federation?.settings_version).toBe('5');
