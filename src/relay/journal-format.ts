@@ -84,15 +84,19 @@ type Parsed = { meta: unknown; end: number; bodyOffset: number; bodyLength: numb
 /** The record at `at`, if its framing and head CRC check out (and its body, when asked). */
 async function recordAt(reader: WindowReader, at: number, checkBody: boolean): Promise<Parsed | 'torn' | null> {
   if (at + HEAD_BYTES > reader.size) return 'torn';
-  const head = Buffer.from(await reader.read(at, HEAD_BYTES));
+  // Everything is taken from the head before the meta is read: that read may reuse its window.
+  const head = await reader.read(at, HEAD_BYTES);
   if (head.readUInt16BE(0) !== MAGIC) return null;
   const metaLength = head.readUInt32BE(2);
   const bodyLength = head.readUInt32BE(6);
+  const bodyCrc = head.readUInt32BE(10);
+  const expectedHeadCrc = head.readUInt32BE(14);
+  const fixedCrc = crc32(head.subarray(0, 14));
   if (metaLength > MAX_META_BYTES || bodyLength > MAX_BODY_BYTES) return null;
   const end = at + HEAD_BYTES + metaLength + bodyLength;
   if (at + HEAD_BYTES + metaLength > reader.size) return 'torn';
   const meta = await reader.read(at + HEAD_BYTES, metaLength);
-  if (headCrc(head.subarray(0, 14), meta) !== head.readUInt32BE(14)) return null;
+  if (crc32(meta, fixedCrc) !== expectedHeadCrc) return null;
   if (end > reader.size) return 'torn';
   let parsed: unknown;
   try {
@@ -101,7 +105,6 @@ async function recordAt(reader: WindowReader, at: number, checkBody: boolean): P
     return null;
   }
   const bodyOffset = at + HEAD_BYTES + metaLength;
-  const bodyCrc = head.readUInt32BE(10);
   if (checkBody && bodyLength > 0 && !(await bodyMatches(reader, bodyOffset, bodyLength, bodyCrc))) return null;
   return { meta: parsed, end, bodyOffset, bodyLength, bodyCrc };
 }

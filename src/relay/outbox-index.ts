@@ -87,14 +87,14 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
   }
 
   function enqueue(record: EnqueueRecord, body: BodyRef | null): void {
-    const known = entries.get(record.id);
-    if (known) {
+    let entry = entries.get(record.id);
+    if (entry) {
       // A copy made by compaction or a fresh journal: the body now lies here.
-      countLive(known.body, -1);
-      known.body = body;
+      countLive(entry.body, -1);
+      entry.body = body;
       countLive(body, 1);
     } else {
-      const entry = entryOf(record, body, internSource(record.source), shareTo(record.to));
+      entry = entryOf(record, body, internSource(record.source), shareTo(record.to));
       entries.set(entry.id, entry);
       if (entry.idempotencyKey) {
         keyDigests.set(entry.id, record.keyDigest);
@@ -102,10 +102,15 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
       }
       count(entry, 1);
     }
-    update(record.id, (entry) => {
-      const p = record.progress;
-      if (p) Object.assign(entry, { state: p.state, attempts: p.attempts, nextAt: p.nextAt, lastError: p.error === null ? null : internError(p.error), to: shareTo(p.to) });
-    });
+    const p = record.progress;
+    if (p) {
+      entry.state = p.state;
+      entry.attempts = p.attempts;
+      entry.nextAt = p.nextAt;
+      entry.lastError = p.error === null ? null : internError(p.error);
+      entry.to = shareTo(p.to);
+    }
+    scheduler.track(entry);
   }
 
   return {

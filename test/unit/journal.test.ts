@@ -178,6 +178,26 @@ describe('journal', () => {
     expect(report.damaged[0]).toMatchObject({ offset: frame(rec({ n: 1 })).length });
   });
 
+  it('skips a record whose meta was damaged into other valid JSON, or whose head lengths were, by its head CRC', async () => {
+    const d = dir();
+    const { journal } = await replay(d);
+    await journal.append([rec({ n: 1 }), rec({ n: 2, pad: 'abcdefgh' }), rec({ n: 3 }, 'body three'), rec({ n: 4 })]);
+    await journal.close();
+    const data = readFileSync(only(d));
+    const secondAt = frame(rec({ n: 1 })).length;
+    const pad = data.indexOf('abcdefgh', secondAt);
+    data[pad] = 'b'.charCodeAt(0); // still JSON: {"n":2,"pad":"bbcdefgh"}
+    const thirdAt = secondAt + frame(rec({ n: 2, pad: 'abcdefgh' })).length;
+    data[thirdAt + 9] = data[thirdAt + 9]! - 1; // its body length, one byte shorter
+    writeFileSync(only(d), data);
+    const { records, report, journal: reopened } = await replay(d);
+    await reopened.close();
+    expect(records).toEqual([{ n: 1 }, { n: 4 }]);
+    // Two damaged records side by side: one stretch, up to the next intact record.
+    const fourthAt = thirdAt + frame(rec({ n: 3 }, 'body three')).length;
+    expect(report.damaged).toEqual([{ file: logs(d)[0], offset: secondAt, bytes: fourthAt - secondAt }]);
+  });
+
   it('a truncated file (cut in the middle) keeps the records before the cut', async () => {
     const d = dir();
     const { journal } = await replay(d);
