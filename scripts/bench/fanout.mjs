@@ -30,6 +30,10 @@ const SECONDARIES_PER_PROCESS = 25;
 /** Waits are bounded: a change or a storm that does not complete fails the benchmark. */
 const CHANGE_TIMEOUT_MS = 60_000;
 const STORM_TIMEOUT_MS = 120_000;
+/** The primary's idle rate: windows of this length, two in a row within 2 points of CPU, at most 30 s. */
+const IDLE_WINDOW_MS = 2000;
+const IDLE_AGREE = 0.02;
+const IDLE_SETTLE_MAX_MS = 30_000;
 
 function child(script, args = [], env = {}) {
   const proc = fork(join(ROOT, 'scripts/bench', script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
@@ -125,13 +129,14 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     // Reports and their batched state writes follow the applies: the change's cost includes them.
     if (settleMs) await sleep(settleMs);
     const windowMs = Date.now() - start;
-    const cpu = cpuMs(primary.pid) - cpu0 - idleCpuPerMs * windowMs;
+    const rawCpu = cpuMs(primary.pid) - cpu0;
+    const cpu = idleCpuPerMs === null ? null : rawCpu - idleCpuPerMs * windowMs;
     const secondariesCpu = sumCpuMs(workers) - workersCpu0;
     const written = writtenAt(primary, version);
     // The same monotonic clock as the CPU profile's timestamps: profile-fanout.mjs keeps the
     // samples taken during changes at the largest size.
     if (expected === maxSize) profileWindows.push([Number(startNs / 1000n), Number(process.hrtime.bigint() / 1000n)]);
-    return { latencies: applied.get(version).map((at) => at - start), writtenMs: written ? written.at - start : NaN, cpuMs: cpu, secondariesCpuMs: secondariesCpu, maxElu: Math.max(...elus) };
+    return { latencies: applied.get(version).map((at) => at - start), writtenMs: written ? written.at - start : NaN, cpuMs: cpu, rawCpuMs: rawCpu, secondariesCpuMs: secondariesCpu, maxElu: Math.max(...elus) };
   }
   async function growTo(n) {
     const perWorker = Array.from({ length: processes }, () => []);
@@ -148,11 +153,27 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     for (let i = 0; i < 600 && (await connected()) < n; i++) await sleep(100);
     return { joins, ms: Date.now() - started };
   }
+  /**
+   * The primary's CPU rate with nothing changing, subtracted from each change's CPU: 2 s windows
+   * until two in a row agree within IDLE_AGREE (the joins' reports and node-record writes can go on
+   * for seconds after the last secondary connected: at 2,000 one 3 s window right after the joins
+   * read 52 %, and the CPU per change came out negative), for at most IDLE_SETTLE_MAX_MS. Not
+   * settled: no CPU per change is reported (only the raw figure, idle included).
+   */
   async function idleCpuRate() {
-    const c0 = cpuMs(primary.pid);
-    const t0 = Date.now();
-    await sleep(3000);
-    return (cpuMs(primary.pid) - c0) / (Date.now() - t0);
+    const windowRate = async () => {
+      const c0 = cpuMs(primary.pid);
+      const t0 = Date.now();
+      await sleep(IDLE_WINDOW_MS);
+      return (cpuMs(primary.pid) - c0) / (Date.now() - t0);
+    };
+    const rates = [await windowRate()];
+    while (rates.length * IDLE_WINDOW_MS < IDLE_SETTLE_MAX_MS) {
+      rates.push(await windowRate());
+      const [a, b] = rates.slice(-2);
+      if (Math.abs(a - b) <= IDLE_AGREE) return { rate: (a + b) / 2, settled: true, waitedMs: rates.length * IDLE_WINDOW_MS };
+    }
+    return { rate: rates.at(-1), settled: false, waitedMs: rates.length * IDLE_WINDOW_MS };
   }
 
   /** The storm: kill -9 with every secondary connected, a new version while the primary is down. */
@@ -215,14 +236,15 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     const rss = rssMb(primary.pid);
     rssBase ??= { n, rss };
     const idle = await idleCpuRate();
-    const p50 = [], p99 = [], max = [], written = [], cpu = [], secondariesCpu = [], elu = [];
+    const p50 = [], p99 = [], max = [], written = [], cpu = [], rawCpu = [], secondariesCpu = [], elu = [];
     for (let c = 0; c < changes; c++) {
-      const r = await change(n, { settleMs: 1000, idleCpuPerMs: idle });
+      const r = await change(n, { settleMs: 1000, idleCpuPerMs: idle.settled ? idle.rate : null });
       p50.push(percentile(r.latencies, 50));
       p99.push(percentile(r.latencies, 99));
       max.push(Math.max(...r.latencies));
       written.push(r.writtenMs);
       cpu.push(r.cpuMs);
+      rawCpu.push(r.rawCpuMs);
       secondariesCpu.push(r.secondariesCpuMs);
       elu.push(r.maxElu);
       await sleep(300);
@@ -231,9 +253,12 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     out[n] = {
       p50_ms: median(p50), p99_ms: median(p99), max_ms: median(max),
       primary_written_ms: median(written),
-      primary_cpu_ms_per_change: median(cpu),
+      primary_cpu_ms_per_change: idle.settled ? median(cpu) : null,
+      primary_cpu_ms_per_change_raw: median(rawCpu),
       secondaries_cpu_ms_per_change: median(secondariesCpu),
-      primary_idle_cpu_pct: idle * 100,
+      primary_idle_cpu_pct: idle.rate * 100,
+      primary_idle_settled: idle.settled,
+      primary_idle_wait_ms: idle.waitedMs,
       primary_rss_mb: rss,
       kb_per_idle_stream: n > rssBase.n ? ((rss - rssBase.rss) * 1024) / (n - rssBase.n) : null,
       max_process_elu: median(elu),
@@ -242,7 +267,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
       baseline_rss_mb: baseline.rssMb,
     };
     const o = out[n];
-    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change.toFixed(0)} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} %), bare grpc-js server ${baseline.serverCpuMs} ms; secondaries' CPU ${o.secondaries_cpu_ms_per_change} ms/change, bare clients ${baseline.clientsCpuMs} ms; RSS ${rss.toFixed(0)} MB (${o.kb_per_idle_stream?.toFixed(0) ?? 'n/a'} KB per idle stream), bare grpc-js server ${baseline.rssMb.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
+    log(`  ${n} secondaries: p50 ${o.p50_ms} / p99 ${o.p99_ms} / max ${o.max_ms} ms; bare grpc-js p99 ${baseline.p99} ms; written on every stream ${o.primary_written_ms} ms; primary CPU ${o.primary_cpu_ms_per_change?.toFixed(0) ?? `n/a (idle not settled in ${IDLE_SETTLE_MAX_MS / 1000} s; ${o.primary_cpu_ms_per_change_raw.toFixed(0)} raw)`} ms/change (idle ${o.primary_idle_cpu_pct.toFixed(1)} % after ${o.primary_idle_wait_ms / 1000} s), bare grpc-js server ${baseline.serverCpuMs} ms; secondaries' CPU ${o.secondaries_cpu_ms_per_change} ms/change, bare clients ${baseline.clientsCpuMs} ms; RSS ${rss.toFixed(0)} MB (${o.kb_per_idle_stream?.toFixed(0) ?? 'n/a'} KB per idle stream), bare grpc-js server ${baseline.rssMb.toFixed(0)} MB; busiest secondary process ELU ${(o.max_process_elu * 100).toFixed(0)} %`);
     // The storm at 1,000 (the goal's size) and at the largest size; the primary is back with
     // every secondary connected before the next size grows the fleet.
     if (reconnect && (n === 1000 || n === maxSize)) {

@@ -43,7 +43,7 @@ export function render({ relay, intake, fanout, footprint, backlog, reload, quic
     '',
     '| secondaries | p50 ms | p99 ms | bare grpc-js p99 ms | p99 ratio | primary: written on every stream ms | primary CPU ms / change | bare grpc-js server CPU ms / push | CPU ms / change of all secondaries (bare clients) | primary idle CPU % | primary RSS MB (bare grpc-js server) | KB per idle stream | busiest secondary process ELU |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...Object.entries(fanout).filter(([k]) => /^\d+$/.test(k)).map(([n, v]) => `| ${n} | ${r(v.p50_ms)} | ${r(v.p99_ms)} | ${r(v.baseline_p99_ms)} | ${ratio(v.p99_ms, v.baseline_p99_ms)} | ${r(v.primary_written_ms)} | ${r(v.primary_cpu_ms_per_change)} | ${r(v.baseline_server_cpu_ms_per_change)} | ${r(v.secondaries_cpu_ms_per_change)} (${r(v.baseline_clients_cpu_ms_per_change)}) | ${r(v.primary_idle_cpu_pct, 1)} | ${r(v.primary_rss_mb)} (${r(v.baseline_rss_mb)}) | ${r(v.kb_per_idle_stream)} | ${v.max_process_elu === undefined ? 'n/a' : `${r(v.max_process_elu * 100)} %`} |`),
+    ...Object.entries(fanout).filter(([k]) => /^\d+$/.test(k)).map(([n, v]) => `| ${n} | ${r(v.p50_ms)} | ${r(v.p99_ms)} | ${r(v.baseline_p99_ms)} | ${ratio(v.p99_ms, v.baseline_p99_ms)} | ${r(v.primary_written_ms)} | ${v.primary_cpu_ms_per_change === null && v.primary_idle_settled === false ? `n/a: idle not settled (${r(v.primary_cpu_ms_per_change_raw)} with idle)` : r(v.primary_cpu_ms_per_change)} | ${r(v.baseline_server_cpu_ms_per_change)} | ${r(v.secondaries_cpu_ms_per_change)} (${r(v.baseline_clients_cpu_ms_per_change)}) | ${r(v.primary_idle_cpu_pct, 1)} | ${r(v.primary_rss_mb)} (${r(v.baseline_rss_mb)}) | ${r(v.kb_per_idle_stream)} | ${v.max_process_elu === undefined ? 'n/a' : `${r(v.max_process_elu * 100)} %`} |`),
     '',
     `One secondary, file write to applied over ${fanout.single.samples} changes: p50 ${r(fanout.single.p50_ms)} ms, p99 ${r(fanout.single.p99_ms)} ms, max ${r(fanout.single.max_ms)} ms.${fanout.idle_rss_mb ? ` Primary RSS before any secondary: ${r(fanout.idle_rss_mb)} MB.` : ''} What an idle stream costs, by layer, from heap snapshots at 0 / 500 / 1,000: [fleet-memory.md](docs/explanation/fleet-memory.md).`,
     ...(fanout.join_ms ? ['', `Joins (token, certificate fetch, Join call, durable state on both ends), ${fanout.join_ms.joins} of them, up to ${fanout.processes} at once: p50 ${r(fanout.join_ms.p50)} ms, p99 ${r(fanout.join_ms.p99)} ms, max ${r(fanout.join_ms.max)} ms each.`] : []),
@@ -92,7 +92,7 @@ export function render({ relay, intake, fanout, footprint, backlog, reload, quic
     '',
     '| target | reached | met | what bounds a miss |',
     '|---|---|---|---|',
-    ...targets(results, relay).map(([t, v, ok, bound]) => `| ${t} | ${v} | ${ok ? 'yes' : '**no**'} | ${ok ? '' : (bound ?? '')} |`),
+    ...targets(results, relay).map(([t, v, ok, bound]) => `| ${t} | ${v} | ${v.startsWith('n/a') ? 'not measured' : ok ? 'yes' : '**no**'} | ${ok || v.startsWith('n/a') ? '' : (bound ?? '')} |`),
     '',
   ];
   return `${lines.join('\n')}\n`;
