@@ -4,13 +4,13 @@
  * file over one and delete-then-create are all seen; their events are debounced into reads, and a
  * read that found the file invalid can ask for one more once the save has settled.
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 
 /**
  * Events of one save arrive within a millisecond or two; a short quiet time saves reading the
- * file once per event. A read that comes too early is harmless: the settle logic and the
- * throttle guard read again.
+ * file once per event. A read that comes too early is harmless: the next event reads again, and a
+ * file that reads as invalid is read once more when settled (below).
  */
 const DEBOUNCE_MS = 3;
 /**
@@ -19,12 +19,6 @@ const DEBOUNCE_MS = 3;
  * same (a finished save): a half-written file costs a short delay, not a false alarm.
  */
 const SETTLE_MS = 150;
-/**
- * chokidar drops a 'change' that follows another within 50 ms of it (a leading-edge throttle with
- * no trailing event), so a second save in quick succession would be missed. The file is read
- * once more this long after the last event; an unchanged file costs one read and a hash.
- */
-const THROTTLE_GUARD_MS = 75;
 
 /** Why a read is due: 'event', a watched file changed; 'settled', the second look settle() asked for. */
 export type ReadCause = 'event' | 'settled';
@@ -43,7 +37,6 @@ export interface ConfigWatch {
 export function watchConfigFiles(file: string, paths: readonly string[], read: (cause: ReadCause) => void): ConfigWatch {
   let watcher: FSWatcher | null = null;
   let debounce: NodeJS.Timeout | null = null;
-  let guard: NodeJS.Timeout | null = null;
   /** The config file and the files named by the config in force (or by a refused edit: a missing file is watched for). */
   let watched = new Set<string>([file, ...paths]);
 
@@ -58,9 +51,6 @@ export function watchConfigFiles(file: string, paths: readonly string[], read: (
 
   function onFileEvent(): void {
     schedule(DEBOUNCE_MS);
-    if (guard) clearTimeout(guard);
-    guard = setTimeout(() => read('event'), THROTTLE_GUARD_MS);
-    guard.unref();
   }
 
   return {
@@ -85,6 +75,14 @@ export function watchConfigFiles(file: string, paths: readonly string[], read: (
       folders.on('all', (_event, path) => {
         if (watched.has(path)) onFileEvent();
       });
+      // chokidar drops a 'change' that follows another within 50 ms of it (a leading-edge
+      // throttle with no trailing event): a save right after another would be seen only by a
+      // later read. Its 'raw' events are every fs.watch event, before that throttle: from a
+      // folder's watch they name the file, from a file's own watch the file is the watched path.
+      folders.on('raw', (_event, name, details) => {
+        const at = (details as { watchedPath?: string } | undefined)?.watchedPath;
+        if (at !== undefined && (watched.has(at) || watched.has(join(at, name)))) onFileEvent();
+      });
       await new Promise<void>((resolve, reject) => {
         folders.once('ready', resolve);
         folders.once('error', reject);
@@ -92,7 +90,6 @@ export function watchConfigFiles(file: string, paths: readonly string[], read: (
     },
     async close() {
       if (debounce) clearTimeout(debounce);
-      if (guard) clearTimeout(guard);
       await watcher?.close();
       watcher = null;
     },

@@ -90,6 +90,15 @@ describe('live config', () => {
     await eventually(() => (sender(h.live.current()) === 'two@example.com' ? true : undefined), 5_000, 'the second save');
   });
 
+  it('applies a save that comes right after another was applied, inside chokidar\'s 50 ms change throttle', async () => {
+    const h = await harness();
+    await writeFile(h.file, config('one@example.com'));
+    expect(sender(await h.appliedCount(1))).toBe('one@example.com');
+    // chokidar drops this save's 'change' (it follows the last one by less than 50 ms).
+    await writeFile(h.file, config('two@example.com'));
+    expect(sender(await h.appliedCount(2))).toBe('two@example.com');
+  });
+
   it('refuses a bad edit whole, once the save has settled; keeps the last good config; a revert clears the error', async () => {
     const h = await harness();
     const good = h.live.current();
