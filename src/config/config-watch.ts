@@ -79,9 +79,11 @@ export function watchConfigFiles(file: string, paths: readonly string[], read: (
       // throttle with no trailing event): a save right after another would be seen only by a
       // later read. Its 'raw' events are every fs.watch event, before that throttle: from a
       // folder's watch they name the file, from a file's own watch the file is the watched path.
-      folders.on('raw', (_event, name, details) => {
+      folders.on('raw', (_event, name: string | null, details) => {
         const at = (details as { watchedPath?: string } | undefined)?.watchedPath;
-        if (at !== undefined && (watched.has(at) || watched.has(join(at, name)))) onFileEvent();
+        if (at === undefined) return;
+        // fs.watch does not promise a file name with every event: then only the path watched tells.
+        if (watched.has(at) || (typeof name === 'string' && watched.has(join(at, name)))) onFileEvent();
       });
       await new Promise<void>((resolve, reject) => {
         folders.once('ready', resolve);
