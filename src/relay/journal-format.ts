@@ -60,7 +60,7 @@ export function encode(record: JournalRecord): { head: Buffer; body: Buffer | nu
   head.writeUInt32BE(body?.length ?? 0, 6);
   head.writeUInt32BE(body ? crc32(body) : 0, 10);
   meta.copy(head, HEAD_BYTES);
-  head.writeUInt32BE(headCrc(head.subarray(0, 14), meta), 14);
+  head.writeUInt32BE(headCrc(crc32(head.subarray(0, 14)), meta), 14);
   return { head, body };
 }
 
@@ -75,8 +75,9 @@ function isRecord(value: unknown): value is JournalRecord {
   return typeof value === 'object' && value !== null && 'meta' in value;
 }
 
-function headCrc(fixed: Buffer, meta: Buffer): number {
-  return crc32(meta, crc32(fixed));
+/** The head CRC: the 14 fixed bytes (their CRC given), then the meta. */
+function headCrc(fixedCrc: number, meta: Buffer): number {
+  return crc32(meta, fixedCrc);
 }
 
 type Parsed = { meta: unknown; end: number; bodyOffset: number; bodyLength: number; bodyCrc: number };
@@ -96,7 +97,7 @@ async function recordAt(reader: WindowReader, at: number, checkBody: boolean): P
   const end = at + HEAD_BYTES + metaLength + bodyLength;
   if (at + HEAD_BYTES + metaLength > reader.size) return 'torn';
   const meta = await reader.read(at + HEAD_BYTES, metaLength);
-  if (crc32(meta, fixedCrc) !== expectedHeadCrc) return null;
+  if (headCrc(fixedCrc, meta) !== expectedHeadCrc) return null;
   if (end > reader.size) return 'torn';
   let parsed: unknown;
   try {
