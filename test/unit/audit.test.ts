@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { diffSettings, flattenSettings } from '../../src/audit/diff.js';
 import { openKeptConfigs, versionOf } from '../../src/audit/kept-configs.js';
 import type { AuditRecord } from '../../src/audit/entry.js';
@@ -15,16 +14,9 @@ import { createVersionSync } from '../../src/federation/version-sync.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStateStore } from '../../src/state/store.js';
+import { testDir } from '../helpers/test-dir.js';
 
-const dirs: string[] = [];
-async function dir(): Promise<string> {
-  const made = await mkdtemp(join(tmpdir(), 'am-audit-unit-'));
-  dirs.push(made);
-  return made;
-}
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const dir = () => testDir('am-audit-unit-');
 
 /** A logger whose lines the test reads. */
 function capturedLogger() {
@@ -78,7 +70,7 @@ describe('audit trail file', () => {
   const entry = (n: number) => ({ kind: 'outbox' as const, actor: 'admin socket', door: 'admin-socket' as const, summary: `flush ${n}` });
 
   it('numbers entries, survives a reopen, and cuts a torn last line with a warning, keeping every entry before it', async () => {
-    const at = await dir();
+    const at = dir();
     const { log, lines } = capturedLogger();
     const trail = await openAuditTrail(at, () => limits, log);
     for (let n = 1; n <= 3; n++) await trail.append(entry(n));
@@ -95,7 +87,7 @@ describe('audit trail file', () => {
   });
 
   it('stays within maxBytes over many entries: the current file and the previous one', async () => {
-    const at = await dir();
+    const at = dir();
     const trail = await openAuditTrail(at, () => limits, capturedLogger().log);
     for (let n = 1; n <= 200; n++) await trail.append(entry(n));
     const sizes = await Promise.all([TRAIL_FILE, PREVIOUS_TRAIL_FILE].map(async (name) => (await stat(join(at, name))).size));
@@ -107,7 +99,7 @@ describe('audit trail file', () => {
   });
 
   it('drops entries older than maxAgeMs a file at a time, and never shows them', async () => {
-    const at = await dir();
+    const at = dir();
     let now = Date.parse('2026-01-01T00:00:00Z');
     const trail = await openAuditTrail(at, () => limits, capturedLogger().log, () => now);
     await trail.append(entry(1));
@@ -143,7 +135,7 @@ describe('console login failures', () => {
 
 describe('kept configurations', () => {
   it('keeps the bytes of a version exactly (0600), refuses bytes of another version, and keeps the last N', async () => {
-    const at = join(await dir(), 'configs');
+    const at = join(dir(), 'configs');
     const kept = openKeptConfigs(at, () => 2);
     const texts = ['{"a":1}\n', '{"a": 2}', '{"a":3}\r\n'];
     expect(await kept.keep(versionOf(texts[1]!), texts[0]!)).toBe(false);
@@ -186,7 +178,7 @@ async function primaryAt(at: string) {
 
 describe('published settings versions (a primary)', () => {
   it('diffs the version a secondary runs against the one in force: federated fields only, a secret as "changed"', async () => {
-    const at = await dir();
+    const at = dir();
     const p = await primaryAt(at);
     const versions = await p.open();
     await versions.published(1, p.config.current().version);
@@ -209,7 +201,7 @@ describe('published settings versions (a primary)', () => {
   });
 
   it('a version is noted with the configuration it was read from, not with one saved a moment later', async () => {
-    const at = await dir();
+    const at = dir();
     const p = await primaryAt(at);
     const sync = createVersionSync({ config: p.config, state: await openStateStore(join(at, 'state')), log: capturedLogger().log });
     expect(await sync.sync()).toEqual({ version: 1, configVersion: p.config.current().version, changed: true });
@@ -226,7 +218,7 @@ describe('published settings versions (a primary)', () => {
   });
 
   it('keeps the last 200 versions, not every one ever published', async () => {
-    const at = await dir();
+    const at = dir();
     const p = await primaryAt(at);
     const versions = await p.open();
     const writes: Array<Promise<void>> = [];
@@ -240,7 +232,7 @@ describe('published settings versions (a primary)', () => {
 
 describe('federation events in a primary\'s trail', () => {
   it('records a join and the first refusal of each newer version per node: a node NACKing in a loop writes one entry', async () => {
-    const at = await dir();
+    const at = dir();
     const records: AuditRecord[] = [];
     const versions = await (await primaryAt(at)).open();
     const onEvent = federationEventRecorder({ record: async (r) => (records.push(r), null), versions });

@@ -1,12 +1,11 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSessions, IDLE_TIMEOUT_MS, MAX_LIFETIME_MS } from '../../src/console/sessions.js';
 import { openConsoleUsers } from '../../src/state/console-users.js';
+import { testDir } from '../helpers/test-dir.js';
 
-const dirs: string[] = [];
-afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 describe('console sessions', () => {
   it('end after the idle timeout, and each request restarts the clock', () => {
@@ -46,8 +45,7 @@ describe('console sessions', () => {
 
 describe('console users', () => {
   it('keeps salted scrypt hashes in a 0600 file and verifies only the right password', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'am-users-'));
-    dirs.push(dir);
+    const dir = testDir('am-users-');
     const users = openConsoleUsers(dir);
     expect(await users.setPassword('admin', 'first-password')).toBe(true);
     expect(await users.setPassword('constructor', 'other-password')).toBe(true);
@@ -72,8 +70,7 @@ describe('console users', () => {
   });
 
   it('removes an account: it can no longer log in and has no password version; an unknown name is AM_CONSOLE_USER_UNKNOWN', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'am-users-'));
-    dirs.push(dir);
+    const dir = testDir('am-users-');
     const users = openConsoleUsers(dir);
     await users.setPassword('admin', 'first-password');
     await users.setPassword('oper', 'other-password');

@@ -1,19 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { frame, openJournal, type BodyRef } from '../../src/relay/journal.js';
+import { testDir } from '../helpers/test-dir.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function dir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'am-journal-'));
-  dirs.push(d);
-  return d;
-}
+const dir = () => testDir('am-journal-');
 async function replay(d: string, options: { segmentBytes?: number } = {}) {
   const records: unknown[] = [];
   const bodies: Array<BodyRef | null> = [];

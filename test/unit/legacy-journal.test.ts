@@ -1,18 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { frame, MAGIC } from '../../src/relay/journal.js';
 import { isLegacyJournal, readLegacyMessage, replayLegacy } from '../../src/relay/legacy-journal.js';
 import { legacyFrame, legacyMessage } from '../helpers/legacy-journal.js';
+import { testDir } from '../helpers/test-dir.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 function file(name: string, bytes: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'am-legacy-'));
-  dirs.push(dir);
+  const dir = testDir('am-legacy-');
   writeFileSync(join(dir, name), bytes);
   return join(dir, name);
 }

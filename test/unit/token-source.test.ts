@@ -9,7 +9,7 @@ import { openStateStore } from '../../src/state/store.js';
 import type { MailServerSettings } from '../../src/settings/schema.js';
 import { CLIENT_ID, CLIENT_SECRET, startTokenEndpoint, type TokenEndpoint } from '../helpers/oauth2.js';
 import { testCertificates } from '../helpers/smtp.js';
-import { tempDir } from '../helpers/daemon.js';
+import { testDir } from '../helpers/test-dir.js';
 
 const log = createLogger({ level: 'silent' });
 const HOUR_MS = 3_600_000;
@@ -91,7 +91,7 @@ describe('OAuth2 refresh_token: successors kept per grant', () => {
   }
 
   it("a test of unsaved values whose token the provider rotates leaves the grant in force its own successor, after a restart too", async () => {
-    const dir = await tempDir('am-oauth2-state-');
+    const dir = testDir('am-oauth2-state-');
     endpoint.liveRefreshTokens.add('rt-live-0');
     endpoint.liveRefreshTokens.add('rt-tested-0');
     let state = await openStateStore(dir);
@@ -115,7 +115,7 @@ describe('OAuth2 refresh_token: successors kept per grant', () => {
   });
 
   it("reads the one successor a state written before 2026-12-04 holds, and keeps at most the newest 16", async () => {
-    const dir = await tempDir('am-oauth2-state-');
+    const dir = testDir('am-oauth2-state-');
     endpoint.liveRefreshTokens.add('rt-old-0');
     let state = await openStateStore(dir);
     const first = createOAuth2Tokens({ state, log });
