@@ -35,8 +35,8 @@ const IDLE_WINDOW_MS = 2000;
 const IDLE_AGREE = 0.02;
 const IDLE_SETTLE_MAX_MS = 30_000;
 
-function child(script, args = [], env = {}) {
-  const proc = fork(join(ROOT, 'scripts/bench', script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+function child(script, args = [], env = {}, execArgv = []) {
+  const proc = fork(join(ROOT, 'scripts/bench', script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env }, execArgv });
   onCleanup(() => proc.kill('SIGKILL'));
   const handlers = new Set();
   proc.on('message', (m) => handlers.forEach((h) => h(m)));
@@ -95,7 +95,9 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   const joinMs = [];
   let joined = 0;
   for (let w = 0; w < processes; w++) {
-    const worker = child('fanout-worker.mjs', [], { FLEET_STATE_DIR: join(shm, `p${w}`), FLEET_SOURCE_BLOCK: String(w + 1) });
+    // FLEET_WORKER_CPU_PROF=DIR profiles the first secondary process (what a secondary spends on a change).
+    const profiled = w === 0 && process.env.FLEET_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_WORKER_CPU_PROF}`] : [];
+    const worker = child('fanout-worker.mjs', [], { FLEET_STATE_DIR: join(shm, `p${w}`), FLEET_SOURCE_BLOCK: String(w + 1) }, profiled);
     worker.on((m) => {
       if (!m.applied) return;
       if (!applied.has(m.applied.version)) applied.set(m.applied.version, []);
@@ -278,6 +280,12 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   }
   out.join_ms = { p50: percentile(joinMs, 50), p99: percentile(joinMs, 99), max: Math.max(...joinMs), joins: joinMs.length };
 
+  if (process.env.FLEET_WORKER_CPU_PROF) {
+    // The profile is written when the process exits on its own.
+    const exited = new Promise((resolve) => workers[0].proc.once('exit', resolve));
+    workers[0].proc.send({ close: true });
+    await exited;
+  }
   for (const worker of workers) worker.proc.kill('SIGKILL');
   control.close();
   await primary.stop();

@@ -1,5 +1,6 @@
 /**
- * The primary's Watch streams, one per connected node, and the fan-out of a version onto them.
+ * The primary's node streams (a Watch or a Session call), one per connected node, and the fan-out
+ * of a version onto them.
  * The hot path (`publish`) does per stream only what the stream needs: a decision from the rules
  * (node-records.ts), one write of the version's bytes (encoded once, in version-sync.ts) and a
  * field set on the node's record in memory (written with its Report); one log line for the whole
@@ -7,7 +8,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
-import type { WatchRequest__Output } from '../generated/appliance_mail/federation/v1/WatchRequest.js';
 import type { Logger } from '../log/logger.js';
 import type { FederationMode } from '../settings/schema.js';
 import type { VersionReport } from '../state/schema.js';
@@ -15,11 +15,18 @@ import type { NodeRecordWriter } from './node-record-writer.js';
 import { withheldReason, type Withheld } from './node-records.js';
 import type { VersionSync } from './version-sync.js';
 
-/** A Watch call as the primary serves it: it writes encoded SettingsUpdate bytes (proto.ts). */
-export type WatchCall = grpc.ServerWritableStream<WatchRequest__Output, Buffer>;
+/**
+ * A node's stream as the fan-out uses it, a Watch call or a Session call: it takes encoded
+ * SettingsUpdate bytes (proto.ts), and ends with an error when the node is removed.
+ */
+export interface NodeCall {
+  write(encoded: Buffer, written?: () => void): boolean;
+  end(): void;
+  emit(event: 'error', err: Partial<grpc.ServiceError>): boolean;
+}
 
 export interface WatchStream {
-  readonly call: WatchCall;
+  readonly call: NodeCall;
   readonly mode: FederationMode;
   /** What the node said it applied last (its Watch request, then its reports). */
   lastApplied: number;

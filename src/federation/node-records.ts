@@ -34,14 +34,28 @@ export function describeSend(withheld: Withheld | null, version: number): string
   return withheld === 'refused' ? `none: v${version} was refused` : `none: v${version} already applied`;
 }
 
-/** A Watch opened: the node's mode and when it was seen; its resume point says what it applied. */
-export function recordWatch(node: NodeRecord, mode: FederationMode, lastApplied: number, at: string): void {
+/** A refusal a node states again when its stream opens (WatchRequest.refused_version). */
+export interface StatedRefusal {
+  version: number;
+  error: string;
+}
+
+/**
+ * A Watch or Session opened: the node's mode and when it was seen; its resume point says what it
+ * applied, and a refusal it states what it refused since. Reports lost while the node was cut off
+ * (or to a crash of the primary) are so not lost for good. True when the refusal is news to the
+ * record (for the audit trail, which heard of it only if its report arrived).
+ */
+export function recordWatch(node: NodeRecord, mode: FederationMode, lastApplied: number, at: string, refused: StatedRefusal | null = null): boolean {
   node.mode = mode;
   node.lastSeen = at;
-  // A report lost while the node was cut off: its resume point says what it applied.
-  if (mode === 'centralized' && lastApplied > (node.applied?.version ?? 0)) {
-    node.applied = { version: lastApplied, at, error: null };
-  }
+  if (mode !== 'centralized') return false;
+  if (lastApplied > (node.applied?.version ?? 0)) node.applied = { version: lastApplied, at, error: null };
+  const known = node.applied;
+  // Newer than what it applied, and not older than, or the same as, what the record holds.
+  if (refused === null || refused.version <= lastApplied || (known && (refused.version < known.version || (refused.version === known.version && known.error !== null)))) return false;
+  node.applied = { version: refused.version, at, error: refused.error };
+  return true;
 }
 
 /** A Report: ACK/NACK go to `applied`, the check against the mail server to `verified`. */

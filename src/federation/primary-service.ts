@@ -1,20 +1,23 @@
 /**
- * The primary's federation service on the wire: Join, Watch and Report mapped to the parts
- * (admission, fan-out, node records) with each caller authenticated by its node credential. Wire
- * shapes stop here: the parts see names, versions and checked reports.
+ * The primary's federation service on the wire: Join, Watch, Report and Session (Watch and
+ * Report on one stream) mapped to the parts (admission, fan-out, node records) with each caller
+ * authenticated by its node credential. Wire shapes stop here: the parts see names, versions and
+ * checked reports.
  */
 import * as grpc from '@grpc/grpc-js';
 import { AppError } from '../errors/registry.js';
 import type { FederationHandlers } from '../generated/appliance_mail/federation/v1/Federation.js';
 import type { ReportRequest__Output } from '../generated/appliance_mail/federation/v1/ReportRequest.js';
+import type { SessionRequest__Output } from '../generated/appliance_mail/federation/v1/SessionRequest.js';
+import type { WatchRequest__Output } from '../generated/appliance_mail/federation/v1/WatchRequest.js';
 import type { Logger } from '../log/logger.js';
 import { federationModeSchema, type FederationMode } from '../settings/schema.js';
 import { toServiceError, unary } from '../util/grpc-errors.js';
 import { stripControl } from '../util/text.js';
 import type { Admission } from './admission.js';
-import type { FanOut, WatchCall, WatchStream } from './fan-out.js';
+import type { FanOut, WatchStream } from './fan-out.js';
 import type { NodeRecordWriter } from './node-record-writer.js';
-import { describeSend, isReportStage, recordReport, recordWatch, REPORT_STAGES, type ReportStage } from './node-records.js';
+import { describeSend, isReportStage, recordReport, recordWatch, REPORT_STAGES, type ReportStage, type StatedRefusal } from './node-records.js';
 import { parseCredential, secretMatches } from './secrets.js';
 import type { VersionSync } from './version-sync.js';
 
@@ -32,6 +35,11 @@ export type FederationEvent =
   | { kind: 'removed'; node: string }
   | { kind: 'refused'; node: string; version: number; error: string }
   | { kind: 'published'; version: number; configVersion: string };
+
+/** The calls of a node's stream as the primary serves them (watchServerService writes bytes). */
+type WatchCall = grpc.ServerWritableStream<WatchRequest__Output, Buffer>;
+type SessionCall = grpc.ServerDuplexStream<SessionRequest__Output, Buffer>;
+type NodeStreamCall = WatchCall | SessionCall;
 
 /** A Report as the primary records it: checked, with the peer's text cleaned. */
 interface CheckedReport {
@@ -61,9 +69,55 @@ function checkReport(request: ReportRequest__Output, published: number): Checked
   };
 }
 
+/**
+ * The refusal a WatchRequest states again, if it names one the primary published after the
+ * version the node applied; else null (a version never published is ignored, not refused: the
+ * stream must open).
+ */
+function statedRefusal(request: WatchRequest__Output, lastApplied: number, published: number): StatedRefusal | null {
+  const version = Number(request.refused_version ?? '0');
+  if (!Number.isSafeInteger(version) || version <= lastApplied || version > published) return null;
+  return { version, error: peerText(request.refused_error ?? '') ?? 'rejected' };
+}
+
 /** A peer's text is data: no control character reaches the state, the log or a terminal. */
 function peerText(text: string): string | null {
   return text === '' ? null : stripControl(text.slice(0, MAX_REPORTED_ERROR_CHARS));
+}
+
+/**
+ * A Session of node `name`: its first message opens the stream as a Watch does, every later one
+ * is a Report, recorded as the Report call records it but not answered (a report lost with the
+ * primary is stated again by the node's next session). A message out of place or a report that
+ * does not check ends the session with INVALID_ARGUMENT naming it.
+ */
+function serveSession(
+  call: SessionCall,
+  name: string,
+  on: { open(request: WatchRequest__Output): void; report(r: CheckedReport): Promise<void>; published(): number; log: Logger },
+): void {
+  let opened = false;
+  const refuse = (err: unknown) => {
+    call.removeAllListeners('data');
+    call.emit('error', toServiceError(err));
+  };
+  call.on('data', (message: SessionRequest__Output) => {
+    if (!opened) {
+      if (message.message !== 'watch' || !message.watch) return refuse(new AppError('AM_INVALID_ARGUMENT', 'the first message of a Session must be its watch'));
+      opened = true;
+      return on.open(message.watch);
+    }
+    if (message.message !== 'report' || !message.report) return refuse(new AppError('AM_INVALID_ARGUMENT', 'after its first message, a Session carries reports only'));
+    let checked: CheckedReport;
+    try {
+      checked = checkReport(message.report, on.published());
+    } catch (err) {
+      return refuse(err);
+    }
+    on.report(checked).catch((err: unknown) => on.log.error({ err, node: name }, 'cannot record the report of a secondary'));
+  });
+  // The node ended its side: so does the primary (the fan-out forgets the stream on 'close').
+  call.on('end', () => call.end());
 }
 
 /** The parts a call needs; they exist once the primary started (else AM_CLOSED). */
@@ -96,21 +150,31 @@ export function federationHandlers(deps: {
     return credential.name;
   }
 
-  function watch(call: WatchCall): void {
-    const { records, fanOut } = parts();
-    let name: string;
+  /** The node a call comes from, or null once the call was ended with UNAUTHENTICATED. */
+  function caller(call: NodeStreamCall): string | null {
     try {
-      name = authenticate(call.metadata);
+      return authenticate(call.metadata);
     } catch (err) {
       call.emit('error', toServiceError(err));
-      return;
+      return null;
     }
-    const mode = federationModeSchema.catch('centralized').parse(call.request.mode);
-    const stream: WatchStream = { call, mode, lastApplied: Number(call.request.last_applied_version) || 0 };
+  }
+
+  /** A node's stream opened (a Watch, or a Session's first message): the fan-out takes it. */
+  function open(name: string, call: NodeStreamCall, request: WatchRequest__Output): void {
+    const { records, fanOut } = parts();
+    const mode = federationModeSchema.catch('centralized').parse(request.mode);
+    const stream: WatchStream = { call, mode, lastApplied: Number(request.last_applied_version) || 0 };
+    const refused = statedRefusal(request, stream.lastApplied, versions.version());
     // Response headers at once, for every mode: the secondary knows its stream is admitted
     // without waiting for settings (a local node never gets any; an up-to-date one not now).
     call.sendMetadata(new grpc.Metadata());
-    void records.change(name, (n) => recordWatch(n, mode, stream.lastApplied, new Date().toISOString()));
+    let news = false;
+    const written = records.change(name, (n) => {
+      news = recordWatch(n, mode, stream.lastApplied, new Date().toISOString(), refused);
+    });
+    // A refusal whose Report was lost (to a crash, a cut) reaches the trail once it is on disk.
+    if (news && refused) void written.then(() => emit({ kind: 'refused', node: name, version: refused.version, error: refused.error }), () => undefined);
     const gone = () => {
       if (!fanOut.detach(name, stream)) return;
       log.info({ node: name }, 'secondary disconnected');
@@ -122,7 +186,7 @@ export function federationHandlers(deps: {
     call.on('close', gone);
     call.on('error', gone);
     const withheld = fanOut.attach(name, stream);
-    log.info({ node: name, mode, lastApplied: stream.lastApplied, sent: describeSend(withheld, versions.version()) }, 'secondary connected');
+    log.info({ node: name, mode, lastApplied: stream.lastApplied, ...(refused ? { refused: refused.version } : {}), sent: describeSend(withheld, versions.version()) }, 'secondary connected');
   }
 
   /** Records a Report; resolves once it is on disk, so that the node is told only then. */
@@ -152,7 +216,16 @@ export function federationHandlers(deps: {
       return { credential: joined.credential, primary_name: deps.primaryName() };
     }),
     // Typed for the generated definition; served by watchServerService, which writes bytes.
-    Watch: (call) => watch(call as unknown as WatchCall),
+    Watch: (rawCall) => {
+      const call = rawCall as unknown as WatchCall;
+      const name = caller(call);
+      if (name !== null) open(name, call, call.request);
+    },
+    Session: (rawCall) => {
+      const call = rawCall as unknown as SessionCall;
+      const name = caller(call);
+      if (name !== null) serveSession(call, name, { open: (request) => open(name, call, request), report: (r) => report(name, r), published: () => versions.version(), log });
+    },
     Report: unary(async (request, call) => {
       const name = authenticate(call.metadata);
       await report(name, checkReport(request, versions.version()));

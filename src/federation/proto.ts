@@ -14,11 +14,13 @@ export function encodeSettingsUpdate(update: SettingsUpdate): Buffer {
 }
 
 /**
- * The service as the primary serves it: the same methods, except that Watch takes messages
- * already encoded (encodeSettingsUpdate) and passes the bytes through. A version is encoded once
- * and the same Buffer is written to every stream, instead of grpc-js encoding it per stream.
+ * The service as the primary serves it: the same methods, except that Watch and Session take
+ * messages already encoded (encodeSettingsUpdate) and pass the bytes through. A version is
+ * encoded once and the same Buffer is written to every stream, instead of grpc-js encoding it
+ * per stream.
  */
 export const watchServerService: grpc.ServiceDefinition = {
   ...service,
   Watch: { ...service.Watch, responseSerialize: (encoded: Buffer) => encoded },
+  Session: { ...service.Session, responseSerialize: (encoded: Buffer) => encoded },
 };

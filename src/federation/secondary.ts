@@ -75,7 +75,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
   const updates = createUpdateHandler({
     state,
     checks,
-    client: () => loop.client(),
+    report: (request) => loop.report(request),
     applyCentralized: (version, settings) =>
       change((s) => {
         s.centralized = { version, settings, appliedAt: new Date().toISOString() };
@@ -86,9 +86,9 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     connection,
     log,
     membership: () => state.get().membership,
-    lastApplied: (membership) => (membership.mode === 'centralized' ? (state.get().centralized?.version ?? 0) : 0),
-    onUpdate(update, membership) {
-      applying = applying.then(() => updates.handle(update, membership)).catch((err: unknown) => log.error({ err }, 'cannot apply settings'));
+    position: (membership) => (membership.mode === 'centralized' ? { lastApplied: state.get().centralized?.version ?? 0, refused: updates.refused(membership.primary) } : { lastApplied: 0, refused: null }),
+    onUpdate(update) {
+      applying = applying.then(() => updates.handle(update)).catch((err: unknown) => log.error({ err }, 'cannot apply settings'));
     },
   });
 

@@ -8,6 +8,7 @@ import type { MailServer as _appliance_mail_federation_v1_MailServer, MailServer
 import type { OAuth2 as _appliance_mail_federation_v1_OAuth2, OAuth2__Output as _appliance_mail_federation_v1_OAuth2__Output } from './appliance_mail/federation/v1/OAuth2.js';
 import type { ReportReply as _appliance_mail_federation_v1_ReportReply, ReportReply__Output as _appliance_mail_federation_v1_ReportReply__Output } from './appliance_mail/federation/v1/ReportReply.js';
 import type { ReportRequest as _appliance_mail_federation_v1_ReportRequest, ReportRequest__Output as _appliance_mail_federation_v1_ReportRequest__Output } from './appliance_mail/federation/v1/ReportRequest.js';
+import type { SessionRequest as _appliance_mail_federation_v1_SessionRequest, SessionRequest__Output as _appliance_mail_federation_v1_SessionRequest__Output } from './appliance_mail/federation/v1/SessionRequest.js';
 import type { SettingsUpdate as _appliance_mail_federation_v1_SettingsUpdate, SettingsUpdate__Output as _appliance_mail_federation_v1_SettingsUpdate__Output } from './appliance_mail/federation/v1/SettingsUpdate.js';
 import type { WatchRequest as _appliance_mail_federation_v1_WatchRequest, WatchRequest__Output as _appliance_mail_federation_v1_WatchRequest__Output } from './appliance_mail/federation/v1/WatchRequest.js';
 
@@ -26,6 +27,7 @@ export interface ProtoGrpcType {
         OAuth2: MessageTypeDefinition<_appliance_mail_federation_v1_OAuth2, _appliance_mail_federation_v1_OAuth2__Output>
         ReportReply: MessageTypeDefinition<_appliance_mail_federation_v1_ReportReply, _appliance_mail_federation_v1_ReportReply__Output>
         ReportRequest: MessageTypeDefinition<_appliance_mail_federation_v1_ReportRequest, _appliance_mail_federation_v1_ReportRequest__Output>
+        SessionRequest: MessageTypeDefinition<_appliance_mail_federation_v1_SessionRequest, _appliance_mail_federation_v1_SessionRequest__Output>
         SettingsUpdate: MessageTypeDefinition<_appliance_mail_federation_v1_SettingsUpdate, _appliance_mail_federation_v1_SettingsUpdate__Output>
         WatchRequest: MessageTypeDefinition<_appliance_mail_federation_v1_WatchRequest, _appliance_mail_federation_v1_WatchRequest__Output>
       }

@@ -15,6 +15,7 @@ import { certificateSha256, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from '..
 import { federationProto } from '../../src/federation/proto.js';
 import { parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
+import type { SessionRequest } from '../../src/generated/appliance_mail/federation/v1/SessionRequest.js';
 import { configArbWithout } from '../helpers/config-arb.js';
 import { baseConfig, eventually } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
@@ -132,11 +133,27 @@ describe('fuzzing a running daemon', () => {
     auth.set('authorization', `Bearer ${reply.credential}`);
     const reports = fc.sample(fc.record({ version: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String), fc.constantFrom('0', '1', '2')), stage: fc.oneof(fc.constantFrom('applied', 'rejected', 'verified', 'verify_failed'), fc.string()), error: fc.string({ maxLength: 100 }) }), { numRuns: RUNS * 5, seed: 5 });
     const outcomes = new Map<number, number>();
+    // The same reports on a Session: refused alike. A report is not answered there, so a message
+    // out of place follows it: the session ends on the report when it was refused, else on that.
+    const OUT_OF_PLACE = 'after its first message, a Session carries reports only';
+    const sessionEnd = (messages: SessionRequest[], metadata = auth) =>
+      new Promise<grpc.StatusObject>((resolve) => {
+        const session = client.Session(metadata, { deadline: Date.now() + 5000 });
+        session.on('data', () => undefined).on('error', () => undefined).on('status', resolve);
+        for (const message of messages) session.write(message);
+      });
+    const watch = { mode: 'centralized', last_applied_version: '0' };
     for (const request of reports) {
       const code = await unaryCall('Report', request, auth);
       outcomes.set(code, (outcomes.get(code) ?? 0) + 1);
       expect([grpc.status.OK, grpc.status.INVALID_ARGUMENT]).toContain(code);
+      const ended = await sessionEnd([{ watch }, { report: request }, { watch }]);
+      expect([JSON.stringify(request), ended.code]).toEqual([JSON.stringify(request), grpc.status.INVALID_ARGUMENT]);
+      expect([JSON.stringify(request), ended.details === OUT_OF_PLACE]).toEqual([JSON.stringify(request), code === grpc.status.OK]);
     }
+    // A Session must open with its watch, and only a member may open one.
+    expect(await sessionEnd([{ report: { version: '1', stage: 'applied' } }])).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'the first message of a Session must be its watch' });
+    expect((await sessionEnd([{ watch }], new grpc.Metadata())).code).toBe(grpc.status.UNAUTHENTICATED);
     // Many concurrent Watch streams of one node: the newest wins, the others end cleanly.
     let ended = 0;
     const streams = Array.from({ length: 20 }, () => client.Watch({ mode: 'centralized', last_applied_version: '0' }, auth));

@@ -6,6 +6,7 @@ import type { JoinReply as _appliance_mail_federation_v1_JoinReply, JoinReply__O
 import type { JoinRequest as _appliance_mail_federation_v1_JoinRequest, JoinRequest__Output as _appliance_mail_federation_v1_JoinRequest__Output } from '../../../appliance_mail/federation/v1/JoinRequest.js';
 import type { ReportReply as _appliance_mail_federation_v1_ReportReply, ReportReply__Output as _appliance_mail_federation_v1_ReportReply__Output } from '../../../appliance_mail/federation/v1/ReportReply.js';
 import type { ReportRequest as _appliance_mail_federation_v1_ReportRequest, ReportRequest__Output as _appliance_mail_federation_v1_ReportRequest__Output } from '../../../appliance_mail/federation/v1/ReportRequest.js';
+import type { SessionRequest as _appliance_mail_federation_v1_SessionRequest, SessionRequest__Output as _appliance_mail_federation_v1_SessionRequest__Output } from '../../../appliance_mail/federation/v1/SessionRequest.js';
 import type { SettingsUpdate as _appliance_mail_federation_v1_SettingsUpdate, SettingsUpdate__Output as _appliance_mail_federation_v1_SettingsUpdate__Output } from '../../../appliance_mail/federation/v1/SettingsUpdate.js';
 import type { WatchRequest as _appliance_mail_federation_v1_WatchRequest, WatchRequest__Output as _appliance_mail_federation_v1_WatchRequest__Output } from '../../../appliance_mail/federation/v1/WatchRequest.js';
 
@@ -28,6 +29,11 @@ export interface FederationClient extends grpc.Client {
   report(argument: _appliance_mail_federation_v1_ReportRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_appliance_mail_federation_v1_ReportReply__Output>): grpc.ClientUnaryCall;
   report(argument: _appliance_mail_federation_v1_ReportRequest, callback: grpc.requestCallback<_appliance_mail_federation_v1_ReportReply__Output>): grpc.ClientUnaryCall;
   
+  Session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_appliance_mail_federation_v1_SessionRequest, _appliance_mail_federation_v1_SettingsUpdate__Output>;
+  Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_appliance_mail_federation_v1_SessionRequest, _appliance_mail_federation_v1_SettingsUpdate__Output>;
+  session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_appliance_mail_federation_v1_SessionRequest, _appliance_mail_federation_v1_SettingsUpdate__Output>;
+  session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_appliance_mail_federation_v1_SessionRequest, _appliance_mail_federation_v1_SettingsUpdate__Output>;
+  
   Watch(argument: _appliance_mail_federation_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_federation_v1_SettingsUpdate__Output>;
   Watch(argument: _appliance_mail_federation_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_federation_v1_SettingsUpdate__Output>;
   watch(argument: _appliance_mail_federation_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_appliance_mail_federation_v1_SettingsUpdate__Output>;
@@ -40,6 +46,8 @@ export interface FederationHandlers extends grpc.UntypedServiceImplementation {
   
   Report: grpc.handleUnaryCall<_appliance_mail_federation_v1_ReportRequest__Output, _appliance_mail_federation_v1_ReportReply>;
   
+  Session: grpc.handleBidiStreamingCall<_appliance_mail_federation_v1_SessionRequest__Output, _appliance_mail_federation_v1_SettingsUpdate>;
+  
   Watch: grpc.handleServerStreamingCall<_appliance_mail_federation_v1_WatchRequest__Output, _appliance_mail_federation_v1_SettingsUpdate>;
   
 }
@@ -47,5 +55,6 @@ export interface FederationHandlers extends grpc.UntypedServiceImplementation {
 export interface FederationDefinition extends grpc.ServiceDefinition {
   Join: MethodDefinition<_appliance_mail_federation_v1_JoinRequest, _appliance_mail_federation_v1_JoinReply, _appliance_mail_federation_v1_JoinRequest__Output, _appliance_mail_federation_v1_JoinReply__Output>
   Report: MethodDefinition<_appliance_mail_federation_v1_ReportRequest, _appliance_mail_federation_v1_ReportReply, _appliance_mail_federation_v1_ReportRequest__Output, _appliance_mail_federation_v1_ReportReply__Output>
+  Session: MethodDefinition<_appliance_mail_federation_v1_SessionRequest, _appliance_mail_federation_v1_SettingsUpdate, _appliance_mail_federation_v1_SessionRequest__Output, _appliance_mail_federation_v1_SettingsUpdate__Output>
   Watch: MethodDefinition<_appliance_mail_federation_v1_WatchRequest, _appliance_mail_federation_v1_SettingsUpdate, _appliance_mail_federation_v1_WatchRequest__Output, _appliance_mail_federation_v1_SettingsUpdate__Output>
 }
