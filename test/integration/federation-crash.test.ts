@@ -3,6 +3,9 @@
  * moment the first answer arrives, while the other nodes' reports are still being gathered and
  * written; after the restart, every node that was answered still has its refusal recorded, and
  * the refused version is not sent to it again.
+ *
+ * A Session's reports are not answered: a refusal lost with the primary is stated again by the
+ * node's next session, and the refused version is not sent to it again either.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +15,8 @@ import { certificateSha256, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from '..
 import { federationProto } from '../../src/federation/proto.js';
 import { parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
+import type { SessionRequest } from '../../src/generated/appliance_mail/federation/v1/SessionRequest.js';
+import type { SettingsUpdate__Output } from '../../src/generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import { baseConfig, eventually } from '../helpers/daemon.js';
 import { startNode, type Node } from '../helpers/fleet.js';
 
@@ -98,5 +103,51 @@ describe('federation: reports across a crash of the primary', () => {
         stream.cancel();
       }
     }
+  }, 120_000);
+
+  it("keeps every refusal a node states again after a kill -9 that lost its Session's report, and does not send the refused version again", async () => {
+    await primary.edit((c) => (c.mailServer.sender = 'refused-again@example.com'));
+    await eventually(async () => ((await primary.control.status()).federation?.settings_version === '3' ? true : undefined), 10_000, 'version 3');
+    const names = [...credentials.keys()];
+    const sessions: Array<grpc.ClientDuplexStream<SessionRequest, SettingsUpdate__Output>> = [];
+    // A connection per node, as secondaries have (the primary allows 16 streams on one).
+    const certPem = await readFile(join(primary.dir, 'state', 'federation-cert.pem'), 'utf8');
+    const clients = names.map(() => new federationProto.Federation(`127.0.0.1:${primary.federationPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), PINNED_CHANNEL_OPTIONS) as unknown as FederationClient);
+    const open = (name: string, watch: SessionRequest['watch']) => {
+      const session = clients[names.indexOf(name)]!.Session(auth(name));
+      session.on('error', () => undefined);
+      session.write({ watch });
+      sessions.push(session);
+      return session;
+    };
+    // Half the nodes refuse version 3 on their session as it arrives; the primary is killed once
+    // they all wrote it (some reports on disk, some not). The other half never got to say it.
+    const reporting = names.slice(0, NODES / 2);
+    let written = 0;
+    let kill: () => void = () => undefined;
+    const allWritten = new Promise<void>((resolve) => (kill = resolve));
+    for (const name of names) {
+      const session = open(name, { mode: 'centralized', last_applied_version: '1' });
+      session.on('data', (update: SettingsUpdate__Output) => {
+        if (update.version !== '3' || !reporting.includes(name)) return;
+        session.write({ report: { version: '3', stage: 'rejected', error: `${REFUSAL} on a session` } });
+        if (++written === reporting.length) kill();
+      });
+    }
+    await allWritten;
+    await primary.daemon.stop('SIGKILL');
+    for (const session of sessions.splice(0)) session.cancel();
+
+    await primary.restart();
+    for (const name of names) {
+      const from = primary.daemon.logs.length;
+      open(name, { mode: 'centralized', last_applied_version: '1', refused_version: '3', refused_error: `${REFUSAL} on a session` });
+      const line = await primary.daemon.waitForLog((l) => l['msg'] === 'secondary connected' && l['node'] === name, 20_000, from);
+      expect([name, line['sent']]).toEqual([name, 'none: v3 was refused']);
+    }
+    const { nodes } = await primary.control.listNodes();
+    for (const name of names) expect([name, nodes.find((n) => n.name === name)?.applied]).toMatchObject([name, { version: '3', error: `${REFUSAL} on a session` }]);
+    for (const session of sessions) session.cancel();
+    for (const c of clients) c.close();
   }, 120_000);
 });
