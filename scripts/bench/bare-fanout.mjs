@@ -1,6 +1,7 @@
 // Baseline of the fan-out benchmark: a bare grpc-js server that pushes the same payload to N
-// TLS streams, and clients (one channel each, as secondaries have) that answer every message
-// with a unary call. `node bare-fanout.mjs server` or `node bare-fanout.mjs clients PORT N`.
+// TLS streams, and clients (one channel each, as secondaries have) that answer every message on
+// their stream, as secondaries report on their Session (the same method, with no code of ours on
+// either side). `node bare-fanout.mjs server` or `node bare-fanout.mjs clients PORT N`.
 import * as grpc from '@grpc/grpc-js';
 import { federationProto } from '../../dist/federation/proto.js';
 import { pinnedCredentials, certificateSha256, PINNED_CHANNEL_OPTIONS } from '../../dist/federation/certificate.js';
@@ -21,11 +22,12 @@ if (mode === 'server') {
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
   server.addService(federationProto.Federation.service, {
     Join: (_call, cb) => cb(null, { credential: 'x', primary_name: 'bare' }),
-    Watch: (call) => {
+    Session: (call) => {
       streams.add(call);
+      call.on('data', () => undefined);
+      call.on('error', () => undefined);
       call.on('cancelled', () => streams.delete(call));
     },
-    Report: (_call, cb) => cb(null, {}),
   });
   server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false), (err, port) => {
     if (err) throw err;
@@ -48,10 +50,11 @@ if (mode === 'server') {
   const creds = pinnedCredentials(cert, certificateSha256(cert));
   for (let i = 0; i < n; i++) {
     const client = new federationProto.Federation(`127.0.0.1:${port}`, creds, PINNED_CHANNEL_OPTIONS);
-    const stream = client.Watch({ mode: 'centralized', last_applied_version: '0' });
+    const stream = client.Session();
+    stream.write({ watch: { mode: 'centralized', last_applied_version: '0' } });
     stream.on('data', (update) => {
       const at = Date.now();
-      client.Report({ version: update.version, stage: 'applied', error: '' }, () => undefined);
+      stream.write({ report: { version: update.version, stage: 'applied', error: '' } });
       process.send({ received: at });
     });
     stream.on('error', () => undefined);

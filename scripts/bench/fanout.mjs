@@ -4,7 +4,8 @@
 // CPU time per change. Then a reconnect storm: kill -9 of the primary with N connected, a new
 // version while it is down, a restart: time until all N applied it, the primary's peak RSS.
 // Baseline in the same run: a bare grpc-js server pushing the same payload to the same number of
-// TLS streams from the same client processes, each client answering with a unary call. Beside the
+// TLS streams from the same client processes, each client answering on its stream (as secondaries
+// report on their Session). Beside the
 // latencies, the CPU per change of both servers and of both sets of client processes (on a shared
 // machine the secondaries' own work competes with the primary), and the bare server's RSS.
 //
@@ -21,7 +22,7 @@ import { cpuMs, median, onCleanup, peakRssMb, percentile, ROOT, rssMb, sleep, st
 
 /**
  * 25 secondaries per process: a change costs each secondary a decode, a durable state write
- * (tmpfs) and two Report calls, 1-2 ms of CPU, so a process's loop is busy some 25-50 ms per
+ * (tmpfs) and a Report on its Session, 1-2 ms of CPU, so a process's loop is busy some 25-50 ms per
  * change; 40 processes hold 1,000. With 50 per process the busiest loop was measured at ~90 %
  * utilization during a change (saturated); more processes only add Node runtimes (~45 MB each)
  * competing for the same cores. The figure is reported per run (max_process_elu).
@@ -329,7 +330,7 @@ async function bareFanout(n, pushes, processes) {
       p50.push(percentile(lat, 50));
       p99.push(percentile(lat, 99));
       max.push(Math.max(...lat));
-      // CPU over the same settle as a real change: the Reports answered are part of the push.
+      // CPU over the same settle as a real change: the answers received are part of the push.
       await sleep(1000);
       serverCpu.push(cpuMs(server.proc.pid) - server0);
       clientsCpu.push(sumCpuMs(clients) - clients0);
