@@ -21,7 +21,7 @@ import type { Logger } from '../log/logger.js';
 export const PRE_GRPC_TIMEOUT_MS = 10_000;
 /**
  * A connection with no call in progress this long is closed by the gRPC server. A secondary
- * always holds its Watch stream, so it is never idle; a Join channel is done within seconds.
+ * always holds its stream (a Session, or a Watch), so it is never idle; a Join channel is done within seconds.
  */
 export const IDLE_CONNECTION_MS = 60_000;
 /**

@@ -1,7 +1,7 @@
 /**
  * What a secondary knows of its stream to the primary, driven by the stream's own events: the
- * first Watch call is made (connecting), the primary's response headers arrive (connected: the
- * primary sends them at once for every Watch, local or centralized), a message arrives, the call
+ * first stream is opened (connecting), the primary's response headers arrive (connected: the
+ * primary sends them at once for every stream, local or centralized), a message arrives, the call
  * ends (disconnected, with the reason). The clock is a parameter so the rules can be tested.
  */
 

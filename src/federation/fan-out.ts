@@ -28,7 +28,7 @@ export interface NodeCall {
 export interface WatchStream {
   readonly call: NodeCall;
   readonly mode: FederationMode;
-  /** What the node said it applied last (its Watch request, then its reports). */
+  /** What the node said it applied last (its opening WatchRequest, then its reports). */
   lastApplied: number;
 }
 
@@ -56,7 +56,7 @@ export function createFanOut(deps: { versions: VersionSync; records: NodeRecordW
     if (withheld !== null) return withheld;
     stream.call.write(versions.encoded(), written);
     // Written with the node's next record change (its Report, moments later), not on its own: a
-    // send lost to a crash is sent again at the node's next Watch.
+    // send lost to a crash is sent again at the node's next session.
     records.note(name, (n) => {
       n.received = received;
     });

@@ -15,7 +15,7 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
 
 /**
- * Sized for ~1,000 secondaries, each holding one connection with one Watch stream (profiled at
+ * Sized for ~1,000 secondaries, each holding one connection with one Session stream (profiled at
  * 1,000 streams: scripts/bench/fanout.mjs with FLEET_CPU_PROF). What each idle stream costs in
  * memory, and which of these options bound it: docs/explanation/fleet-memory.md.
  */
@@ -24,8 +24,9 @@ export const FEDERATION_SERVER_OPTIONS: grpc.ServerOptions = {
   // channelz keeps per-connection and per-call tracking objects and traces nobody reads here:
   // it was ~4 % of the primary's CPU in a fan-out, and memory on every connection.
   'grpc.enable_channelz': 0,
-  // A secondary holds one Watch and makes one Report at a time; a few more leave room for a
-  // reconnect overlapping the old stream. Bounds what one peer can open on its connection.
+  // A secondary holds one Session (an older one: a Watch, and one Report call at a time); a few
+  // more leave room for a reconnect overlapping the old stream. Bounds what one peer can open on
+  // its connection.
   'grpc.max_concurrent_streams': 16,
   // nghttp2's memory per connection, in MB (grpc-js leaves it unbounded): our messages are a few
   // KB and requests at most 64 KB, so 2 MB is never reached by a secondary.

@@ -42,8 +42,8 @@ export function newCredentialSecret(): string {
 }
 
 /**
- * One-shot hashing (no Hash object): every Report and Watch is authenticated with it, a thousand
- * times per settings change on a large fleet.
+ * One-shot hashing (no Hash object): every stream (and Report call, from an older secondary) is
+ * authenticated with it, a thousand times after a restart of the primary on a large fleet.
  */
 export function hashSecret(secret: string): string {
   return hash('sha256', secret, 'hex');
