@@ -110,9 +110,11 @@ describe('federation: reports across a crash of the primary', () => {
     await eventually(async () => ((await primary.control.status()).federation?.settings_version === '3' ? true : undefined), 10_000, 'version 3');
     const names = [...credentials.keys()];
     const sessions: Array<grpc.ClientDuplexStream<SessionRequest, SettingsUpdate__Output>> = [];
-    // A connection per node, as secondaries have (the primary allows 16 streams on one).
+    // A connection per node, as secondaries have (the primary allows 16 streams on one; grpc-js
+    // would share one connection between clients of the same target in one process).
     const certPem = await readFile(join(primary.dir, 'state', 'federation-cert.pem'), 'utf8');
-    const clients = names.map(() => new federationProto.Federation(`127.0.0.1:${primary.federationPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), PINNED_CHANNEL_OPTIONS) as unknown as FederationClient);
+    const options = { ...PINNED_CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 };
+    const clients = names.map(() => new federationProto.Federation(`127.0.0.1:${primary.federationPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), options) as unknown as FederationClient);
     const open = (name: string, watch: SessionRequest['watch']) => {
       const session = clients[names.indexOf(name)]!.Session(auth(name));
       session.on('error', () => undefined);
@@ -141,9 +143,10 @@ describe('federation: reports across a crash of the primary', () => {
     await primary.restart();
     for (const name of names) {
       const from = primary.daemon.logs.length;
-      open(name, { mode: 'centralized', last_applied_version: '1', refused_version: '3', refused_error: `${REFUSAL} on a session` });
+      const session = open(name, { mode: 'centralized', last_applied_version: '1', refused_version: '3', refused_error: `${REFUSAL} on a session` });
       const line = await primary.daemon.waitForLog((l) => l['msg'] === 'secondary connected' && l['node'] === name, 20_000, from);
       expect([name, line['sent']]).toEqual([name, 'none: v3 was refused']);
+      session.cancel();
     }
     const { nodes } = await primary.control.listNodes();
     for (const name of names) expect([name, nodes.find((n) => n.name === name)?.applied]).toMatchObject([name, { version: '3', error: `${REFUSAL} on a session` }]);
