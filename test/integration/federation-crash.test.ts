@@ -114,7 +114,9 @@ describe('federation: reports across a crash of the primary', () => {
     // would share one connection between clients of the same target in one process).
     const certPem = await readFile(join(primary.dir, 'state', 'federation-cert.pem'), 'utf8');
     const options = { ...PINNED_CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 };
-    const clients = names.map(() => new federationProto.Federation(`127.0.0.1:${primary.federationPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), options) as unknown as FederationClient);
+    // New ones after the restart: a channel that saw the primary die waits out its own backoff.
+    const connect = () => names.map(() => new federationProto.Federation(`127.0.0.1:${primary.federationPort}`, pinnedCredentials(certPem, certificateSha256(certPem)), options) as unknown as FederationClient);
+    let clients = connect();
     const open = (name: string, watch: SessionRequest['watch']) => {
       const session = clients[names.indexOf(name)]!.Session(auth(name));
       session.on('error', () => undefined);
@@ -139,8 +141,10 @@ describe('federation: reports across a crash of the primary', () => {
     await allWritten;
     await primary.daemon.stop('SIGKILL');
     for (const session of sessions.splice(0)) session.cancel();
+    for (const c of clients) c.close();
 
     await primary.restart();
+    clients = connect();
     for (const name of names) {
       const from = primary.daemon.logs.length;
       const session = open(name, { mode: 'centralized', last_applied_version: '1', refused_version: '3', refused_error: `${REFUSAL} on a session` });
