@@ -74,9 +74,9 @@ function checkReport(request: ReportRequest__Output, published: number): Checked
  * version the node applied; else null (a version never published is ignored, not refused: the
  * stream must open).
  */
-function statedRefusal(request: WatchRequest__Output, lastApplied: number, published: number): StatedRefusal | null {
+function statedRefusal(request: WatchRequest__Output, mode: FederationMode, lastApplied: number, published: number): StatedRefusal | null {
   const version = Number(request.refused_version ?? '0');
-  if (!Number.isSafeInteger(version) || version <= lastApplied || version > published) return null;
+  if (mode !== 'centralized' || !Number.isSafeInteger(version) || version <= lastApplied || version > published) return null;
   return { version, error: peerText(request.refused_error ?? '') ?? 'rejected' };
 }
 
@@ -85,27 +85,37 @@ function peerText(text: string): string | null {
   return text === '' ? null : stripControl(text.slice(0, MAX_REPORTED_ERROR_CHARS));
 }
 
+/** A Session must send its watch this soon after it opened (as a connection must carry a call). */
+export const SESSION_OPEN_TIMEOUT_MS = 10_000;
+
 /**
  * A Session of node `name`: its first message opens the stream as a Watch does, every later one
  * is a Report, recorded as the Report call records it but not answered (a report lost with the
- * primary is stated again by the node's next session). A message out of place or a report that
- * does not check ends the session with INVALID_ARGUMENT naming it.
+ * primary is stated again by the node's next session). A message out of place, a report that
+ * does not check, or no watch within SESSION_OPEN_TIMEOUT_MS ends the session with the reason.
+ * `open` authenticates the node again: it may have been removed since the call began.
  */
 function serveSession(
   call: SessionCall,
   name: string,
-  on: { open(request: WatchRequest__Output): void; report(r: CheckedReport): Promise<void>; published(): number; log: Logger },
+  on: { open(request: WatchRequest__Output): boolean; report(r: CheckedReport): Promise<void>; published(): number; log: Logger },
 ): void {
   let opened = false;
   const refuse = (err: unknown) => {
+    clearTimeout(openBy);
     call.removeAllListeners('data');
     call.emit('error', toServiceError(err));
   };
+  const openBy = setTimeout(() => refuse(new AppError('AM_INVALID_ARGUMENT', `a Session must send its watch within ${SESSION_OPEN_TIMEOUT_MS / 1000} s`)), SESSION_OPEN_TIMEOUT_MS);
+  openBy.unref();
+  call.on('close', () => clearTimeout(openBy));
   call.on('data', (message: SessionRequest__Output) => {
     if (!opened) {
+      clearTimeout(openBy);
       if (message.message !== 'watch' || !message.watch) return refuse(new AppError('AM_INVALID_ARGUMENT', 'the first message of a Session must be its watch'));
       opened = true;
-      return on.open(message.watch);
+      if (!on.open(message.watch)) call.removeAllListeners('data');
+      return;
     }
     if (message.message !== 'report' || !message.report) return refuse(new AppError('AM_INVALID_ARGUMENT', 'after its first message, a Session carries reports only'));
     let checked: CheckedReport;
@@ -114,7 +124,12 @@ function serveSession(
     } catch (err) {
       return refuse(err);
     }
-    on.report(checked).catch((err: unknown) => on.log.error({ err, node: name }, 'cannot record the report of a secondary'));
+    // One report at a time per session, as a Report call waits for its answer: the next is read
+    // once this one is on disk, so a node cannot queue reports (or log lines) faster than that.
+    call.pause();
+    on.report(checked)
+      .catch((err: unknown) => on.log.error({ err, node: name }, 'cannot record the report of a secondary'))
+      .finally(() => call.resume());
   });
   // The node ended its side: so does the primary (the fan-out forgets the stream on 'close').
   call.on('end', () => call.end());
@@ -165,7 +180,7 @@ export function federationHandlers(deps: {
     const { records, fanOut } = parts();
     const mode = federationModeSchema.catch('centralized').parse(request.mode);
     const stream: WatchStream = { call, mode, lastApplied: Number(request.last_applied_version) || 0 };
-    const refused = statedRefusal(request, stream.lastApplied, versions.version());
+    const refused = statedRefusal(request, mode, stream.lastApplied, versions.version());
     // Response headers at once, for every mode: the secondary knows its stream is admitted
     // without waiting for settings (a local node never gets any; an up-to-date one not now).
     call.sendMetadata(new grpc.Metadata());
@@ -224,7 +239,13 @@ export function federationHandlers(deps: {
     Session: (rawCall) => {
       const call = rawCall as unknown as SessionCall;
       const name = caller(call);
-      if (name !== null) serveSession(call, name, { open: (request) => open(name, call, request), report: (r) => report(name, r), published: () => versions.version(), log });
+      if (name === null) return;
+      const opening = (request: WatchRequest__Output) => {
+        if (caller(call) !== name) return false;
+        open(name, call, request);
+        return true;
+      };
+      serveSession(call, name, { open: opening, report: (r) => report(name, r), published: () => versions.version(), log });
     },
     Report: unary(async (request, call) => {
       const name = authenticate(call.metadata);

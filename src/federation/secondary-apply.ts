@@ -7,8 +7,9 @@ import type { ReportRequest } from '../generated/appliance_mail/federation/v1/Re
 import type { SettingsUpdate__Output } from '../generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import type { Logger } from '../log/logger.js';
 import type { FederatedSettings, MailServerSettings } from '../settings/schema.js';
+import type { Membership } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import { createReportQueue } from './secondary-reports.js';
+import { createReportQueue, type ReportQueue } from './secondary-reports.js';
 import type { NodePosition } from './secondary-watch.js';
 import type { SettingsCheck, SettingsChecks } from './settings-check.js';
 import { decodeSettings } from './settings-wire.js';
@@ -16,11 +17,17 @@ import { decodeSettings } from './settings-wire.js';
 export interface UpdateHandler {
   /** Refuses or applies one update; resolves once an applied version is on disk. */
   handle(update: SettingsUpdate__Output): Promise<void>;
-  /** The newest version of `primary` refused since the one applied, said again when a stream opens. */
-  refused(primary: string): NodePosition['refused'];
+  /**
+   * The newest version refused under `membership` since the one applied, said again when a
+   * stream opens; nothing after a leave or another join.
+   */
+  refused(membership: Membership): NodePosition['refused'];
   /** Checks the settings held across a restart again, and reports the result. */
   checkHeld(version: number, settings: MailServerSettings): Promise<void>;
 }
+
+/** One join of one primary: a leave and a new join make another. */
+const joinOf = (membership: Membership) => `${membership.joinedAt} ${membership.credential}`;
 
 export function createUpdateHandler(deps: {
   state: StateStore;
@@ -32,9 +39,24 @@ export function createUpdateHandler(deps: {
   log: Logger;
 }): UpdateHandler {
   const { state, checks, log } = deps;
-  const reports = createReportQueue({ send: deps.report, log });
   /** Kept in memory: after a restart of this node, a version refused is refused again when resent. */
-  let refused: (NonNullable<NodePosition['refused']> & { primary: string }) | null = null;
+  let refused: (NonNullable<NodePosition['refused']> & { joined: string }) | null = null;
+  /**
+   * The Reports of one join: a report still queued (a slow check) when the node left or joined
+   * again is not sent, since its version means nothing to the new primary.
+   */
+  let queue: { joined: string; reports: ReportQueue } | null = null;
+  function reportsOf(membership: Membership): ReportQueue {
+    const joined = joinOf(membership);
+    if (queue?.joined !== joined) {
+      const send = (request: ReportRequest) => {
+        const now = state.get().membership;
+        return now && joinOf(now) === joined ? deps.report(request) : Promise.resolve();
+      };
+      queue = { joined, reports: createReportQueue({ send, log }) };
+    }
+    return queue.reports;
+  }
 
   /** Checks settings against the mail server from here; the result goes to status (and to the primary). */
   async function checkSettings(version: number, settings: MailServerSettings): Promise<SettingsCheck> {
@@ -60,21 +82,23 @@ export function createUpdateHandler(deps: {
       const decoded = decodeSettings(update);
       if ('error' in decoded) {
         log.warn({ version, error: decoded.error }, 'refused settings from the primary');
-        refused = { primary: membership.primary, version, error: decoded.error };
-        reports.refused(version, decoded.error);
+        refused = { joined: joinOf(membership), version, error: decoded.error };
+        reportsOf(membership).refused(version, decoded.error);
         return;
       }
       await deps.applyCentralized(version, decoded.settings);
       if (refused !== null && refused.version <= version) refused = null;
       log.info({ version, primary: membership.primary }, 'applied settings from the primary');
       // Not awaited: the next version is applied while this one is checked and reported.
-      reports.applied(version, checkSettings(version, decoded.settings.mailServer));
+      reportsOf(membership).applied(version, checkSettings(version, decoded.settings.mailServer));
     },
 
-    refused: (primary) => (refused?.primary === primary ? { version: refused.version, error: refused.error } : null),
+    refused: (membership) => (refused?.joined === joinOf(membership) ? { version: refused.version, error: refused.error } : null),
 
     async checkHeld(version, settings) {
-      reports.checked(version, await checkSettings(version, settings));
+      const result = await checkSettings(version, settings);
+      const membership = state.get().membership;
+      if (membership) reportsOf(membership).checked(version, result);
     },
   };
 }

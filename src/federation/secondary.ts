@@ -86,7 +86,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
     connection,
     log,
     membership: () => state.get().membership,
-    position: (membership) => (membership.mode === 'centralized' ? { lastApplied: state.get().centralized?.version ?? 0, refused: updates.refused(membership.primary) } : { lastApplied: 0, refused: null }),
+    position: (membership) => (membership.mode === 'centralized' ? { lastApplied: state.get().centralized?.version ?? 0, refused: updates.refused(membership) } : { lastApplied: 0, refused: null }),
     onUpdate(update) {
       applying = applying.then(() => updates.handle(update)).catch((err: unknown) => log.error({ err }, 'cannot apply settings'));
     },

@@ -11,6 +11,7 @@ import { certificateSha256, PINNED_CHANNEL_OPTIONS, pinnedCredentials } from '..
 import { federationProto } from '../../src/federation/proto.js';
 import { parseToken } from '../../src/federation/secrets.js';
 import type { FederationClient } from '../../src/generated/appliance_mail/federation/v1/Federation.js';
+import type { SessionRequest } from '../../src/generated/appliance_mail/federation/v1/SessionRequest.js';
 import type { SettingsUpdate__Output } from '../../src/generated/appliance_mail/federation/v1/SettingsUpdate.js';
 import { baseConfig, eventually, type Json } from '../helpers/daemon.js';
 import { joinNode, startNode, type Node } from '../helpers/fleet.js';
@@ -135,6 +136,35 @@ describe('federation protocol', () => {
     expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect((await primary.control.status()).role).toBe('primary');
   });
+
+  it('a Session opened before its node was removed gets nothing when it sends its watch; one that never sends it is ended', async () => {
+    const ended = (session: grpc.ClientDuplexStream<SessionRequest, SettingsUpdate__Output>) => new Promise<grpc.StatusObject>((resolve) => session.on('status', resolve));
+    // Never opened: ended by the primary once SESSION_OPEN_TIMEOUT_MS (10 s) passed.
+    const silent = client.Session(auth());
+    silent.on('data', () => undefined).on('error', () => undefined);
+    const silentEnd = ended(silent);
+
+    const token = parseToken((await primary.cli(['token', 'create'])).stdout);
+    const joined = await new Promise<{ credential: string }>((resolve, reject) =>
+      client.Join({ token_id: token.id, token_secret: token.secret, node_name: 'removed-later', mode: 'centralized' }, (err, r) => (err ? reject(err) : resolve(r!))),
+    );
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${joined.credential}`);
+    const held = client.Session(metadata);
+    const received: SettingsUpdate__Output[] = [];
+    held.on('data', (u: SettingsUpdate__Output) => received.push(u)).on('error', () => undefined);
+    const heldEnd = ended(held);
+    // The call is admitted (its credential was good then) before the node is removed.
+    await eventually(async () => ((await primary.control.listNodes()).nodes.some((n) => n.name === 'removed-later') ? true : undefined), 5_000, 'joined');
+    const removed = await primary.cli(['nodes', 'remove', 'removed-later']);
+    expect(removed.code, removed.stderr).toBe(0);
+    held.write({ watch: { mode: 'centralized', last_applied_version: '0', refused_version: '1', refused_error: 'forged' } });
+    expect((await heldEnd).code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(received).toEqual([]);
+    expect((await primary.control.listNodes()).nodes.map((n) => n.name)).not.toContain('removed-later');
+
+    expect(await silentEnd).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'a Session must send its watch within 10 s' });
+  }, 30_000);
 
   describe('mode changes of a real secondary', () => {
     let secondary: Node;

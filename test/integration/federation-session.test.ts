@@ -1,8 +1,8 @@
 /**
  * The secondary's stream to its primary, seen from a stand-in primary (real grpc-js, TLS): its
  * Reports travel on the Session, a refusal is stated again by every session it opens until a
- * newer version is applied, and a primary from before Session (UNIMPLEMENTED) gets a Watch and
- * a Report call per report.
+ * newer version is applied (or the node leaves), and a primary from before Session
+ * (UNIMPLEMENTED) gets a Watch and a Report call per report.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSettings } from '../../src/federation/settings-wire.js';
@@ -62,6 +62,15 @@ describe('the secondary stream to its primary', () => {
     fake.drop();
     await fake.watching(20_000, 3);
     expect(fake.watches[2]).toMatchObject({ via: 'session', last_applied_version: '3', refused_version: '0', refused_error: '' });
+
+    // A refusal belongs to the membership: after a leave and a new join it is not stated.
+    fake.send(update(4, 'alerts@'));
+    expect(await fake.ackOrNack(4)).toMatchObject({ stage: 'rejected' });
+    expect((await secondary!.cli(['leave'])).code).toBe(0);
+    const again = await secondary!.cli(['join', '--primary', fake.address, '--token', fake.token, '--centralize']);
+    expect(again.code, again.stderr).toBe(0);
+    await fake.watching(20_000, 4);
+    expect(fake.watches[3]).toMatchObject({ via: 'session', last_applied_version: '0', refused_version: '0', refused_error: '' });
     expect(fake.reports.every((r) => r.via === 'session')).toBe(true);
   }, 60_000);
 
