@@ -108,6 +108,8 @@ function serveSession(
   };
   const openBy = setTimeout(() => refuse(new AppError('AM_INVALID_ARGUMENT', `a Session must send its watch within ${SESSION_OPEN_TIMEOUT_MS / 1000} s`)), SESSION_OPEN_TIMEOUT_MS);
   openBy.unref();
+  // A call the node cancelled, or that ended otherwise, is not refused later.
+  call.on('cancelled', () => clearTimeout(openBy));
   call.on('close', () => clearTimeout(openBy));
   call.on('data', (message: SessionRequest__Output) => {
     if (!opened) {

@@ -139,10 +139,15 @@ describe('federation protocol', () => {
 
   it('a Session opened before its node was removed gets nothing when it sends its watch; one that never sends it is ended', async () => {
     const ended = (session: grpc.ClientDuplexStream<SessionRequest, SettingsUpdate__Output>) => new Promise<grpc.StatusObject>((resolve) => session.on('status', resolve));
-    // Never opened: ended by the primary once SESSION_OPEN_TIMEOUT_MS (10 s) passed.
+    // Never opened: ended by the primary once SESSION_OPEN_TIMEOUT_MS (10 s) passed. One the
+    // node cancels before its watch is not refused later (no error when its time comes).
+    const logsFrom = primary.daemon.logs.length;
     const silent = client.Session(auth());
     silent.on('data', () => undefined).on('error', () => undefined);
     const silentEnd = ended(silent);
+    const cancelled = client.Session(auth());
+    cancelled.on('error', () => undefined);
+    cancelled.cancel();
 
     const token = parseToken((await primary.cli(['token', 'create'])).stdout);
     const joined = await new Promise<{ credential: string }>((resolve, reject) =>
@@ -164,6 +169,8 @@ describe('federation protocol', () => {
     expect((await primary.control.listNodes()).nodes.map((n) => n.name)).not.toContain('removed-later');
 
     expect(await silentEnd).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'a Session must send its watch within 10 s' });
+    expect(primary.daemon.logs.slice(logsFrom).filter((l) => l['level'] === 'error')).toEqual([]);
+    expect((await primary.control.status()).role).toBe('primary');
   }, 30_000);
 
   describe('mode changes of a real secondary', () => {
