@@ -39,23 +39,23 @@ export function createUpdateHandler(deps: {
   log: Logger;
 }): UpdateHandler {
   const { state, checks, log } = deps;
-  /** Kept in memory: after a restart of this node, a version refused is refused again when resent. */
-  let refused: (NonNullable<NodePosition['refused']> & { joined: string }) | null = null;
   /**
-   * The Reports of one join: a report still queued (a slow check) when the node left or joined
-   * again is not sent, since its version means nothing to the new primary.
+   * What belongs to the current join: its Reports (one still queued, a slow check, when the node
+   * left or joined again is not sent: its version means nothing to the new primary) and its
+   * newest refusal (kept in memory: after a restart of this node, a version refused is refused
+   * again when resent).
    */
-  let queue: { joined: string; reports: ReportQueue } | null = null;
-  function reportsOf(membership: Membership): ReportQueue {
+  let join: { joined: string; reports: ReportQueue; refused: NodePosition['refused'] } | null = null;
+  function joinState(membership: Membership): NonNullable<typeof join> {
     const joined = joinOf(membership);
-    if (queue?.joined !== joined) {
+    if (join?.joined !== joined) {
       const send = (request: ReportRequest) => {
         const now = state.get().membership;
         return now && joinOf(now) === joined ? deps.report(request) : Promise.resolve();
       };
-      queue = { joined, reports: createReportQueue({ send, log }) };
+      join = { joined, reports: createReportQueue({ send, log }), refused: null };
     }
-    return queue.reports;
+    return join;
   }
 
   /** Checks settings against the mail server from here; the result goes to status (and to the primary). */
@@ -79,26 +79,27 @@ export function createUpdateHandler(deps: {
         }
         return;
       }
+      const ofJoin = joinState(membership);
       const decoded = decodeSettings(update);
       if ('error' in decoded) {
         log.warn({ version, error: decoded.error }, 'refused settings from the primary');
-        refused = { joined: joinOf(membership), version, error: decoded.error };
-        reportsOf(membership).refused(version, decoded.error);
+        ofJoin.refused = { version, error: decoded.error };
+        ofJoin.reports.refused(version, decoded.error);
         return;
       }
       await deps.applyCentralized(version, decoded.settings);
-      if (refused !== null && refused.version <= version) refused = null;
+      if (ofJoin.refused !== null && ofJoin.refused.version <= version) ofJoin.refused = null;
       log.info({ version, primary: membership.primary }, 'applied settings from the primary');
       // Not awaited: the next version is applied while this one is checked and reported.
-      reportsOf(membership).applied(version, checkSettings(version, decoded.settings.mailServer));
+      ofJoin.reports.applied(version, checkSettings(version, decoded.settings.mailServer));
     },
 
-    refused: (membership) => (refused?.joined === joinOf(membership) ? { version: refused.version, error: refused.error } : null),
+    refused: (membership) => (join?.joined === joinOf(membership) ? join.refused : null),
 
     async checkHeld(version, settings) {
       const result = await checkSettings(version, settings);
       const membership = state.get().membership;
-      if (membership) reportsOf(membership).checked(version, result);
+      if (membership) joinState(membership).reports.checked(version, result);
     },
   };
 }
