@@ -42,6 +42,7 @@ if (mode === 'server') {
       process.send({ pushed: at, streams: streams.size });
     }
     if (msg.count) process.send({ streams: streams.size, rssMb: process.memoryUsage.rss() / 2 ** 20 });
+    if (msg.exit) process.exit(0);
   });
 } else {
   spreadLoopbackSources(Number(process.env.FLEET_SOURCE_BLOCK), 20);

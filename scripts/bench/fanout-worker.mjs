@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createFederationSecondary } from '../../dist/federation/secondary.js';
+import { clientFor, credentials, joinPrimary } from '../../dist/federation/secondary-channel.js';
 import { createOAuth2Tokens } from '../../dist/oauth2/token-source.js';
 import { verifySettings } from '../../dist/relay/transport-options.js';
 import { openStateStore } from '../../dist/state/store.js';
@@ -32,6 +33,23 @@ function staticConfig(name, dir) {
   return { current: () => config, lastError: () => null, appliedAt: () => new Date(), onChange: () => undefined, start: async () => undefined, close: async () => undefined };
 }
 
+/**
+ * FLEET_LIGHT=1: each secondary joins as the daemon does, then holds a bare Session that reports
+ * every update at once, with no decoding check, state write or listener of ours: the primary's
+ * cost per change measured without the secondaries' own work competing for the cores.
+ */
+const light = process.env.FLEET_LIGHT === '1';
+function openLightSession(membership) {
+  const client = clientFor(membership);
+  const session = client.Session(credentials(membership));
+  session.write({ watch: { mode: 'centralized', last_applied_version: '0' } });
+  session.on('data', (update) => {
+    session.write({ report: { version: update.version, stage: 'applied', error: '' } });
+    process.send({ applied: { name: membership.name, version: Number(update.version), at: Date.now() } });
+  });
+  session.on('error', () => undefined);
+}
+
 let mark = performance.eventLoopUtilization();
 process.on('message', async (msg) => {
   if (msg.join) {
@@ -39,6 +57,12 @@ process.on('message', async (msg) => {
     const joinMs = [];
     for (const [i, token] of tokens.entries()) {
       const name = `${prefix}-${i}`;
+      if (light) {
+        const started = performance.now();
+        openLightSession(await joinPrimary(primary, token, name, 'centralized'));
+        joinMs.push(performance.now() - started);
+        continue;
+      }
       const dir = join(base, name);
       mkdirSync(dir, { recursive: true });
       const state = await openStateStore(dir);

@@ -286,6 +286,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     const exited = new Promise((resolve) => workers[0].proc.once('exit', resolve));
     workers[0].proc.send({ close: true });
     await exited;
+    writeFileSync(join(process.env.FLEET_WORKER_CPU_PROF, 'windows.json'), JSON.stringify(profileWindows));
   }
   for (const worker of workers) worker.proc.kill('SIGKILL');
   control.close();
@@ -298,7 +299,9 @@ let bareCerts = null;
 async function bareFanout(n, pushes, processes) {
   bareCerts ??= await generate([{ name: 'commonName', value: 'appliance-mail-primary' }], { keyType: 'ec', algorithm: 'sha256' });
   const env = { BARE_CERTS: JSON.stringify({ cert: bareCerts.cert, key: bareCerts.private }) };
-  const server = child('bare-fanout.mjs', ['server'], env);
+  // FLEET_BARE_CPU_PROF=DIR profiles the bare server (written when it exits, after the pushes).
+  const profiled = process.env.FLEET_BARE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_BARE_CPU_PROF}`] : [];
+  const server = child('bare-fanout.mjs', ['server'], env, profiled);
   const { port } = await server.once((m) => m.port !== undefined);
   let rssAtN = NaN;
   const received = [];
@@ -336,6 +339,11 @@ async function bareFanout(n, pushes, processes) {
       clientsCpu.push(sumCpuMs(clients) - clients0);
     }
     await sleep(300);
+  }
+  if (profiled.length > 0) {
+    const exited = new Promise((resolve) => server.proc.once('exit', resolve));
+    server.proc.send({ exit: true });
+    await exited;
   }
   for (const c of [server, ...clients]) c.proc.kill('SIGKILL');
   return {

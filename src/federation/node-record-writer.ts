@@ -3,7 +3,8 @@
  * record log (src/state/record-log.ts) in coalesced batches. Whatever the number of changes, at
  * most one batch is written per NODE_RECORD_WRITE_INTERVAL_MS, each carrying every record changed
  * since the last: on a fleet of 1,000 a settings change brings ~2,000 record changes (sent, then
- * reported) and costs a handful of appends, each the size of the records changed.
+ * reported) and costs a batch per interval while the Reports arrive, ~1,000 records in all (the
+ * send rides with the Report: note()).
  *
  * Each change resolves once its batch is on disk, so a caller that must not answer before the
  * record is durable (a Report: the node will not say it again) awaits it, and one that may lose
@@ -22,12 +23,18 @@ const RETRY_AFTER_FAILURE_MS = 1_000;
 /**
  * The log is compacted once it holds this many lines per live record (and at least
  * COMPACT_MIN_LINES). A settings change writes about one line per node (its Report, carrying the
- * version sent), so on a fleet of 1,000 that is about every seventh change; a compaction rewrites
+ * version sent), so on a fleet of 1,000 that is about every eighth change; a compaction rewrites
  * every record and was a tenth of the primary's busy time in a fan-out when it came every second
  * change. The log stays under ~8 lines of ~500 bytes per node (4 MB at 1,000), read once at start.
  */
 const COMPACT_LINES_PER_RECORD = 8;
 const COMPACT_MIN_LINES = 1_000;
+/**
+ * A noted record waits this long for a change of its own to write it: longer than the last of
+ * 2,000 Reports takes to follow a fan-out (~3 s), so only a node that does not report (or a
+ * fleet larger still) has its record written for the send alone.
+ */
+export const NOTED_WRITE_DELAY_MS = 5_000;
 
 export interface NodeRecordWriter {
   get(name: string): NodeRecord | undefined;
@@ -41,10 +48,11 @@ export interface NodeRecordWriter {
    */
   change(name: string, fn: (node: NodeRecord) => void): Promise<void>;
   /**
-   * Changes a node's record in memory at once and writes it with the next batch, without asking
-   * for one: for what a crash may lose (the version sent to a node, which its next Watch says
-   * again), so that a fan-out to a thousand nodes does not write a thousand records only to have
-   * their Reports write them again a moment later.
+   * Changes a node's record in memory at once without asking for a write: for what a crash may
+   * lose (the version sent to a node, which its next session states again). The record is written
+   * by its next change (the node's Report, moments later), or else by the first batch that begins
+   * NOTED_WRITE_DELAY_MS after it, by a compaction, or at close: a fan-out to a thousand nodes
+   * writes each record once, not once for the send and again for the Report.
    */
   note(name: string, fn: (node: NodeRecord) => void): void;
   /** Forgets a node; resolves once that is on disk. */
@@ -81,8 +89,8 @@ export function createNodeRecordWriter(deps: {
   const intervalMs = deps.intervalMs ?? NODE_RECORD_WRITE_INTERVAL_MS;
   /** Names changed since the last batch began, and the promise of the batch that will carry them. */
   let dirty = new Set<string>();
-  /** Names noted (note()) since the last batch began: they ride with the next one. */
-  let noted = new Set<string>();
+  /** Names noted (note()) and not written since, with when they were first noted (ms). */
+  let noted = new Map<string, number>();
   let next: Batch | null = null;
   let writing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -115,9 +123,12 @@ export function createNodeRecordWriter(deps: {
     next = null;
     dirty = new Set();
     if (batch === null || names.size === 0) return;
-    for (const name of noted) names.add(name);
-    noted = new Set();
     lastStartMs = Date.now();
+    for (const [name, at] of noted) {
+      if (lastStartMs - at < NOTED_WRITE_DELAY_MS) continue;
+      names.add(name);
+      noted.delete(name);
+    }
     // Serialized now: a record changed while the write runs goes out in the next batch.
     const changes = [...names].map((name) => [name, records.get(name) ?? null] as const);
     try {
@@ -133,8 +144,14 @@ export function createNodeRecordWriter(deps: {
     failed = false;
     batch.resolve();
     if (log.lines() > Math.max(COMPACT_MIN_LINES, COMPACT_LINES_PER_RECORD * records.size)) {
-      // Still inside the write slot: no append runs while the log is replaced.
-      await log.compact(records).catch((err: unknown) => deps.onError(err, records.size));
+      // Still inside the write slot: no append runs while the log is replaced. It writes every
+      // record as it is in memory, noted changes included.
+      const pending = noted;
+      noted = new Map();
+      await log.compact(records).catch((err: unknown) => {
+        for (const [name, at] of pending) if (!noted.has(name)) noted.set(name, at);
+        deps.onError(err, records.size);
+      });
     }
   }
 
@@ -152,16 +169,19 @@ export function createNodeRecordWriter(deps: {
       const record = records.get(name);
       if (record === undefined) return Promise.resolve();
       fn(record);
+      // This write carries what was noted too.
+      noted.delete(name);
       return mark(name);
     },
     note(name, fn) {
       const record = records.get(name);
       if (record === undefined) return;
       fn(record);
-      noted.add(name);
+      if (!noted.has(name)) noted.set(name, Date.now());
     },
     remove(name) {
       records.delete(name);
+      noted.delete(name);
       return mark(name);
     },
     async close() {
@@ -169,8 +189,8 @@ export function createNodeRecordWriter(deps: {
       timer = null;
       await writing;
       closed = true;
-      for (const name of noted) dirty.add(name);
-      noted = new Set();
+      for (const name of noted.keys()) dirty.add(name);
+      noted = new Map();
       if (dirty.size > 0) {
         next ??= newBatch();
         await write();

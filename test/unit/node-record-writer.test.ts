@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createNodeRecordWriter, NODE_RECORD_WRITE_INTERVAL_MS } from '../../src/federation/node-record-writer.js';
+import { createNodeRecordWriter, NODE_RECORD_WRITE_INTERVAL_MS, NOTED_WRITE_DELAY_MS } from '../../src/federation/node-record-writer.js';
 import type { RecordChange } from '../../src/state/record-log.js';
 import type { NodeRecord } from '../../src/state/schema.js';
 
@@ -128,22 +128,47 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     expect(log.appends.at(-1)).toEqual([['a', { ...node('a'), lastSeen: '2' }]]);
   });
 
-  it('a noted change asks for no write: it rides with the next batch, or with close', async () => {
+  it('a noted change asks for no write: its own next change writes it, else a batch NOTED_WRITE_DELAY_MS later, a compaction or close', async () => {
     const log = memoryLog();
-    const writer = createNodeRecordWriter({ records: new Map(['a', 'b', 'c'].map((n) => [n, node(n)])), log, onError: () => undefined });
+    const writer = createNodeRecordWriter({ records: new Map(['a', 'b', 'c', 'd'].map((n) => [n, node(n)])), log, onError: () => undefined });
+    const seen = () => log.appends.map((a) => a.map(([k, r]) => [k, r?.lastSeen, r?.applied?.version ?? null]));
     // A fan-out notes what it sent to every node; nothing is written for that alone.
-    for (const name of ['a', 'b', 'c']) writer.note(name, (n) => (n.lastSeen = 'sent'));
+    for (const name of ['a', 'b', 'c', 'd']) writer.note(name, (n) => (n.lastSeen = 'sent'));
     await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS * 4);
     expect(log.appends).toEqual([]);
-    // One node's Report: its batch carries every noted record, once.
+    // Reports follow: each batch carries the records reported, the send included, and no other.
     await written(writer.change('a', (n) => (n.applied = { version: 2, at: AT, error: null })));
-    expect(log.appends.map((a) => a.map(([k, r]) => [k, r?.lastSeen]))).toEqual([[['a', 'sent'], ['b', 'sent'], ['c', 'sent']]]);
-    // Noted after that batch: written at close, though nothing asked for a write.
+    await written(writer.change('b', (n) => (n.applied = { version: 2, at: AT, error: null })));
+    expect(seen()).toEqual([[['a', 'sent', 2]], [['b', 'sent', 2]]]);
+    // c and d never report: the first batch that begins NOTED_WRITE_DELAY_MS after the send
+    // carries them, once.
+    await vi.advanceTimersByTimeAsync(NOTED_WRITE_DELAY_MS);
+    await written(writer.change('a', (n) => (n.lastSeen = 'again')));
+    expect(seen().at(-1)).toEqual([['a', 'again', 2], ['c', 'sent', null], ['d', 'sent', null]]);
+    await written(writer.change('a', (n) => (n.lastSeen = 'once more')));
+    expect(seen().at(-1)).toEqual([['a', 'once more', 2]]);
+    // Noted again, and not written before close: close writes it, unknown names are ignored.
     writer.note('b', (n) => (n.lastSeen = 'later'));
     writer.note('unknown', (n) => (n.lastSeen = 'ignored'));
     const closing = writer.close();
     await vi.advanceTimersByTimeAsync(2 * APPEND_MS);
     await closing;
-    expect(log.appends.at(-1)).toEqual([['b', { ...node('b'), lastSeen: 'later' }]]);
+    expect(log.appends.at(-1)).toEqual([['b', { ...node('b'), lastSeen: 'later', applied: { version: 2, at: AT, error: null } }]]);
+  });
+
+  it('a compaction writes the noted records: no batch writes them again', async () => {
+    const log = memoryLog();
+    const names = Array.from({ length: 200 }, (_, i) => `n${i}`);
+    const writer = createNodeRecordWriter({ records: new Map(names.map((n) => [n, node(n)])), log, onError: () => undefined });
+    writer.note('n0', (n) => (n.lastSeen = 'sent'));
+    // Compacted once the log holds more than max(1,000, 8 x 200) lines: 199 a round, 9 rounds.
+    for (let round = 0; round < 10 && log.compactions === 0; round++) {
+      for (const name of names.slice(1)) void writer.change(name, (n) => (n.lastSeen = `r${round}`));
+      await vi.advanceTimersByTimeAsync(NODE_RECORD_WRITE_INTERVAL_MS);
+    }
+    expect(log.compactions).toBe(1);
+    await vi.advanceTimersByTimeAsync(NOTED_WRITE_DELAY_MS);
+    await written(writer.change('n1', (n) => (n.lastSeen = 'after')));
+    expect(log.appends.at(-1)!.map(([k]) => k)).toEqual(['n1']);
   });
 });
