@@ -53,6 +53,9 @@ function fleetResults(fanout) {
     primary_written_ms_1000: at(1000).primary_written_ms ?? null,
     reconnect_all_ms_1000: fanout.reconnect?.secondaries === 1000 ? fanout.reconnect.from_restart_ms : null,
     reconnect_peak_rss_mb_1000: fanout.reconnect?.secondaries === 1000 ? fanout.reconnect.peak_rss_mb : null,
+    fanout_light_p99_ms_1000: fanout.light_1000?.p99_ms ?? null,
+    fanout_light_baseline_p99_ms_1000: fanout.light_1000?.baseline_p99_ms ?? null,
+    primary_cpu_ms_per_change_light_1000: fanout.light_1000?.primary_cpu_ms_per_change ?? null,
     fanout_p99_ms_2000: at(2000).p99_ms ?? null,
     fanout_baseline_p99_ms_2000: at(2000).baseline_p99_ms ?? null,
     primary_rss_mb_2000: at(2000).primary_rss_mb ?? null,
@@ -80,7 +83,7 @@ try {
     log('BENCHMARKS.md written again from bench-results.json');
   } else if (fleetOnly) {
     log(`fan-out (--fleet-only: ${fleetSizes.join(', ')} secondaries)`);
-    const fanout = await benchFanout({ sizes: fleetSizes, changes: runs, singleChanges: quick ? 10 : 40, reconnect: process.env.FLEET_RECONNECT !== '0', log });
+    const fanout = await fanoutBench();
     const path = join(ROOT, 'bench-results.json');
     const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
     if (previous?.detail?.relay) {
@@ -101,13 +104,26 @@ try {
 }
 process.exit(0);
 
+/**
+ * The fan-out at every size, then at 1,000 again with light secondaries (fanout.mjs: the
+ * primary's own share against the bare baseline); FLEET_LIGHT=0 leaves that step out.
+ */
+async function fanoutBench() {
+  const fanout = await benchFanout({ sizes: fleetSizes, changes: runs, singleChanges: quick ? 10 : 40, reconnect: process.env.FLEET_RECONNECT !== '0', log });
+  if (fleetSizes.includes(1000) && process.env.FLEET_LIGHT !== '0') {
+    log('fan-out at 1,000 with light secondaries');
+    fanout.light_1000 = (await benchFanout({ sizes: [1000], changes: runs, singleChanges: 0, reconnect: false, light: true, log }))[1000];
+  }
+  return fanout;
+}
+
 async function runAll() {
   log(`relay throughput (N = ${quick ? 2000 : 20000})`);
   const relay = await benchRelay({ n: quick ? 2000 : 20000, postfixN: quick ? 1000 : 5000, smallN: quick ? 100 : 500, runs, log });
   log('intake under backlog');
   const intake = await benchIntake({ backlogs: quick ? [0, 10000] : [0, 10000, 100000], runs, log });
   log('fan-out');
-  const fanout = await benchFanout({ sizes: fleetSizes, changes: runs, singleChanges: quick ? 10 : 40, reconnect: process.env.FLEET_RECONNECT !== '0', log });
+  const fanout = await fanoutBench();
   log('footprint');
   const footprint = await benchFootprint({ runs, log });
   log(`outbox backlog (${quick ? 'BENCH_QUICK: 20 x 1 MB, 5,000 small, 1,000 digests' : '1,000 x 5 MB, 100,000 small, 10,000 digests'})`);
