@@ -34,11 +34,11 @@ function staticConfig(name, dir) {
 }
 
 /**
- * FLEET_LIGHT=1 (fanout.mjs's `light`): each secondary joins as the daemon does, then holds a
+ * FLEET_WORKER_LIGHT=1 (fanout.mjs's `light`): each secondary joins as the daemon does, then holds a
  * bare Session that reports every update at once, with no check, state write or listener of ours:
  * the primary's cost per change measured without the secondaries' own work competing for the cores.
  */
-const light = process.env.FLEET_LIGHT === '1';
+const light = process.env.FLEET_WORKER_LIGHT === '1';
 function openLightSession(membership) {
   const client = clientFor(membership);
   const session = client.Session(credentials(membership));

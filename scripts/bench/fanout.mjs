@@ -71,12 +71,14 @@ function writtenAt(primary, version) {
 
 /**
  * `light`: the secondaries join as the daemon does, then each holds a bare Session that reports
- * every update at once (fanout-worker.mjs, FLEET_LIGHT): no check, no durable state write, no
+ * every update at once (fanout-worker.mjs, FLEET_WORKER_LIGHT): no check, no durable state write, no
  * listener, about what a bare client costs. The primary is the same daemon, so the figures
  * against the bare baseline are the primary's own share, without the secondaries' work competing
  * for the cores.
  */
-export async function benchFanout({ sizes, changes, singleChanges, reconnect = true, light = false, log }) {
+export async function benchFanout({ sizes, changes, singleChanges, reconnect = true, light = false, profile = true, log }) {
+  // The FLEET_*_CPU_PROF folders take one run's profiles and windows (`profile`: false leaves them alone).
+  const profDir = (name) => (profile ? process.env[name] : undefined);
   const maxSize = Math.max(...sizes);
   const processes = Math.ceil(maxSize / SECONDARIES_PER_PROCESS);
   const shm = mkdtempSync('/dev/shm/am-fleet-');
@@ -86,7 +88,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   // FLEET_PRIMARY_NODE_ARGS='--max-semi-space-size=16' runs the primary with other node flags than
   // the unit's (the last of a flag wins): what a heap setting costs or saves, in the same harness.
   const args = [
-    ...(process.env.FLEET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_CPU_PROF}`] : []),
+    ...(profDir('FLEET_CPU_PROF') ? ['--cpu-prof', `--cpu-prof-dir=${profDir('FLEET_CPU_PROF')}`] : []),
     ...(process.env.FLEET_PRIMARY_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
   ];
   // FLEET_PRIMARY_ENV='{"LD_PRELOAD":"..."}' adds to the unit's environment (another allocator).
@@ -104,8 +106,8 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   let joined = 0;
   for (let w = 0; w < processes; w++) {
     // FLEET_WORKER_CPU_PROF=DIR profiles the first secondary process (what a secondary spends on a change).
-    const profiled = w === 0 && process.env.FLEET_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_WORKER_CPU_PROF}`] : [];
-    const worker = child('fanout-worker.mjs', [], { FLEET_STATE_DIR: join(shm, `p${w}`), FLEET_SOURCE_BLOCK: String(w + 1), FLEET_LIGHT: light ? '1' : '0' }, profiled);
+    const profiled = w === 0 && profDir('FLEET_WORKER_CPU_PROF') ? ['--cpu-prof', `--cpu-prof-dir=${profDir('FLEET_WORKER_CPU_PROF')}`] : [];
+    const worker = child('fanout-worker.mjs', [], { FLEET_STATE_DIR: join(shm, `p${w}`), FLEET_SOURCE_BLOCK: String(w + 1), FLEET_WORKER_LIGHT: light ? '1' : '0' }, profiled);
     worker.on((m) => {
       if (!m.applied) return;
       if (!applied.has(m.applied.version)) applied.set(m.applied.version, []);
@@ -261,13 +263,13 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
       elu.push(r.maxElu);
       await sleep(300);
     }
-    const baseline = await bareFanout(n, changes, processes);
+    const baseline = await bareFanout(n, changes, processes, profDir('FLEET_BARE_CPU_PROF'));
     out[n] = {
       p50_ms: median(p50), p99_ms: median(p99), max_ms: median(max),
       primary_written_ms: median(written),
       primary_cpu_ms_per_change: idle.settled ? median(cpu) : null,
       primary_cpu_ms_per_change_raw: median(rawCpu),
-      // The mean too: a node-log compaction comes every ~8th change, which a median of few skips.
+      // The mean too: a node-log compaction comes every ~7th change, which a median of few skips.
       primary_cpu_ms_per_change_mean: idle.settled ? cpu.reduce((a, b) => a + b, 0) / cpu.length : null,
       secondaries_cpu_ms_per_change: median(secondariesCpu),
       primary_idle_cpu_pct: idle.rate * 100,
@@ -292,26 +294,27 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   }
   out.join_ms = { p50: percentile(joinMs, 50), p99: percentile(joinMs, 99), max: Math.max(...joinMs), joins: joinMs.length };
 
-  if (process.env.FLEET_WORKER_CPU_PROF) {
+  if (profDir('FLEET_WORKER_CPU_PROF')) {
     // The profile is written when the process exits on its own.
     const exited = new Promise((resolve) => workers[0].proc.once('exit', resolve));
     workers[0].proc.send({ close: true });
     await exited;
-    writeFileSync(join(process.env.FLEET_WORKER_CPU_PROF, 'windows.json'), JSON.stringify(profileWindows));
+    writeFileSync(join(profDir('FLEET_WORKER_CPU_PROF'), 'windows.json'), JSON.stringify(profileWindows));
   }
   for (const worker of workers) worker.proc.kill('SIGKILL');
   control.close();
   await primary.stop();
-  if (process.env.FLEET_CPU_PROF) writeFileSync(join(process.env.FLEET_CPU_PROF, 'windows.json'), JSON.stringify(profileWindows));
+  if (profDir('FLEET_CPU_PROF')) writeFileSync(join(profDir('FLEET_CPU_PROF'), 'windows.json'), JSON.stringify(profileWindows));
   return out;
 }
 
 let bareCerts = null;
-async function bareFanout(n, pushes, processes) {
+async function bareFanout(n, pushes, processes, profileDir) {
   bareCerts ??= await generate([{ name: 'commonName', value: 'appliance-mail-primary' }], { keyType: 'ec', algorithm: 'sha256' });
   const env = { BARE_CERTS: JSON.stringify({ cert: bareCerts.cert, key: bareCerts.private }) };
-  // FLEET_BARE_CPU_PROF=DIR profiles the bare server (written when it exits, after the pushes).
-  const profiled = process.env.FLEET_BARE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_BARE_CPU_PROF}`] : [];
+  // FLEET_BARE_CPU_PROF=DIR profiles the bare server (written when it exits, after the pushes;
+  // one profile per size, in the order of the sizes, whole lives: connections included).
+  const profiled = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const server = child('bare-fanout.mjs', ['server'], env, profiled);
   const { port } = await server.once((m) => m.port !== undefined);
   let rssAtN = NaN;

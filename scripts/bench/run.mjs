@@ -112,7 +112,7 @@ async function fanoutBench() {
   const fanout = await benchFanout({ sizes: fleetSizes, changes: runs, singleChanges: quick ? 10 : 40, reconnect: process.env.FLEET_RECONNECT !== '0', log });
   if (fleetSizes.includes(1000) && process.env.FLEET_LIGHT !== '0') {
     log('fan-out at 1,000 with light secondaries');
-    fanout.light_1000 = (await benchFanout({ sizes: [1000], changes: runs, singleChanges: 0, reconnect: false, light: true, log }))[1000];
+    fanout.light_1000 = (await benchFanout({ sizes: [1000], changes: runs, singleChanges: 0, reconnect: false, light: true, profile: false, log }))[1000];
   }
   return fanout;
 }

@@ -10,6 +10,7 @@
  * record is durable (a Report: the node will not say it again) awaits it, and one that may lose
  * the record to a crash (a send, last seen) does not.
  */
+import { AppError } from '../errors/registry.js';
 import type { NodeRecord } from '../state/schema.js';
 import type { RecordLog } from '../state/record-log.js';
 
@@ -23,15 +24,15 @@ const RETRY_AFTER_FAILURE_MS = 1_000;
 /**
  * The log is compacted once it holds this many lines per live record (and at least
  * COMPACT_MIN_LINES). A settings change writes about one line per node (its Report, carrying the
- * version sent), so on a fleet of 1,000 that is about every eighth change; a compaction rewrites
+ * version sent), so on a fleet of 1,000 that is about every seventh change; a compaction rewrites
  * every record and was a tenth of the primary's busy time in a fan-out when it came every second
  * change. The log stays under ~8 lines of ~500 bytes per node (4 MB at 1,000), read once at start.
  */
 const COMPACT_LINES_PER_RECORD = 8;
 const COMPACT_MIN_LINES = 1_000;
 /**
- * A noted record waits this long for a change of its own to write it: longer than the last of
- * 2,000 Reports takes to follow a fan-out (~3 s), so only a node that does not report (or a
+ * A noted record waits this long for a change of its own to write it: longer than the last Report
+ * of a fan-out to 2,000 nodes takes to arrive (~3 s), so only a node that does not report (or a
  * fleet larger still) has its record written for the send alone.
  */
 export const NOTED_WRITE_DELAY_MS = 5_000;
@@ -51,14 +52,49 @@ export interface NodeRecordWriter {
    * Changes a node's record in memory at once without asking for a write: for what a crash may
    * lose (the version sent to a node, which its next session states again). The record is written
    * by its next change (the node's Report, moments later), or else by the first batch that begins
-   * NOTED_WRITE_DELAY_MS after it, by a compaction, or at close: a fan-out to a thousand nodes
+   * NOTED_WRITE_DELAY_MS after it (a batch begins only when some record changes: on a quiet
+   * primary that may be close), by a compaction, or at close: a fan-out to a thousand nodes
    * writes each record once, not once for the send and again for the Report.
    */
   note(name: string, fn: (node: NodeRecord) => void): void;
   /** Forgets a node; resolves once that is on disk. */
   remove(name: string): Promise<void>;
-  /** Writes what is pending now and waits for it (graceful stop). */
+  /**
+   * Writes what is pending, and what changes while it writes, and waits for it (graceful stop);
+   * a change after it is refused (AM_CLOSED).
+   */
   close(): Promise<void>;
+}
+
+/**
+ * The names noted (note()) and not written since, each with when it was first noted (the
+ * monotonic clock): a node sent a version every few seconds that never reports is still written.
+ */
+function createNotedNames() {
+  let firstNoted = new Map<string, number>();
+  return {
+    add(name: string): void {
+      if (!firstNoted.has(name)) firstNoted.set(name, performance.now());
+    },
+    delete(name: string): void {
+      firstNoted.delete(name);
+    },
+    /** Takes the names first noted before `ms` (performance.now()). */
+    takeNotedBefore(ms: number): string[] {
+      const taken = [...firstNoted].filter(([, at]) => at <= ms).map(([name]) => name);
+      for (const name of taken) firstNoted.delete(name);
+      return taken;
+    },
+    /** Takes every name; putBack() returns them if what was to write them failed. */
+    takeAll(): Map<string, number> {
+      const all = firstNoted;
+      firstNoted = new Map();
+      return all;
+    },
+    putBack(names: Map<string, number>): void {
+      for (const [name, at] of names) firstNoted.set(name, Math.min(at, firstNoted.get(name) ?? at));
+    },
+  };
 }
 
 interface Batch {
@@ -79,6 +115,13 @@ function newBatch(): Batch {
   return { done, resolve, reject };
 }
 
+/** A change after close: nothing would write it. A batch's promise: no unhandled rejection if not awaited. */
+function refusedAfterClose(): Promise<void> {
+  const refused = newBatch();
+  refused.reject(new AppError('AM_CLOSED', 'the node records are closed (the primary is stopping)'));
+  return refused.done;
+}
+
 export function createNodeRecordWriter(deps: {
   records: Map<string, NodeRecord>;
   log: Pick<RecordLog<NodeRecord>, 'append' | 'compact' | 'lines'>;
@@ -89,16 +132,19 @@ export function createNodeRecordWriter(deps: {
   const intervalMs = deps.intervalMs ?? NODE_RECORD_WRITE_INTERVAL_MS;
   /** Names changed since the last batch began, and the promise of the batch that will carry them. */
   let dirty = new Set<string>();
-  /** Names noted (note()) and not written since, with when they were first noted (ms). */
-  let noted = new Map<string, number>();
+  const noted = createNotedNames();
   let next: Batch | null = null;
   let writing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  /** performance.now(), not the wall clock: one set back (NTP after boot) must not hold writes back. */
   let lastStartMs = -Infinity;
   let failed = false;
+  /** close() began (no batch is scheduled: close writes what is marked), and ended (a change is refused). */
   let closed = false;
+  let ended = false;
 
   function mark(name: string): Promise<void> {
+    if (ended) return refusedAfterClose();
     dirty.add(name);
     next ??= newBatch();
     schedule();
@@ -107,7 +153,7 @@ export function createNodeRecordWriter(deps: {
 
   function schedule(): void {
     if (writing !== null || timer !== null || closed) return;
-    const waitMs = Math.max(0, lastStartMs + (failed ? RETRY_AFTER_FAILURE_MS : intervalMs) - Date.now());
+    const waitMs = Math.max(0, lastStartMs + (failed ? RETRY_AFTER_FAILURE_MS : intervalMs) - performance.now());
     timer = setTimeout(() => {
       timer = null;
       writing = write().finally(() => {
@@ -123,12 +169,8 @@ export function createNodeRecordWriter(deps: {
     next = null;
     dirty = new Set();
     if (batch === null || names.size === 0) return;
-    lastStartMs = Date.now();
-    for (const [name, at] of noted) {
-      if (lastStartMs - at < NOTED_WRITE_DELAY_MS) continue;
-      names.add(name);
-      noted.delete(name);
-    }
+    lastStartMs = performance.now();
+    for (const name of noted.takeNotedBefore(lastStartMs - NOTED_WRITE_DELAY_MS)) names.add(name);
     // Serialized now: a record changed while the write runs goes out in the next batch.
     const changes = [...names].map((name) => [name, records.get(name) ?? null] as const);
     try {
@@ -144,12 +186,10 @@ export function createNodeRecordWriter(deps: {
     failed = false;
     batch.resolve();
     if (log.lines() > Math.max(COMPACT_MIN_LINES, COMPACT_LINES_PER_RECORD * records.size)) {
-      // Still inside the write slot: no append runs while the log is replaced. It writes every
-      // record as it is in memory, noted changes included.
-      const pending = noted;
-      noted = new Map();
+      // In the write slot (no append runs while the log is replaced); it writes the noted too.
+      const pending = noted.takeAll();
       await log.compact(records).catch((err: unknown) => {
-        for (const [name, at] of pending) if (!noted.has(name)) noted.set(name, at);
+        noted.putBack(pending);
         deps.onError(err, records.size);
       });
     }
@@ -177,7 +217,7 @@ export function createNodeRecordWriter(deps: {
       const record = records.get(name);
       if (record === undefined) return;
       fn(record);
-      if (!noted.has(name)) noted.set(name, Date.now());
+      noted.add(name);
     },
     remove(name) {
       records.delete(name);
@@ -185,16 +225,19 @@ export function createNodeRecordWriter(deps: {
       return mark(name);
     },
     async close() {
+      // First: the write in flight must not schedule one beside close's own (one offset, two appends).
+      closed = true;
       if (timer !== null) clearTimeout(timer);
       timer = null;
       await writing;
-      closed = true;
-      for (const name of noted.keys()) dirty.add(name);
-      noted = new Map();
-      if (dirty.size > 0) {
+      for (const name of noted.takeAll().keys()) dirty.add(name);
+      // Again while changes arrive during a write, until none is left or a write fails.
+      while (dirty.size > 0) {
         next ??= newBatch();
         await write();
+        if (failed) break;
       }
+      ended = true;
     },
   };
 }

@@ -9,16 +9,26 @@ const node = (name: string): NodeRecord => ({ name, credentialHash: 'h', mode: '
 /** Fake time an append takes: a batch is under way for this long before it is on "disk". */
 const APPEND_MS = 10;
 
-/** An in-memory record log: what each append carried (as written), and a switch to make it fail. */
-function memoryLog() {
+/**
+ * An in-memory record log: what each append carried (as written), what the last compaction wrote,
+ * how many appends ran at once at most, and switches to make the next append or compaction fail.
+ */
+function memoryLog(appendMs = APPEND_MS) {
   const appends: Array<Array<[string, NodeRecord | null]>> = [];
   let lines = 0;
+  let inFlight = 0;
   const log = {
     appends,
     compactions: 0,
+    compacted: new Map<string, NodeRecord>(),
+    maxInFlight: 0,
     failNext: false,
+    failNextCompaction: false,
     async append(changes: readonly RecordChange<NodeRecord>[]) {
-      await new Promise((resolve) => setTimeout(resolve, APPEND_MS));
+      inFlight += 1;
+      log.maxInFlight = Math.max(log.maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, appendMs));
+      inFlight -= 1;
       if (log.failNext) {
         log.failNext = false;
         throw Object.assign(new Error('disk full'), { code: 'AM_STATE_IO' });
@@ -28,7 +38,14 @@ function memoryLog() {
     },
     async compact(records: Iterable<readonly [string, NodeRecord]>) {
       log.compactions += 1;
-      lines = [...records].length;
+      const copy = new Map([...records].map(([k, r]) => [k, structuredClone(r)]));
+      await Promise.resolve();
+      if (log.failNextCompaction) {
+        log.failNextCompaction = false;
+        throw Object.assign(new Error('disk full'), { code: 'AM_STATE_IO' });
+      }
+      log.compacted = copy;
+      lines = copy.size;
     },
     lines: () => lines,
   };
@@ -42,7 +59,8 @@ async function written<T>(p: Promise<T>, ms = NODE_RECORD_WRITE_INTERVAL_MS): Pr
 }
 
 describe('the node-record writer (coalesced, durable node records)', () => {
-  beforeEach(() => vi.useFakeTimers());
+  // The writer times its batches on the monotonic clock (performance.now): faked with the timers.
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] }));
   afterEach(() => vi.useRealTimers());
 
   it('writes a burst of changes in at most one batch per interval, and each change resolves once its batch is written', async () => {
@@ -156,8 +174,10 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     expect(log.appends.at(-1)).toEqual([['b', { ...node('b'), lastSeen: 'later', applied: { version: 2, at: AT, error: null } }]]);
   });
 
-  it('a compaction writes the noted records: no batch writes them again', async () => {
+  /** 200 records, n0 noted, the others changed until the log is compacted (or its compaction fails). */
+  async function compactedWithNoted(failCompaction: boolean) {
     const log = memoryLog();
+    log.failNextCompaction = failCompaction;
     const names = Array.from({ length: 200 }, (_, i) => `n${i}`);
     const writer = createNodeRecordWriter({ records: new Map(names.map((n) => [n, node(n)])), log, onError: () => undefined });
     writer.note('n0', (n) => (n.lastSeen = 'sent'));
@@ -169,6 +189,53 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     expect(log.compactions).toBe(1);
     await vi.advanceTimersByTimeAsync(NOTED_WRITE_DELAY_MS);
     await written(writer.change('n1', (n) => (n.lastSeen = 'after')));
+    return log;
+  }
+
+  it('a compaction writes the noted records: no batch writes them again', async () => {
+    const log = await compactedWithNoted(false);
+    expect(log.compacted.get('n0')?.lastSeen).toBe('sent');
     expect(log.appends.at(-1)!.map(([k]) => k)).toEqual(['n1']);
+  });
+
+  it('a compaction that fails leaves the noted records to a later batch', async () => {
+    const log = await compactedWithNoted(true);
+    expect(log.appends.at(-1)!.map(([k, r]) => [k, r?.lastSeen])).toEqual([['n1', 'after'], ['n0', 'sent']]);
+  });
+
+  it('a record noted again keeps the time it was first noted: a node sent a version every few seconds is still written', async () => {
+    const log = memoryLog();
+    const writer = createNodeRecordWriter({ records: new Map(['a', 'b'].map((n) => [n, node(n)])), log, onError: () => undefined });
+    writer.note('a', (n) => (n.lastSeen = 'v2 sent'));
+    await vi.advanceTimersByTimeAsync(NOTED_WRITE_DELAY_MS - 1_000);
+    writer.note('a', (n) => (n.lastSeen = 'v3 sent'));
+    await vi.advanceTimersByTimeAsync(1_000);
+    await written(writer.change('b', (n) => (n.lastSeen = 'reported')));
+    expect(log.appends.at(-1)!.map(([k, r]) => [k, r?.lastSeen])).toEqual([['b', 'reported'], ['a', 'v3 sent']]);
+  });
+
+  it('close writes what changes while it waits and writes, in one append at a time, and refuses a change after it', async () => {
+    // Appends slower than the interval: the write in flight when close begins ends after the
+    // next batch was due.
+    const log = memoryLog(100);
+    const writer = createNodeRecordWriter({ records: new Map(['a', 'b', 'c', 'd'].map((n) => [n, node(n)])), log, onError: () => undefined, intervalMs: 300 });
+    void writer.change('a', (n) => (n.lastSeen = '1'));
+    await vi.advanceTimersByTimeAsync(50);
+    // How many appends were done when close resolved: after it, the log itself is closed.
+    let appendsAtClose = -1;
+    const closing = writer.close().then(() => (appendsAtClose = log.appends.length));
+    void writer.change('b', (n) => (n.lastSeen = 'during the write in flight'));
+    await vi.advanceTimersByTimeAsync(100);
+    // close's own write (b) is under way: c changes meanwhile.
+    const c = writer.change('c', (n) => (n.lastSeen = "during close's write"));
+    await vi.advanceTimersByTimeAsync(1_000);
+    await closing;
+    expect(appendsAtClose).toBe(3);
+    await c;
+    expect(log.appends.map((a) => a.map(([k]) => k))).toEqual([['a'], ['b'], ['c']]);
+    expect(log.maxInFlight).toBe(1);
+    await expect(writer.change('d', (n) => (n.lastSeen = 'too late'))).rejects.toMatchObject({ code: 'AM_CLOSED' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(log.appends).toHaveLength(3);
   });
 });
