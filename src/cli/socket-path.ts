@@ -8,8 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { controlSockets, parseConfig } from '../config/load.js';
-import { CONFIG_DEFAULTS } from '../config/schema.js';
+import { CONFIG_DEFAULTS, controlSockets } from '../config/defaults.js';
 import { AppError } from '../errors/registry.js';
 
 export interface SocketPaths {
@@ -17,8 +16,12 @@ export interface SocketPaths {
   adminSocket: string;
   /** submission.dropFolder: where sendmail leaves mail while the daemon cannot take it. */
   dropFolder: string;
-  /** What the daemon would say of the config file, when it refuses it; null when it is good or unread. */
-  configProblem: string | null;
+  /**
+   * What the daemon would say of the config file, when it refuses it; null when it is good or
+   * unread. Asked only when the daemon cannot be reached: it loads the config's schema (zod), which
+   * a command that reaches the daemon does without.
+   */
+  configProblem(): Promise<string | null>;
 }
 
 type Sections = { control: Record<string, unknown>; submission: Record<string, unknown> };
@@ -28,17 +31,17 @@ export function controlSocketPaths(configFile: string, env: NodeJS.ProcessEnv): 
   const socket = env['APPLIANCE_MAIL_SOCKET'];
   const dropFolder = env['APPLIANCE_MAIL_DROP_FOLDER'];
   const given = { control: socket ? { socket } : {}, submission: dropFolder ? { dropFolder } : {} };
-  if (socket) return fromSections(given, process.cwd(), null);
+  if (socket) return fromSections(given, process.cwd(), noProblem);
   let text: string;
   try {
     text = readFileSync(configFile, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EACCES') return fromSections(given, process.cwd(), null);
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return fromSections(given, process.cwd(), noProblem);
     throw new AppError('AM_CONFIG_UNREADABLE', `cannot read config ${resolve(configFile)}: ${(err as Error).message}`, { cause: err });
   }
   const read = readSections(text);
   const base = dirname(resolve(configFile));
-  const paths = fromSections(read, base, configProblem(text, resolve(configFile)));
+  const paths = fromSections(read, base, () => configProblem(text, resolve(configFile)));
   return dropFolder ? { ...paths, dropFolder: resolve(dropFolder) } : paths;
 }
 
@@ -68,7 +71,8 @@ function pickStrings(text: string, section: string): Record<string, unknown> {
 }
 
 /** The daemon's own words on a config it would refuse (positions and fields, never the text). */
-function configProblem(text: string, path: string): string | null {
+async function configProblem(text: string, path: string): Promise<string | null> {
+  const { parseConfig } = await import('../config/load.js');
   try {
     parseConfig(text, path);
     return null;
@@ -78,7 +82,9 @@ function configProblem(text: string, path: string): string | null {
   }
 }
 
-function fromSections(sections: Sections, base: string, problem: string | null): SocketPaths {
+const noProblem = () => Promise.resolve(null);
+
+function fromSections(sections: Sections, base: string, problem: SocketPaths['configProblem']): SocketPaths {
   const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
   const { socket, adminSocket } = controlSockets(
     {

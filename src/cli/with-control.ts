@@ -50,8 +50,10 @@ async function through<T>(paths: SocketPaths, use: (control: Control) => Promise
   try {
     return await use(control);
   } catch (err) {
-    if (paths.configProblem === null || (err as AppError).code !== 'AM_DAEMON_UNREACHABLE') throw err;
-    throw new AppError('AM_DAEMON_UNREACHABLE', `${(err as Error).message}; note that the config has an error (a running daemon keeps its last good config): ${paths.configProblem}`, { cause: err });
+    if ((err as AppError).code !== 'AM_DAEMON_UNREACHABLE') throw err;
+    const problem = await paths.configProblem();
+    if (problem === null) throw err;
+    throw new AppError('AM_DAEMON_UNREACHABLE', `${(err as Error).message}; note that the config has an error (a running daemon keeps its last good config): ${problem}`, { cause: err });
   } finally {
     control.close();
   }

@@ -13,7 +13,8 @@ import { describeJsonError } from '../util/json-position.js';
 import { parseMailServer, splitRecipients } from '../util/address.js';
 import { hasLineBreakOrNul } from '../settings/fields.js';
 import { defaultHeloName } from './helo-name.js';
-import { ADMIN_SOCKET_NAME, configSchema, parseDurationMs, type RawConfig } from './schema.js';
+import { controlSockets, parseDurationMs } from './defaults.js';
+import { configSchema, type RawConfig } from './schema.js';
 import { deepFreeze } from '../util/objects.js';
 
 /** What is read-only all the way down: a config is frozen once resolved. */
@@ -277,33 +278,6 @@ function invalid(file: string, issues: ConfigIssue[], more: Record<string, unkno
   });
 }
 
-/**
- * Both control sockets, resolved against the config's folder. The administrators' socket sits
- * beside the submitters' one unless placed elsewhere; the CLI resolves them the same way.
- */
-export function controlSockets(raw: { socket: string; socketMode: string; adminSocket?: string | undefined; adminSocketMode: string }, base: string) {
-  const socket = resolve(base, raw.socket);
-  return {
-    /** The submitters' socket: submit, notify, digest, status. */
-    socket,
-    socketMode: Number.parseInt(raw.socketMode, 8),
-    /** The administrators' socket: every call. */
-    adminSocket: raw.adminSocket === undefined ? defaultAdminSocket(socket) : resolve(base, raw.adminSocket),
-    adminSocketMode: Number.parseInt(raw.adminSocketMode, 8),
-  };
-}
-
-/**
- * The administrators' socket beside `socket`, named after it so that two daemons whose sockets
- * share a folder (`a.sock`, `b.sock`) never want the same one (`a.admin.sock`, `b.admin.sock`).
- * The default `control.sock` keeps its `admin.sock`.
- */
-export function defaultAdminSocket(socket: string): string {
-  const name = basename(socket);
-  if (name === 'control.sock') return join(dirname(socket), ADMIN_SOCKET_NAME);
-  const stem = name.endsWith('.sock') ? name.slice(0, -'.sock'.length) : name;
-  return join(dirname(socket), `${stem}.${ADMIN_SOCKET_NAME}`);
-}
 
 /** Setting names are camelCase words; an unknown key that is not one may be a pasted secret. */
 const SETTING_NAME = /^[a-z][A-Za-z0-9]{0,39}$/;

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectControl } from '../../src/control/client.js';
-import { defaultAdminSocket } from '../../src/config/load.js';
+import { defaultAdminSocket } from '../../src/config/defaults.js';
 import { baseConfig, DaemonProcess, tempDir, writeJson } from '../helpers/daemon.js';
 
 describe('control sockets', () => {

@@ -1,7 +1,3 @@
-import { loadConfigFile } from '../../config/load.js';
-import { routeGrpcLogs } from '../../log/grpc-log.js';
-import { createLogger, stdoutIsJournal } from '../../log/logger.js';
-import { createSystemdReadiness } from '../../systemd/readiness.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
 export const daemonCommand: Command = {
@@ -14,6 +10,15 @@ export const daemonCommand: Command = {
   ],
   options: { ...CONFIG_OPTION },
   async run(args, ctx) {
+    // Loaded here, not at the top, as everything below: every other command (status, sendmail,
+    // --help) would otherwise load the config's schema, the logger and the whole daemon (fastify,
+    // the console, the federation), and start several times as slowly.
+    const [{ loadConfigFile }, { routeGrpcLogs }, { createLogger, stdoutIsJournal }, { createSystemdReadiness }] = await Promise.all([
+      import('../../config/load.js'),
+      import('../../log/grpc-log.js'),
+      import('../../log/logger.js'),
+      import('../../systemd/readiness.js'),
+    ]);
     const config = loadConfigFile(configPath(args, ctx.env));
     const log = createLogger({ level: config.log.level, journald: stdoutIsJournal(ctx.env) });
     routeGrpcLogs(log);
@@ -32,8 +37,6 @@ export const daemonCommand: Command = {
     };
     let hangupWhileStarting = false;
     process.on('SIGHUP', () => reload());
-    // Loaded here, not at the top: every other command (status, send, --help) would otherwise load
-    // the whole daemon (fastify, the console, the federation) and start twice as slowly.
     const { startDaemon } = await import('../../daemon.js');
     const daemon = await startDaemon(config, log);
     reload = () => void daemon.config.reload();

@@ -1,5 +1,5 @@
 /** CLI commands of the federation: tokens and nodes on the primary; join and mode on a secondary. */
-import { parseDurationMs } from '../../config/schema.js';
+import { parseDurationMs } from '../../config/defaults.js';
 import { AppError } from '../../errors/registry.js';
 import { joinCommand as joinCommandLine } from '../../federation/join-command.js';
 import type { VersionReport__Output } from '../../generated/appliance_mail/control/v1/VersionReport.js';

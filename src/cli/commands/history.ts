@@ -1,5 +1,5 @@
 /** CLI commands of the audit trail: what changed, when, by whom, through which door; and back. */
-import { parseDurationMs } from '../../config/schema.js';
+import { parseDurationMs } from '../../config/defaults.js';
 import { AppError } from '../../errors/registry.js';
 import type { AuditEntry__Output } from '../../generated/appliance_mail/control/v1/AuditEntry.js';
 import type { FieldChange__Output } from '../../generated/appliance_mail/control/v1/FieldChange.js';

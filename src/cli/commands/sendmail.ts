@@ -6,7 +6,7 @@
  * cron does not retry, so a 75 would lose its mail. Exits with sendmail's codes (sysexits.h):
  * 75 (EX_TEMPFAIL) only when even the drop folder cannot be written.
  */
-import { CONFIG_DEFAULTS } from '../../config/schema.js';
+import { CONFIG_DEFAULTS } from '../../config/defaults.js';
 import { AppError, toAppError, type ErrorCode } from '../../errors/registry.js';
 import { cutAtDotLine, parseSendmailArgs, SENDMAIL_USAGE } from '../../submission/sendmail-args.js';
 import type { Command } from '../command.js';

@@ -1,5 +1,3 @@
-import { loadConfigFile } from '../../config/load.js';
-import { describeMailServer } from '../../settings/view.js';
 import { CONFIG_HELP, CONFIG_OPTION, configPath, type Command } from '../command.js';
 
 export const validateCommand: Command = {
@@ -9,6 +7,8 @@ export const validateCommand: Command = {
   help: [CONFIG_HELP, '  Exit 0 when the file is valid; otherwise every problem is printed with its field.'],
   options: { ...CONFIG_OPTION },
   async run(args, ctx) {
+    // The schema (zod) only for the command that needs it: see daemon.ts.
+    const [{ loadConfigFile }, { describeMailServer }] = await Promise.all([import('../../config/load.js'), import('../../settings/view.js')]);
     const config = loadConfigFile(configPath(args, ctx.env));
     const mail = describeMailServer(config.mailServer);
     ctx.out(`${config.file}: valid (version ${config.version})`);
