@@ -32,7 +32,10 @@ const fleetSizes = process.env.FLEET_SIZES ? process.env.FLEET_SIZES.split(',').
 const runs = 3;
 const log = (line) => console.log(line);
 const started = Date.now();
+// Stopped by Ctrl-C or by kill: the temporary folders (they hold node records and test
+// credentials), the child processes and Postfix's main.cf are put back either way.
 process.on('SIGINT', () => cleanupAll().then(() => process.exit(130)));
+process.on('SIGTERM', () => cleanupAll().then(() => process.exit(143)));
 
 /** The keys the fan-out section owns in bench-results.json. */
 function fleetResults(fanout) {
