@@ -31,6 +31,11 @@ const RETRY_AFTER_FAILURE_MS = 1_000;
 const COMPACT_LINES_PER_RECORD = 8;
 const COMPACT_MIN_LINES = 1_000;
 /**
+ * After a failed compaction (a full disk has no room for the new file while small appends still
+ * fit), the next one waits this long: not a 4 MB write attempted with every batch meanwhile.
+ */
+const COMPACT_RETRY_AFTER_FAILURE_MS = 30_000;
+/**
  * A noted record waits this long for a change of its own to write it: longer than the last Report
  * of a fan-out to 2,000 nodes takes to arrive (~3 s), so only a node that does not report (or a
  * fleet larger still) has its record written for the send alone.
@@ -124,6 +129,28 @@ function refusedAfterClose(): Promise<void> {
   return refused.done;
 }
 
+/**
+ * Rewrites the log with the records as they are in memory, the noted sends with them. Returns when
+ * the next compaction may come: at once, or, after a failure (the noted sends put back),
+ * COMPACT_RETRY_AFTER_FAILURE_MS later.
+ */
+async function compactFromMemory(
+  log: Pick<RecordLog<NodeRecord>, 'compact'>,
+  records: Map<string, NodeRecord>,
+  noted: ReturnType<typeof createNotedNames>,
+  onError: (err: unknown, nodes: number) => void,
+): Promise<number> {
+  const pending = noted.takeAll();
+  try {
+    await log.compact(records);
+    return -Infinity;
+  } catch (err) {
+    noted.putBack(pending);
+    onError(err, records.size);
+    return performance.now() + COMPACT_RETRY_AFTER_FAILURE_MS;
+  }
+}
+
 export function createNodeRecordWriter(deps: {
   records: Map<string, NodeRecord>;
   log: Pick<RecordLog<NodeRecord>, 'append' | 'compact' | 'lines'>;
@@ -140,6 +167,7 @@ export function createNodeRecordWriter(deps: {
   let timer: NodeJS.Timeout | null = null;
   /** performance.now(), not the wall clock: one set back (NTP after boot) must not hold writes back. */
   let lastStartMs = -Infinity;
+  let compactNotBeforeMs = -Infinity;
   let failed = false;
   /** close() began (no batch is scheduled: close writes what is marked), and ended (a change is refused). */
   let closed = false;
@@ -187,13 +215,9 @@ export function createNodeRecordWriter(deps: {
     }
     failed = false;
     batch.resolve();
-    if (log.lines() > Math.max(COMPACT_MIN_LINES, COMPACT_LINES_PER_RECORD * records.size)) {
-      // In the write slot (no append runs while the log is replaced); it writes the noted too.
-      const pending = noted.takeAll();
-      await log.compact(records).catch((err: unknown) => {
-        noted.putBack(pending);
-        deps.onError(err, records.size);
-      });
+    if (log.lines() > Math.max(COMPACT_MIN_LINES, COMPACT_LINES_PER_RECORD * records.size) && lastStartMs >= compactNotBeforeMs) {
+      // In the write slot: no append runs while the log is replaced.
+      compactNotBeforeMs = await compactFromMemory(log, records, noted, deps.onError);
     }
   }
 

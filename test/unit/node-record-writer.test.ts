@@ -189,18 +189,26 @@ describe('the node-record writer (coalesced, durable node records)', () => {
     expect(log.compactions).toBe(1);
     await vi.advanceTimersByTimeAsync(NOTED_WRITE_DELAY_MS);
     await written(writer.change('n1', (n) => (n.lastSeen = 'after')));
-    return log;
+    return { log, writer };
   }
 
   it('a compaction writes the noted records: no batch writes them again', async () => {
-    const log = await compactedWithNoted(false);
+    const { log } = await compactedWithNoted(false);
     expect(log.compacted.get('n0')?.lastSeen).toBe('sent');
     expect(log.appends.at(-1)!.map(([k]) => k)).toEqual(['n1']);
   });
 
-  it('a compaction that fails leaves the noted records to a later batch', async () => {
-    const log = await compactedWithNoted(true);
+  it('a compaction that fails leaves the noted records to a later batch, and is tried again 30 s later, not with every batch', async () => {
+    const { log, writer } = await compactedWithNoted(true);
     expect(log.appends.at(-1)!.map(([k, r]) => [k, r?.lastSeen])).toEqual([['n1', 'after'], ['n0', 'sent']]);
+    // The log is still over its threshold: batches within 30 s of the failure do not compact.
+    expect(log.compactions).toBe(1);
+    await written(writer.change('n2', (n) => (n.lastSeen = 'later')));
+    expect(log.compactions).toBe(1);
+    await vi.advanceTimersByTimeAsync(30_000);
+    await written(writer.change('n2', (n) => (n.lastSeen = 'later still')));
+    expect(log.compactions).toBe(2);
+    expect(log.compacted.get('n0')?.lastSeen).toBe('sent');
   });
 
   it('a record noted again keeps the time it was first noted: a node sent a version every few seconds is still written', async () => {
