@@ -51,6 +51,13 @@ function child(script, args = [], env = {}, execArgv = []) {
   };
 }
 
+/** Asks a child to exit on its own (a CPU profile is written only then) and waits until it did. */
+function exitOnRequest(c, message) {
+  const exited = new Promise((resolve) => c.proc.once('exit', resolve));
+  c.proc.send(message);
+  return exited;
+}
+
 async function waitFor(what, pred, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (!pred()) {
@@ -72,9 +79,9 @@ function writtenAt(primary, version) {
 /**
  * `light`: the secondaries join as the daemon does, then each holds a bare Session that reports
  * every update at once (fanout-worker.mjs, FLEET_WORKER_LIGHT): no check, no durable state write, no
- * listener, about what a bare client costs. The primary is the same daemon, so the figures
- * against the bare baseline are the primary's own share, without the secondaries' work competing
- * for the cores.
+ * listener; still 2-3x what a bare client costs. The primary is the same daemon, so the figures
+ * against the bare baseline are mostly the primary's own share, with little of the secondaries'
+ * work competing for the cores.
  */
 export async function benchFanout({ sizes, changes, singleChanges, reconnect = true, light = false, profile = true, log }) {
   // The FLEET_*_CPU_PROF folders take one run's profiles and windows (`profile`: false leaves them alone).
@@ -295,10 +302,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
   out.join_ms = { p50: percentile(joinMs, 50), p99: percentile(joinMs, 99), max: Math.max(...joinMs), joins: joinMs.length };
 
   if (profDir('FLEET_WORKER_CPU_PROF')) {
-    // The profile is written when the process exits on its own.
-    const exited = new Promise((resolve) => workers[0].proc.once('exit', resolve));
-    workers[0].proc.send({ close: true });
-    await exited;
+    await exitOnRequest(workers[0], { close: true });
     writeFileSync(join(profDir('FLEET_WORKER_CPU_PROF'), 'windows.json'), JSON.stringify(profileWindows));
   }
   for (const worker of workers) worker.proc.kill('SIGKILL');
@@ -354,11 +358,7 @@ async function bareFanout(n, pushes, processes, profileDir) {
     }
     await sleep(300);
   }
-  if (profiled.length > 0) {
-    const exited = new Promise((resolve) => server.proc.once('exit', resolve));
-    server.proc.send({ exit: true });
-    await exited;
-  }
+  if (profiled.length > 0) await exitOnRequest(server, { exit: true });
   for (const c of [server, ...clients]) c.proc.kill('SIGKILL');
   return {
     p50: median(p50), p99: median(p99), max: median(max), serverCpuMs: median(serverCpu), clientsCpuMs: median(clientsCpu),

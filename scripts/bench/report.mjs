@@ -12,6 +12,9 @@ export function render({ relay, intake, fanout, footprint, backlog, reload, quic
   const r = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
   const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
   const rel = relay.relay.median;
+  /** One row of the fan-out table: a size, or the light run (whose KB per idle stream is n/a: one size). */
+  const fanoutRow = (label, v) =>
+    `| ${label} | ${r(v.p50_ms)} | ${r(v.p99_ms)} | ${r(v.baseline_p99_ms)} | ${ratio(v.p99_ms, v.baseline_p99_ms)} | ${r(v.primary_written_ms)} | ${v.primary_cpu_ms_per_change === null && v.primary_idle_settled === false ? `n/a: idle not settled (${r(v.primary_cpu_ms_per_change_raw)} with idle)` : `${r(v.primary_cpu_ms_per_change)}${meanCpu(v)}`} | ${r(v.baseline_server_cpu_ms_per_change)} | ${r(v.secondaries_cpu_ms_per_change)} (${r(v.baseline_clients_cpu_ms_per_change)}) | ${r(v.primary_idle_cpu_pct, 1)} | ${r(v.primary_rss_mb)} (${r(v.baseline_rss_mb)}) | ${r(v.kb_per_idle_stream)} | ${v.max_process_elu === undefined ? 'n/a' : `${r(v.max_process_elu * 100)} %`} |`;
   const lines = [
     '# Benchmarks',
     '',
@@ -46,11 +49,8 @@ export function render({ relay, intake, fanout, footprint, backlog, reload, quic
     '',
     '| secondaries | p50 ms | p99 ms | bare grpc-js p99 ms | p99 ratio | primary: written on every stream ms | primary CPU ms / change, median (mean) | bare grpc-js server CPU ms / push | CPU ms / change of all secondaries (bare clients) | primary idle CPU % | primary RSS MB (bare grpc-js server) | KB per idle stream | busiest secondary process ELU |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...Object.entries(fanout).filter(([k]) => /^\d+$/.test(k)).map(([n, v]) => `| ${n} | ${r(v.p50_ms)} | ${r(v.p99_ms)} | ${r(v.baseline_p99_ms)} | ${ratio(v.p99_ms, v.baseline_p99_ms)} | ${r(v.primary_written_ms)} | ${v.primary_cpu_ms_per_change === null && v.primary_idle_settled === false ? `n/a: idle not settled (${r(v.primary_cpu_ms_per_change_raw)} with idle)` : `${r(v.primary_cpu_ms_per_change)}${meanCpu(v)}`} | ${r(v.baseline_server_cpu_ms_per_change)} | ${r(v.secondaries_cpu_ms_per_change)} (${r(v.baseline_clients_cpu_ms_per_change)}) | ${r(v.primary_idle_cpu_pct, 1)} | ${r(v.primary_rss_mb)} (${r(v.baseline_rss_mb)}) | ${r(v.kb_per_idle_stream)} | ${v.max_process_elu === undefined ? 'n/a' : `${r(v.max_process_elu * 100)} %`} |`),
-    ...(fanout.light_1000 ? [(() => {
-      const v = fanout.light_1000;
-      return `| 1000 light (see below) | ${r(v.p50_ms)} | ${r(v.p99_ms)} | ${r(v.baseline_p99_ms)} | ${ratio(v.p99_ms, v.baseline_p99_ms)} | ${r(v.primary_written_ms)} | ${v.primary_cpu_ms_per_change === null ? `n/a (${r(v.primary_cpu_ms_per_change_raw)} with idle)` : `${r(v.primary_cpu_ms_per_change)}${meanCpu(v)}`} | ${r(v.baseline_server_cpu_ms_per_change)} | ${r(v.secondaries_cpu_ms_per_change)} (${r(v.baseline_clients_cpu_ms_per_change)}) | ${r(v.primary_idle_cpu_pct, 1)} | ${r(v.primary_rss_mb)} (${r(v.baseline_rss_mb)}) | n/a | ${v.max_process_elu === undefined ? 'n/a' : `${r(v.max_process_elu * 100)} %`} |`;
-    })()] : []),
+    ...Object.entries(fanout).filter(([k]) => /^\d+$/.test(k)).map(([n, v]) => fanoutRow(n, v)),
+    ...(fanout.light_1000 ? [fanoutRow('1000 light (see below)', fanout.light_1000)] : []),
     '',
     ...(fanout.light_1000 ? ['"1000 light": the same primary, with a fresh fleet of 1,000 light secondaries after the sizes above. Each joins as the daemon does (token, certificate, Join, credential), then holds a bare Session that reports every update at once: no check of the settings, no durable state write, no listener. They still cost 2-3x a bare client (the daemon\'s client code, grpc-js\'s per-call path, IPC to the bench), so this row removes most, not all, of the secondaries\' competition for the same 2 cores: it is mostly the primary\'s own share of the fan-out. Its baseline is a bare grpc-js run of its own.', ''] : []),
     `One secondary, file write to applied over ${fanout.single.samples} changes: p50 ${r(fanout.single.p50_ms)} ms, p99 ${r(fanout.single.p99_ms)} ms, max ${r(fanout.single.max_ms)} ms.${fanout.idle_rss_mb ? ` Primary RSS before any secondary: ${r(fanout.idle_rss_mb)} MB.` : ''} What an idle stream costs, by layer, from heap snapshots at 0 / 500 / 1,000: [fleet-memory.md](docs/explanation/fleet-memory.md).`,
