@@ -162,7 +162,7 @@ function targets(x, relay) {
         `intake p99 <= 5 ms at 1,000/s offered, backlog ${backlog}`,
         `${f(x[key], 1)} ms`,
         x[key] <= 5,
-        'p50 stays near 1-2 ms, the daemon\'s own event-loop delay p99 is a few ms in the profile (GC 6-9 % of its main thread) and a write + fdatasync on this disk has p99 0.8 ms. The slow answers come in bunches of 10-40 submissions the client sent at once after a pause of its own (its GC, or waiting for a core: client and daemon share 2): pinning each to its own core, renicing the daemon or a larger young generation for the client did not bring p99 under ~20 ms (docs/explanation/performance.md).',
+        'p50 stays near 1-2 ms, the daemon\'s own event-loop delay p99 is a few ms in the profile (GC 6-9 % of its main thread) and a write + fdatasync on this disk has p99 0.8 ms. The slow answers come in clusters, held together: two thirds of them beside a collection in the daemon (scavenges 2-3 ms, mark-compacts 6-11 ms), a quarter beside an fdatasync of 4-14 ms on the shared disk, the rest on the client\'s side (its GC, waiting for a core: client and daemon share 2). A lean client of our own without grpc-js still measured p99 9-27 ms; pinning, renicing or a larger young generation for the client did not bring p99 under ~20 ms (docs/explanation/performance.md).',
       ]),
     ['intake rate at 100,000 backlog >= 0.9x the rate at 0', `${f(x.intake_rate_ratio_100k, 2)}x`, x.intake_rate_ratio_100k >= 0.9],
     ['fan-out p99 <= 1.3x bare grpc-js at N = 500', `${f(fanRatio, 2)}x`, fanRatio <= 1.3, `The secondaries' own work (durable state write, verify, Report) on the same 2 cores: p99 follows their CPU per change divided by the cores.`],
