@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createFederationSecondary } from '../../dist/federation/secondary.js';
-import { clientFor, credentials, joinPrimary } from '../../dist/federation/secondary-channel.js';
+import { credentials, joinPrimary } from '../../dist/federation/secondary-channel.js';
 import { createOAuth2Tokens } from '../../dist/oauth2/token-source.js';
 import { verifySettings } from '../../dist/relay/transport-options.js';
 import { openStateStore } from '../../dist/state/store.js';
@@ -39,8 +39,7 @@ function staticConfig(name, dir) {
  * the primary's cost per change measured without the secondaries' own work competing for the cores.
  */
 const light = process.env.FLEET_WORKER_LIGHT === '1';
-function openLightSession(membership) {
-  const client = clientFor(membership);
+function openLightSession({ membership, client }) {
   const session = client.Session(credentials(membership));
   session.write({ watch: { mode: 'centralized', last_applied_version: '0' } });
   session.on('data', (update) => {

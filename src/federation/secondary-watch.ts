@@ -34,8 +34,11 @@ export interface NodePosition {
 }
 
 export interface WatchLoop {
-  /** Opens the stream to the primary the node joined (none when it did not); a no-op once closed. */
-  connect(): void;
+  /**
+   * Opens the stream to the primary the node joined (none when it did not); a no-op once closed.
+   * `joined`: the channel the Join went over, used instead of a new one (closed if unused).
+   */
+  connect(joined?: FederationClient): void;
   /** Ends the stream and the client, and forgets a pending reconnect; backoff starts anew. */
   stop(): void;
   /**
@@ -158,7 +161,11 @@ export function createWatchLoop(deps: {
   }
 
   return {
-    connect: () => connect(),
+    connect(joined) {
+      if (joined && (client !== null || closed)) joined.close();
+      else if (joined) client = joined;
+      connect();
+    },
     stop,
     report,
     close() {

@@ -122,14 +122,19 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
       const existing = state.get().membership;
       if (existing) throw new AppError('AM_ALREADY_JOINED', `this node is already joined to ${existing.primary}`);
       const mode = centralize ? 'centralized' : 'local';
-      const membership = await joinPrimary(primary, tokenText, config.current().node.name, mode);
-      await change((s) => {
-        s.membership = membership;
-        s.centralized = null;
-      });
+      const { membership, client } = await joinPrimary(primary, tokenText, config.current().node.name, mode);
+      try {
+        await change((s) => {
+          s.membership = membership;
+          s.centralized = null;
+        });
+      } catch (err) {
+        client.close();
+        throw err;
+      }
       log.info({ primary: membership.primary, mode }, 'joined the primary');
       loop.stop();
-      loop.connect();
+      loop.connect(client);
       return { primary: membership.primary, mode };
     },
 

@@ -23,7 +23,9 @@ export interface FakePrimary {
   /** Every Report, with the way it came: on the Session, or by a Report call. */
   reports: Array<ReportRequest__Output & { via: 'session' | 'call' }>;
   /** The opening request of every stream, in order. */
-  watches: Array<WatchRequest__Output & { via: 'session' | 'watch' }>;
+  watches: Array<WatchRequest__Output & { via: 'session' | 'watch'; peer: string }>;
+  /** The client address and port of each Join call: which connection it came over. */
+  joinPeers: string[];
   /** Resolves with the first Report (old or new) for `version` that is not a verification. */
   ackOrNack(version: number, timeoutMs?: number): Promise<ReportRequest__Output>;
   /** Resolves once `count` streams were opened (the first by default). */
@@ -39,16 +41,20 @@ export async function startFakePrimary(options: { session?: boolean } = {}): Pro
   const server = new grpc.Server();
   const reports: FakePrimary['reports'] = [];
   const watches: FakePrimary['watches'] = [];
+  const joinPeers: string[] = [];
   let stream: grpc.ServerWritableStream<WatchRequest__Output, SettingsUpdate> | grpc.ServerDuplexStream<SessionRequest__Output, SettingsUpdate> | null = null;
   const waiters = new Set<() => void>();
   const wake = () => {
     for (const waiter of waiters) waiter();
   };
   const handlers: FederationHandlers = {
-    Join: (call, callback) => callback(null, { credential: `${call.request.node_name}.fake-secret`, primary_name: 'fake-primary' }),
+    Join: (call, callback) => {
+      joinPeers.push(call.getPeer());
+      callback(null, { credential: `${call.request.node_name}.fake-secret`, primary_name: 'fake-primary' });
+    },
     Watch: (call) => {
       stream = call;
-      watches.push({ ...call.request, via: 'watch' });
+      watches.push({ ...call.request, via: 'watch', peer: call.getPeer() });
       call.sendMetadata(new grpc.Metadata());
       wake();
     },
@@ -61,7 +67,7 @@ export async function startFakePrimary(options: { session?: boolean } = {}): Pro
       call.on('data', (message: SessionRequest__Output) => {
         if (message.watch) {
           stream = call;
-          watches.push({ ...message.watch, via: 'session' });
+          watches.push({ ...message.watch, via: 'session', peer: call.getPeer() });
           call.sendMetadata(new grpc.Metadata());
         }
         if (message.report) reports.push({ ...message.report, via: 'session' });
@@ -104,6 +110,7 @@ export async function startFakePrimary(options: { session?: boolean } = {}): Pro
     ackOrNack: (version, timeoutMs = 10_000) =>
       until(() => reports.find((r) => r.version === String(version) && (r.stage === 'applied' || r.stage === 'rejected')), timeoutMs, `a report of version ${version}`),
     watches,
+    joinPeers,
     watching: (timeoutMs = 10_000, count = 1) => until(() => (watches.length >= count ? true : undefined), timeoutMs, `stream ${count}`).then(() => undefined),
     send(update) {
       if (!stream) throw new Error('no stream yet');

@@ -45,6 +45,10 @@ describe('the secondary stream to its primary', () => {
   it('reports on its Session, and states a refusal again at each session until it applies a newer version', async () => {
     const fake = await joined({ session: true }, 'session-node');
     expect(fake.watches[0]).toMatchObject({ via: 'session', mode: 'centralized', last_applied_version: '0', refused_version: '0' });
+    // The first Session opens on the connection the Join went over (same client port): a join
+    // costs the primary one lasting connection, not a second one for the stream.
+    expect(fake.joinPeers).toHaveLength(1);
+    expect(fake.watches[0]!.peer).toBe(fake.joinPeers[0]);
 
     fake.send(update(1));
     expect(await fake.ackOrNack(1)).toMatchObject({ via: 'session', stage: 'applied', error: '' });
