@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // What an idle secondary costs the primary in memory: a primary daemon with N idle centralized
-// secondaries connected (the daemon's own client code, in fanout-worker.mjs processes), a heap
-// snapshot at each N (node --heapsnapshot-signal), and the difference between two sizes per
-// stream, by what holds it (TLS, HTTP/2, grpc-js, ours) and by constructor.
-// `node scripts/bench/fanout-memory.mjs [N1,N2,...]` (default 0,500,1000; needs `npm run build`).
+// secondaries connected (the daemon's own client code, in fanout-worker.mjs processes), its RSS
+// at each N, a heap snapshot at each N (node --heapsnapshot-signal, in a second fleet), and the
+// difference between two sizes per stream, by what holds it (TLS, HTTP/2, grpc-js, ours) and by
+// constructor.
+// `npm run bench` runs it at 0 / 500 / 1,000 (BENCHMARKS.md's memory table);
+// `node scripts/bench/fanout-memory.mjs [N1,N2,...]` (default 0,500,1000; needs `npm run build`)
+// prints the same with the top constructors.
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { connectControl } from '../../dist/control/client.js';
 import { cleanupAll, onCleanup, ROOT, rssMb, sleep, startDaemon } from './lib.mjs';
 
-const sizes = (process.argv[2] ?? '0,500,1000').split(',').map(Number);
 const PER_PROCESS = 25;
 
 /** What holds a heap-snapshot node, by its name: the layer it belongs to. */
@@ -76,16 +79,14 @@ async function waitForSnapshot(dir, before) {
   }
 }
 
-const snapDir = mkdtempSync('/tmp/am-fleet-memory-');
-onCleanup(() => rmSync(snapDir, { recursive: true, force: true }));
-const shm = mkdtempSync('/dev/shm/am-fleet-memory-');
-onCleanup(() => rmSync(shm, { recursive: true, force: true }));
-try {
-  const primary = await startDaemon('memory-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, {
-    args: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`],
-    // FLEET_MEMORY_ENV='{"MALLOC_ARENA_MAX":"2"}': the same run with other allocator settings.
-    extraEnv: JSON.parse(process.env.FLEET_MEMORY_ENV ?? '{}'),
-  });
+/**
+ * A primary daemon (`args`, `env`) with `sizes` idle secondaries in turn, each size joined just
+ * before `atSize(primary, n)` is called; everything is stopped after the last size.
+ */
+async function withFleetAtSizes({ sizes, args, env }, atSize) {
+  const shm = mkdtempSync('/dev/shm/am-fleet-memory-');
+  onCleanup(() => rmSync(shm, { recursive: true, force: true }));
+  const primary = await startDaemon('memory-primary', { mailServer: { enabled: false, tls: true }, federation: { listen: '127.0.0.1:0' } }, { args, extraEnv: env });
   const control = connectControl(primary.adminSocket);
   const fedPort = Number(/:(\d+)$/.exec((await control.status()).federation.listen)[1]);
   const processes = Math.ceil(Math.max(...sizes) / PER_PROCESS);
@@ -97,7 +98,6 @@ try {
     workers.push(proc);
   }
   let joined = 0;
-  const points = [];
   for (const n of sizes) {
     const perWorker = Array.from({ length: processes }, () => []);
     for (let i = joined; i < n; i++) perWorker[i % processes].push((await control.createToken({ ttl_seconds: 3600 })).token);
@@ -108,40 +108,84 @@ try {
     })));
     joined = n;
     while (Number((await control.status()).federation.nodes_connected) < n) await sleep(200);
-    // Idle: reports written, timers settled; RSS before the snapshot (writing one grows it).
+    // Idle: reports written, timers settled.
     await sleep(3000);
-    const rss = rssMb(primary.pid);
-    const maps = residentByMapping(primary.pid);
+    await atSize(primary, n);
+  }
+  for (const proc of workers) proc.kill('SIGKILL');
+  control.close();
+  await primary.stop();
+  rmSync(shm, { recursive: true, force: true });
+}
+
+/**
+ * What an idle stream costs the primary, per idle stream between two of `sizes`: RSS, by kind of
+ * mapping, and the heap snapshot, by layer and by constructor (KB per stream). Two fleets: RSS is
+ * read in the first, with no heap snapshot (writing one leaves tens of MB of malloc's high-water
+ * mark, which the next size's RSS would count as the streams'); the snapshots come from the
+ * second. `env`: the primary's extra environment (other allocator settings).
+ */
+export async function measureStreamMemory({ sizes, env = {}, log = () => undefined }) {
+  const resident = [];
+  await withFleetAtSizes({ sizes, args: [], env }, (primary, n) => {
+    resident.push({ n, rss: rssMb(primary.pid), maps: residentByMapping(primary.pid) });
+    log(`  ${n} idle secondaries: RSS ${resident.at(-1).rss.toFixed(1)} MB (${Object.entries(resident.at(-1).maps).map(([k, kb]) => `${k} ${(kb / 1024).toFixed(1)} MB`).join(', ')})`);
+  });
+  const snapDir = mkdtempSync('/tmp/am-fleet-memory-');
+  onCleanup(() => rmSync(snapDir, { recursive: true, force: true }));
+  const points = [];
+  await withFleetAtSizes({ sizes, args: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`], env }, async (primary, n) => {
     const before = readdirSync(snapDir);
     process.kill(primary.pid, 'SIGUSR2');
     const file = await waitForSnapshot(snapDir, before);
     const summary = summarize(file);
     rmSync(file);
-    points.push({ n, rss, maps, ...summary });
-    console.log(`${n} idle secondaries: RSS ${rss.toFixed(1)} MB (${Object.entries(maps).map(([k, kb]) => `${k} ${(kb / 1024).toFixed(1)} MB`).join(', ')}), heap snapshot ${(summary.total / 2 ** 20).toFixed(1)} MB`);
-  }
+    points.push({ ...resident[points.length], ...summary });
+    log(`  ${n} idle secondaries: heap snapshot ${(summary.total / 2 ** 20).toFixed(1)} MB`);
+  });
+  const steps = [];
   for (let i = 1; i < points.length; i++) {
     const [a, b] = [points[i - 1], points[i]];
-    const dn = b.n - a.n;
-    const perStream = (bytes) => (bytes / dn / 1024).toFixed(2);
-    console.log(`\nper idle stream, ${a.n} -> ${b.n}: RSS ${perStream((b.rss - a.rss) * 2 ** 20)} KB (${Object.keys(b.maps).map((k) => `${k} ${perStream((b.maps[k] - (a.maps[k] ?? 0)) * 1024)} KB`).join(', ')}), heap snapshot (JS and the native memory Node reports in it) ${perStream(b.total - a.total)} KB`);
+    const perStreamKb = (bytes) => bytes / (b.n - a.n) / 1024;
     const layers = new Map();
-    const rows = [];
+    const constructors = [];
     for (const [key, e] of b.byName) {
       const d = e.size - (a.byName.get(key)?.size ?? 0);
       const dc = e.count - (a.byName.get(key)?.count ?? 0);
       const layer = layerOf(e.type, e.name);
       layers.set(layer, (layers.get(layer) ?? 0) + d);
-      rows.push([key, d, dc]);
+      constructors.push({ key, kb: perStreamKb(d), objects: dc / (b.n - a.n) });
     }
-    for (const [layer, d] of [...layers].sort((x, y) => y[1] - x[1])) console.log(`  ${perStream(d).padStart(7)} KB  ${layer}`);
-    console.log('  top constructors (KB per stream, objects per stream):');
-    for (const [key, d, dc] of rows.sort((x, y) => y[1] - x[1]).slice(0, 20)) console.log(`  ${perStream(d).padStart(7)} KB  ${(dc / dn).toFixed(1).padStart(5)}  ${key}`);
+    steps.push({
+      from: a.n,
+      to: b.n,
+      rss_kb: perStreamKb((b.rss - a.rss) * 2 ** 20),
+      maps_kb: Object.fromEntries(Object.keys(b.maps).map((k) => [k, perStreamKb((b.maps[k] - (a.maps[k] ?? 0)) * 1024)])),
+      heap_kb: perStreamKb(b.total - a.total),
+      layers_kb: Object.fromEntries([...layers].sort((x, y) => y[1] - x[1]).map(([layer, d]) => [layer, perStreamKb(d)])),
+      top_constructors: constructors.sort((x, y) => y.kb - x.kb).slice(0, 20),
+    });
   }
-  for (const proc of workers) proc.kill('SIGKILL');
-  control.close();
-  await primary.stop();
-} finally {
-  await cleanupAll();
+  return {
+    points: points.map(({ n, rss, maps, total }) => ({ n, rss_mb: rss, maps_mb: Object.fromEntries(Object.entries(maps).map(([k, kb]) => [k, kb / 1024])), heap_mb: total / 2 ** 20 })),
+    steps,
+  };
 }
-process.exit(0);
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const sizes = (process.argv[2] ?? '0,500,1000').split(',').map(Number);
+    // FLEET_MEMORY_ENV='{"MALLOC_ARENA_MAX":"2"}': the same run with other allocator settings.
+    const { steps } = await measureStreamMemory({ sizes, env: JSON.parse(process.env.FLEET_MEMORY_ENV ?? '{}'), log: console.log });
+    const kb = (v) => v.toFixed(2);
+    for (const step of steps) {
+      console.log(`\nper idle stream, ${step.from} -> ${step.to}: RSS ${kb(step.rss_kb)} KB (${Object.entries(step.maps_kb).map(([k, v]) => `${k} ${kb(v)} KB`).join(', ')}), heap snapshot (JS and the native memory Node reports in it) ${kb(step.heap_kb)} KB`);
+      for (const [layer, v] of Object.entries(step.layers_kb)) console.log(`  ${kb(v).padStart(7)} KB  ${layer}`);
+      console.log('  top constructors (KB per stream, objects per stream):');
+      for (const c of step.top_constructors) console.log(`  ${kb(c.kb).padStart(7)} KB  ${c.objects.toFixed(1).padStart(5)}  ${c.key}`);
+    }
+  } finally {
+    await cleanupAll();
+  }
+  process.exit(0);
+}

@@ -53,7 +53,8 @@ export function render({ relay, intake, fanout, footprint, backlog, reload, quic
     ...(fanout.light_1000 ? [fanoutRow('1000 light (see below)', fanout.light_1000)] : []),
     '',
     ...(fanout.light_1000 ? ['"1000 light": the same primary, with a fresh fleet of 1,000 light secondaries after the sizes above. Each joins as the daemon does (token, certificate, Join, credential), then holds a bare Session that reports every update at once: no check of the settings, no durable state write, no listener. They still cost 2-3x a bare client (the daemon\'s client code, grpc-js\'s per-call path, IPC to the bench), so this row removes most, not all, of the secondaries\' competition for the same 2 cores: it is mostly the primary\'s own share of the fan-out. Its baseline is a bare grpc-js run of its own.', ''] : []),
-    `One secondary, file write to applied over ${fanout.single.samples} changes: p50 ${r(fanout.single.p50_ms)} ms, p99 ${r(fanout.single.p99_ms)} ms, max ${r(fanout.single.max_ms)} ms.${fanout.idle_rss_mb ? ` Primary RSS before any secondary: ${r(fanout.idle_rss_mb)} MB.` : ''} What an idle stream costs, by layer, from heap snapshots at 0 / 500 / 1,000: [fleet-memory.md](docs/explanation/fleet-memory.md).`,
+    `One secondary, file write to applied over ${fanout.single.samples} changes: p50 ${r(fanout.single.p50_ms)} ms, p99 ${r(fanout.single.p99_ms)} ms, max ${r(fanout.single.max_ms)} ms.${fanout.idle_rss_mb ? ` Primary RSS before any secondary: ${r(fanout.idle_rss_mb)} MB.` : ''}${fanout.memory ? '' : ' What an idle stream costs, by layer, from heap snapshots at 0 / 500 / 1,000: [fleet-memory.md](docs/explanation/fleet-memory.md).'}`,
+    ...(fanout.memory ? ['', ...streamMemoryTables(fanout.memory, r)] : []),
     ...(fanout.join_ms ? ['', `Joins (token, certificate fetch, Join call, durable state on both ends), ${fanout.join_ms.joins} of them, up to ${fanout.processes} at once: p50 ${r(fanout.join_ms.p50)} ms, p99 ${r(fanout.join_ms.p99)} ms, max ${r(fanout.join_ms.max)} ms each.`] : []),
     ...(fanout.reconnect
       ? [
@@ -181,5 +182,40 @@ function targets(x, relay) {
     ['backlog 100,000 small: restart to status <= 2,000 ms', `${f(x.backlog_restart_ready_ms_100k)} ms`, x.backlog_restart_ready_ms_100k <= 2000, `CPU-bound, in the shares of docs/PROFILE-restart.md: garbage collection, reading the records (framing, CRC, JSON), building the index and the schedule, loading modules (an empty daemon answers in ~0.6 s). A snapshot would save the reading; a typed-array index, most of the collection and building: neither is done.`],
     ['alert behind 10,000 digests: submission to arrival <= 500 ms', `${f(x.alert_behind_digests_ms)} ms`, x.alert_behind_digests_ms <= 500],
     ...(x.live_reload_apply_ms_p99 !== undefined ? [['live reload: file write to applied p99 < 1 s', `${f(x.live_reload_apply_ms_p99, 1)} ms`, x.live_reload_apply_ms_p99 < 1000]] : []),
+  ];
+}
+
+/** Layers of the heap snapshot in the order the memory table lists them, with what each holds. */
+const MEMORY_LAYERS = [
+  ['HTTP/2 (session, stream, nghttp2)', 'HTTP/2: nghttp2\'s buffers and header tables, the session and stream objects'],
+  ['other objects (arrays, maps, plain objects: grpc-js, HTTP/2 and ours)', 'plain objects, arrays, maps, timers of grpc-js, HTTP/2 and ours (our node record and stream entry, ~1.5 KB, are among them)'],
+  ['strings', 'strings'],
+  ['closures (grpc-js, HTTP/2 and ours)', 'closures: event handlers of grpc-js, Node\'s streams and ours'],
+  ['TLS (socket, TLSWrap, OpenSSL buffers)', 'TLS: the `TLSSocket` and `TLSWrap` objects (OpenSSL\'s own memory is not in the snapshot)'],
+  ['grpc-js (call objects)', 'grpc-js call, interceptor and metadata objects'],
+];
+
+/** BENCHMARKS.md's memory breakdown: the primary at each size, then per idle stream between sizes. */
+function streamMemoryTables(memory, r) {
+  const { points, steps } = memory;
+  const maps = (p, kind) => r(p.maps_mb[kind], 1);
+  const stepCells = (pick) => steps.map((step) => r(pick(step), 1)).join(' | ');
+  return [
+    '### What an idle stream costs the primary',
+    '',
+    `A primary daemon with ${points.map((p) => p.n.toLocaleString('en')).join(', then ')} idle centralized secondaries (the daemon's own client code, 25 per process), each size joined just before it is measured: RSS by kind of mapping (\`/proc/PID/smaps\`) in one such fleet, a heap snapshot (\`--heapsnapshot-signal\`) at each size in a second one (writing a snapshot leaves tens of MB in malloc's arena, which the next size's RSS would count as the streams'). RSS here holds what the joins left (a certificate fetch and a connection that carries the Join, then the Session, per node) as the fan-out table's RSS does. Per idle stream: the difference between two sizes over the secondaries added. The heap snapshot holds the JavaScript heap and the native memory Node reports into it (nghttp2's); the rest of RSS is memory it does not see: OpenSSL's per-connection state, and what glibc keeps after it was freed. Which settings bound each layer: [fleet-memory.md](docs/explanation/fleet-memory.md).`,
+    '',
+    '| idle secondaries | RSS MB | malloc main arena `[heap]` MB | anonymous mappings MB | files (the `node` binary) MB | heap snapshot MB |',
+    '|---|---|---|---|---|---|',
+    ...points.map((p) => `| ${p.n.toLocaleString('en')} | ${r(p.rss_mb, 1)} | ${maps(p, 'malloc [heap]')} | ${maps(p, 'anonymous')} | ${maps(p, 'files')} | ${r(p.heap_mb, 1)} |`),
+    '',
+    `| per idle stream, KB | ${steps.map((step) => `${step.from.toLocaleString('en')} → ${step.to.toLocaleString('en')}`).join(' | ')} |`,
+    `|---|${steps.map(() => '---|').join('')}`,
+    `| RSS | ${stepCells((step) => step.rss_kb)} |`,
+    `| of it malloc's main arena (OpenSSL, nghttp2, Node's buffers; the joins' high-water mark) | ${stepCells((step) => step.maps_kb['malloc [heap]'])} |`,
+    `| of it anonymous mappings (V8's heap pages, large malloc blocks) | ${stepCells((step) => step.maps_kb.anonymous)} |`,
+    `| heap snapshot: all it sees | ${stepCells((step) => step.heap_kb)} |`,
+    ...MEMORY_LAYERS.map(([layer, label]) => `| — ${label} | ${stepCells((step) => step.layers_kb[layer] ?? 0)} |`),
+    '',
   ];
 }

@@ -13,6 +13,7 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchBacklog } from './backlog.mjs';
 import { benchFanout } from './fanout.mjs';
+import { measureStreamMemory } from './fanout-memory.mjs';
 import { benchFootprint } from './footprint.mjs';
 import { benchIntake } from './intake.mjs';
 import { cleanupAll, median, ROOT } from './lib.mjs';
@@ -109,13 +110,18 @@ process.exit(0);
 
 /**
  * The fan-out at every size, then at 1,000 again with light secondaries (fanout.mjs: the
- * primary's own share against the bare baseline); FLEET_LIGHT=0 leaves that step out.
+ * primary's own share against the bare baseline); FLEET_LIGHT=0 leaves that step out. Then the
+ * memory an idle stream costs, from heap snapshots at 0 / 500 / 1,000 (FLEET_MEMORY=0 leaves it out).
  */
 async function fanoutBench() {
   const fanout = await benchFanout({ sizes: fleetSizes, changes: runs, singleChanges: quick ? 10 : 40, reconnect: process.env.FLEET_RECONNECT !== '0', log });
   if (fleetSizes.includes(1000) && process.env.FLEET_LIGHT !== '0') {
     log('fan-out at 1,000 with light secondaries');
     fanout.light_1000 = (await benchFanout({ sizes: [1000], changes: runs, singleChanges: 0, reconnect: false, light: true, profile: false, log }))[1000];
+  }
+  if (fleetSizes.includes(1000) && process.env.FLEET_MEMORY !== '0') {
+    log('what an idle stream costs the primary: heap snapshots at 0 / 500 / 1,000');
+    fanout.memory = await measureStreamMemory({ sizes: [0, 500, 1000], log });
   }
   return fanout;
 }
