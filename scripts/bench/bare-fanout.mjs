@@ -4,7 +4,8 @@
 // either side). `node bare-fanout.mjs server` or `node bare-fanout.mjs clients PORT N`.
 import * as grpc from '@grpc/grpc-js';
 import { federationProto } from '../../dist/federation/proto.js';
-import { pinnedCredentials, certificateSha256, PINNED_CHANNEL_OPTIONS } from '../../dist/federation/certificate.js';
+import { pinnedCredentials, certificateSha256 } from '../../dist/federation/certificate.js';
+import { SECONDARY_CHANNEL_OPTIONS } from '../../dist/federation/secondary-channel.js';
 import { spreadLoopbackSources } from './local-address.mjs';
 
 const mode = process.argv[2];
@@ -52,7 +53,9 @@ if (mode === 'server') {
   // A connection of its own for each client, as each secondary has: grpc-js's process-wide
   // subchannel pool would otherwise carry every client of this process (same target, options and
   // credentials) on one TLS connection, and the server would hold 40 connections for 1,000 streams.
-  const options = { ...PINNED_CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 };
+  // The secondaries' channel options otherwise (keepalive, reconnect pacing: grpc-js's own backoff
+  // reaches 2 minutes, which 2,000 simultaneous handshakes can make a client wait).
+  const options = { ...SECONDARY_CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 };
   for (let i = 0; i < n; i++) {
     const client = new federationProto.Federation(`127.0.0.1:${port}`, creds, options);
     const stream = client.Session();

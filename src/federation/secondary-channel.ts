@@ -19,7 +19,8 @@ import { parseToken } from './secrets.js';
 
 export const CALL_DEADLINE_MS = 10_000;
 
-const CLIENT_OPTIONS: grpc.ClientOptions = {
+/** A secondary's channel to its primary (the fan-out benchmark's bare clients use them too). */
+export const SECONDARY_CHANNEL_OPTIONS: grpc.ClientOptions = {
   ...PINNED_CHANNEL_OPTIONS,
   // Notice a dead link (partition, primary host gone) in ~15 s rather than at the TCP timeout.
   'grpc.keepalive_time_ms': 10_000,
@@ -37,7 +38,7 @@ export function clientFor(membership: Membership): FederationClient {
 }
 
 function pinnedClient(target: string, certPem: string, sha256: string): FederationClient {
-  return new federationProto.Federation(target, pinnedCredentials(certPem, sha256), CLIENT_OPTIONS) as unknown as FederationClient;
+  return new federationProto.Federation(target, pinnedCredentials(certPem, sha256), SECONDARY_CHANNEL_OPTIONS) as unknown as FederationClient;
 }
 
 /** The node credential, as every call after the join carries it. */
