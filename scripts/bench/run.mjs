@@ -60,6 +60,7 @@ function fleetResults(fanout) {
     fanout_light_p99_ms_1000: fanout.light_1000?.p99_ms ?? null,
     fanout_light_baseline_p99_ms_1000: fanout.light_1000?.baseline_p99_ms ?? null,
     primary_cpu_ms_per_change_light_1000: fanout.light_1000?.primary_cpu_ms_per_change ?? null,
+    fanout_light_baseline_server_cpu_ms_per_change_1000: fanout.light_1000?.baseline_server_cpu_ms_per_change ?? null,
     fanout_p99_ms_2000: at(2000).p99_ms ?? null,
     fanout_baseline_p99_ms_2000: at(2000).baseline_p99_ms ?? null,
     primary_rss_mb_2000: at(2000).primary_rss_mb ?? null,
@@ -83,7 +84,7 @@ try {
     const path = join(ROOT, 'bench-results.json');
     const { quick: q, detail, ...results } = JSON.parse(readFileSync(path, 'utf8'));
     const measuredAt = results.measured_at ? new Date(results.measured_at) : statSync(path).mtime;
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ ...detail, quick: q, runs, results: { ...results, ...intakeResults(detail.intake) }, measuredAt }));
+    writeFileSync(join(ROOT, 'BENCHMARKS.md'), render({ ...detail, quick: q, runs, results: { ...results, ...intakeResults(detail.intake), ...fleetResults(detail.fanout) }, measuredAt }));
     log('BENCHMARKS.md written again from bench-results.json');
   } else if (fleetOnly) {
     log(`fan-out (--fleet-only: ${fleetSizes.join(', ')} secondaries)`);
