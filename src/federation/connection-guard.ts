@@ -21,12 +21,13 @@ import type { Logger } from '../log/logger.js';
 export const PRE_GRPC_TIMEOUT_MS = 10_000;
 /**
  * A connection with no call in progress this long is closed by the gRPC server. A secondary
- * always holds its stream (a Session, or a Watch), so it is never idle; a Join channel is done within seconds.
+ * always holds its stream (a Session, or a Watch), so it is never idle; the connection a Join
+ * came over carries the node's first Session right after it.
  */
 export const IDLE_CONNECTION_MS = 60_000;
 /**
- * Connections from one peer address. A secondary holds one (two for a moment while it joins or
- * reconnects); 64 leaves room for a few secondaries behind one NAT address while a single
+ * Connections from one peer address. A secondary holds one (two for a moment while it joins: the
+ * certificate fetch; or while it reconnects); 64 leaves room for a few secondaries behind one NAT address while a single
  * attacking host cannot take more than 1/64 of the total.
  */
 export const MAX_CONNECTIONS_PER_ADDRESS = 64;

@@ -36,9 +36,10 @@ export interface NodePosition {
 export interface WatchLoop {
   /**
    * Opens the stream to the primary the node joined (none when it did not); a no-op once closed.
-   * `joined`: the channel the Join went over, used instead of a new one (closed if unused).
+   * `joined`: the channel a Join went over and the membership it gave, used instead of a new
+   * channel when that is still the node's membership; closed otherwise.
    */
-  connect(joined?: FederationClient): void;
+  connect(joined?: { client: FederationClient; membership: Membership }): void;
   /** Ends the stream and the client, and forgets a pending reconnect; backoff starts anew. */
   stop(): void;
   /**
@@ -162,8 +163,12 @@ export function createWatchLoop(deps: {
 
   return {
     connect(joined) {
-      if (joined && (client !== null || closed)) joined.close();
-      else if (joined) client = joined;
+      if (joined) {
+        const now = deps.membership();
+        const current = now !== null && now.credential === joined.membership.credential && now.primary === joined.membership.primary;
+        if (current && client === null && !closed) client = joined.client;
+        else joined.client.close();
+      }
       connect();
     },
     stop,

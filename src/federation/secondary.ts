@@ -134,7 +134,7 @@ export function createFederationSecondary(deps: { config: LiveConfig; state: Sta
       }
       log.info({ primary: membership.primary, mode }, 'joined the primary');
       loop.stop();
-      loop.connect(client);
+      loop.connect({ client, membership });
       return { primary: membership.primary, mode };
     },
 
