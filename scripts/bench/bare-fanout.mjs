@@ -58,7 +58,9 @@ if (mode === 'server') {
   const options = { ...SECONDARY_CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 };
   for (let i = 0; i < n; i++) {
     const client = new federationProto.Federation(`127.0.0.1:${port}`, creds, options);
-    const stream = client.Session();
+    // Made while the channel connects; waitForReady keeps a first failed handshake in a storm of
+    // 2,000 from failing the call at once (a secondary's loop would open it again; this has none).
+    const stream = client.Session(new grpc.Metadata(), { waitForReady: true });
     stream.write({ watch: { mode: 'centralized', last_applied_version: '0' } });
     stream.on('data', (update) => {
       const at = Date.now();

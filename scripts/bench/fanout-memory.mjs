@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { connectControl } from '../../dist/control/client.js';
-import { cleanupAll, onCleanup, ROOT, rssMb, sleep, startDaemon } from './lib.mjs';
+import { cleanupAll, onCleanup, ROOT, rssMb, sleep, startDaemon, within, workerJoins } from './lib.mjs';
 
 const PER_PROCESS = 25;
 
@@ -65,8 +65,11 @@ function residentByMapping(pid) {
   return kinds;
 }
 
-async function waitForSnapshot(dir, before) {
+/** The snapshot file once its size stops changing; writing one at 1,000 streams takes seconds. */
+async function waitForSnapshot(dir, before, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`no heap snapshot in ${dir} after ${timeoutMs} ms`);
     const files = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && !before.includes(f));
     if (files.length > 0) {
       const path = join(dir, files[0]);
@@ -94,20 +97,19 @@ async function withFleetAtSizes({ sizes, args, env }, atSize) {
   for (let w = 0; w < processes; w++) {
     const proc = fork(join(ROOT, 'scripts/bench/fanout-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, FLEET_STATE_DIR: join(shm, `p${w}`), FLEET_SOURCE_BLOCK: String(w + 1) } });
     onCleanup(() => proc.kill('SIGKILL'));
-    await new Promise((resolve) => proc.on('message', (m) => m.ready && resolve()));
+    await within(new Promise((resolve) => proc.on('message', (m) => m.ready && resolve())), 60_000, 'a secondary process to start');
     workers.push(proc);
   }
   let joined = 0;
   for (const n of sizes) {
     const perWorker = Array.from({ length: processes }, () => []);
     for (let i = joined; i < n; i++) perWorker[i % processes].push((await control.createToken({ ttl_seconds: 3600 })).token);
-    await Promise.all(workers.map((proc, w) => perWorker[w].length === 0 ? null : new Promise((resolve) => {
-      const h = (m) => { if (m.joined !== undefined) { proc.off('message', h); resolve(); } };
-      proc.on('message', h);
-      proc.send({ join: { primary: `127.0.0.1:${fedPort}`, tokens: perWorker[w], prefix: `w${w}-${joined}` } });
-    })));
+    await Promise.all(workers.map((proc, w) => perWorker[w].length === 0 ? null : workerJoins(proc, { primary: `127.0.0.1:${fedPort}`, tokens: perWorker[w], prefix: `w${w}-${joined}` })));
     joined = n;
-    while (Number((await control.status()).federation.nodes_connected) < n) await sleep(200);
+    const connected = async () => {
+      while (Number((await control.status()).federation.nodes_connected) < n) await sleep(200);
+    };
+    await within(connected(), 60_000, `${n} secondaries connected`);
     // Idle: reports written, timers settled.
     await sleep(3000);
     await atSize(primary, n);

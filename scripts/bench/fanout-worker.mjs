@@ -54,28 +54,34 @@ process.on('message', async (msg) => {
   if (msg.join) {
     const { primary, tokens, prefix } = msg.join;
     const joinMs = [];
-    for (const [i, token] of tokens.entries()) {
-      const name = `${prefix}-${i}`;
-      if (light) {
+    // A join that fails is told to the bench, which fails (it would otherwise wait for it).
+    try {
+      for (const [i, token] of tokens.entries()) {
+        const name = `${prefix}-${i}`;
+        if (light) {
+          const started = performance.now();
+          openLightSession(await joinPrimary(primary, token, name, 'centralized'));
+          joinMs.push(performance.now() - started);
+          continue;
+        }
+        const dir = join(base, name);
+        mkdirSync(dir, { recursive: true });
+        const state = await openStateStore(dir);
+        const config = staticConfig(name, dir);
+        const tokens = createOAuth2Tokens({ state, log });
+        const secondary = createFederationSecondary({ config, state, verifySettings: (settings) => verifySettings(settings, tokens.forSettings(settings)), log });
+        // The secondary tells its listeners once the applied version is on disk: that is "applied".
+        secondary.onChange((facts) => {
+          if (facts.centralized) process.send({ applied: { name, version: facts.centralized.version, at: Date.now() } });
+        });
         const started = performance.now();
-        openLightSession(await joinPrimary(primary, token, name, 'centralized'));
+        await secondary.join(primary, token, true);
         joinMs.push(performance.now() - started);
-        continue;
+        secondaries.push({ secondary, state });
       }
-      const dir = join(base, name);
-      mkdirSync(dir, { recursive: true });
-      const state = await openStateStore(dir);
-      const config = staticConfig(name, dir);
-      const tokens = createOAuth2Tokens({ state, log });
-      const secondary = createFederationSecondary({ config, state, verifySettings: (settings) => verifySettings(settings, tokens.forSettings(settings)), log });
-      // The secondary tells its listeners once the applied version is on disk: that is "applied".
-      secondary.onChange((facts) => {
-        if (facts.centralized) process.send({ applied: { name, version: facts.centralized.version, at: Date.now() } });
-      });
-      const started = performance.now();
-      await secondary.join(primary, token, true);
-      joinMs.push(performance.now() - started);
-      secondaries.push({ secondary, state });
+    } catch (err) {
+      process.send({ joined: joinMs.length, joinMs, error: err.message });
+      return;
     }
     process.send({ joined: tokens.length, joinMs });
   }

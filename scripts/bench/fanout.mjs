@@ -30,6 +30,8 @@ import { cpuMs, median, onCleanup, peakRssMb, percentile, ROOT, rssMb, sleep, st
 const SECONDARIES_PER_PROCESS = 25;
 /** Waits are bounded: a change or a storm that does not complete fails the benchmark. */
 const CHANGE_TIMEOUT_MS = 60_000;
+/** 80 processes loading the daemon's client code on 2 cores. */
+const WORKERS_READY_MS = 120_000;
 /** Every bare client connected: a storm of TLS handshakes against one server, as the primary's after a restart. */
 const CONNECT_TIMEOUT_MS = 180_000;
 const STORM_TIMEOUT_MS = 120_000;
@@ -125,7 +127,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     });
     workers.push(worker);
   }
-  await Promise.all(workers.map((w) => w.once((m) => m.ready)));
+  await within(Promise.all(workers.map((w) => w.once((m) => m.ready))), WORKERS_READY_MS, 'the secondary processes to start');
   log(`  ${processes} secondary processes of up to ${SECONDARIES_PER_PROCESS}, state on tmpfs, sources 127.0.{1-${processes}}.{1-20}`);
 
   const connected = async () => Number((await control.status()).federation.nodes_connected);
@@ -165,9 +167,7 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     const started = Date.now();
     await Promise.all(workers.map(async (worker, w) => {
       if (perWorker[w].length === 0) return;
-      const done = worker.once((m) => m.joined !== undefined);
-      worker.proc.send({ join: { primary: `127.0.0.1:${fedPort}`, tokens: perWorker[w], prefix: `w${w}-${joined}` } });
-      joinMs.push(...(await done).joinMs);
+      joinMs.push(...(await workerJoins(worker.proc, { primary: `127.0.0.1:${fedPort}`, tokens: perWorker[w], prefix: `w${w}-${joined}` })).joinMs);
     }));
     const joins = n - joined;
     joined = n;

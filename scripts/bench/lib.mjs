@@ -170,6 +170,30 @@ export function rssMb(pid) {
 }
 
 /** Runs `task` with at most `limit` in flight until `total` are done. */
+/** `promise`, or a rejection naming `what` after `ms`: a bench step that cannot finish fails it rather than hangs it. */
+export function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Asks a fan-out worker to join `tokens` and waits for it; a join the worker could not make fails the bench. */
+export async function workerJoins(worker, join, timeoutMs = JOIN_TIMEOUT_MS) {
+  const done = new Promise((resolve) => {
+    const h = (m) => { if (m.joined !== undefined) { worker.off('message', h); resolve(m); } };
+    worker.on('message', h);
+  });
+  worker.send({ join });
+  const reply = await within(done, timeoutMs, `${join.tokens.length} joins in one secondary process`);
+  if (reply.error) throw new Error(`a secondary could not join: ${reply.error}`);
+  return reply;
+}
+
+/** 25 joins one after the other, each a few handshakes and durable writes on a loaded machine. */
+export const JOIN_TIMEOUT_MS = 300_000;
+
 export async function pooled(total, limit, task) {
   let next = 0;
   const worker = async () => {
