@@ -52,6 +52,11 @@ export interface WatchLoop {
   close(): void;
 }
 
+/** Whether the node's membership is still the one a Join gave (its credential, its primary). */
+function sameJoin(current: Membership | null, joined: Membership): boolean {
+  return current !== null && current.credential === joined.credential && current.primary === joined.primary;
+}
+
 type Stream = grpc.ClientDuplexStream<SessionRequest, SettingsUpdate__Output> | grpc.ClientReadableStream<SettingsUpdate__Output>;
 
 /**
@@ -163,12 +168,8 @@ export function createWatchLoop(deps: {
 
   return {
     connect(joined) {
-      if (joined) {
-        const now = deps.membership();
-        const current = now !== null && now.credential === joined.membership.credential && now.primary === joined.membership.primary;
-        if (current && client === null && !closed) client = joined.client;
-        else joined.client.close();
-      }
+      if (joined && client === null && !closed && sameJoin(deps.membership(), joined.membership)) client = joined.client;
+      else joined?.client.close();
       connect();
     },
     stop,
