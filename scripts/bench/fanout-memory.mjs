@@ -12,19 +12,34 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { connectControl } from '../../dist/control/client.js';
-import { cleanupAll, onCleanup, ROOT, rssMb, sleep, startDaemon, within, workerJoins } from './lib.mjs';
+import { cleanupAll, joinSecondaries, joinTokens, onCleanup, ROOT, rssMb, sleep, startDaemon, within } from './lib.mjs';
 
 const PER_PROCESS = 25;
 
+/**
+ * The layers a heap-snapshot node is counted in, by key (the key of `layers_kb` in
+ * bench-results.json), with what BENCHMARKS.md's memory table calls it, in the table's order. Our
+ * own objects (node records, stream entries) are plain objects with no class name of their own:
+ * they are among "other objects".
+ */
+export const HEAP_LAYERS = [
+  ['HTTP/2 (session, stream, nghttp2)', "HTTP/2: nghttp2's buffers and header tables, the session and stream objects"],
+  ['other objects (arrays, maps, plain objects: grpc-js, HTTP/2 and ours)', 'plain objects, arrays, maps, timers of grpc-js, HTTP/2 and ours (our node record and stream entry, ~1.5 KB, are among them)'],
+  ['strings', 'strings'],
+  ['closures (grpc-js, HTTP/2 and ours)', "closures: event handlers of grpc-js, Node's streams and ours"],
+  ['TLS (socket, TLSWrap, OpenSSL buffers)', "TLS: the `TLSSocket` and `TLSWrap` objects (OpenSSL's own memory is not in the snapshot)"],
+  ['grpc-js (call objects)', 'grpc-js call, interceptor and metadata objects'],
+];
+const [HTTP2, OTHER, STRINGS, CLOSURES, TLS, GRPC] = HEAP_LAYERS.map(([key]) => key);
+
 /** What holds a heap-snapshot node, by its name: the layer it belongs to. */
 function layerOf(type, name) {
-  if (/TLSWrap|TLSSocket|SecureContext|tls|ssl|openssl/i.test(name)) return 'TLS (socket, TLSWrap, OpenSSL buffers)';
-  if (/Http2|http2|nghttp2/i.test(name)) return 'HTTP/2 (session, stream, nghttp2)';
-  if (/Call|Interceptor|Metadata|Deadline|grpc|StatusBuilder|Listener/i.test(name)) return 'grpc-js (call objects)';
-  if (/WatchStream|NodeRecord/.test(name)) return 'ours (stream and node record)';
-  if (type === 'closure') return 'closures (grpc-js, HTTP/2 and ours)';
-  if (type === 'string' || type === 'concatenated string' || type === 'sliced string') return 'strings';
-  return 'other objects (arrays, maps, plain objects: grpc-js, HTTP/2 and ours)';
+  if (/TLSWrap|TLSSocket|SecureContext|tls|ssl|openssl/i.test(name)) return TLS;
+  if (/Http2|http2|nghttp2/i.test(name)) return HTTP2;
+  if (/Call|Interceptor|Metadata|Deadline|grpc|StatusBuilder|Listener/i.test(name)) return GRPC;
+  if (type === 'closure') return CLOSURES;
+  if (type === 'string' || type === 'concatenated string' || type === 'sliced string') return STRINGS;
+  return OTHER;
 }
 
 function summarize(file) {
@@ -102,9 +117,7 @@ async function withFleetAtSizes({ sizes, args, env }, atSize) {
   }
   let joined = 0;
   for (const n of sizes) {
-    const perWorker = Array.from({ length: processes }, () => []);
-    for (let i = joined; i < n; i++) perWorker[i % processes].push((await control.createToken({ ttl_seconds: 3600 })).token);
-    await Promise.all(workers.map((proc, w) => perWorker[w].length === 0 ? null : workerJoins(proc, { primary: `127.0.0.1:${fedPort}`, tokens: perWorker[w], prefix: `w${w}-${joined}` })));
+    await joinSecondaries(workers, `127.0.0.1:${fedPort}`, await joinTokens(control, n - joined), joined);
     joined = n;
     const connected = async () => {
       while (Number((await control.status()).federation.nodes_connected) < n) await sleep(200);

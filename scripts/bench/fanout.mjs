@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { connectControl } from '../../dist/control/client.js';
-import { cpuMs, median, onCleanup, peakRssMb, percentile, ROOT, rssMb, sleep, startDaemon } from './lib.mjs';
+import { cpuMs, joinSecondaries, joinTokens, median, onCleanup, peakRssMb, percentile, ROOT, rssMb, sleep, startDaemon, within } from './lib.mjs';
 
 /**
  * 25 secondaries per process: a change costs each secondary a decode, a durable state write
@@ -162,13 +162,9 @@ export async function benchFanout({ sizes, changes, singleChanges, reconnect = t
     return { latencies: applied.get(version).map((at) => at - start), writtenMs: written ? written.at - start : NaN, cpuMs: cpu, rawCpuMs: rawCpu, secondariesCpuMs: secondariesCpu, maxElu: Math.max(...elus) };
   }
   async function growTo(n) {
-    const perWorker = Array.from({ length: processes }, () => []);
-    for (let i = joined; i < n; i++) perWorker[i % processes].push((await control.createToken({ ttl_seconds: 3600 })).token);
+    const tokens = await joinTokens(control, n - joined);
     const started = Date.now();
-    await Promise.all(workers.map(async (worker, w) => {
-      if (perWorker[w].length === 0) return;
-      joinMs.push(...(await workerJoins(worker.proc, { primary: `127.0.0.1:${fedPort}`, tokens: perWorker[w], prefix: `w${w}-${joined}` })).joinMs);
-    }));
+    joinMs.push(...(await joinSecondaries(workers.map((w) => w.proc), `127.0.0.1:${fedPort}`, tokens, joined)));
     const joins = n - joined;
     joined = n;
     for (let i = 0; i < 600 && (await connected()) < n; i++) await sleep(100);

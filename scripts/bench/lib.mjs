@@ -169,7 +169,6 @@ export function rssMb(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
 }
 
-/** Runs `task` with at most `limit` in flight until `total` are done. */
 /** `promise`, or a rejection naming `what` after `ms`: a bench step that cannot finish fails it rather than hangs it. */
 export function within(promise, ms, what) {
   let timer;
@@ -179,21 +178,39 @@ export function within(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Asks a fan-out worker to join `tokens` and waits for it; a join the worker could not make fails the bench. */
-export async function workerJoins(worker, join, timeoutMs = JOIN_TIMEOUT_MS) {
+/** 25 joins one after the other, each a few handshakes and durable writes on a loaded machine. */
+const JOIN_TIMEOUT_MS = 300_000;
+
+/** `count` one-time join tokens from the primary's administrators' socket. */
+export async function joinTokens(control, count) {
+  const tokens = [];
+  for (let i = 0; i < count; i++) tokens.push((await control.createToken({ ttl_seconds: 3600 })).token);
+  return tokens;
+}
+
+/**
+ * Joins one secondary per token to the primary at `primary`, spread over `workers`
+ * (fanout-worker.mjs processes; `prefix` keeps their names apart from earlier joins); resolves
+ * with each join's time. A join a worker could not make fails the bench.
+ */
+export async function joinSecondaries(workers, primary, tokens, prefix) {
+  const perWorker = workers.map((_, w) => tokens.filter((_, i) => i % workers.length === w));
+  const replies = await Promise.all(workers.map((worker, w) => (perWorker[w].length === 0 ? null : workerJoins(worker, { primary, tokens: perWorker[w], prefix: `w${w}-${prefix}` }))));
+  return replies.flatMap((reply) => reply?.joinMs ?? []);
+}
+
+async function workerJoins(worker, join) {
   const done = new Promise((resolve) => {
     const h = (m) => { if (m.joined !== undefined) { worker.off('message', h); resolve(m); } };
     worker.on('message', h);
   });
   worker.send({ join });
-  const reply = await within(done, timeoutMs, `${join.tokens.length} joins in one secondary process`);
+  const reply = await within(done, JOIN_TIMEOUT_MS, `${join.tokens.length} joins in one secondary process`);
   if (reply.error) throw new Error(`a secondary could not join: ${reply.error}`);
   return reply;
 }
 
-/** 25 joins one after the other, each a few handshakes and durable writes on a loaded machine. */
-export const JOIN_TIMEOUT_MS = 300_000;
-
+/** Runs `task` with at most `limit` in flight until `total` are done. */
 export async function pooled(total, limit, task) {
   let next = 0;
   const worker = async () => {

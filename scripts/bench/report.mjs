@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { BURST_MS, SETTLE_MS } from './backlog.mjs';
+import { HEAP_LAYERS } from './fanout-memory.mjs';
 
 const BURST = `${BURST_MS / 1000} s`;
 const SETTLED = `${SETTLE_MS / 1000} s`;
@@ -185,16 +186,6 @@ function targets(x, relay) {
   ];
 }
 
-/** Layers of the heap snapshot in the order the memory table lists them, with what each holds. */
-const MEMORY_LAYERS = [
-  ['HTTP/2 (session, stream, nghttp2)', 'HTTP/2: nghttp2\'s buffers and header tables, the session and stream objects'],
-  ['other objects (arrays, maps, plain objects: grpc-js, HTTP/2 and ours)', 'plain objects, arrays, maps, timers of grpc-js, HTTP/2 and ours (our node record and stream entry, ~1.5 KB, are among them)'],
-  ['strings', 'strings'],
-  ['closures (grpc-js, HTTP/2 and ours)', 'closures: event handlers of grpc-js, Node\'s streams and ours'],
-  ['TLS (socket, TLSWrap, OpenSSL buffers)', 'TLS: the `TLSSocket` and `TLSWrap` objects (OpenSSL\'s own memory is not in the snapshot)'],
-  ['grpc-js (call objects)', 'grpc-js call, interceptor and metadata objects'],
-];
-
 /** BENCHMARKS.md's memory breakdown: the primary at each size, then per idle stream between sizes. */
 function streamMemoryTables(memory, r) {
   const { points, steps } = memory;
@@ -215,7 +206,7 @@ function streamMemoryTables(memory, r) {
     `| of it malloc's main arena (OpenSSL, nghttp2, Node's buffers; the joins' high-water mark) | ${stepCells((step) => step.maps_kb['malloc [heap]'])} |`,
     `| of it anonymous mappings (V8's heap pages, large malloc blocks) | ${stepCells((step) => step.maps_kb.anonymous)} |`,
     `| heap snapshot: all it sees | ${stepCells((step) => step.heap_kb)} |`,
-    ...MEMORY_LAYERS.map(([layer, label]) => `| — ${label} | ${stepCells((step) => step.layers_kb[layer] ?? 0)} |`),
+    ...HEAP_LAYERS.map(([layer, label]) => `| — ${label} | ${stepCells((step) => step.layers_kb[layer] ?? 0)} |`),
     '',
   ];
 }

@@ -27,8 +27,8 @@ export const PRE_GRPC_TIMEOUT_MS = 10_000;
 export const IDLE_CONNECTION_MS = 60_000;
 /**
  * Connections from one peer address. A secondary holds one (two for a moment while it joins: the
- * certificate fetch; or while it reconnects); 64 leaves room for a few secondaries behind one NAT address while a single
- * attacking host cannot take more than 1/64 of the total.
+ * certificate fetch; or while it reconnects); 64 leaves room for a few secondaries behind one NAT
+ * address while a single attacking host cannot take more than 1/64 of the total.
  */
 export const MAX_CONNECTIONS_PER_ADDRESS = 64;
 /**

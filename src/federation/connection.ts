@@ -47,9 +47,10 @@ export function createConnectionState(now: () => number = Date.now): ConnectionS
     },
     connected: () => phase === 'connected',
     view() {
-      // While the stream is up, the channel's keepalive pings the primary every 10 s and ends
-      // the stream when a ping is not answered within 5 s (SECONDARY_CHANNEL_OPTIONS in secondary-channel.ts): an
-      // open stream means the primary is being heard now, give or take those 15 s.
+      // While the stream is up, the channel's keepalive pings the primary every 10 s and ends the
+      // stream when a ping is not answered within 5 s (SECONDARY_CHANNEL_OPTIONS in
+      // secondary-channel.ts): an open stream means the primary is being heard now, give or take
+      // those 15 s.
       const heardMs = phase === 'connected' ? now() : lastHeardMs;
       return {
         connection: phase === 'disconnected' ? `disconnected: ${reason}` : phase,
