@@ -8,7 +8,7 @@
 import type { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import type { Journal } from './journal.js';
-import type { OutboxIndex } from './outbox-index.js';
+import { progressOf, type OutboxIndex } from './outbox-index.js';
 import { encodeRecord, type Entry, type OutboxRecord } from './outbox-records.js';
 
 /** Compaction starts once the journal is this large and mostly holds finished messages. */
@@ -29,11 +29,11 @@ export function copyRecord(index: OutboxIndex, entry: Entry): OutboxRecord {
     subject: entry.subject,
     createdAt: entry.createdAt,
     key: entry.idempotencyKey,
-    keyDigest: index.keyDigestOf(entry),
+    keyDigest: index.keyDigestOf(entry.id),
     source: entry.source,
     door: entry.door,
     size: entry.size,
-    progress: index.progressOf(entry),
+    progress: progressOf(entry),
   };
 }
 
@@ -66,13 +66,12 @@ export function createCompactor(deps: { journal: () => Journal; index: OutboxInd
         if ((err as AppError).code !== 'AM_OUTBOX_CORRUPT') throw err;
         log.error({ err, id: entry.id }, 'a stored message is damaged and cannot be sent; kept as a dead letter without its body');
       }
-      if (index.get(entry.id) !== entry || entry.body?.seq !== oldest) continue;
-      if (!body) {
-        Object.assign(entry, { state: 'dead', lastError: 'the stored message was damaged on disk; it cannot be sent', nextAt: 0 });
-        index.touch(entry);
-      }
-      const [ref] = await journal.append([{ meta: encodeRecord(copyRecord(index, entry)), ...(body ? { body } : {}) }]);
-      index.moveBody(entry, ref ?? null);
+      const current = index.get(entry.id);
+      // Sent, dropped or moved while its body was read: nothing to copy.
+      if (!current?.body || current.body.seq !== oldest) continue;
+      if (!body) index.markUnsendable(entry.id, 'the stored message was damaged on disk; it cannot be sent');
+      const [ref] = await journal.append([{ meta: encodeRecord(copyRecord(index, index.get(entry.id)!)), ...(body ? { body } : {}) }]);
+      index.moveBody(entry.id, current.body, ref ?? null);
     }
     await journal.removeSegment(oldest);
     index.dropSegment(oldest);

@@ -9,11 +9,11 @@ import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
 import { FILE_PATTERN, openJournal, type BodyRef, type Journal, type JournalRecord } from './journal.js';
 import { copyRecord } from './outbox-compactor.js';
 import type { OutboxIndex } from './outbox-index.js';
-import { encodeRecord, type Entry } from './outbox-records.js';
+import { encodeRecord } from './outbox-records.js';
 
 /** Where a body lies in the fresh journal; applied when the outbox switches to it, not before. */
 export interface BodyMove {
-  entry: Entry;
+  id: string;
   from: BodyRef | null;
   to: BodyRef | null;
 }
@@ -40,23 +40,21 @@ export async function writeFreshJournal(
   const { journal } = await openJournal(dir, () => undefined, options);
   try {
     const moves: BodyMove[] = [];
-    let batch: Array<{ record: JournalRecord; entry: Entry; from: BodyRef | null }> = [];
+    let batch: Array<{ record: JournalRecord; id: string; from: BodyRef | null }> = [];
     let bytes = 0;
     const flush = async () => {
       const refs = await journal.append(batch.map((b) => b.record));
-      batch.forEach(({ entry, from }, i) => moves.push({ entry, from, to: refs[i] ?? null }));
+      batch.forEach(({ id, from }, i) => moves.push({ id, from, to: refs[i] ?? null }));
       batch = [];
       bytes = 0;
     };
-    for (const entry of [...index.entries()]) {
+    for (const { id, body: ref } of [...index.entries()]) {
       // A body that cannot be read any more stays a dead letter without it (as compaction does).
-      const body = entry.body ? await old.readBody(entry.body).catch(() => null) : null;
-      if (index.get(entry.id) !== entry) continue;
-      if (!body && entry.state !== 'dead') {
-        Object.assign(entry, { state: 'dead', lastError: 'the stored message was lost with the state folder; it cannot be sent', nextAt: 0 });
-        index.touch(entry);
-      }
-      batch.push({ record: { meta: encodeRecord(copyRecord(index, entry)), ...(body ? { body } : {}) }, entry, from: entry.body });
+      const body = ref ? await old.readBody(ref).catch(() => null) : null;
+      if (!index.has(id)) continue;
+      if (!body && index.get(id)!.state !== 'dead') index.markUnsendable(id, 'the stored message was lost with the state folder; it cannot be sent');
+      const entry = index.get(id)!;
+      batch.push({ record: { meta: encodeRecord(copyRecord(index, entry)), ...(body ? { body } : {}) }, id, from: entry.body });
       bytes += body?.length ?? 0;
       if (bytes >= BATCH_BYTES) await flush();
     }

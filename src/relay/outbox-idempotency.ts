@@ -28,19 +28,25 @@ export interface Idempotency {
 
 const scoped = (source: string, key: string) => `${source}\0${key}`;
 
+/**
+ * The ids queued under one caller's key: nearly always one content, kept as a pair; a Map only
+ * once the key names a second content (most keys of 100,000 queued messages cost no Map).
+ */
+type Remembered = { digest: string; id: string } | Map<string, string>;
+
 export function createIdempotency(): Idempotency {
-  /** Per caller and key: the id queued for each content digest. */
-  const byKey = new Map<string, Map<string, string>>();
+  const byKey = new Map<string, Remembered>();
   /** Unscoped, undigested keys of old records. */
   const legacy = new Map<string, string>();
   const inFlight = new Map<string, Promise<unknown>>();
+  const idFor = (known: Remembered | undefined, digest: string) => (known instanceof Map ? known.get(digest) : known?.digest === digest ? known.id : undefined);
   return {
     find(source, key, digest) {
-      return byKey.get(scoped(source, key))?.get(digest) ?? legacy.get(key);
+      return idFor(byKey.get(scoped(source, key)), digest) ?? legacy.get(key);
     },
     usedForOther(source, key, digest) {
       const known = byKey.get(scoped(source, key));
-      return !!known && !known.has(digest);
+      return !!known && idFor(known, digest) === undefined;
     },
     remember(source, key, digest, id) {
       if (source === '' || digest === null) {
@@ -48,18 +54,25 @@ export function createIdempotency(): Idempotency {
         return;
       }
       const at = scoped(source, key);
-      let known = byKey.get(at);
-      if (!known) byKey.set(at, (known = new Map()));
-      known.set(digest, id);
+      const known = byKey.get(at);
+      if (!known || (!(known instanceof Map) && known.digest === digest)) byKey.set(at, { digest, id });
+      else if (known instanceof Map) known.set(digest, id);
+      else byKey.set(at, new Map([[known.digest, known.id], [digest, id]]));
     },
     forget(source, key, digest, id) {
       if (source === '' || digest === null) {
         if (legacy.get(key) === id) legacy.delete(key);
         return;
       }
-      const known = byKey.get(scoped(source, key));
-      if (known?.get(digest) === id) known.delete(digest);
-      if (known?.size === 0) byKey.delete(scoped(source, key));
+      const at = scoped(source, key);
+      const known = byKey.get(at);
+      if (idFor(known, digest) !== id) return;
+      if (known instanceof Map) {
+        known.delete(digest);
+        if (known.size === 0) byKey.delete(at);
+      } else {
+        byKey.delete(at);
+      }
     },
     async once(source, key, digest, store) {
       const at = `${scoped(source, key)}\0${digest}`;

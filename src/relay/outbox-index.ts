@@ -1,15 +1,16 @@
 /**
  * The outbox's index, pure and in memory: every message not yet sent (id, kind, state, envelope,
- * size, where its body lies, never the body), rebuilt by applying the journal's records in order.
- * It keeps the sums the other parts ask for: bytes per lane (room), live journal bytes per segment
- * (compaction), and tells the scheduler and the idempotency keys of every change.
+ * size, where its body lies, never the body), rebuilt by applying the journal's records in order
+ * and kept in the columns of an EntryTable. It keeps the sums the other parts ask for: bytes per
+ * lane (room), live journal bytes per segment (compaction), and tells the scheduler and the
+ * idempotency keys of every change. What it hands out are copies: a change goes through it.
  */
 import { HEAD_BYTES, type BodyRef } from './journal.js';
 import type { Idempotency } from './outbox-idempotency.js';
-import type { EnqueueRecord, Entry, EntryState, OutboxRecord, Progress } from './outbox-records.js';
+import { EntryTable } from './entry-table.js';
+import type { EnqueueRecord, Entry, OutboxRecord, Progress } from './outbox-records.js';
 import { laneOf, LANES, type Lane } from './outbox-room.js';
-import type { Scheduler } from './outbox-scheduler.js';
-import { createInterner, createStringInterner } from '../util/interner.js';
+import type { Schedulable, Scheduler } from './outbox-scheduler.js';
 
 /** A message's index record and framing, near enough, for the live share of a segment. */
 const RECORD_OVERHEAD_BYTES = HEAD_BYTES + 200;
@@ -25,8 +26,10 @@ export interface IndexCounts {
 export interface OutboxIndex {
   /** Applies one journal record; `body` is where its body landed (enqueue records). */
   apply(record: OutboxRecord, body: BodyRef | null): void;
+  /** A copy of the message's entry, as it is now. */
   get(id: string): Entry | undefined;
   has(id: string): boolean;
+  /** Copies of every entry, in the order the messages came. */
   entries(): IterableIterator<Entry>;
   readonly size: number;
   counts(): IndexCounts;
@@ -37,80 +40,73 @@ export interface OutboxIndex {
   liveBytes(): number;
   /** A segment is gone: its live bytes no longer count. */
   dropSegment(seq: number): void;
-  /** A live message's body now lies elsewhere (compaction). */
-  moveBody(entry: Entry, body: BodyRef | null): void;
-  /** What the entry's key was remembered with, for a copy of its record. */
-  keyDigestOf(entry: Entry): string | null;
-  /** Puts an entry back in the scheduler after a change made in memory only. */
-  touch(entry: Entry): void;
-  progressOf(entry: Entry): Progress;
+  /** The message's body now lies at `to` (compaction, a fresh journal), if it still lay at `from`. */
+  moveBody(id: string, from: BodyRef | null, to: BodyRef | null): void;
+  /** What the message's key was remembered with, for a copy of its record. */
+  keyDigestOf(id: string): string | null;
+  /** A send of the message began or ended (in memory only: a crash means "send again"). */
+  setSending(id: string, sending: boolean): void;
+  /** Holds a message back until `until`, in memory only; a dead letter stays one. */
+  holdBack(id: string, until: number): void;
+  /** A message whose body is lost becomes a dead letter, in memory until its copy is written. */
+  markUnsendable(id: string, error: string): void;
+  /** Every deferred message is due now; returns how many. */
+  retryDeferredNow(): number;
 }
 
 export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idempotency): OutboxIndex {
-  const entries = new Map<string, Entry>();
-  const keyDigests = new Map<string, string | null>();
-  const liveBySegment = new Map<number, number>();
+  const table = new EntryTable();
+  const live = new LiveBytes();
   const byLane: Record<Lane, number> = Object.fromEntries(LANES.map((lane) => [lane, 0])) as Record<Lane, number>;
   let storedBytes = 0;
-  // Shared by the entries that came from one source, went to the same recipients or failed alike
-  // (100,000 deferred: one error text); recipients hold no newline (checked at intake).
-  const internError = createStringInterner();
-  const internSource = createStringInterner();
-  const internTo = createInterner<readonly string[]>((to) => to.join('\n'));
-  // A record whose damage its CRC missed may lack them: kept as it is, not a start that fails.
-  const shareTo = (to: readonly string[]) => (Array.isArray(to) ? internTo(to) : to);
 
-  function countLive(ref: BodyRef | null, sign: 1 | -1): void {
-    if (!ref) return;
-    liveBySegment.set(ref.seq, (liveBySegment.get(ref.seq) ?? 0) + sign * (ref.length + RECORD_OVERHEAD_BYTES));
+  const schedulable = (slot: number) => table.schedulable(slot);
+
+  function count(slot: number, sign: 1 | -1): void {
+    const size = table.sizeOf(slot);
+    storedBytes += sign * size;
+    byLane[laneOf(table.doorOf(slot), table.kindOf(slot))] += sign * size;
+    live.count(table.bodyOf(slot), sign);
   }
 
-  function count(entry: Entry, sign: 1 | -1): void {
-    storedBytes += sign * entry.size;
-    byLane[laneOf(entry.door, entry.kind)] += sign * entry.size;
-    countLive(entry.body, sign);
+  function forget(slot: number, dropped: boolean): void {
+    scheduler.forget(schedulable(slot));
+    count(slot, -1);
+    const key = table.keyOf(slot);
+    if (dropped && key) idempotency.forget(table.sourceOf(slot), key, table.keyDigestOf(slot), table.idOf(slot));
+    table.remove(slot);
   }
 
-  function forget(entry: Entry, dropped: boolean): void {
-    entries.delete(entry.id);
-    scheduler.forget(entry);
-    count(entry, -1);
-    if (dropped && entry.idempotencyKey) idempotency.forget(entry.source, entry.idempotencyKey, keyDigests.get(entry.id) ?? null, entry.id);
-    keyDigests.delete(entry.id);
+  function update(id: string, change: (slot: number) => void): void {
+    const slot = table.slot(id);
+    if (slot === undefined) return;
+    change(slot);
+    scheduler.track(schedulable(slot));
   }
 
-  function update(id: string, change: (entry: Entry) => void): void {
-    const entry = entries.get(id);
-    if (!entry) return;
-    change(entry);
-    scheduler.track(entry);
+  function setBody(slot: number, body: BodyRef | null): void {
+    live.count(table.bodyOf(slot), -1);
+    table.setBody(slot, body);
+    live.count(body, 1);
   }
 
   function enqueue(record: EnqueueRecord, body: BodyRef | null): void {
-    let entry = entries.get(record.id);
-    if (entry) {
+    let slot = table.slot(record.id);
+    if (slot !== undefined) {
       // A copy made by compaction or a fresh journal: the body now lies here.
-      countLive(entry.body, -1);
-      entry.body = body;
-      countLive(body, 1);
+      setBody(slot, body);
     } else {
-      entry = entryOf(record, body, internSource(record.source), shareTo(record.to));
-      entries.set(entry.id, entry);
-      if (entry.idempotencyKey) {
-        keyDigests.set(entry.id, record.keyDigest);
-        idempotency.remember(entry.source, entry.idempotencyKey, record.keyDigest, entry.id);
-      }
-      count(entry, 1);
+      slot = table.add(record, body);
+      if (record.key) idempotency.remember(record.source, record.key, record.keyDigest, record.id);
+      count(slot, 1);
     }
     const p = record.progress;
-    if (p) {
-      entry.state = p.state;
-      entry.attempts = p.attempts;
-      entry.nextAt = p.nextAt;
-      entry.lastError = p.error === null ? null : internError(p.error);
-      entry.to = shareTo(p.to);
-    }
-    scheduler.track(entry);
+    if (p) table.setProgress(slot, p);
+    scheduler.track(schedulable(slot));
+  }
+
+  function* copies(): IterableIterator<Entry> {
+    for (const slot of table.slots()) yield table.entry(slot);
   }
 
   return {
@@ -120,68 +116,79 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
           return enqueue(record, body);
         case 'sent':
         case 'drop': {
-          const entry = entries.get(record.id);
-          if (entry) forget(entry, record.type === 'drop');
+          const slot = table.slot(record.id);
+          if (slot !== undefined) forget(slot, record.type === 'drop');
           return;
         }
         case 'defer':
-          return update(record.id, (e) => Object.assign(e, { state: 'deferred', attempts: record.attempts, nextAt: record.nextAt, lastError: internError(record.error) }));
+          return update(record.id, (slot) => table.setProgress(slot, { state: 'deferred', attempts: record.attempts, nextAt: record.nextAt, error: record.error }));
         case 'dead':
-          return update(record.id, (e) => Object.assign(e, { state: 'dead', attempts: record.attempts, lastError: internError(record.error), to: shareTo(record.to), nextAt: 0 }));
+          return update(record.id, (slot) => table.setProgress(slot, { state: 'dead', attempts: record.attempts, error: record.error, to: record.to, nextAt: 0 }));
         case 'requeue':
-          return update(record.id, (e) => Object.assign(e, { state: 'queued', nextAt: 0 }));
+          return update(record.id, (slot) => table.setProgress(slot, { state: 'queued', nextAt: 0 }));
       }
     },
-    get: (id) => entries.get(id),
-    has: (id) => entries.has(id),
-    entries: () => entries.values(),
-    get size() {
-      return entries.size;
+    get(id) {
+      const slot = table.slot(id);
+      return slot === undefined ? undefined : table.entry(slot);
     },
-    counts: () => ({ ...countStates(entries.values()), bytes: storedBytes }),
+    has: (id) => table.slot(id) !== undefined,
+    entries: copies,
+    get size() {
+      return table.count;
+    },
+    counts: () => ({ ...table.stateCounts(), bytes: storedBytes }),
     storedBytes: () => storedBytes,
     bytesByLane: () => ({ ...byLane }),
-    liveBytes() {
-      let live = 0;
-      for (const bytes of liveBySegment.values()) live += bytes;
-      return live;
+    liveBytes: () => live.total(),
+    dropSegment: (seq) => live.drop(seq),
+    moveBody(id, from, to) {
+      const slot = table.slot(id);
+      if (slot !== undefined && table.bodyIs(slot, from)) setBody(slot, to);
     },
-    dropSegment: (seq) => void liveBySegment.delete(seq),
-    moveBody(entry, body) {
-      if (entries.get(entry.id) !== entry) return;
-      countLive(entry.body, -1);
-      entry.body = body;
-      countLive(body, 1);
+    keyDigestOf(id) {
+      const slot = table.slot(id);
+      return slot === undefined ? null : table.keyDigestOf(slot);
     },
-    keyDigestOf: (entry) => keyDigests.get(entry.id) ?? null,
-    touch: (entry) => scheduler.track(entry),
-    progressOf: (entry) => ({ state: entry.state, attempts: entry.attempts, nextAt: entry.nextAt, error: entry.lastError, to: entry.to }),
+    setSending: (id, sending) => update(id, (slot) => table.setSending(slot, sending)),
+    holdBack(id, until) {
+      const slot = table.slot(id);
+      if (slot !== undefined && table.stateOf(slot) !== 'dead') update(id, () => table.setProgress(slot, { state: 'deferred', nextAt: until }));
+    },
+    markUnsendable: (id, error) => update(id, (slot) => table.setProgress(slot, { state: 'dead', error, nextAt: 0 })),
+    retryDeferredNow() {
+      const deferred: Schedulable[] = [];
+      for (const slot of table.slots()) {
+        if (table.stateOf(slot) !== 'deferred') continue;
+        table.setProgress(slot, { nextAt: 0 });
+        deferred.push(schedulable(slot));
+      }
+      scheduler.dueAgain(deferred);
+      return deferred.length;
+    },
   };
 }
 
-/** A new entry, queued, from its enqueue record, with its shared source and recipients. */
-function entryOf(record: EnqueueRecord, body: BodyRef | null, source: string, to: readonly string[]): Entry {
-  return {
-    id: record.id,
-    kind: record.kind,
-    subject: record.subject,
-    createdAt: record.createdAt,
-    idempotencyKey: record.key,
-    source,
-    door: record.door,
-    size: record.size,
-    body,
-    state: 'queued',
-    to,
-    attempts: 0,
-    nextAt: 0,
-    lastError: null,
-    sending: false,
-  };
+/** Journal bytes of live messages per segment, what compaction weighs. */
+class LiveBytes {
+  private readonly bySegment = new Map<number, number>();
+
+  count(ref: BodyRef | null, sign: 1 | -1): void {
+    if (ref) this.bySegment.set(ref.seq, (this.bySegment.get(ref.seq) ?? 0) + sign * (ref.length + RECORD_OVERHEAD_BYTES));
+  }
+
+  total(): number {
+    let bytes = 0;
+    for (const segment of this.bySegment.values()) bytes += segment;
+    return bytes;
+  }
+
+  drop(seq: number): void {
+    this.bySegment.delete(seq);
+  }
 }
 
-function countStates(entries: Iterable<Entry>): Record<EntryState, number> {
-  const counts: Record<EntryState, number> = { queued: 0, deferred: 0, dead: 0 };
-  for (const entry of entries) counts[entry.state]++;
-  return counts;
+/** A message's delivery progress, kept with a copy of its record. */
+export function progressOf(entry: Entry): Progress {
+  return { state: entry.state, attempts: entry.attempts, nextAt: entry.nextAt, error: entry.lastError, to: entry.to };
 }

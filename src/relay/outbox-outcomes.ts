@@ -30,13 +30,8 @@ export function createOutboxOutcomes(deps: { index: OutboxIndex; write: (records
   const { index, write, tell } = deps;
   let sentSinceStart = 0;
   return {
-    markSending(id, sending) {
-      const entry = index.get(id);
-      if (!entry) return;
-      entry.sending = sending;
-      // Back from a send whose outcome did not change the entry, it is due again where it was.
-      index.touch(entry);
-    },
+    // Back from a send whose outcome did not change the entry, it is due again where it was.
+    markSending: (id, sending) => index.setSending(id, sending),
     async markSent(id) {
       sentSinceStart++;
       const entry = index.get(id);
@@ -67,13 +62,7 @@ export function createOutboxOutcomes(deps: { index: OutboxIndex; write: (records
       deps.maybeCompact();
       return chosen.length;
     },
-    postpone(id, until) {
-      const entry = index.get(id);
-      if (!entry || entry.state === 'dead') return;
-      entry.state = 'deferred';
-      entry.nextAt = until;
-      index.touch(entry);
-    },
+    postpone: (id, until) => index.holdBack(id, until),
     sentSinceStart: () => sentSinceStart,
   };
 }

@@ -18,15 +18,15 @@ export type Schedulable = Pick<Entry, 'id' | 'kind' | 'source' | 'state' | 'next
 
 export interface Scheduler<E extends Schedulable> {
   /** Puts an entry where it belongs after any change of its state (or takes it out). */
-  track(entry: E): void;
+  track(entry: Schedulable): void;
   /** Takes an entry out for good (sent or dropped). */
-  forget(entry: E): void;
+  forget(entry: Schedulable): void;
   /** Entries due now, by priority, sources in turn, first in first out per source; not being sent. */
   due(now: number, limit: number): E[];
   /** When the next deferred entry falls due (0: something is due now), or null. */
   nextDueAt(): number | null;
-  /** Every deferred entry among `entries` is due now; returns how many. */
-  retryAllNow(entries: Iterable<E>): number;
+  /** The deferred entries, all made due now by the caller: the waiting list is only these. */
+  dueAgain(deferred: Iterable<Schedulable>): void;
 }
 
 /** One priority: a first-in-first-out set per source, and the turn order of the sources. */
@@ -94,7 +94,7 @@ export function createScheduler<E extends Schedulable>(lookup: (id: string) => E
   const ready = Array.from({ length: PRIORITIES }, () => new Turns());
   /** Deferred entries, soonest first. Items go stale when an entry changes; they are skipped when popped. */
   const later = new MinHeap<{ id: string; nextAt: number }>((a, b) => a.nextAt < b.nextAt);
-  const turnsOf = (entry: E) => ready[PRIORITY[entry.kind]]!;
+  const turnsOf = (entry: Schedulable) => ready[PRIORITY[entry.kind]]!;
   const isWaiting = (entry: E | undefined, nextAt: number): entry is E => !!entry && !entry.sending && entry.state === 'deferred' && entry.nextAt === nextAt;
 
   return {
@@ -141,16 +141,9 @@ export function createScheduler<E extends Schedulable>(lookup: (id: string) => E
       }
       return null;
     },
-    retryAllNow(entries) {
+    dueAgain(deferred) {
       later.clear();
-      let count = 0;
-      for (const entry of entries) {
-        if (entry.state !== 'deferred') continue;
-        count++;
-        entry.nextAt = 0;
-        if (!entry.sending) later.push({ id: entry.id, nextAt: 0 });
-      }
-      return count;
+      for (const entry of deferred) if (!entry.sending) later.push({ id: entry.id, nextAt: entry.nextAt });
     },
   };
 }

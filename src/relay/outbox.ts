@@ -137,7 +137,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     switchTo(next) {
       const old = journal;
       journal = next.journal;
-      for (const move of next.moves) if (move.entry.body === move.from) index.moveBody(move.entry, move.to);
+      for (const move of next.moves) index.moveBody(move.id, move.from, move.to);
       return old;
     },
   });
@@ -168,7 +168,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
       if (!entry.body) return Promise.reject(new AppError('AM_OUTBOX_CORRUPT', `the stored message ${entry.id} was damaged on disk; it cannot be sent`));
       return journal.readBody(entry.body, prefixBytes);
     },
-    retryDeferredNow: () => scheduler.retryAllNow(index.entries()),
+    retryDeferredNow: () => index.retryDeferredNow(),
     get: (id) => index.get(id),
     list: () => [...index.entries()],
     counts: () => ({ ...index.counts(), sentSinceStart: outcomes.sentSinceStart() }),

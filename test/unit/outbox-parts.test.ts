@@ -8,7 +8,7 @@ import { createOutboxIndex } from '../../src/relay/outbox-index.js';
 import { decodeRecord, encodeRecord, type EnqueueRecord, type Entry, type OutboxRecord } from '../../src/relay/outbox-records.js';
 import { checkRoom, laneLimits, laneOf, type RoomLimits } from '../../src/relay/outbox-room.js';
 import { createScheduler } from '../../src/relay/outbox-scheduler.js';
-import { createInterner } from '../../src/util/interner.js';
+import { createCountedTable } from '../../src/util/counted-table.js';
 
 type Item = Pick<Entry, 'id' | 'kind' | 'source' | 'state' | 'nextAt' | 'sending'>;
 
@@ -63,6 +63,25 @@ describe('idempotency', () => {
     expect(keys.find('port:127.0.0.1', 'old', 'anything')).toBe('id0');
     keys.forget('submit-socket', 'k', 'd1', 'id1');
     expect(keys.find('submit-socket', 'k', 'd1')).toBeUndefined();
+    expect(keys.usedForOther('submit-socket', 'k', 'd1')).toBe(false);
+  });
+
+  it('keeps every content a key names, and forgets only the id it is told of', () => {
+    const keys = createIdempotency();
+    keys.remember('sendmail:0', 'k', 'd1', 'id1');
+    keys.remember('sendmail:0', 'k', 'd2', 'id2');
+    keys.remember('sendmail:0', 'k', 'd3', 'id3');
+    keys.forget('sendmail:0', 'k', 'd2', 'not-id2');
+    expect(['d1', 'd2', 'd3'].map((d) => keys.find('sendmail:0', 'k', d))).toEqual(['id1', 'id2', 'id3']);
+    keys.forget('sendmail:0', 'k', 'd1', 'id1');
+    keys.forget('sendmail:0', 'k', 'd3', 'id3');
+    expect(keys.find('sendmail:0', 'k', 'd2')).toBe('id2');
+    expect(keys.usedForOther('sendmail:0', 'k', 'd1')).toBe(true);
+    keys.forget('sendmail:0', 'k', 'd2', 'id2');
+    expect(keys.usedForOther('sendmail:0', 'k', 'd1')).toBe(false);
+    keys.remember('sendmail:0', 'k', 'd1', 'id1');
+    keys.forget('sendmail:0', 'k', 'd1', 'other');
+    expect(keys.find('sendmail:0', 'k', 'd1')).toBe('id1');
   });
 
   it('runs one store for concurrent retries and answers the others with its result', async () => {
@@ -146,16 +165,73 @@ describe('index and records', () => {
     expect(index.get('d')).toMatchObject({ state: 'deferred', attempts: 1 });
   });
 
-  it('shares equal values up to its bound, then starts over without losing what it handed out', () => {
-    const intern = createInterner<string[]>((to) => to.join('\n'), 2);
-    const first = intern(['x']);
-    expect(intern(['x'])).toBe(first);
-    intern(['y']);
-    const z = ['z'];
-    expect(intern(z)).toBe(z); // the table was full: it starts over with this one
-    expect(intern(['z'])).toBe(z);
-    expect(first).toEqual(['x']);
-    expect(intern(['x'])).not.toBe(first); // forgotten, not wrong
+  it('keeps one copy of each shared value while a holder is left, and lets it go with the last', () => {
+    const table = createCountedTable<readonly string[]>((to) => to.join('\n'));
+    const first = table.hold(['x']);
+    expect(table.hold(['x'])).toBe(first);
+    const other = table.hold(['y']);
+    expect(table.value(first)).toEqual(['x']);
+    table.release(first);
+    expect(table.value(first)).toEqual(['x']); // one holder left
+    table.release(first);
+    expect(table.size).toBe(1);
+    expect(table.hold(['z'])).toBe(first); // its number is taken again
+    expect(table.value(other)).toEqual(['y']);
+  });
+
+  it('hands out copies (a change made to one is not the index\'s), and a slot freed is used again without mixing messages', () => {
+    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    index.apply(enqueue('a', 'port', 10), { seq: 1, offset: 0, length: 10, crc: 0 });
+    index.apply({ type: 'dead', id: 'a', at: 1, attempts: 1, error: 'refused', to: ['a@example.com'] }, null);
+    const copy = index.get('a')!;
+    (copy as { state: string }).state = 'queued';
+    expect(index.get('a')!.state).toBe('dead');
+    index.apply({ type: 'drop', id: 'a' }, null);
+    index.apply({ ...enqueue('b', 'submit-socket', 20), to: ['b@example.com'] }, null);
+    expect(index.get('b')).toMatchObject({ id: 'b', state: 'queued', lastError: null, body: null, door: 'submit-socket', to: ['b@example.com'], size: 20 });
+    expect(index.get('a')).toBeUndefined();
+    expect([...index.entries()].map((e) => e.id)).toEqual(['b']);
+    expect(index.counts()).toEqual({ queued: 1, deferred: 0, dead: 0, bytes: 20 });
+  });
+
+  it('keeps every field of 3,000 messages through the growth of the table and the reuse of freed slots', () => {
+    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    const record = (i: number): EnqueueRecord => ({ ...enqueue(`m${i}`, i % 2 ? 'port' : 'submit-socket', i), kind: i % 3 ? 'alert' : 'digest', subject: `s${i}`, createdAt: 1_700_000_000_000 + i, to: [`r${i % 7}@example.com`] });
+    for (let i = 0; i < 3000; i++) index.apply(record(i), { seq: 1 + (i % 5), offset: i * 1000, length: i, crc: -i });
+    for (let i = 0; i < 3000; i += 2) index.apply({ type: 'sent', id: `m${i}`, at: 1 }, null);
+    for (let i = 3000; i < 4500; i++) index.apply(record(i), null);
+    for (let i = 1; i < 4500; i += i < 3000 ? 2 : 1) {
+      const { id, door, kind, subject, createdAt, to, size } = record(i);
+      expect(index.get(id)).toMatchObject({ id, door, kind, subject, createdAt, to, size, state: 'queued', body: i < 3000 ? { seq: 1 + (i % 5), offset: i * 1000, length: i, crc: -i } : null });
+    }
+    expect(index.size).toBe(3000);
+  });
+
+  it('moves a body only from where it still lies, and counts the live bytes of each segment', () => {
+    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    const at1 = { seq: 1, offset: 0, length: 100, crc: 0 };
+    const at2 = { seq: 2, offset: 0, length: 100, crc: 0 };
+    index.apply(enqueue('a', 'port', 100), at1);
+    const live = index.liveBytes();
+    index.moveBody('a', { ...at1, offset: 7 }, at2);
+    expect(index.get('a')!.body).toEqual(at1);
+    index.moveBody('a', { ...at1 }, at2);
+    expect(index.get('a')!.body).toEqual(at2);
+    index.dropSegment(1);
+    expect(index.liveBytes()).toBe(live);
+  });
+
+  it('makes every deferred message due now, and holds one back without making a dead letter live', () => {
+    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    index.apply(enqueue('d', 'port', 1), null);
+    index.apply(enqueue('x', 'port', 1), null);
+    index.apply({ type: 'defer', id: 'd', attempts: 1, nextAt: 5_000, error: '451' }, null);
+    index.apply({ type: 'dead', id: 'x', at: 1, attempts: 1, error: '550', to: [] }, null);
+    index.holdBack('x', 9_000);
+    expect(index.get('x')!.state).toBe('dead');
+    expect(index.retryDeferredNow()).toBe(1);
+    expect(index.get('d')!.nextAt).toBe(0);
+    expect(index.counts()).toMatchObject({ deferred: 1, dead: 1 });
   });
 
   it('writes words and reads the short keys of before', () => {
