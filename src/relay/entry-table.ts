@@ -9,7 +9,7 @@
 import type { BodyRef } from './journal.js';
 import type { Schedulable } from './outbox-scheduler.js';
 import { DOORS, type Door, type EnqueueRecord, type Entry, type EntryState, type MessageKind } from './outbox-records.js';
-import { createCountedTable } from '../util/counted-table.js';
+import { createCountedTable, type CountedTable } from '../util/counted-table.js';
 
 const STATES: readonly EntryState[] = ['queued', 'deferred', 'dead'];
 const NO_BODY = -1;
@@ -47,10 +47,44 @@ export class EntryTable {
   private bodyOffset = new Float64Array(FIRST_SLOTS);
   private bodyLength = new Float64Array(FIRST_SLOTS);
   private bodyCrc = new Int32Array(FIRST_SLOTS);
-  private readonly kinds = createCountedTable<MessageKind>((k) => k);
-  private readonly sources = createCountedTable<string>((s) => s);
-  private readonly recipients = createCountedTable<readonly string[]>(recipientsKey);
-  private readonly errors = createCountedTable<string>((e) => e);
+  private readonly kinds: CountedTable<MessageKind>;
+  private readonly sources: CountedTable<string>;
+  private readonly recipients: CountedTable<readonly string[]>;
+  private readonly errors: CountedTable<string>;
+
+  /** A new table, or a copy of `from` that later changes of either do not reach. */
+  constructor(from?: EntryTable) {
+    this.kinds = from?.kinds.clone() ?? createCountedTable<MessageKind>((k) => k);
+    this.sources = from?.sources.clone() ?? createCountedTable<string>((s) => s);
+    this.recipients = from?.recipients.clone() ?? createCountedTable<readonly string[]>(recipientsKey);
+    this.errors = from?.errors.clone() ?? createCountedTable<string>((e) => e);
+    if (!from) return;
+    for (const [id, slot] of from.slotOf) this.slotOf.set(id, slot);
+    for (const slot of from.free) this.free.push(slot);
+    this.end = from.end;
+    this.capacity = from.capacity;
+    for (let slot = 0; slot < from.end; slot++) {
+      this.ids[slot] = from.ids[slot]!;
+      this.subjects[slot] = from.subjects[slot]!;
+      this.keys[slot] = from.keys[slot]!;
+      this.keyDigests[slot] = from.keyDigests[slot]!;
+    }
+    this.kind = from.kind.slice();
+    this.source = from.source.slice();
+    this.to = from.to.slice();
+    this.error = from.error.slice();
+    this.door = from.door.slice();
+    this.state = from.state.slice();
+    this.sending = from.sending.slice();
+    this.attempts = from.attempts.slice();
+    this.size = from.size.slice();
+    this.createdAt = from.createdAt.slice();
+    this.nextAt = from.nextAt.slice();
+    this.bodySeq = from.bodySeq.slice();
+    this.bodyOffset = from.bodyOffset.slice();
+    this.bodyLength = from.bodyLength.slice();
+    this.bodyCrc = from.bodyCrc.slice();
+  }
 
   get count(): number {
     return this.slotOf.size;
@@ -132,14 +166,37 @@ export class EntryTable {
     return counts;
   }
 
-  kindOf = (slot: number): MessageKind => this.kinds.value(this.kind[slot]!);
-  sourceOf = (slot: number): string => this.sources.value(this.source[slot]!);
-  doorOf = (slot: number): Door | null => (this.door[slot] === 0 ? null : DOORS[this.door[slot]! - 1]!);
-  stateOf = (slot: number): EntryState => STATES[this.state[slot]!]!;
-  sizeOf = (slot: number): number => this.size[slot]!;
-  idOf = (slot: number): string => this.ids[slot]!;
-  keyOf = (slot: number): string | null => this.keys[slot]!;
-  keyDigestOf = (slot: number): string | null => this.keyDigests[slot]!;
+  kindOf(slot: number): MessageKind {
+    return this.kinds.value(this.kind[slot]!);
+  }
+
+  sourceOf(slot: number): string {
+    return this.sources.value(this.source[slot]!);
+  }
+
+  doorOf(slot: number): Door | null {
+    return this.door[slot] === 0 ? null : DOORS[this.door[slot]! - 1]!;
+  }
+
+  stateOf(slot: number): EntryState {
+    return STATES[this.state[slot]!]!;
+  }
+
+  sizeOf(slot: number): number {
+    return this.size[slot]!;
+  }
+
+  idOf(slot: number): string {
+    return this.ids[slot]!;
+  }
+
+  keyOf(slot: number): string | null {
+    return this.keys[slot]!;
+  }
+
+  keyDigestOf(slot: number): string | null {
+    return this.keyDigests[slot]!;
+  }
 
   bodyOf(slot: number): BodyRef | null {
     if (this.bodySeq[slot] === NO_BODY) return null;

@@ -128,10 +128,12 @@ export async function replaySegment(
   report: ReplayReport,
   /** READ_WINDOW_BYTES, shared by the segments of one replay (they are read one after another). */
   window: Buffer,
+  /** Where to start: a record's start (the end of what a snapshot of the index holds), or 0. */
+  from = 0,
 ): Promise<number> {
   const reader = new WindowReader(handle, (await handle.stat()).size, window);
-  let at = 0;
-  let goodEnd = 0;
+  let at = from;
+  let goodEnd = from;
   while (at < reader.size) {
     const found = await recordAt(reader, at, isLast);
     if (found !== null && found !== 'torn') {

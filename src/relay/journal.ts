@@ -20,6 +20,12 @@ export { FILE_PATTERN, frame, HEAD_BYTES, MAGIC, type BodyRef, type JournalRecor
 /** A new segment starts once the head is this large: compaction then works a segment at a time. */
 export const SEGMENT_BYTES = 64 * 1024 * 1024;
 
+/** The end of the journal's last durable record: where a snapshot of the index stops. */
+export interface JournalPosition {
+  seq: number;
+  offset: number;
+}
+
 export interface Journal {
   /** Appends records; resolves once they are on disk (fdatasync), with where each body landed. */
   append(records: readonly JournalRecord[]): Promise<Array<BodyRef | null>>;
@@ -36,6 +42,10 @@ export interface Journal {
   /** Deletes a segment that is not the head; reads in flight on it finish first. */
   removeSegment(seq: number): Promise<void>;
   sizeBytes(): number;
+  /** Where the next record will be written; everything before it is on disk. */
+  position(): JournalPosition;
+  /** True when no append waits or is being written. */
+  idle(): boolean;
   /** fdatasyncs of appended batches since open: shows appends are grouped (tests, metrics). */
   fsyncCount(): number;
   /**
@@ -48,8 +58,11 @@ export interface Journal {
 }
 
 
-/** Replays every segment in `dir` (oldest first), holding each open for reading; where the last good record ends. */
-async function replayFiles(dir: string, files: string[], onRecord: (meta: unknown, body: BodyRef | null) => void, readers: SegmentReaders) {
+/**
+ * Replays every segment in `dir` (oldest first) after `from`, holding each open for reading;
+ * where the last good record ends. Segments before `from` are opened for their bodies, not read.
+ */
+async function replayFiles(dir: string, files: string[], onRecord: (meta: unknown, body: BodyRef | null) => void, readers: SegmentReaders, from: JournalPosition) {
   const report: ReplayReport = { records: 0, damaged: [], tornTailBytes: 0 };
   const sizes = new Map<number, number>();
   let lastGoodEnd = 0;
@@ -58,7 +71,7 @@ async function replayFiles(dir: string, files: string[], onRecord: (meta: unknow
     const seq = sequenceOf(file);
     const handle = await open(join(dir, file), 'r');
     try {
-      lastGoodEnd = await replaySegment(handle, seq, file, i === files.length - 1, onRecord, report, window);
+      if (seq >= from.seq) lastGoodEnd = await replaySegment(handle, seq, file, i === files.length - 1, onRecord, report, window, seq === from.seq ? from.offset : 0);
       sizes.set(seq, (await handle.stat()).size);
     } catch (err) {
       await handle.close();
@@ -70,6 +83,19 @@ async function replayFiles(dir: string, files: string[], onRecord: (meta: unknow
 }
 
 type Encoded = ReturnType<typeof encode>;
+
+/** Tasks run one after the other, each once the one before has settled. */
+function oneAtATime() {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    run<T>(task: () => Promise<T>): Promise<T> {
+      const run = last.then(task, task);
+      last = run.catch(() => undefined);
+      return run;
+    },
+    settled: () => last,
+  };
+}
 
 /** Lays a batch out after `from` in segment `seq`: the buffers to write, where each body lands, and the new end. */
 function layout(batch: ReadonlyArray<{ records: Encoded[] }>, seq: number, from: number) {
@@ -105,19 +131,19 @@ async function headChanged(name: string, handle: FileHandle, ino: number): Promi
 
 /**
  * Opens the journal in `dir`, replaying every record's meta into `onRecord` first (with where its
- * body is). A torn tail is cut off (it was never acknowledged: acknowledgement waits for the
+ * body is), or those after `from` (what a snapshot of the index did not hold). A torn tail is cut off (it was never acknowledged: acknowledgement waits for the
  * fdatasync of the whole record). `onWriteError` hears of every failed write (the outbox then
  * checks that its folder is still there).
  */
 export async function openJournal(
   dir: string,
   onRecord: (meta: unknown, body: BodyRef | null) => void,
-  options: { segmentBytes?: number | undefined; onWriteError?: (err: Error) => void } = {},
+  options: { segmentBytes?: number | undefined; onWriteError?: (err: Error) => void; from?: JournalPosition } = {},
 ): Promise<{ journal: Journal; report: ReplayReport }> {
   const segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
   const files = (await readdir(dir)).filter((f) => FILE_PATTERN.test(f)).sort();
   const readers = createSegmentReaders(dir);
-  const { report, sizes, lastGoodEnd } = await replayFiles(dir, files, onRecord, readers);
+  const { report, sizes, lastGoodEnd } = await replayFiles(dir, files, onRecord, readers, options.from ?? { seq: 0, offset: 0 });
   let head = files.length === 0 ? 1 : sequenceOf(files.at(-1)!);
   let handle: FileHandle = await open(join(dir, fileName(head)), 'a+', SECRET_FILE_MODE);
   if (report.tornTailBytes > 0) await handle.truncate(lastGoodEnd);
@@ -132,16 +158,10 @@ export async function openJournal(
   let pending: Waiter[] = [];
   let flushing: Promise<void> | null = null;
   /** Every change of the files (a batch, a roll, a removal) runs one after the other. */
-  let serial: Promise<unknown> = Promise.resolve();
+  const { run: exclusive, settled } = oneAtATime();
   let closed = false;
   let broken: Error | null = null;
   let fsyncs = 0;
-
-  function exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = serial.then(task, task);
-    serial = run.catch(() => undefined);
-    return run;
-  }
 
   async function flushLoop(): Promise<void> {
     while (pending.length > 0) {
@@ -216,13 +236,15 @@ export async function openJournal(
       });
     },
     sizeBytes: () => [...sizes.values()].reduce((a, b) => a + b, 0),
+    position: () => ({ seq: head, offset: size }),
+    idle: () => pending.length === 0 && flushing === null,
     fsyncCount: () => fsyncs,
     checkIdentity: () => (closed ? Promise.resolve(null) : checkIdentity()),
     async close() {
       if (closed) return;
       closed = true;
       await flushing;
-      await serial;
+      await settled();
       await handle.close();
       await readers.closeAll();
     },

@@ -8,8 +8,8 @@
 import type { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import type { Journal } from './journal.js';
-import { progressOf, type OutboxIndex } from './outbox-index.js';
-import { encodeRecord, type Entry, type OutboxRecord } from './outbox-records.js';
+import { copyRecord, type OutboxIndex } from './outbox-index.js';
+import { encodeRecord } from './outbox-records.js';
 
 /** Compaction starts once the journal is this large and mostly holds finished messages. */
 export const COMPACT_MIN_BYTES = 32 * 1024 * 1024;
@@ -19,29 +19,13 @@ export function worthCompacting(totalBytes: number, liveBytes: number, minBytes:
   return totalBytes >= minBytes && liveBytes * 2 <= totalBytes;
 }
 
-/** The record that copies an entry forward, with its progress. */
-export function copyRecord(index: OutboxIndex, entry: Entry): OutboxRecord {
-  return {
-    type: 'enqueue',
-    id: entry.id,
-    kind: entry.kind,
-    to: entry.to,
-    subject: entry.subject,
-    createdAt: entry.createdAt,
-    key: entry.idempotencyKey,
-    keyDigest: index.keyDigestOf(entry.id),
-    source: entry.source,
-    door: entry.door,
-    size: entry.size,
-    progress: progressOf(entry),
-  };
-}
-
 export interface Compactor {
   /** Starts a compaction in the background when it is worth it and none runs. */
   maybeCompact(): void;
   /** Resolves once no compaction runs (one may start again later). */
   settled(): Promise<void>;
+  /** True while a compaction runs. */
+  busy(): boolean;
   /** Stops between two messages; resolves once the one running has stopped. */
   close(): Promise<void>;
 }
@@ -70,7 +54,7 @@ export function createCompactor(deps: { journal: () => Journal; index: OutboxInd
       // Sent, dropped or moved while its body was read: nothing to copy.
       if (!current?.body || current.body.seq !== oldest) continue;
       if (!body) index.markUnsendable(entry.id, 'the stored message was damaged on disk; it cannot be sent');
-      const [ref] = await journal.append([{ meta: encodeRecord(copyRecord(index, index.get(entry.id)!)), ...(body ? { body } : {}) }]);
+      const [ref] = await journal.append([{ meta: encodeRecord(copyRecord(index.get(entry.id)!, index.keyDigestOf(entry.id))), ...(body ? { body } : {}) }]);
       index.moveBody(entry.id, current.body, ref ?? null);
     }
     await journal.removeSegment(oldest);
@@ -97,6 +81,7 @@ export function createCompactor(deps: { journal: () => Journal; index: OutboxInd
     settled: async () => {
       await running;
     },
+    busy: () => running !== null,
     async close() {
       closed = true;
       await running;

@@ -7,8 +7,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { AppError } from '../errors/registry.js';
 import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
 import { FILE_PATTERN, openJournal, type BodyRef, type Journal, type JournalRecord } from './journal.js';
-import { copyRecord } from './outbox-compactor.js';
-import type { OutboxIndex } from './outbox-index.js';
+import { copyRecord, type OutboxIndex } from './outbox-index.js';
 import { encodeRecord } from './outbox-records.js';
 
 /** Where a body lies in the fresh journal; applied when the outbox switches to it, not before. */
@@ -54,7 +53,7 @@ export async function writeFreshJournal(
       if (!index.has(id)) continue;
       if (!body && index.get(id)!.state !== 'dead') index.markUnsendable(id, 'the stored message was lost with the state folder; it cannot be sent');
       const entry = index.get(id)!;
-      batch.push({ record: { meta: encodeRecord(copyRecord(index, entry)), ...(body ? { body } : {}) }, id, from: entry.body });
+      batch.push({ record: { meta: encodeRecord(copyRecord(entry, index.keyDigestOf(id))), ...(body ? { body } : {}) }, id, from: entry.body });
       bytes += body?.length ?? 0;
       if (bytes >= BATCH_BYTES) await flush();
     }

@@ -8,7 +8,7 @@
 import { HEAD_BYTES, type BodyRef } from './journal.js';
 import type { Idempotency } from './outbox-idempotency.js';
 import { EntryTable } from './entry-table.js';
-import type { EnqueueRecord, Entry, OutboxRecord, Progress } from './outbox-records.js';
+import type { EnqueueRecord, Entry, OutboxRecord } from './outbox-records.js';
 import { laneOf, LANES, type Lane } from './outbox-room.js';
 import type { Schedulable, Scheduler } from './outbox-scheduler.js';
 
@@ -52,6 +52,8 @@ export interface OutboxIndex {
   markUnsendable(id: string, error: string): void;
   /** Every deferred message is due now; returns how many. */
   retryDeferredNow(): number;
+  /** Copy records of every message as it is now, with their bodies, to be read later (a snapshot). */
+  frozen(): Iterable<{ record: EnqueueRecord; body: BodyRef | null }>;
 }
 
 export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idempotency): OutboxIndex {
@@ -156,6 +158,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
       if (slot !== undefined && table.stateOf(slot) !== 'dead') update(id, () => table.setProgress(slot, { state: 'deferred', nextAt: until }));
     },
     markUnsendable: (id, error) => update(id, (slot) => table.setProgress(slot, { state: 'dead', error, nextAt: 0 })),
+    frozen: () => copyRecordsOf(new EntryTable(table)),
     retryDeferredNow() {
       const deferred: Schedulable[] = [];
       for (const slot of table.slots()) {
@@ -167,6 +170,14 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
       return deferred.length;
     },
   };
+}
+
+/** The copy records of a table's messages (a copy's: the generator runs later, a part at a time). */
+function* copyRecordsOf(table: EntryTable): Generator<{ record: EnqueueRecord; body: BodyRef | null }> {
+  for (const slot of table.slots()) {
+    const entry = table.entry(slot);
+    yield { record: copyRecord(entry, table.keyDigestOf(slot)), body: entry.body };
+  }
 }
 
 /** Journal bytes of live messages per segment, what compaction weighs. */
@@ -188,7 +199,20 @@ class LiveBytes {
   }
 }
 
-/** A message's delivery progress, kept with a copy of its record. */
-export function progressOf(entry: Entry): Progress {
-  return { state: entry.state, attempts: entry.attempts, nextAt: entry.nextAt, error: entry.lastError, to: entry.to };
+/** The record that copies an entry forward (compaction, a fresh journal, a snapshot), with its progress. */
+export function copyRecord(entry: Entry, keyDigest: string | null): EnqueueRecord {
+  return {
+    type: 'enqueue',
+    id: entry.id,
+    kind: entry.kind,
+    to: entry.to,
+    subject: entry.subject,
+    createdAt: entry.createdAt,
+    key: entry.idempotencyKey,
+    keyDigest,
+    source: entry.source,
+    door: entry.door,
+    size: entry.size,
+    progress: { state: entry.state, attempts: entry.attempts, nextAt: entry.nextAt, error: entry.lastError, to: entry.to },
+  };
 }

@@ -3,8 +3,9 @@
  * holds an index (outbox-index.ts: id, kind, state, envelope, size, where the body lies), never
  * the bodies: a message is rendered once at intake, its bytes go to the journal and are read back
  * when it is sent. Every change is a journal record; a message is acknowledged only once its
- * record is on disk. On start the journal's records are replayed (bodies are skipped); what was
- * being sent when the daemon died is sent again (at-least-once).
+ * record is on disk. On start the index snapshot is read, if there is a usable one, then the
+ * journal's records after it (bodies are skipped; outbox-snapshot.ts); what was being sent when
+ * the daemon died is sent again (at-least-once).
  *
  * This file owns the I/O and wires the pure parts: the index, the scheduler (who goes next), the
  * idempotency keys, the room (quota and shares) and the compactor; the state folder is watched
@@ -27,6 +28,7 @@ import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, typ
 import { laneLimits, LANES, type Lane, type RoomLimits } from './outbox-room.js';
 import { createScheduler } from './outbox-scheduler.js';
 import { watchOutboxState, type OutboxState, type StateLoss } from './outbox-state.js';
+import { loadSnapshot, takeSnapshots } from './outbox-snapshot.js';
 import { createMessageStore } from './outbox-store.js';
 
 export { MESSAGE_KINDS, type Caller, type Entry, type EntryState, type MessageKind, type NewMessage } from './outbox-records.js';
@@ -62,6 +64,8 @@ export interface OutboxOptions {
   /** The Message-ID domain in force (mailServer.heloName), read at each submission; the host name by default. */
   messageIdDomain?: () => string;
   compactMinBytes?: number;
+  /** How much the journal grows before a new index snapshot (outbox-snapshot.ts). */
+  snapshotMinBytes?: number;
   segmentBytes?: number;
   /** How often the state folder is checked (and at every write error). */
   stateCheckMs?: number;
@@ -120,10 +124,12 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   const messages = createMessageStore({ dir, log, index, idempotency, freeSpace, limits, messageIdDomain: options.messageIdDomain ?? (() => hostname() || 'appliance-mail'), journal: () => journal, refuseIfLost: () => state?.refuseIfLost(), accepted: (e) => tell('accepted', e, Date.now()) });
 
   const migrating = await setAsideLegacyJournal(dir);
-  const opened = await openJournal(dir, (meta, body) => applyRecord(index, meta, body), journalOptions);
+  const apply = (meta: unknown, body: BodyRef | null) => applyRecord(index, meta, body);
+  const snapshot = migrating ? null : await loadSnapshot(dir, log, apply);
+  const opened = await openJournal(dir, apply, { ...journalOptions, ...(snapshot ? { from: snapshot } : {}) });
   let journal = opened.journal;
   if (migrating) await finishLegacyMigration(dir, log, (id) => index.has(id), messages.copyLegacy);
-  logReplay(log, opened.report, index.size, index.storedBytes());
+  logReplay(log, opened.report, index.size, index.storedBytes(), snapshot?.messages ?? null);
 
   const compactor = createCompactor({ journal: () => journal, index, log, minBytes: options.compactMinBytes ?? COMPACT_MIN_BYTES, paused: () => state?.loss()?.recoveredAt === null });
   const watched = await watchOutboxState({
@@ -142,13 +148,29 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     },
   });
   state = watched;
+  /** Outcomes applied in memory and not yet written: a snapshot now would hold what the journal does not. */
+  let unwritten = 0;
+  const snapshots = takeSnapshots({
+    dir,
+    log,
+    index,
+    journal: () => journal,
+    loadedAt: snapshot,
+    minBytes: options.snapshotMinBytes,
+    quiet: () => unwritten === 0 && journal.idle() && !compactor.busy() && watched.loss()?.recoveredAt !== null,
+  });
 
   /** Applies changes in memory, then writes them (after a fresh journal being written, if one is). */
   async function write(records: OutboxRecord[]): Promise<void> {
     for (const record of records) index.apply(record, null);
     if (records.length === 0) return;
-    await watched.writable();
-    await journal.append(records.map((record) => ({ meta: encodeRecord(record) })));
+    unwritten++;
+    try {
+      await watched.writable();
+      await journal.append(records.map((record) => ({ meta: encodeRecord(record) })));
+    } finally {
+      unwritten--;
+    }
   }
 
   const outcomes = createOutboxOutcomes({ index, write, tell, maybeCompact: () => compactor.maybeCompact() });
@@ -180,6 +202,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     async close() {
       await watched.close();
       await compactor.close();
+      await snapshots.close();
       await journal.close();
     },
   };
@@ -196,13 +219,14 @@ function roomOf(index: OutboxIndex, freeSpace: FreeSpace, limits: OutboxLimits):
   return Object.fromEntries(LANES.map((lane) => [lane, { bytes: byLane[lane], limitBytes: lanes[lane] }])) as OutboxRoom;
 }
 
-function logReplay(log: Logger, report: ReplayReport, live: number, bytes: number): void {
+function logReplay(log: Logger, report: ReplayReport, live: number, bytes: number, fromSnapshot: number | null): void {
   if (report.damaged.length > 0 || report.tornTailBytes > 0) {
     log.warn(
-      { code: 'AM_OUTBOX_CORRUPT', records: report.records, damaged: report.damaged, tornTailBytes: report.tornTailBytes, live },
+      { code: 'AM_OUTBOX_CORRUPT', records: report.records, snapshotMessages: fromSnapshot, damaged: report.damaged, tornTailBytes: report.tornTailBytes, live },
       `outbox journal had damage: kept ${report.records} intact records (${live} messages still to send); skipped ${report.damaged.reduce((n, d) => n + d.bytes, 0)} damaged bytes and a torn tail of ${report.tornTailBytes} bytes`,
     );
   } else {
-    log.info({ records: report.records, live, bytes }, `outbox loaded: ${live} messages to send or dead`);
+    const read = fromSnapshot === null ? 'every journal record' : `the index snapshot (${fromSnapshot} messages) and the ${report.records} journal records after it`;
+    log.info({ records: report.records, snapshotMessages: fromSnapshot, live, bytes }, `outbox loaded from ${read}: ${live} messages to send or dead`);
   }
 }

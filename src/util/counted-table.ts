@@ -13,13 +13,15 @@ export interface CountedTable<T> {
   release(ref: number): void;
   /** Distinct values kept. */
   readonly size: number;
+  /** A copy that later changes do not reach. */
+  clone(): CountedTable<T>;
 }
 
-export function createCountedTable<T>(keyOf: (value: T) => string): CountedTable<T> {
-  const values: Array<T | undefined> = [];
-  const holders: number[] = [];
-  const refOf = new Map<string, number>();
-  const free: number[] = [];
+export function createCountedTable<T>(keyOf: (value: T) => string, from?: { values: Array<T | undefined>; holders: number[]; refOf: Map<string, number>; free: number[] }): CountedTable<T> {
+  const values = from ? [...from.values] : [];
+  const holders = from ? [...from.holders] : [];
+  const refOf = new Map(from?.refOf);
+  const free = from ? [...from.free] : [];
   return {
     hold(value) {
       const key = keyOf(value);
@@ -43,5 +45,6 @@ export function createCountedTable<T>(keyOf: (value: T) => string): CountedTable
     get size() {
       return refOf.size;
     },
+    clone: () => createCountedTable(keyOf, { values, holders, refOf, free }),
   };
 }

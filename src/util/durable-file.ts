@@ -14,13 +14,14 @@ export const PRIVATE_DIR_MODE = 0o700;
  * `owner`: give the file this owner and group (an operator's file replaced by the daemon keeps
  * them); only set when they differ from the writer's, since only root may give files away.
  */
-export async function writeFileDurably(path: string, data: string | Uint8Array, mode = SECRET_FILE_MODE, owner?: { uid: number; gid: number }): Promise<void> {
+export async function writeFileDurably(path: string, data: string | Uint8Array | readonly Uint8Array[], mode = SECRET_FILE_MODE, owner?: { uid: number; gid: number }): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await open(temp, 'w', mode);
   try {
-    await handle.writeFile(data);
+    // A list is written a part after another (a large file need not be one buffer in memory).
+    for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
     // open() applies the umask; chmod makes the mode exact whatever the umask.
     await handle.chmod(mode);
     if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) await handle.chown(owner.uid, owner.gid);
