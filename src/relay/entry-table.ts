@@ -9,7 +9,7 @@
 import type { BodyRef } from './journal.js';
 import type { Schedulable } from './outbox-scheduler.js';
 import { DOORS, type Door, type EnqueueRecord, type Entry, type EntryState, type MessageKind } from './outbox-records.js';
-import { createCountedTable, type CountedTable } from '../util/counted-table.js';
+import { countedTableOf, createCountedTable, type CountedTable } from '../util/counted-table.js';
 
 const STATES: readonly EntryState[] = ['queued', 'deferred', 'dead'];
 const NO_BODY = -1;
@@ -19,71 +19,113 @@ const FIRST_SLOTS = 1024;
 /** Recipients as one key; a damaged record's non-array value is kept apart from any list. */
 const recipientsKey = (to: readonly string[]) => (Array.isArray(to) ? `[${to.join('\n')}` : `?${String(to)}`);
 
+/** The numeric columns, a value per slot. */
+const COLUMN_TYPES = {
+  kind: Uint32Array,
+  source: Uint32Array,
+  to: Uint32Array,
+  /** The error's number in its table plus one (NO_ERROR: none). */
+  error: Uint32Array,
+  /** DOORS index plus one (0: a message stored before doors were recorded). */
+  door: Uint8Array,
+  state: Uint8Array,
+  sending: Uint8Array,
+  attempts: Uint32Array,
+  size: Float64Array,
+  createdAt: Float64Array,
+  nextAt: Float64Array,
+  /** The body's segment (NO_BODY: none), offset, length and CRC. */
+  bodySeq: Int32Array,
+  bodyOffset: Float64Array,
+  bodyLength: Float64Array,
+  bodyCrc: Int32Array,
+} as const;
+type ColumnName = keyof typeof COLUMN_TYPES;
+export type Columns = { [K in ColumnName]: InstanceType<(typeof COLUMN_TYPES)[K]> };
+export const COLUMN_NAMES = Object.keys(COLUMN_TYPES) as ColumnName[];
+
+export function newColumns(length: number): Columns {
+  return Object.fromEntries(COLUMN_NAMES.map((name) => [name, new COLUMN_TYPES[name](length)])) as unknown as Columns;
+}
+
+/**
+ * A table packed: its messages in arrival order with no free slot between, each column as long
+ * as the count, and the values its numbers name. A snapshot is written from one, and read into one.
+ */
+export interface PackedTable {
+  columns: Columns;
+  ids: string[];
+  subjects: string[];
+  keys: Array<string | null>;
+  keyDigests: Array<string | null>;
+  kinds: Array<MessageKind | null>;
+  sources: Array<string | null>;
+  recipients: Array<readonly string[] | null>;
+  errors: Array<string | null>;
+}
+
 export class EntryTable {
   private readonly slotOf = new Map<string, number>();
   private readonly free: number[] = [];
   /** Slots below it were used at some time; those not in use now are in `free`. */
   private end = 0;
   private capacity = FIRST_SLOTS;
-  private readonly ids: string[] = [];
-  private readonly subjects: string[] = [];
-  private readonly keys: Array<string | null> = [];
-  private readonly keyDigests: Array<string | null> = [];
-  private kind = new Uint32Array(FIRST_SLOTS);
-  private source = new Uint32Array(FIRST_SLOTS);
-  private to = new Uint32Array(FIRST_SLOTS);
-  /** The error's number in its table plus one (NO_ERROR: none). */
-  private error = new Uint32Array(FIRST_SLOTS);
-  /** DOORS index plus one (0: a message stored before doors were recorded). */
-  private door = new Uint8Array(FIRST_SLOTS);
-  private state = new Uint8Array(FIRST_SLOTS);
-  private sending = new Uint8Array(FIRST_SLOTS);
-  private attempts = new Uint32Array(FIRST_SLOTS);
-  private size = new Float64Array(FIRST_SLOTS);
-  private createdAt = new Float64Array(FIRST_SLOTS);
-  private nextAt = new Float64Array(FIRST_SLOTS);
-  /** The body's segment (NO_BODY: none), offset, length and CRC. */
-  private bodySeq = new Int32Array(FIRST_SLOTS);
-  private bodyOffset = new Float64Array(FIRST_SLOTS);
-  private bodyLength = new Float64Array(FIRST_SLOTS);
-  private bodyCrc = new Int32Array(FIRST_SLOTS);
-  private readonly kinds: CountedTable<MessageKind>;
-  private readonly sources: CountedTable<string>;
-  private readonly recipients: CountedTable<readonly string[]>;
-  private readonly errors: CountedTable<string>;
+  private ids: string[] = [];
+  private subjects: string[] = [];
+  private keys: Array<string | null> = [];
+  private keyDigests: Array<string | null> = [];
+  private c = newColumns(FIRST_SLOTS);
+  private kinds = createCountedTable<MessageKind>((k) => k);
+  private sources = createCountedTable<string>((s) => s);
+  private recipients = createCountedTable<readonly string[]>(recipientsKey);
+  private errors = createCountedTable<string>((e) => e);
 
-  /** A new table, or a copy of `from` that later changes of either do not reach. */
-  constructor(from?: EntryTable) {
-    this.kinds = from?.kinds.clone() ?? createCountedTable<MessageKind>((k) => k);
-    this.sources = from?.sources.clone() ?? createCountedTable<string>((s) => s);
-    this.recipients = from?.recipients.clone() ?? createCountedTable<readonly string[]>(recipientsKey);
-    this.errors = from?.errors.clone() ?? createCountedTable<string>((e) => e);
-    if (!from) return;
-    for (const [id, slot] of from.slotOf) this.slotOf.set(id, slot);
-    for (const slot of from.free) this.free.push(slot);
-    this.end = from.end;
-    this.capacity = from.capacity;
-    for (let slot = 0; slot < from.end; slot++) {
-      this.ids[slot] = from.ids[slot]!;
-      this.subjects[slot] = from.subjects[slot]!;
-      this.keys[slot] = from.keys[slot]!;
-      this.keyDigests[slot] = from.keyDigests[slot]!;
+  /**
+   * The table a packed one describes. Throws when a number names no value: a snapshot whose CRC
+   * held but that does not describe a table is our own bug, and must not become an index.
+   */
+  static unpack(p: PackedTable): EntryTable {
+    const table = new EntryTable();
+    const n = p.ids.length;
+    if (COLUMN_NAMES.some((name) => p.columns[name].length !== n) || [p.subjects, p.keys, p.keyDigests].some((list) => list.length !== n)) throw new Error('columns of unequal length');
+    table.capacity = Math.max(FIRST_SLOTS, n);
+    table.c = newColumns(table.capacity);
+    for (const name of COLUMN_NAMES) (table.c[name] as Float64Array).set(p.columns[name] as Float64Array);
+    for (let slot = 0; slot < n; slot++) table.slotOf.set(p.ids[slot]!, slot);
+    if (table.slotOf.size !== n) throw new Error('an id twice');
+    table.end = n;
+    // Taken over, not copied: a packed table is made to be unpacked once.
+    [table.ids, table.subjects, table.keys, table.keyDigests] = [p.ids, p.subjects, p.keys, p.keyDigests];
+    table.kinds = countedTableOf((k) => k, p.kinds, p.columns.kind);
+    table.sources = countedTableOf((s) => s, p.sources, p.columns.source);
+    table.recipients = countedTableOf(recipientsKey, p.recipients, p.columns.to);
+    table.errors = countedTableOf((e) => e, p.errors, p.columns.error, NO_ERROR + 1);
+    for (let slot = 0; slot < n; slot++) if (p.columns.state[slot]! >= STATES.length || p.columns.door[slot]! > DOORS.length) throw new Error('a state or door out of range');
+    return table;
+  }
+
+  /** This table packed (see PackedTable): a copy that later changes do not reach. */
+  pack(): PackedTable {
+    const n = this.slotOf.size;
+    const columns = newColumns(n);
+    const order = new Int32Array(n);
+    let inOrder = this.end === n;
+    let at = 0;
+    for (const slot of this.slotOf.values()) {
+      inOrder &&= slot === at;
+      order[at++] = slot;
     }
-    this.kind = from.kind.slice();
-    this.source = from.source.slice();
-    this.to = from.to.slice();
-    this.error = from.error.slice();
-    this.door = from.door.slice();
-    this.state = from.state.slice();
-    this.sending = from.sending.slice();
-    this.attempts = from.attempts.slice();
-    this.size = from.size.slice();
-    this.createdAt = from.createdAt.slice();
-    this.nextAt = from.nextAt.slice();
-    this.bodySeq = from.bodySeq.slice();
-    this.bodyOffset = from.bodyOffset.slice();
-    this.bodyLength = from.bodyLength.slice();
-    this.bodyCrc = from.bodyCrc.slice();
+    // A column at a time (one kind of array per loop), and a plain copy when no slot was freed.
+    for (const name of COLUMN_NAMES) gather(this.c[name], columns[name], order, inOrder);
+    const [ids, subjects, keys, keyDigests] = [new Array<string>(n), new Array<string>(n), new Array<string | null>(n), new Array<string | null>(n)];
+    for (let i = 0; i < n; i++) {
+      const slot = order[i]!;
+      ids[i] = this.ids[slot]!;
+      subjects[i] = this.subjects[slot]!;
+      keys[i] = this.keys[slot]!;
+      keyDigests[i] = this.keyDigests[slot]!;
+    }
+    return { columns, ids, subjects, keys, keyDigests, kinds: this.kinds.values(), sources: this.sources.values(), recipients: this.recipients.values(), errors: this.errors.values() };
   }
 
   get count(): number {
@@ -103,31 +145,32 @@ export class EntryTable {
   add(record: EnqueueRecord, body: BodyRef | null): number {
     const slot = this.free.pop() ?? this.end++;
     if (slot >= this.capacity) this.grow();
+    const c = this.c;
     this.slotOf.set(record.id, slot);
     this.ids[slot] = record.id;
     this.subjects[slot] = record.subject;
     this.keys[slot] = record.key;
     this.keyDigests[slot] = record.key === null ? null : record.keyDigest;
-    this.kind[slot] = this.kinds.hold(record.kind);
-    this.source[slot] = this.sources.hold(record.source);
-    this.to[slot] = this.recipients.hold(record.to);
-    this.error[slot] = NO_ERROR;
-    this.door[slot] = record.door === null ? 0 : DOORS.indexOf(record.door) + 1;
-    this.state[slot] = 0;
-    this.sending[slot] = 0;
-    this.attempts[slot] = 0;
-    this.size[slot] = record.size;
-    this.createdAt[slot] = record.createdAt;
-    this.nextAt[slot] = 0;
+    c.kind[slot] = this.kinds.hold(record.kind);
+    c.source[slot] = this.sources.hold(record.source);
+    c.to[slot] = this.recipients.hold(record.to);
+    c.error[slot] = NO_ERROR;
+    c.door[slot] = record.door === null ? 0 : DOORS.indexOf(record.door) + 1;
+    c.state[slot] = 0;
+    c.sending[slot] = 0;
+    c.attempts[slot] = 0;
+    c.size[slot] = record.size;
+    c.createdAt[slot] = record.createdAt;
+    c.nextAt[slot] = 0;
     this.setBody(slot, body);
     return slot;
   }
 
   remove(slot: number): void {
     this.slotOf.delete(this.ids[slot]!);
-    this.kinds.release(this.kind[slot]!);
-    this.sources.release(this.source[slot]!);
-    this.recipients.release(this.to[slot]!);
+    this.kinds.release(this.c.kind[slot]!);
+    this.sources.release(this.c.source[slot]!);
+    this.recipients.release(this.c.to[slot]!);
     this.setError(slot, null);
     this.ids[slot] = this.subjects[slot] = '';
     this.keys[slot] = this.keyDigests[slot] = null;
@@ -136,54 +179,55 @@ export class EntryTable {
 
   /** A copy of the message in `slot`, as the rest of the outbox reads it. */
   entry(slot: number): Entry {
+    const c = this.c;
     return {
       id: this.ids[slot]!,
       kind: this.kindOf(slot),
       subject: this.subjects[slot]!,
-      createdAt: this.createdAt[slot]!,
+      createdAt: c.createdAt[slot]!,
       idempotencyKey: this.keys[slot]!,
       source: this.sourceOf(slot),
       door: this.doorOf(slot),
-      size: this.size[slot]!,
+      size: c.size[slot]!,
       body: this.bodyOf(slot),
       state: this.stateOf(slot),
-      to: this.recipients.value(this.to[slot]!),
-      attempts: this.attempts[slot]!,
-      nextAt: this.nextAt[slot]!,
-      lastError: this.error[slot] === NO_ERROR ? null : this.errors.value(this.error[slot]! - 1),
-      sending: this.sending[slot] === 1,
+      to: this.recipients.value(c.to[slot]!),
+      attempts: c.attempts[slot]!,
+      nextAt: c.nextAt[slot]!,
+      lastError: c.error[slot] === NO_ERROR ? null : this.errors.value(c.error[slot]! - 1),
+      sending: c.sending[slot] === 1,
     };
   }
 
   /** What the scheduler reads of a message, without the rest of a copy. */
   schedulable(slot: number): Schedulable {
-    return { id: this.ids[slot]!, kind: this.kindOf(slot), source: this.sourceOf(slot), state: this.stateOf(slot), nextAt: this.nextAt[slot]!, sending: this.sending[slot] === 1 };
+    return { id: this.ids[slot]!, kind: this.kindOf(slot), source: this.sourceOf(slot), state: this.stateOf(slot), nextAt: this.c.nextAt[slot]!, sending: this.c.sending[slot] === 1 };
   }
 
   stateCounts(): Record<EntryState, number> {
     const counts: Record<EntryState, number> = { queued: 0, deferred: 0, dead: 0 };
-    for (const slot of this.slotOf.values()) counts[STATES[this.state[slot]!]!]++;
+    for (const slot of this.slotOf.values()) counts[STATES[this.c.state[slot]!]!]++;
     return counts;
   }
 
   kindOf(slot: number): MessageKind {
-    return this.kinds.value(this.kind[slot]!);
+    return this.kinds.value(this.c.kind[slot]!);
   }
 
   sourceOf(slot: number): string {
-    return this.sources.value(this.source[slot]!);
+    return this.sources.value(this.c.source[slot]!);
   }
 
   doorOf(slot: number): Door | null {
-    return this.door[slot] === 0 ? null : DOORS[this.door[slot]! - 1]!;
+    return this.c.door[slot] === 0 ? null : DOORS[this.c.door[slot]! - 1]!;
   }
 
   stateOf(slot: number): EntryState {
-    return STATES[this.state[slot]!]!;
+    return STATES[this.c.state[slot]!]!;
   }
 
   sizeOf(slot: number): number {
-    return this.size[slot]!;
+    return this.c.size[slot]!;
   }
 
   idOf(slot: number): string {
@@ -199,67 +243,62 @@ export class EntryTable {
   }
 
   bodyOf(slot: number): BodyRef | null {
-    if (this.bodySeq[slot] === NO_BODY) return null;
-    return { seq: this.bodySeq[slot]!, offset: this.bodyOffset[slot]!, length: this.bodyLength[slot]!, crc: this.bodyCrc[slot]! };
+    const c = this.c;
+    if (c.bodySeq[slot] === NO_BODY) return null;
+    return { seq: c.bodySeq[slot]!, offset: c.bodyOffset[slot]!, length: c.bodyLength[slot]!, crc: c.bodyCrc[slot]! };
   }
 
   setBody(slot: number, body: BodyRef | null): void {
-    this.bodySeq[slot] = body ? body.seq : NO_BODY;
-    this.bodyOffset[slot] = body?.offset ?? 0;
-    this.bodyLength[slot] = body?.length ?? 0;
-    this.bodyCrc[slot] = body?.crc ?? 0;
+    const c = this.c;
+    c.bodySeq[slot] = body ? body.seq : NO_BODY;
+    c.bodyOffset[slot] = body?.offset ?? 0;
+    c.bodyLength[slot] = body?.length ?? 0;
+    c.bodyCrc[slot] = body?.crc ?? 0;
   }
 
   /** True when the body lies where `ref` says (both none counts). */
   bodyIs(slot: number, ref: BodyRef | null): boolean {
-    if (!ref) return this.bodySeq[slot] === NO_BODY;
-    return this.bodySeq[slot] === ref.seq && this.bodyOffset[slot] === ref.offset && this.bodyLength[slot] === ref.length;
+    const c = this.c;
+    if (!ref) return c.bodySeq[slot] === NO_BODY;
+    return c.bodySeq[slot] === ref.seq && c.bodyOffset[slot] === ref.offset && c.bodyLength[slot] === ref.length;
   }
 
   setProgress(slot: number, change: { state?: EntryState; attempts?: number; nextAt?: number; error?: string | null; to?: readonly string[] }): void {
-    if (change.state !== undefined) this.state[slot] = STATES.indexOf(change.state);
-    if (change.attempts !== undefined) this.attempts[slot] = change.attempts;
-    if (change.nextAt !== undefined) this.nextAt[slot] = change.nextAt;
+    const c = this.c;
+    if (change.state !== undefined) c.state[slot] = STATES.indexOf(change.state);
+    if (change.attempts !== undefined) c.attempts[slot] = change.attempts;
+    if (change.nextAt !== undefined) c.nextAt[slot] = change.nextAt;
     if (change.error !== undefined) this.setError(slot, change.error);
     if (change.to !== undefined) {
       const held = this.recipients.hold(change.to);
-      this.recipients.release(this.to[slot]!);
-      this.to[slot] = held;
+      this.recipients.release(c.to[slot]!);
+      c.to[slot] = held;
     }
   }
 
   setSending(slot: number, sending: boolean): void {
-    this.sending[slot] = sending ? 1 : 0;
+    this.c.sending[slot] = sending ? 1 : 0;
   }
 
   private setError(slot: number, error: string | null): void {
     const held = error === null ? NO_ERROR : this.errors.hold(error) + 1;
-    if (this.error[slot] !== NO_ERROR) this.errors.release(this.error[slot]! - 1);
-    this.error[slot] = held;
+    if (this.c.error[slot] !== NO_ERROR) this.errors.release(this.c.error[slot]! - 1);
+    this.c.error[slot] = held;
   }
 
   /** Twice the room, the columns copied over. */
   private grow(): void {
     this.capacity *= 2;
-    const wider = <A extends Uint8Array | Uint32Array | Int32Array | Float64Array>(column: A): A => {
-      const next = new (column.constructor as new (n: number) => A)(this.capacity);
-      next.set(column);
-      return next;
-    };
-    this.kind = wider(this.kind);
-    this.source = wider(this.source);
-    this.to = wider(this.to);
-    this.error = wider(this.error);
-    this.door = wider(this.door);
-    this.state = wider(this.state);
-    this.sending = wider(this.sending);
-    this.attempts = wider(this.attempts);
-    this.size = wider(this.size);
-    this.createdAt = wider(this.createdAt);
-    this.nextAt = wider(this.nextAt);
-    this.bodySeq = wider(this.bodySeq);
-    this.bodyOffset = wider(this.bodyOffset);
-    this.bodyLength = wider(this.bodyLength);
-    this.bodyCrc = wider(this.bodyCrc);
+    const wider = newColumns(this.capacity);
+    for (const name of COLUMN_NAMES) (wider[name] as Float64Array).set(this.c[name] as Float64Array);
+    this.c = wider;
   }
+}
+
+/** `to[i] = from[order[i]]`, or the first `to.length` values when `inOrder`. */
+function gather(from: Columns[ColumnName], to: Columns[ColumnName], order: Int32Array, inOrder: boolean): void {
+  const into = to as Float64Array;
+  const source = from as Float64Array;
+  if (inOrder) into.set(source.subarray(0, into.length));
+  else for (let at = 0; at < order.length; at++) into[at] = source[order[at]!]!;
 }

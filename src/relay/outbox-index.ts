@@ -7,7 +7,7 @@
  */
 import { HEAD_BYTES, type BodyRef } from './journal.js';
 import type { Idempotency } from './outbox-idempotency.js';
-import { EntryTable } from './entry-table.js';
+import { EntryTable, type PackedTable } from './entry-table.js';
 import type { EnqueueRecord, Entry, OutboxRecord } from './outbox-records.js';
 import { laneOf, LANES, type Lane } from './outbox-room.js';
 import type { Schedulable, Scheduler } from './outbox-scheduler.js';
@@ -52,17 +52,23 @@ export interface OutboxIndex {
   markUnsendable(id: string, error: string): void;
   /** Every deferred message is due now; returns how many. */
   retryDeferredNow(): number;
-  /** Copy records of every message as it is now, with their bodies, to be read later (a snapshot). */
-  frozen(): Iterable<{ record: EnqueueRecord; body: BodyRef | null }>;
+  /** The index packed, a copy later changes do not reach: what a snapshot writes. */
+  pack(): PackedTable;
+  /** Takes a snapshot's table as this index, empty until then (throws if it does not describe one). */
+  restore(packed: PackedTable): void;
 }
 
 export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idempotency): OutboxIndex {
-  const table = new EntryTable();
+  let table = new EntryTable();
   const live = new LiveBytes();
   const byLane: Record<Lane, number> = Object.fromEntries(LANES.map((lane) => [lane, 0])) as Record<Lane, number>;
   let storedBytes = 0;
 
   const schedulable = (slot: number) => table.schedulable(slot);
+  const withSlot = <T>(id: string, none: T, read: (slot: number) => T): T => {
+    const slot = table.slot(id);
+    return slot === undefined ? none : read(slot);
+  };
 
   function count(slot: number, sign: 1 | -1): void {
     const size = table.sizeOf(slot);
@@ -130,10 +136,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
           return update(record.id, (slot) => table.setProgress(slot, { state: 'queued', nextAt: 0 }));
       }
     },
-    get(id) {
-      const slot = table.slot(id);
-      return slot === undefined ? undefined : table.entry(slot);
-    },
+    get: (id) => withSlot(id, undefined, (slot) => table.entry(slot)),
     has: (id) => table.slot(id) !== undefined,
     entries: copies,
     get size() {
@@ -144,21 +147,22 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     bytesByLane: () => ({ ...byLane }),
     liveBytes: () => live.total(),
     dropSegment: (seq) => live.drop(seq),
-    moveBody(id, from, to) {
-      const slot = table.slot(id);
-      if (slot !== undefined && table.bodyIs(slot, from)) setBody(slot, to);
-    },
-    keyDigestOf(id) {
-      const slot = table.slot(id);
-      return slot === undefined ? null : table.keyDigestOf(slot);
-    },
+    moveBody: (id, from, to) => withSlot(id, undefined, (slot) => (table.bodyIs(slot, from) ? setBody(slot, to) : undefined)),
+    keyDigestOf: (id) => withSlot(id, null, (slot) => table.keyDigestOf(slot)),
     setSending: (id, sending) => update(id, (slot) => table.setSending(slot, sending)),
-    holdBack(id, until) {
-      const slot = table.slot(id);
-      if (slot !== undefined && table.stateOf(slot) !== 'dead') update(id, () => table.setProgress(slot, { state: 'deferred', nextAt: until }));
-    },
+    holdBack: (id, until) => update(id, (slot) => (table.stateOf(slot) === 'dead' ? undefined : table.setProgress(slot, { state: 'deferred', nextAt: until }))),
     markUnsendable: (id, error) => update(id, (slot) => table.setProgress(slot, { state: 'dead', error, nextAt: 0 })),
-    frozen: () => copyRecordsOf(new EntryTable(table)),
+    pack: () => table.pack(),
+    restore(packed) {
+      if (table.count > 0) throw new Error('a snapshot is restored into an empty index only');
+      table = EntryTable.unpack(packed);
+      for (const slot of table.slots()) {
+        count(slot, 1);
+        const key = table.keyOf(slot);
+        if (key) idempotency.remember(table.sourceOf(slot), key, table.keyDigestOf(slot), table.idOf(slot));
+        scheduler.track(schedulable(slot));
+      }
+    },
     retryDeferredNow() {
       const deferred: Schedulable[] = [];
       for (const slot of table.slots()) {
@@ -170,14 +174,6 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
       return deferred.length;
     },
   };
-}
-
-/** The copy records of a table's messages (a copy's: the generator runs later, a part at a time). */
-function* copyRecordsOf(table: EntryTable): Generator<{ record: EnqueueRecord; body: BodyRef | null }> {
-  for (const slot of table.slots()) {
-    const entry = table.entry(slot);
-    yield { record: copyRecord(entry, table.keyDigestOf(slot)), body: entry.body };
-  }
 }
 
 /** Journal bytes of live messages per segment, what compaction weighs. */

@@ -125,7 +125,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
 
   const migrating = await setAsideLegacyJournal(dir);
   const apply = (meta: unknown, body: BodyRef | null) => applyRecord(index, meta, body);
-  const snapshot = migrating ? null : await loadSnapshot(dir, log, apply);
+  const snapshot = migrating ? null : await loadSnapshot(dir, log, index);
   const opened = await openJournal(dir, apply, { ...journalOptions, ...(snapshot ? { from: snapshot } : {}) });
   let journal = opened.journal;
   if (migrating) await finishLegacyMigration(dir, log, (id) => index.has(id), messages.copyLegacy);

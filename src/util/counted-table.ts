@@ -13,15 +13,16 @@ export interface CountedTable<T> {
   release(ref: number): void;
   /** Distinct values kept. */
   readonly size: number;
-  /** A copy that later changes do not reach. */
-  clone(): CountedTable<T>;
+  /** Every value by its number (null: a number not in use), for a snapshot. */
+  values(): Array<T | null>;
 }
 
-export function createCountedTable<T>(keyOf: (value: T) => string, from?: { values: Array<T | undefined>; holders: number[]; refOf: Map<string, number>; free: number[] }): CountedTable<T> {
-  const values = from ? [...from.values] : [];
-  const holders = from ? [...from.holders] : [];
-  const refOf = new Map(from?.refOf);
-  const free = from ? [...from.free] : [];
+export function createCountedTable<T>(keyOf: (value: T) => string, from?: { values: Array<T | undefined>; holders: number[] }): CountedTable<T> {
+  const values = from?.values ?? [];
+  const holders = from?.holders ?? [];
+  const refOf = new Map<string, number>();
+  const free: number[] = [];
+  values.forEach((value, ref) => (value === undefined ? free.push(ref) : refOf.set(keyOf(value), ref)));
   return {
     hold(value) {
       const key = keyOf(value);
@@ -45,6 +46,23 @@ export function createCountedTable<T>(keyOf: (value: T) => string, from?: { valu
     get size() {
       return refOf.size;
     },
-    clone: () => createCountedTable(keyOf, { values, holders, refOf, free }),
+    values: () => Array.from(values, (value) => (value === undefined ? null : value)),
   };
+}
+
+/**
+ * The table of a snapshot: its values by number, each held as often as `refs` names it (stored
+ * plus `shift`: with 1, a 0 names nothing). Throws when a number names no value, or a value is
+ * kept that no one holds.
+ */
+export function countedTableOf<T>(keyOf: (value: T) => string, values: ReadonlyArray<T | null>, refs: ArrayLike<number>, shift = 0): CountedTable<T> {
+  const holders = values.map(() => 0);
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]! - shift;
+    if (ref < 0) continue;
+    if (values[ref] === null || values[ref] === undefined) throw new Error(`number ${ref} names no value`);
+    holders[ref]!++;
+  }
+  if (values.some((value, ref) => value !== null && holders[ref] === 0)) throw new Error('a value no one holds');
+  return createCountedTable(keyOf, { values: values.map((value) => (value === null ? undefined : value)), holders });
 }

@@ -8,7 +8,7 @@
  * random moment). After each kill the daemon restarts and every acknowledged message arrives.
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectControl } from '../../src/control/client.js';
@@ -73,4 +73,75 @@ describe.skipIf(missingTool('strace', 'strace') || missingCapability('kill at a 
     await eventually(() => ([...acked].every((id) => delivered().has(id)) ? true : undefined), 30_000, 'every acknowledged message');
     await again.stop();
   }, 90_000);
+
+  it('the index snapshot: a kill while it is written leaves the journal to read; after one, a start reads it and the records after it', async () => {
+    smtp ??= await startSmtpSink({});
+    const dir = await tempDir('am-crash-snapshot-');
+    await writeFile(join(dir, 'ca.pem'), smtp.caPem);
+    const configPath = join(dir, 'config.json');
+    // Each message is tried once against a server that refuses connections, then waits an hour:
+    // the journal then stops moving, and the daemon takes its snapshot.
+    const relay = { retryMin: '1h', retryMax: '1h' };
+    const mailServer = { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'engine@example.com', tls: true, caFile: './ca.pem' };
+    await writeJson(configPath, baseConfig('crash-snapshot', { mailServer: { ...mailServer, server: '127.0.0.1:9', tls: false, caFile: undefined }, relay }));
+    const outbox = join(dir, 'state', 'outbox');
+    const acked = new Set<string>();
+    const submit = async (control: ReturnType<typeof connectControl>, count: number) => {
+      let n = 0;
+      const worker = async () => {
+        while (n < count) {
+          const i = n++;
+          const reply = await control.submit({ to: ['ops@example.com'], subject: `snapshot ${i}`, text: `message ${i} `.repeat(40), html: '', kind: 'digest', idempotency_key: '' }).catch(() => null);
+          if (reply) acked.add(reply.id);
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    };
+
+    // 1. Killed as the snapshot's file is synced (the journal syncs with fdatasync, the snapshot with fsync).
+    const first = new DaemonProcess(configPath);
+    await first.ready();
+    const traceFile = join(dir, 'strace.out');
+    const strace = spawn('strace', ['-f', '-qq', '-p', String(first.pid), '-e', 'trace=fdatasync,fsync', '-e', 'inject=fsync:signal=SIGKILL:when=1', '-o', traceFile], { stdio: 'ignore' });
+    const straceDone = new Promise((resolve) => strace.once('exit', resolve));
+    const control = connectControl(join(dir, 'admin.sock'));
+    await eventually(async () => {
+      const { id } = await control.submit({ to: ['ops@example.com'], subject: 'attach probe', text: 'probe', html: '', kind: 'alert', idempotency_key: '' });
+      acked.add(id);
+      return (await readFile(traceFile, 'utf8').catch(() => '')).includes('fdatasync(') ? true : undefined;
+    }, 10_000, 'strace attached');
+    await submit(control, 3000);
+    expect((await first.exited).signal).toBe('SIGKILL');
+    await straceDone;
+    control.close();
+    expect(await readFile(traceFile, 'utf8')).toMatch(/fsync\(.*(= \?|<unfinished)/);
+    expect((await readdir(outbox)).filter((f) => f.includes('snapshot'))).toEqual([expect.stringMatching(/^\.index\.snapshot\.\d+\.\d+\.tmp$/)]);
+
+    // 2. The next start reads every record (and removes the unfinished file), then writes a snapshot once quiet.
+    const second = new DaemonProcess(configPath);
+    await second.ready();
+    expect(second.logs.find((l) => String(l['msg']).startsWith('outbox loaded'))?.['msg']).toMatch(/from every journal record: \d+ messages/);
+    await eventually(() => (second.logs.some((l) => String(l['msg']).startsWith('outbox index snapshot written')) ? true : undefined), 20_000, 'a snapshot once quiet');
+    expect((await readdir(outbox)).filter((f) => f.includes('snapshot'))).toEqual(['index.snapshot']);
+    const control2 = connectControl(join(dir, 'admin.sock'));
+    const beforeKill = acked.size;
+    await submit(control2, 200);
+    control2.close();
+    await second.stop('SIGKILL');
+
+    // 3. A start after that kill reads the snapshot and the records after it (200 messages, each tried once); then every acknowledged message arrives.
+    await writeJson(configPath, baseConfig('crash-snapshot', { mailServer, relay }));
+    const third = new DaemonProcess(configPath);
+    await third.ready();
+    const loaded = third.logs.find((l) => String(l['msg']).startsWith('outbox loaded'));
+    expect(loaded).toMatchObject({ snapshotMessages: beforeKill, live: acked.size });
+    expect(loaded?.['records']).toBeGreaterThanOrEqual(200);
+    expect(loaded?.['records']).toBeLessThanOrEqual(400);
+    const control3 = connectControl(join(dir, 'admin.sock'));
+    await control3.flushOutbox();
+    control3.close();
+    const delivered = () => new Set(smtp!.received.map((m) => /^X-Appliance-Mail-Id: (.*)$/im.exec(m.raw)?.[1]?.trim() ?? ''));
+    await eventually(() => ([...acked].every((id) => delivered().has(id)) ? true : undefined), 60_000, 'every acknowledged message');
+    await third.stop();
+  }, 150_000);
 });

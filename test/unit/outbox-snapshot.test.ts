@@ -7,6 +7,7 @@
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { openOutbox, type Outbox } from '../../src/relay/outbox.js';
@@ -166,5 +167,30 @@ describe('outbox index snapshot', () => {
     expect(foreign.said('was taken of another journal').length).toBe(1);
     expect(contents(foreign.outbox)).toEqual(contents(reference.outbox));
     for (const o of [foreign.outbox, reference.outbox]) await o.close();
+  });
+
+  it('stops a start, naming the file to remove, when a snapshot whose CRC holds does not describe an index', async () => {
+    const dir = stateDir();
+    const first = await openOutbox(dir, createLogger({ level: 'silent' }), { snapshotMinBytes: 1 });
+    await fill(first, 0, 20);
+    await first.close();
+    const file = join(dir, 'outbox', SNAPSHOT_FILE);
+    const good = readFileSync(file);
+    const trailerStart = good.length - 4 - good.readUInt32LE(good.length - 4);
+    const trailer = JSON.parse(good.toString('utf8', trailerStart, good.length - 4)) as Record<string, number>;
+    // The strings with one id fewer than the columns have values, and a CRC and trailer to match.
+    const strings = JSON.parse(good.toString('utf8', 0, trailer['strings'])) as { ids: string[] };
+    strings.ids.pop();
+    const text = Buffer.from(JSON.stringify(strings));
+    const body = Buffer.concat([text, good.subarray(trailer['strings'], trailerStart)]);
+    const forged = Buffer.from(JSON.stringify({ ...trailer, strings: text.length, crc: crc32(body) }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(forged.length);
+    writeFileSync(file, Buffer.concat([body, forged, length]));
+    await expect(openOutbox(dir, createLogger({ level: 'silent' }))).rejects.toMatchObject({ code: 'AM_OUTBOX_CORRUPT', message: expect.stringMatching(/index\.snapshot cannot be read although its CRC holds \(columns of unequal length\); remove that file/) });
+    rmSync(file);
+    const after = await openOutbox(dir, createLogger({ level: 'silent' }));
+    expect(after.list().length).toBe(20 - 3 - 1);
+    await after.close();
   });
 });
