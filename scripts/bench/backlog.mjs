@@ -3,7 +3,7 @@
 // restart: peak RSS and time until status answers. Then, with 10,000 digests queued and the
 // server back, the time from a new alert's acceptance to its arrival.
 // Every temporary folder is removed at the end (lib.mjs cleanups), the 5 GB one as soon as done.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connectControl } from '../../dist/control/client.js';
@@ -31,6 +31,8 @@ async function backlog({ name, count, bytes, concurrency, log }) {
   const rss = rssMb(daemon.pid);
   const queuedBytes = Number((await control.status()).outbox.bytes_queued);
   control.close();
+  // The daemon takes its index snapshot once the journal is quiet: then the restart reads it.
+  const snapshotAtKill = existsSync(join(daemon.dir, 'state', 'outbox', 'index.snapshot'));
   daemon.kill();
   await sleep(200);
 
@@ -54,8 +56,8 @@ async function backlog({ name, count, bytes, concurrency, log }) {
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   rmSync(daemon.dir, { recursive: true, force: true });
-  const out = { count, message_bytes: bytes, queued_mb: queuedBytes / MB, rss_mb: rss, burst_rss_mb: burstRss, restart_peak_rss_mb: peak, restart_ready_ms: readyMs, after_restart: live };
-  log(`  ${count} x ${(bytes / 1024).toFixed(0)} KB (${out.queued_mb.toFixed(0)} MB queued): RSS ${burstRss.toFixed(0)} MB ${BURST_MS / 1000} s after, ${rss.toFixed(0)} MB ${SETTLE_MS / 1000} s after; after kill -9: ready in ${readyMs} ms, peak RSS ${peak.toFixed(0)} MB, ${live} messages back`);
+  const out = { count, message_bytes: bytes, queued_mb: queuedBytes / MB, rss_mb: rss, burst_rss_mb: burstRss, restart_peak_rss_mb: peak, restart_ready_ms: readyMs, after_restart: live, snapshot_at_kill: snapshotAtKill };
+  log(`  ${count} x ${(bytes / 1024).toFixed(0)} KB (${out.queued_mb.toFixed(0)} MB queued): RSS ${burstRss.toFixed(0)} MB ${BURST_MS / 1000} s after, ${rss.toFixed(0)} MB ${SETTLE_MS / 1000} s after; after kill -9 (index snapshot ${snapshotAtKill ? 'taken' : 'not taken'}): ready in ${readyMs} ms, peak RSS ${peak.toFixed(0)} MB, ${live} messages back`);
   return out;
 }
 

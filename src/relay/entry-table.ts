@@ -117,6 +117,8 @@ export class EntryTable {
     }
     // A column at a time (one kind of array per loop), and a plain copy when no slot was freed.
     for (const name of COLUMN_NAMES) gather(this.c[name], columns[name], order, inOrder);
+    // A send in flight is memory only: after a start from the snapshot the message is due again.
+    columns.sending.fill(0);
     const [ids, subjects, keys, keyDigests] = [new Array<string>(n), new Array<string>(n), new Array<string | null>(n), new Array<string | null>(n)];
     for (let i = 0; i < n; i++) {
       const slot = order[i]!;

@@ -3,11 +3,13 @@
  * or replaced under the daemon: the index is in memory and every body is still readable through
  * the old journal's open files. Until it is written, a restart would lose the queue.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AppError } from '../errors/registry.js';
 import { PRIVATE_DIR_MODE } from '../util/durable-file.js';
 import { FILE_PATTERN, openJournal, type BodyRef, type Journal, type JournalRecord } from './journal.js';
 import { copyRecord, type OutboxIndex } from './outbox-index.js';
+import { SNAPSHOT_FILE } from './outbox-snapshot.js';
 import { encodeRecord } from './outbox-records.js';
 
 /** Where a body lies in the fresh journal; applied when the outbox switches to it, not before. */
@@ -36,6 +38,8 @@ export async function writeFreshJournal(
   if (foreign.length > 0) {
     throw new AppError('AM_STATE_LOST', `the state folder ${dir} was replaced by one holding other journal files (${foreign.slice(0, 3).join(', ')}); move them away so that this daemon can write its queue there`);
   }
+  // An index snapshot left in the folder would describe the lost journal, not this one.
+  await rm(join(dir, SNAPSHOT_FILE), { force: true });
   const { journal } = await openJournal(dir, () => undefined, options);
   try {
     const moves: BodyMove[] = [];

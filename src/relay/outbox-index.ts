@@ -54,8 +54,8 @@ export interface OutboxIndex {
   retryDeferredNow(): number;
   /** The index packed, a copy later changes do not reach: what a snapshot writes. */
   pack(): PackedTable;
-  /** Takes a snapshot's table as this index, empty until then (throws if it does not describe one). */
-  restore(packed: PackedTable): void;
+  /** Takes a snapshot's table (EntryTable.unpack) as this index, empty until then. */
+  restore(restored: EntryTable): void;
 }
 
 export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idempotency): OutboxIndex {
@@ -153,9 +153,9 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     holdBack: (id, until) => update(id, (slot) => (table.stateOf(slot) === 'dead' ? undefined : table.setProgress(slot, { state: 'deferred', nextAt: until }))),
     markUnsendable: (id, error) => update(id, (slot) => table.setProgress(slot, { state: 'dead', error, nextAt: 0 })),
     pack: () => table.pack(),
-    restore(packed) {
+    restore(restored) {
       if (table.count > 0) throw new Error('a snapshot is restored into an empty index only');
-      table = EntryTable.unpack(packed);
+      table = restored;
       for (const slot of table.slots()) {
         count(slot, 1);
         const key = table.keyOf(slot);

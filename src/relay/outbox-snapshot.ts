@@ -18,17 +18,20 @@
  *
  * It holds the index as replaying the journal up to (S, O) would build it. So it is taken only
  * when no write stands between the index and the journal: no append waits or is being written,
- * no outcome is applied and unwritten, no compaction runs (see `quiet` in outbox.ts). A record
- * after (S, O) about a message of the snapshot applies to it as it would in a full replay: the
- * index applies records to what it holds, however it came to hold it. `tail` is the CRC-32 of
- * the 4 KB before O in segment S: a snapshot is used only with the journal it was taken of, and
- * only while segment S is still there. Otherwise, or if its CRC fails, the start reads every
- * record, as it did before snapshots.
+ * no outcome is applied and unwritten, no compaction runs, and no journal write has failed since
+ * the start (see `quiet` in outbox.ts). A record after (S, O) about a message of the snapshot
+ * applies to it as it would in a full replay: the index applies records to what it holds, however
+ * it came to hold it. `tail` is the CRC-32 of the 4 KB before O in segment S (a snapshot is taken
+ * only at 4 KB or more into a segment): a snapshot is used only with the journal it was taken
+ * of, and only while segment S is still there. Otherwise, or if its CRC fails, or if it does not
+ * describe a table, the start reads every record, as it did before snapshots.
  *
- * Memory-only changes are not in the journal, and the snapshot leaves out the one that matters
- * (a send in flight: sent again after a crash, as after a full replay). A message held back after
- * an outcome could not be written (disk full) is kept held back, as a deferred message; replay
- * would have it queued.
+ * What memory holds and the journal does not: a send in flight is left out (the message is due
+ * again after a start, as after a full replay); `outbox flush` making deferred mail due now is
+ * kept (after a full replay it would wait for its time); idempotency keys of messages already sent
+ * are not in the table, so a start from a snapshot no longer remembers them (a full replay
+ * remembers those whose records are still in the journal; only keys of mail in the outbox, or sent
+ * since the start, are promised).
  */
 import { open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,7 +39,7 @@ import { crc32 } from 'node:zlib';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { writeFileDurably } from '../util/durable-file.js';
-import { COLUMN_NAMES, newColumns, type PackedTable } from './entry-table.js';
+import { COLUMN_NAMES, EntryTable, newColumns, type PackedTable } from './entry-table.js';
 import { fileName } from './journal-format.js';
 import type { Journal, JournalPosition } from './journal.js';
 import type { OutboxIndex } from './outbox-index.js';
@@ -82,13 +85,17 @@ export async function writeSnapshot(dir: string, at: JournalPosition, packed: Pa
   return messages;
 }
 
+/** Removes what a daemon killed while writing a snapshot left (each as large as a snapshot). */
+export async function removeUnfinishedSnapshots(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) if (UNFINISHED.test(name)) await unlink(join(dir, name)).catch(() => undefined);
+}
+
 /**
  * Restores `index` from the snapshot if there is one of this journal, whole; returns where the
  * journal's replay starts then, or null (no snapshot, or one that cannot be used: said in the log).
  */
 export async function loadSnapshot(dir: string, log: Logger, index: OutboxIndex): Promise<(JournalPosition & { messages: number }) | null> {
   const path = join(dir, SNAPSHOT_FILE);
-  for (const name of await readdir(dir)) if (UNFINISHED.test(name)) await unlink(join(dir, name)).catch(() => undefined);
   const data = await readFile(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     throw err;
@@ -103,6 +110,7 @@ export async function loadSnapshot(dir: string, log: Logger, index: OutboxIndex)
   if (!trailer || trailer.v !== VERSION) return unusable('has no trailer this version can read');
   if (crc32(data.subarray(0, trailerStart)) !== trailer.crc) return unusable('fails its CRC (damaged or cut short)');
   if ((await tailCrc(dir, trailer)) !== trailer.tail) return unusable(`was taken of another journal, or of one whose segment ${fileName(trailer.seq)} is gone`);
+  let table: EntryTable;
   try {
     const strings = JSON.parse(data.toString('utf8', 0, trailer.strings)) as Omit<PackedTable, 'columns'>;
     const columns = newColumns(trailer.messages);
@@ -113,11 +121,12 @@ export async function loadSnapshot(dir: string, log: Logger, index: OutboxIndex)
       at += column.length;
     }
     if (at !== trailerStart) throw new Error(`its columns end at byte ${at}, its trailer starts at ${trailerStart}`);
-    index.restore({ ...strings, columns });
+    table = EntryTable.unpack({ ...strings, columns });
   } catch (err) {
-    // Past the CRC, a snapshot that does not describe an index is our own bug, not damage.
-    throw new AppError('AM_OUTBOX_CORRUPT', `the outbox index snapshot ${path} cannot be read although its CRC holds (${(err as Error).message}); remove that file and start again (the journal holds every message)`);
+    // Past the CRC: a record replay tolerates (damage its CRC missed) that a table cannot hold, or our own bug.
+    return unusable(`cannot be read although its CRC holds (${(err as Error).message})`);
   }
+  index.restore(table);
   return { seq: trailer.seq, offset: trailer.offset, messages: trailer.messages };
 }
 
@@ -134,6 +143,8 @@ function parseTrailer(bytes: Buffer): Trailer | null {
 }
 
 export interface Snapshots {
+  /** The outbox now writes a fresh journal (a lost folder's queue written again): counted from its start. */
+  journalReplaced(): void;
   /** Stops taking snapshots; takes a last one if the outbox is quiet and the journal grew enough. */
   close(): Promise<void>;
 }
@@ -153,7 +164,8 @@ export function takeSnapshots(deps: { dir: string; log: Logger; index: OutboxInd
   let taking: Promise<void> | null = null;
   let lastAt = Date.now();
   const same = (a: JournalPosition, b: JournalPosition) => a.seq === b.seq && a.offset === b.offset;
-  const grown = (at: JournalPosition) => at.seq !== last.seq || at.offset - last.offset >= minBytes;
+  // A position with less than TAIL_BYTES before it in its segment would be told from another journal's by too little.
+  const grown = (at: JournalPosition) => at.offset >= TAIL_BYTES && (at.seq !== last.seq || at.offset - last.offset >= minBytes);
 
   /** Reads the index now, in this turn, with the position: the writing goes on after. */
   function take(at: JournalPosition): Promise<void> {
@@ -180,6 +192,10 @@ export function takeSnapshots(deps: { dir: string; log: Logger; index: OutboxInd
   timer.unref();
 
   return {
+    journalReplaced() {
+      seen = deps.journal().position();
+      last = { seq: seen.seq, offset: 0 };
+    },
     async close() {
       clearInterval(timer);
       await taking;

@@ -28,7 +28,7 @@ import { DAEMON_CALLER, decodeRecord, encodeRecord, type Caller, type Entry, typ
 import { laneLimits, LANES, type Lane, type RoomLimits } from './outbox-room.js';
 import { createScheduler } from './outbox-scheduler.js';
 import { watchOutboxState, type OutboxState, type StateLoss } from './outbox-state.js';
-import { loadSnapshot, takeSnapshots } from './outbox-snapshot.js';
+import { loadSnapshot, removeUnfinishedSnapshots, takeSnapshots } from './outbox-snapshot.js';
 import { createMessageStore } from './outbox-store.js';
 
 export { MESSAGE_KINDS, type Caller, type Entry, type EntryState, type MessageKind, type NewMessage } from './outbox-records.js';
@@ -120,11 +120,24 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   };
   // Declared before the journal, whose write errors ask for a check of the folder at once.
   let state: OutboxState | undefined;
-  const journalOptions = { segmentBytes: options.segmentBytes, onWriteError: () => state?.checkNow() };
+  /**
+   * A journal write failed: memory may hold a change the journal does not (an outcome applied
+   * first, a compaction's dead letter), so no snapshot is taken until the next start or until a
+   * lost folder's queue is written again from memory.
+   */
+  let diverged = false;
+  const journalOptions = {
+    segmentBytes: options.segmentBytes,
+    onWriteError: () => {
+      diverged = true;
+      state?.checkNow();
+    },
+  };
   const messages = createMessageStore({ dir, log, index, idempotency, freeSpace, limits, messageIdDomain: options.messageIdDomain ?? (() => hostname() || 'appliance-mail'), journal: () => journal, refuseIfLost: () => state?.refuseIfLost(), accepted: (e) => tell('accepted', e, Date.now()) });
 
   const migrating = await setAsideLegacyJournal(dir);
   const apply = (meta: unknown, body: BodyRef | null) => applyRecord(index, meta, body);
+  await removeUnfinishedSnapshots(dir);
   const snapshot = migrating ? null : await loadSnapshot(dir, log, index);
   const opened = await openJournal(dir, apply, { ...journalOptions, ...(snapshot ? { from: snapshot } : {}) });
   let journal = opened.journal;
@@ -144,6 +157,8 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
       const old = journal;
       journal = next.journal;
       for (const move of next.moves) index.moveBody(move.id, move.from, move.to);
+      diverged = false;
+      snapshots.journalReplaced();
       return old;
     },
   });
@@ -157,7 +172,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     journal: () => journal,
     loadedAt: snapshot,
     minBytes: options.snapshotMinBytes,
-    quiet: () => unwritten === 0 && journal.idle() && !compactor.busy() && watched.loss()?.recoveredAt !== null,
+    quiet: () => !diverged && unwritten === 0 && journal.idle() && !compactor.busy() && watched.loss()?.recoveredAt !== null,
   });
 
   /** Applies changes in memory, then writes them (after a fresh journal being written, if one is). */
@@ -168,6 +183,9 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     try {
       await watched.writable();
       await journal.append(records.map((record) => ({ meta: encodeRecord(record) })));
+    } catch (err) {
+      diverged = true;
+      throw err;
     } finally {
       unwritten--;
     }

@@ -4,6 +4,7 @@ import type { BodyRef, Journal, JournalRecord } from '../../src/relay/journal.js
 import { createLogger } from '../../src/log/logger.js';
 import { createCompactor, worthCompacting } from '../../src/relay/outbox-compactor.js';
 import { contentDigest, createIdempotency } from '../../src/relay/outbox-idempotency.js';
+import { EntryTable } from '../../src/relay/entry-table.js';
 import { createOutboxIndex } from '../../src/relay/outbox-index.js';
 import { decodeRecord, encodeRecord, type EnqueueRecord, type Entry, type OutboxRecord } from '../../src/relay/outbox-records.js';
 import { checkRoom, laneLimits, laneOf, type RoomLimits } from '../../src/relay/outbox-room.js';
@@ -205,6 +206,14 @@ describe('index and records', () => {
       expect(index.get(id)).toMatchObject({ id, door, kind, subject, createdAt, to, size, state: 'queued', body: i < 3000 ? { seq: 1 + (i % 5), offset: i * 1000, length: i, crc: -i } : null });
     }
     expect(index.size).toBe(3000);
+    // Packed and unpacked after slots were freed and taken again: the same messages in the same order.
+    const table = new EntryTable();
+    for (let i = 0; i < 3000; i++) table.add(record(i), i % 4 ? { seq: 1, offset: i, length: i, crc: -i } : null);
+    for (let i = 0; i < 3000; i += 3) table.remove(table.slot(`m${i}`)!);
+    for (let i = 3000; i < 3500; i++) table.add(record(i), null);
+    table.setProgress(table.slot('m1')!, { state: 'dead', attempts: 3, error: 'refused', to: ['x@example.com'] });
+    const back = EntryTable.unpack(table.pack());
+    expect([...back.slots()].map((slot) => back.entry(slot))).toEqual([...table.slots()].map((slot) => table.entry(slot)));
   });
 
   it('moves a body only from where it still lies, and counts the live bytes of each segment', () => {
@@ -222,15 +231,18 @@ describe('index and records', () => {
   });
 
   it('makes every deferred message due now, and holds one back without making a dead letter live', () => {
-    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    const scheduler = createScheduler<Entry>((id) => index.get(id));
+    const index = createOutboxIndex(scheduler, createIdempotency());
     index.apply(enqueue('d', 'port', 1), null);
     index.apply(enqueue('x', 'port', 1), null);
-    index.apply({ type: 'defer', id: 'd', attempts: 1, nextAt: 5_000, error: '451' }, null);
+    index.apply({ type: 'defer', id: 'd', attempts: 1, nextAt: Date.now() + 60_000, error: '451' }, null);
     index.apply({ type: 'dead', id: 'x', at: 1, attempts: 1, error: '550', to: [] }, null);
-    index.holdBack('x', 9_000);
+    index.holdBack('x', Date.now() + 90_000);
     expect(index.get('x')!.state).toBe('dead');
+    expect(scheduler.due(Date.now(), 10).map((e) => e.id)).toEqual([]);
     expect(index.retryDeferredNow()).toBe(1);
     expect(index.get('d')!.nextAt).toBe(0);
+    expect(scheduler.due(Date.now(), 10).map((e) => e.id)).toEqual(['d']);
     expect(index.counts()).toMatchObject({ deferred: 1, dead: 1 });
   });
 
@@ -276,6 +288,8 @@ function memoryJournal(): Journal & { bodies: Map<string, Buffer>; removed: numb
     roll: async () => void segments.set(++head, 0),
     removeSegment: async (seq) => void (segments.delete(seq), removed.push(seq)),
     sizeBytes: () => [...segments.values()].reduce((a, b) => a + b, 0),
+    position: () => ({ seq: head, offset: segments.get(head)! }),
+    idle: () => true,
     fsyncCount: () => 0,
     checkIdentity: async () => null,
     close: async () => undefined,
