@@ -7,7 +7,7 @@
  */
 import { HEAD_BYTES, type BodyRef } from './journal.js';
 import type { Idempotency } from './outbox-idempotency.js';
-import { EntryTable, type PackedTable } from './entry-table.js';
+import { EntryTable } from './entry-table.js';
 import type { EnqueueRecord, Entry, OutboxRecord } from './outbox-records.js';
 import { laneOf, LANES, type Lane } from './outbox-room.js';
 import type { Schedulable, Scheduler } from './outbox-scheduler.js';
@@ -52,8 +52,8 @@ export interface OutboxIndex {
   markUnsendable(id: string, error: string): void;
   /** Every deferred message is due now; returns how many. */
   retryDeferredNow(): number;
-  /** The index packed, a copy later changes do not reach: what a snapshot writes. */
-  pack(): PackedTable;
+  /** The index as a snapshot holds it (EntryTable.packForSnapshot). */
+  packForSnapshot(): ReturnType<EntryTable['packForSnapshot']>;
   /** Takes a snapshot's table (EntryTable.unpack) as this index, empty until then. */
   restore(restored: EntryTable): void;
 }
@@ -152,7 +152,7 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     setSending: (id, sending) => update(id, (slot) => table.setSending(slot, sending)),
     holdBack: (id, until) => update(id, (slot) => (table.stateOf(slot) === 'dead' ? undefined : table.setProgress(slot, { state: 'deferred', nextAt: until }))),
     markUnsendable: (id, error) => update(id, (slot) => table.setProgress(slot, { state: 'dead', error, nextAt: 0 })),
-    pack: () => table.pack(),
+    packForSnapshot: () => table.packForSnapshot(),
     restore(restored) {
       if (table.count > 0) throw new Error('a snapshot is restored into an empty index only');
       table = restored;

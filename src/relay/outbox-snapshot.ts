@@ -39,7 +39,7 @@ import { crc32 } from 'node:zlib';
 import { AppError } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { writeFileDurably } from '../util/durable-file.js';
-import { COLUMN_NAMES, EntryTable, newColumns, type PackedTable } from './entry-table.js';
+import { COLUMN_NAMES, EntryTable, newColumns, type Columns, type PackedTable } from './entry-table.js';
 import { fileName } from './journal-format.js';
 import type { Journal, JournalPosition } from './journal.js';
 import type { OutboxIndex } from './outbox-index.js';
@@ -68,17 +68,17 @@ async function tailCrc(dir: string, at: JournalPosition): Promise<number | null>
   }
 }
 
-/** Writes the packed index as the index at `at`; returns how many messages it holds. */
-export async function writeSnapshot(dir: string, at: JournalPosition, packed: PackedTable): Promise<number> {
+/** Writes the index, packed for a snapshot, as the index at `at`; returns how many messages it holds. */
+export async function writeSnapshot(dir: string, at: JournalPosition, packed: { columns: Columns; json: Buffer[] }): Promise<number> {
   const tail = await tailCrc(dir, at);
   if (tail === null) throw new AppError('AM_OUTBOX_UNAVAILABLE', `the journal segment ${fileName(at.seq)} ends before the snapshot's position`);
-  const { columns, ...strings } = packed;
-  const text = Buffer.from(JSON.stringify(strings), 'utf8');
-  const parts = [text, ...COLUMN_NAMES.map((name) => Buffer.from(columns[name].buffer, columns[name].byteOffset, columns[name].byteLength))];
+  const { columns, json } = packed;
+  const parts = [...json, ...COLUMN_NAMES.map((name) => Buffer.from(columns[name].buffer, columns[name].byteOffset, columns[name].byteLength))];
   let crc = 0;
   for (const part of parts) crc = crc32(part, crc);
-  const messages = packed.ids.length;
-  const trailer = Buffer.from(JSON.stringify({ v: VERSION, seq: at.seq, offset: at.offset, tail, messages, strings: text.length, crc }), 'utf8');
+  const messages = columns.kind.length;
+  const strings = json.reduce((bytes, part) => bytes + part.length, 0);
+  const trailer = Buffer.from(JSON.stringify({ v: VERSION, seq: at.seq, offset: at.offset, tail, messages, strings, crc }), 'utf8');
   const trailerLength = Buffer.alloc(4);
   trailerLength.writeUInt32LE(trailer.length);
   await writeFileDurably(join(dir, SNAPSHOT_FILE), [...parts, trailer, trailerLength]);
@@ -170,7 +170,7 @@ export function takeSnapshots(deps: { dir: string; log: Logger; index: OutboxInd
   /** Reads the index now, in this turn, with the position: the writing goes on after. */
   function take(at: JournalPosition): Promise<void> {
     const started = performance.now();
-    taking = writeSnapshot(dir, at, index.pack())
+    taking = writeSnapshot(dir, at, index.packForSnapshot())
       .then((messages) => {
         last = at;
         lastAt = Date.now();

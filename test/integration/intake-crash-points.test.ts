@@ -91,7 +91,7 @@ describe.skipIf(missingTool('strace', 'strace') || missingCapability('kill at a 
       const worker = async () => {
         while (n < count) {
           const i = n++;
-          const reply = await control.submit({ to: ['ops@example.com'], subject: `snapshot ${i}`, text: `message ${i} `.repeat(40), html: '', kind: 'digest', idempotency_key: '' }).catch(() => null);
+          const reply = await control.submit({ to: ['ops@example.com'], subject: `snapshot ${i}`, text: `message ${i} `.repeat(120), html: '', kind: 'digest', idempotency_key: '' }).catch(() => null);
           if (reply) acked.add(reply.id);
         }
       };
@@ -110,7 +110,8 @@ describe.skipIf(missingTool('strace', 'strace') || missingCapability('kill at a 
       acked.add(id);
       return (await readFile(traceFile, 'utf8').catch(() => '')).includes('fdatasync(') ? true : undefined;
     }, 10_000, 'strace attached');
-    await submit(control, 3000);
+    // ~1.5 MB of journal: past the 1 MiB a snapshot waits for.
+    await submit(control, 1000);
     expect((await first.exited).signal).toBe('SIGKILL');
     await straceDone;
     control.close();
