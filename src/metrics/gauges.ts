@@ -170,7 +170,6 @@ export const SECONDARY_GAUGES: ReadonlyArray<ScrapedGauge<FederationSecondary>> 
 ];
 
 function oldestAgeSeconds(outbox: Outbox): number {
-  let oldest = Number.POSITIVE_INFINITY;
-  for (const entry of outbox.list()) if (entry.state !== 'dead' && entry.createdAt < oldest) oldest = entry.createdAt;
-  return oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, Date.now() - oldest) / 1000;
+  const oldest = outbox.oldestWaitingSince();
+  return oldest === null ? 0 : Math.max(0, Date.now() - oldest) / 1000;
 }

@@ -85,9 +85,7 @@ async function readWithFrom(outbox: Outbox, entry: Entry, sender: string, deps: 
 
 /** Mail older than relay.maxAge that is not being sent becomes a dead letter, saying why. */
 export function expireOld(outbox: Outbox, maxAgeMs: number, canSend: boolean, log: Logger): void {
-  const now = Date.now();
-  for (const entry of outbox.list()) {
-    if (entry.state === 'dead' || entry.sending || now - entry.createdAt < maxAgeMs) continue;
+  for (const entry of outbox.waitingSince(Date.now() - maxAgeMs)) {
     const why = canSend ? `last error: ${entry.lastError ?? 'none'}` : 'the mail server was disabled';
     void outbox.markDead(entry.id, `expired: not delivered within relay.maxAge; ${why}`).catch((err: unknown) => log.error({ err }, 'cannot expire a message'));
   }

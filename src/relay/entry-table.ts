@@ -12,6 +12,7 @@ import { DOORS, type Door, type EnqueueRecord, type Entry, type EntryState, type
 import { countedTableOf, createCountedTable, type CountedTable } from '../util/counted-table.js';
 
 const STATES: readonly EntryState[] = ['queued', 'deferred', 'dead'];
+const DEAD = STATES.indexOf('dead');
 const NO_BODY = -1;
 const NO_ERROR = 0;
 const FIRST_SLOTS = 1024;
@@ -219,6 +220,26 @@ export class EntryTable {
     const counts: Record<EntryState, number> = { queued: 0, deferred: 0, dead: 0 };
     for (const slot of this.slotOf.values()) counts[STATES[this.c.state[slot]!]!]++;
     return counts;
+  }
+
+  /** Ids of the messages that match, in arrival order, read from the columns (no copies). */
+  idsWhere(test: { createdBefore?: number; notDead?: boolean; notSending?: boolean; bodyIn?: number }): string[] {
+    const c = this.c;
+    const ids: string[] = [];
+    for (const slot of this.slotOf.values()) {
+      if (test.createdBefore !== undefined && c.createdAt[slot]! >= test.createdBefore) continue;
+      if ((test.notDead && c.state[slot] === DEAD) || (test.notSending && c.sending[slot] === 1)) continue;
+      if (test.bodyIn !== undefined && c.bodySeq[slot] !== test.bodyIn) continue;
+      ids.push(this.ids[slot]!);
+    }
+    return ids;
+  }
+
+  /** When the oldest message not dead came in, or null. */
+  oldestWaitingSince(): number | null {
+    let oldest: number | null = null;
+    for (const slot of this.slotOf.values()) if (this.c.state[slot] !== DEAD && (oldest === null || this.c.createdAt[slot]! < oldest)) oldest = this.c.createdAt[slot]!;
+    return oldest;
   }
 
   kindOf(slot: number): MessageKind {

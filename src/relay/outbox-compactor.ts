@@ -40,12 +40,13 @@ export function createCompactor(deps: { journal: () => Journal; index: OutboxInd
     const segments = journal.segments();
     if (segments.length < 2) return false;
     const oldest = segments[0]!.seq;
-    const moving = [...index.entries()].filter((e) => e.body?.seq === oldest);
-    for (const entry of moving) {
+    for (const id of index.idsWhere({ bodyIn: oldest })) {
+      const entry = index.get(id);
       if (closed) return false;
+      if (!entry?.body) continue;
       let body: Buffer | undefined;
       try {
-        body = await journal.readBody(entry.body!);
+        body = await journal.readBody(entry.body);
       } catch (err) {
         if ((err as AppError).code !== 'AM_OUTBOX_CORRUPT') throw err;
         log.error({ err, id: entry.id }, 'a stored message is damaged and cannot be sent; kept as a dead letter without its body');

@@ -29,8 +29,15 @@ export interface OutboxIndex {
   /** A copy of the message's entry, as it is now. */
   get(id: string): Entry | undefined;
   has(id: string): boolean;
-  /** Copies of every entry, in the order the messages came. */
+  /** Copies of every entry, in the order the messages came (an operator's list: not for a timer). */
   entries(): IterableIterator<Entry>;
+  /**
+   * Ids of the messages that match, read from the columns: what a periodic sweep or compaction
+   * asks for, without a copy of each of 100,000 entries (~25 MB of garbage per sweep).
+   */
+  idsWhere(test: { createdBefore?: number; notDead?: boolean; notSending?: boolean; bodyIn?: number }): string[];
+  /** When the oldest message not yet delivered nor dead came in, or null. */
+  oldestWaitingSince(): number | null;
   readonly size: number;
   counts(): IndexCounts;
   /** Bytes of the stored messages, without counting entries (asked at every submission). */
@@ -138,6 +145,8 @@ export function createOutboxIndex(scheduler: Scheduler<Entry>, idempotency: Idem
     },
     get: (id) => withSlot(id, undefined, (slot) => table.entry(slot)),
     has: (id) => table.slot(id) !== undefined,
+    idsWhere: (test) => table.idsWhere(test),
+    oldestWaitingSince: () => table.oldestWaitingSince(),
     entries: copies,
     get size() {
       return table.count;

@@ -63,7 +63,9 @@ export function createMessageStore(deps: {
     reserved[lane] += body.length;
     try {
       const record: OutboxRecord = { type: 'enqueue', id, kind: input.kind, to: input.to, subject: listedSubject(input.subject), createdAt, key: input.idempotencyKey, keyDigest, source: sourceOf(caller), door: caller.door, size: body.length };
-      // Written first, applied after: a message that is not on disk must not be delivered.
+      // Written first, applied after: a message that is not on disk must not be delivered. Applied
+      // in the same turn as the append resolves, with no await between: an index snapshot (taken in
+      // a timer's turn, when the journal is idle) never sees a record on disk and not in the index.
       deps.refuseIfLost();
       const [ref] = await deps.journal().append([{ meta: encodeRecord(record), body }]);
       freeSpace.wrote(body.length);

@@ -90,7 +90,12 @@ export interface Outbox extends Omit<OutboxOutcomes, 'sentSinceStart'> {
   /** Makes every deferred entry due now (settings changed, or `outbox flush`); returns how many. */
   retryDeferredNow(): number;
   get(id: string): Entry | undefined;
+  /** Copies of every entry (an operator's list). */
   list(): Entry[];
+  /** Messages not dead and not being sent that came in before `time` (the expiry sweep). */
+  waitingSince(time: number): Entry[];
+  /** When the oldest message not yet delivered nor dead came in, or null (a gauge). */
+  oldestWaitingSince(): number | null;
   counts(): OutboxCounts;
   /** Bytes per lane against its share (status, metrics). */
   room(): OutboxRoom;
@@ -120,11 +125,7 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
   };
   // Declared before the journal, whose write errors ask for a check of the folder at once.
   let state: OutboxState | undefined;
-  /**
-   * A journal write failed: memory may hold a change the journal does not (an outcome applied
-   * first, a compaction's dead letter), so no snapshot is taken until the next start or until a
-   * lost folder's queue is written again from memory.
-   */
+  /** A journal write failed: memory may hold what the journal does not, so no snapshot until a start or a fresh journal. */
   let diverged = false;
   const journalOptions = {
     segmentBytes: options.segmentBytes,
@@ -211,6 +212,8 @@ export async function openOutbox(stateDir: string, log: Logger, options: OutboxO
     retryDeferredNow: () => index.retryDeferredNow(),
     get: (id) => index.get(id),
     list: () => [...index.entries()],
+    waitingSince: (time) => index.idsWhere({ createdBefore: time, notDead: true, notSending: true }).map((id) => index.get(id)!),
+    oldestWaitingSince: () => index.oldestWaitingSince(),
     counts: () => ({ ...index.counts(), sentSinceStart: outcomes.sentSinceStart() }),
     room: () => roomOf(index, freeSpace, limits()),
     stateLoss: () => watched.loss(),

@@ -218,6 +218,20 @@ describe('index and records', () => {
     expect([...back.slots()].map((slot) => back.entry(slot))).toEqual([...table.slots()].map((slot) => table.entry(slot)));
   });
 
+  it('finds ids from the columns: old and waiting, not dead, not being sent, or with a body in a segment', () => {
+    const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
+    const at = (id: string, createdAt: number, seq: number) => index.apply({ ...enqueue(id, 'port', 1), createdAt }, { seq, offset: 0, length: 1, crc: 0 });
+    at('old', 100, 1);
+    at('oldDead', 50, 1);
+    at('oldSending', 60, 2);
+    at('new', 500, 2);
+    index.apply({ type: 'dead', id: 'oldDead', at: 1, attempts: 1, error: '550', to: [] }, null);
+    index.setSending('oldSending', true);
+    expect(index.idsWhere({ createdBefore: 200, notDead: true, notSending: true })).toEqual(['old']);
+    expect(index.idsWhere({ bodyIn: 2 })).toEqual(['oldSending', 'new']);
+    expect(index.oldestWaitingSince()).toBe(60);
+  });
+
   it('moves a body only from where it still lies, and counts the live bytes of each segment', () => {
     const index = createOutboxIndex(createScheduler<Entry>((id) => index.get(id)), createIdempotency());
     const at1 = { seq: 1, offset: 0, length: 100, crc: 0 };
