@@ -28,7 +28,8 @@
  *
  * What memory holds and the journal does not: a send in flight is left out (the message is due
  * again after a start, as after a full replay); `outbox flush` making deferred mail due now is
- * kept (after a full replay it would wait for its time); idempotency keys of messages already sent
+ * kept (after a full replay it would wait for its time), and so is a message held back after its
+ * body could not be read (deferred until its retry, where replay has it queued); idempotency keys of messages already sent
  * are not in the table, so a start from a snapshot no longer remembers them (a full replay
  * remembers those whose records are still in the journal; only keys of mail in the outbox, or sent
  * since the start, are promised).
