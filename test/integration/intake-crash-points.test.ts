@@ -25,17 +25,23 @@ const POINTS = [
 let smtp: SmtpSink | undefined;
 afterAll(async () => smtp?.close());
 
+/** A daemon's folder configured for a server that refuses connections; `mailServer` is the sink's, for the restart that delivers. */
+async function folderWithServerDown(name: string, relay: Record<string, string>) {
+  smtp ??= await startSmtpSink({});
+  const dir = await tempDir(`am-${name}-`);
+  await writeFile(join(dir, 'ca.pem'), smtp.caPem);
+  const configPath = join(dir, 'config.json');
+  const mailServer = { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'engine@example.com', tls: true, caFile: './ca.pem' };
+  await writeJson(configPath, baseConfig(name, { mailServer: { ...mailServer, server: '127.0.0.1:9', tls: false, caFile: undefined }, relay }));
+  return { dir, configPath, mailServer };
+}
+
 describe.skipIf(missingTool('strace', 'strace') || missingCapability('kill at a syscall', needsRoot('attach strace to the daemon')))('kill -9 at each step of intake', () => {
   it.each(POINTS)('every acknowledged message arrives after a kill at the $when th $syscall', async ({ syscall, when }) => {
-    smtp ??= await startSmtpSink({});
-    const dir = await tempDir('am-crash-points-');
-    await writeFile(join(dir, 'ca.pem'), smtp.caPem);
-    const configPath = join(dir, 'config.json');
-    const relay = { retryMin: '200ms', retryMax: '1s' };
-    const mailServer = { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'engine@example.com', tls: true, caFile: './ca.pem' };
     // Mail waits (a server that refuses connections: deliveries pause) while the kill is aimed,
     // so that intake makes the syscalls.
-    await writeJson(configPath, baseConfig('crash-points', { mailServer: { ...mailServer, server: '127.0.0.1:9', tls: false, caFile: undefined }, relay }));
+    const relay = { retryMin: '200ms', retryMax: '1s' };
+    const { dir, configPath, mailServer } = await folderWithServerDown('crash-points', relay);
     const daemon = new DaemonProcess(configPath);
     await daemon.ready();
     const traceFile = join(dir, 'strace.out');
@@ -75,15 +81,10 @@ describe.skipIf(missingTool('strace', 'strace') || missingCapability('kill at a 
   }, 90_000);
 
   it('the index snapshot: a kill while it is written leaves the journal to read; after one, a start reads it and the records after it', async () => {
-    smtp ??= await startSmtpSink({});
-    const dir = await tempDir('am-crash-snapshot-');
-    await writeFile(join(dir, 'ca.pem'), smtp.caPem);
-    const configPath = join(dir, 'config.json');
     // Each message is tried once against a server that refuses connections, then waits an hour:
     // the journal then stops moving, and the daemon takes its snapshot.
     const relay = { retryMin: '1h', retryMax: '1h' };
-    const mailServer = { enabled: true, server: `127.0.0.1:${smtp.port}`, sender: 'engine@example.com', tls: true, caFile: './ca.pem' };
-    await writeJson(configPath, baseConfig('crash-snapshot', { mailServer: { ...mailServer, server: '127.0.0.1:9', tls: false, caFile: undefined }, relay }));
+    const { dir, configPath, mailServer } = await folderWithServerDown('crash-snapshot', relay);
     const outbox = join(dir, 'state', 'outbox');
     const acked = new Set<string>();
     const submit = async (control: ReturnType<typeof connectControl>, count: number) => {

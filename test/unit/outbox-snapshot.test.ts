@@ -67,12 +67,18 @@ async function openCopy(dir: string, withSnapshot: boolean) {
   return { outbox, said, dir: copy };
 }
 
+/** A folder whose outbox held `count` messages from `from` on and stopped cleanly (a snapshot taken at the stop). */
+async function snapshotted(dir: string, from: number, count: number): Promise<string[]> {
+  const outbox = await openOutbox(dir, createLogger({ level: 'silent' }), { snapshotMinBytes: 1 });
+  const ids = await fill(outbox, from, count);
+  await outbox.close();
+  return ids;
+}
+
 describe('outbox index snapshot', () => {
   it('a start reads the snapshot and the records after it, and builds what reading every record builds', async () => {
     const dir = stateDir();
-    const first = await openOutbox(dir, createLogger({ level: 'silent' }), { snapshotMinBytes: 1 });
-    await fill(first, 0, 300);
-    await first.close();
+    await snapshotted(dir, 0, 300);
     const file = join(dir, 'outbox', SNAPSHOT_FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
@@ -100,9 +106,7 @@ describe('outbox index snapshot', () => {
 
   it('cuts a torn tail after the snapshot where its last whole record ends, and appends after it', async () => {
     const dir = stateDir();
-    const first = await openOutbox(dir, createLogger({ level: 'silent' }), { snapshotMinBytes: 1 });
-    await fill(first, 0, 40);
-    await first.close();
+    await snapshotted(dir, 0, 40);
     const again = await openOutbox(dir, createLogger({ level: 'silent' }), { snapshotMinBytes: 1 << 30 });
     await fill(again, 40, 10);
     const expected = contents(again);
@@ -189,9 +193,7 @@ describe('outbox index snapshot', () => {
 
   it('is not used when damaged or cut short, or when it was taken of another journal: the start reads every record', async () => {
     const dir = stateDir();
-    const first = await openOutbox(dir, createLogger({ level: 'silent' }), { snapshotMinBytes: 1 });
-    await fill(first, 0, 50);
-    await first.close();
+    await snapshotted(dir, 0, 50);
     const file = join(dir, 'outbox', SNAPSHOT_FILE);
     const good = readFileSync(file);
     const reference = await openCopy(dir, false);
@@ -210,9 +212,7 @@ describe('outbox index snapshot', () => {
     }
     // Another folder's snapshot: its journal's bytes before the position are not these.
     const other = stateDir();
-    const second = await openOutbox(other, createLogger({ level: 'silent' }), { snapshotMinBytes: 1 });
-    await fill(second, 1000, 50);
-    await second.close();
+    await snapshotted(other, 1000, 50);
     cpSync(join(other, 'outbox', SNAPSHOT_FILE), file);
     chmodSync(file, 0o600);
     const foreign = await openCopy(dir, true);
@@ -223,9 +223,7 @@ describe('outbox index snapshot', () => {
 
   it('is not used when its CRC holds but it does not describe an index: the start reads every record', async () => {
     const dir = stateDir();
-    const first = await openOutbox(dir, createLogger({ level: 'silent' }), { snapshotMinBytes: 1 });
-    await fill(first, 0, 20);
-    await first.close();
+    await snapshotted(dir, 0, 20);
     const file = join(dir, 'outbox', SNAPSHOT_FILE);
     const good = readFileSync(file);
     const trailerStart = good.length - 4 - good.readUInt32LE(good.length - 4);
